@@ -1,0 +1,774 @@
+/**
+ * The storage port: where Procura keeps its records and its event log.
+ *
+ * It has two levels. {@link StorageDriver} is the small contract a platform team implements for
+ * their store: fetch by ids, select with a normalised filter, insert and update batches, run a
+ * transaction, append and read events, keep checkpoints. {@link make} derives the {@link Storage}
+ * service the domain uses from it: tenant scoping from the current principal, filter validation,
+ * cursor paging, batching and optimistic concurrency checks.
+ *
+ * The testkit's conformance suite is the definition of a correct driver.
+ *
+ * @since 0.1.0
+ */
+import { Context, Data, Effect, Layer, Option, type Scope, Stream } from "effect"
+import type { z } from "zod"
+import { CurrentPrincipal } from "./Principal.js"
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Why a storage call failed.
+ *
+ * - `Conflict`: a unique key or id is taken, or a record changed since it was read (stale version).
+ * - `NotFound`: a record the call needed does not exist.
+ * - `Invalid`: the call itself is malformed (unknown field, wrong value type, bad cursor).
+ * - `Unavailable`: the store could not be reached or failed; retrying may help.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StorageErrorReason = "Conflict" | "NotFound" | "Invalid" | "Unavailable"
+
+/**
+ * A failure of the storage port, with its reason and the collection it concerns.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StorageError extends Data.TaggedError("StorageError")<{
+  readonly reason: StorageErrorReason
+  readonly collection?: string
+  /** For `Conflict` on a unique key: the fields of the key. */
+  readonly key?: ReadonlyArray<string>
+  /** The ids concerned, where known (stale records, duplicate ids). */
+  readonly ids?: ReadonlyArray<string>
+  readonly message: string
+  readonly cause?: unknown
+}> {
+  /**
+   * Whether retrying the same call may succeed: true for `Unavailable` and for stale-version
+   * conflicts (re-read, re-apply, retry).
+   *
+   * @since 0.1.0
+   */
+  get isRetryable(): boolean {
+    return this.reason === "Unavailable" || (this.reason === "Conflict" && this.key === undefined)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Collections
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The type of a queryable field. Drivers map each to a typed, indexable column.
+ * `timestamp` values are ISO-8601 UTC strings as `Date.prototype.toISOString` writes them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FieldType = "string" | "integer" | "number" | "boolean" | "timestamp"
+
+/**
+ * Every record carries an id and a version; the version starts at 1 and grows by one per update.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Entity {
+  readonly id: string
+  readonly version: number
+}
+
+/**
+ * The declaration of a collection: its name, the schema of its records, the top-level fields
+ * that can be filtered and ordered on (with their types), the indexes to keep, and the unique keys.
+ * Unique keys are per tenant and ignore records where any key field is missing.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Collection<A extends Entity> {
+  readonly name: string
+  readonly schema: z.ZodType<A>
+  readonly fields: { readonly [K in keyof A & string]?: FieldType }
+  readonly indexes: ReadonlyArray<ReadonlyArray<keyof A & string>>
+  readonly unique: ReadonlyArray<ReadonlyArray<keyof A & string>>
+}
+
+/**
+ * A collection with its record type erased, as drivers see it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CollectionDefinition {
+  readonly name: string
+  readonly fields: { readonly [field: string]: FieldType }
+  readonly indexes: ReadonlyArray<ReadonlyArray<string>>
+  readonly unique: ReadonlyArray<ReadonlyArray<string>>
+}
+
+const collectionName = /^[a-z][a-z0-9_]{0,40}$/
+const fieldName = /^[a-zA-Z][a-zA-Z0-9]{0,40}$/
+
+/**
+ * Declares a collection. Names are checked here, once, so drivers can use them in DDL:
+ * collection names are lower snake case, field names are alphanumeric, and every indexed or
+ * unique field must be declared in `fields`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const collection = <A extends Entity>(definition: {
+  readonly name: string
+  readonly schema: z.ZodType<A>
+  readonly fields: { readonly [K in keyof A & string]?: FieldType }
+  readonly indexes?: ReadonlyArray<ReadonlyArray<keyof A & string>>
+  readonly unique?: ReadonlyArray<ReadonlyArray<keyof A & string>>
+}): Collection<A> => {
+  if (!collectionName.test(definition.name)) {
+    throw new Error(`Collection name "${definition.name}" must match ${collectionName}`)
+  }
+  const fields = definition.fields as Record<string, FieldType>
+  for (const field of Object.keys(fields)) {
+    if (!fieldName.test(field) || field === "id" || field === "version") {
+      throw new Error(`Collection ${definition.name}: field name "${field}" must match ${fieldName} and not be id or version`)
+    }
+  }
+  for (const key of [...(definition.indexes ?? []), ...(definition.unique ?? [])]) {
+    for (const field of key) {
+      if (!(field in fields)) {
+        throw new Error(`Collection ${definition.name}: indexed field "${field}" is not declared in fields`)
+      }
+    }
+  }
+  return { indexes: [], unique: [], ...definition }
+}
+
+const definitionOf = (c: Collection<any>): CollectionDefinition => c as unknown as CollectionDefinition
+
+// ---------------------------------------------------------------------------------------------
+// Filters
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Conditions on one field. A bare value means `eq`. Comparisons (`eq`, `gt`, ...) never match a
+ * missing value; `ne` and `nin` do match it (they mean "is distinct from"). Use `isNull` to ask
+ * for missing values.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FieldCondition<V> {
+  readonly eq?: V | null
+  readonly ne?: V | null
+  readonly gt?: V
+  readonly gte?: V
+  readonly lt?: V
+  readonly lte?: V
+  readonly in?: ReadonlyArray<V>
+  readonly nin?: ReadonlyArray<V>
+  readonly startsWith?: string
+  readonly contains?: string
+  readonly isNull?: boolean
+}
+
+/**
+ * A filter over a collection's declared fields: every field condition must hold (AND); `$or`
+ * holds when any of its filters does.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Filter<A> = {
+  readonly [K in keyof A]?: A[K] | null | FieldCondition<NonNullable<A[K]>>
+} & { readonly $or?: ReadonlyArray<Filter<A>> }
+
+/**
+ * A normalised filter expression, as drivers receive it. Field names are declared fields (or
+ * `id`), and values are checked against the field's type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Expr =
+  | { readonly _tag: "and"; readonly exprs: ReadonlyArray<Expr> }
+  | { readonly _tag: "or"; readonly exprs: ReadonlyArray<Expr> }
+  | {
+    readonly _tag: "compare"
+    readonly field: string
+    readonly type: FieldType
+    readonly op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte"
+    readonly value: unknown
+  }
+  | {
+    readonly _tag: "in"
+    readonly field: string
+    readonly type: FieldType
+    readonly values: ReadonlyArray<unknown>
+    readonly negate: boolean
+  }
+  | { readonly _tag: "isNull"; readonly field: string; readonly type: FieldType; readonly negate: boolean }
+  | {
+    readonly _tag: "text"
+    readonly field: string
+    readonly type: FieldType
+    readonly op: "startsWith" | "contains"
+    readonly value: string
+  }
+
+/**
+ * One ordering term. Missing values sort last in both directions.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderBy<A> {
+  readonly field: keyof A & string
+  readonly direction?: "asc" | "desc"
+}
+
+/**
+ * An ordering term as drivers receive it; the last term is always `id` ascending.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Order {
+  readonly field: string
+  readonly type: FieldType
+  readonly direction: "asc" | "desc"
+}
+
+/**
+ * A query: filter, order, page size (default 100, at most 1,000) and the cursor of the previous page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Query<A> {
+  readonly where?: Filter<A>
+  readonly orderBy?: ReadonlyArray<OrderBy<A>>
+  readonly limit?: number
+  readonly cursor?: string
+}
+
+/**
+ * A page of records and, when more may follow, the cursor of the next page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Page<A> {
+  readonly items: ReadonlyArray<A>
+  readonly cursor: string | undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A domain event, appended in the same transaction as the change it records.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DomainEvent {
+  readonly id: string
+  readonly tenantId: string
+  readonly type: string
+  readonly aggregateType: string
+  readonly aggregateId: string
+  readonly actorId: string
+  readonly occurredAt: string
+  readonly payload: unknown
+}
+
+/**
+ * A domain event with its position in the log (strictly increasing in append order).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StoredEvent extends DomainEvent {
+  readonly position: number
+}
+
+// ---------------------------------------------------------------------------------------------
+// The driver contract
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A record as drivers store it: id, version and the rest of the record as `data`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StoredRecord {
+  readonly id: string
+  readonly version: number
+  readonly data: Readonly<Record<string, unknown>>
+}
+
+/**
+ * The contract a storage adapter implements. Every method is scoped to one tenant except the
+ * event-log methods used by delivery infrastructure, which see all tenants.
+ *
+ * Rules a driver must keep (the testkit's conformance suite checks each):
+ * - `insert` fails with `Conflict` when an id or a unique key is taken, writing nothing.
+ * - `update` writes a batch only if every record still has its `expectedVersion`; otherwise it
+ *   fails with `Conflict` naming the stale ids, writing nothing.
+ * - `select` applies the expression, orders by the terms (missing values last) and limits.
+ * - `transaction` commits everything inside it, events included, or nothing; it nests.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StorageDriver {
+  readonly name: string
+  /** The largest batch the driver takes in one `insert` or `update` call. */
+  readonly maxBatchSize: number
+  /** Creates or upgrades what the collections need (tables, columns, indexes). Idempotent. */
+  readonly prepare: (collections: ReadonlyArray<CollectionDefinition>) => Effect.Effect<void, StorageError>
+  readonly get: (
+    collection: CollectionDefinition,
+    tenantId: string,
+    ids: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<StoredRecord>, StorageError>
+  readonly select: (
+    collection: CollectionDefinition,
+    tenantId: string,
+    query: { readonly where: Expr | undefined; readonly orderBy: ReadonlyArray<Order>; readonly limit: number }
+  ) => Effect.Effect<ReadonlyArray<StoredRecord>, StorageError>
+  readonly insert: (
+    collection: CollectionDefinition,
+    tenantId: string,
+    records: ReadonlyArray<StoredRecord>
+  ) => Effect.Effect<void, StorageError>
+  readonly update: (
+    collection: CollectionDefinition,
+    tenantId: string,
+    records: ReadonlyArray<{ readonly record: StoredRecord; readonly expectedVersion: number }>
+  ) => Effect.Effect<void, StorageError>
+  readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
+  readonly appendEvents: (events: ReadonlyArray<DomainEvent>) => Effect.Effect<void, StorageError>
+  readonly readEvents: (query: {
+    readonly after: number
+    readonly limit: number
+    readonly tenantId?: string
+  }) => Effect.Effect<ReadonlyArray<StoredEvent>, StorageError>
+  readonly getCheckpoint: (subscriber: string) => Effect.Effect<number, StorageError>
+  readonly saveCheckpoint: (subscriber: string, position: number) => Effect.Effect<void, StorageError>
+}
+
+/**
+ * The service tag of the driver an adapter layer provides.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Driver extends Context.Service<Driver, StorageDriver>()("@procura/core/Storage/Driver") {}
+
+// ---------------------------------------------------------------------------------------------
+// The derived service
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What a record looks like before it is stored: everything but the version.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type New<A extends Entity> = Omit<A, "version">
+
+/**
+ * The storage service the domain uses. Every call is scoped to the current principal's tenant.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StorageService {
+  readonly driverName: string
+  readonly prepare: (collections: ReadonlyArray<Collection<any>>) => Effect.Effect<void, StorageError>
+  readonly get: <A extends Entity>(
+    collection: Collection<A>,
+    id: string
+  ) => Effect.Effect<Option.Option<A>, StorageError, CurrentPrincipal>
+  /** The records that exist among `ids`, in the order of `ids`. */
+  readonly getMany: <A extends Entity>(
+    collection: Collection<A>,
+    ids: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<A>, StorageError, CurrentPrincipal>
+  readonly find: <A extends Entity>(
+    collection: Collection<A>,
+    query?: Query<A>
+  ) => Effect.Effect<Page<A>, StorageError, CurrentPrincipal>
+  /** Every matching record, page by page. */
+  readonly stream: <A extends Entity>(
+    collection: Collection<A>,
+    query?: Omit<Query<A>, "cursor">
+  ) => Stream.Stream<A, StorageError, CurrentPrincipal>
+  /** Inserts records with version 1, in batches; all or nothing. */
+  readonly insertMany: <A extends Entity>(
+    collection: Collection<A>,
+    records: ReadonlyArray<New<A>>
+  ) => Effect.Effect<ReadonlyArray<A>, StorageError, CurrentPrincipal>
+  /**
+   * Writes new contents for records read earlier; each record's `version` is the one it was read
+   * with. Fails with `Conflict` (and writes nothing) if any changed since. Returns the records
+   * with their new versions.
+   */
+  readonly updateMany: <A extends Entity>(
+    collection: Collection<A>,
+    records: ReadonlyArray<A>
+  ) => Effect.Effect<ReadonlyArray<A>, StorageError, CurrentPrincipal>
+  readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
+  /** Appends events to the log; inside a transaction they commit or roll back with it. */
+  readonly appendEvents: (events: ReadonlyArray<DomainEvent>) => Effect.Effect<void, StorageError>
+  /** Reads the event log after a position, across tenants unless one is given. For delivery. */
+  readonly readEvents: StorageDriver["readEvents"]
+  readonly getCheckpoint: StorageDriver["getCheckpoint"]
+  readonly saveCheckpoint: StorageDriver["saveCheckpoint"]
+}
+
+/**
+ * The storage service tag.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Storage extends Context.Service<Storage, StorageService>()("@procura/core/Storage") {}
+
+const invalid = (collection: string, message: string) =>
+  new StorageError({ reason: "Invalid", collection, message: `${collection}: ${message}` })
+
+const typeMatches = (type: FieldType, value: unknown): boolean => {
+  switch (type) {
+    case "string":
+      return typeof value === "string"
+    case "integer":
+      return typeof value === "number" && Number.isSafeInteger(value)
+    case "number":
+      return typeof value === "number" && Number.isFinite(value)
+    case "boolean":
+      return typeof value === "boolean"
+    case "timestamp":
+      return typeof value === "string" && !Number.isNaN(Date.parse(value))
+  }
+}
+
+const normaliseValue = (collection: string, field: string, type: FieldType, value: unknown): unknown => {
+  if (!typeMatches(type, value)) {
+    throw invalid(collection, `field "${field}" expects a ${type}, got ${JSON.stringify(value)}`)
+  }
+  return type === "timestamp" ? new Date(value as string).toISOString() : value
+}
+
+const conditionKeys = new Set(["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "startsWith", "contains", "isNull"])
+
+const isCondition = (value: unknown): value is FieldCondition<unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value) &&
+  Object.keys(value).length > 0 && Object.keys(value).every((key) => conditionKeys.has(key))
+
+/**
+ * Normalises a {@link Filter} into an {@link Expr}, checking every field and value. Throws a
+ * `StorageError` with reason `Invalid` naming the field and the problem.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const normaliseFilter = (definition: CollectionDefinition, filter: Filter<any>): Expr | undefined => {
+  const fieldType = (field: string): FieldType => {
+    if (field === "id") return "string"
+    const type = definition.fields[field]
+    if (type === undefined) {
+      throw invalid(definition.name, `cannot filter on "${field}": it is not a declared field (declared: ${Object.keys(definition.fields).join(", ") || "none"})`)
+    }
+    return type
+  }
+  const exprs: Array<Expr> = []
+  for (const [field, condition] of Object.entries(filter)) {
+    if (condition === undefined) continue
+    if (field === "$or") {
+      const branches = (condition as ReadonlyArray<Filter<any>>).map((branch) =>
+        normaliseFilter(definition, branch) ?? ({ _tag: "and", exprs: [] } as Expr)
+      )
+      exprs.push({ _tag: "or", exprs: branches })
+      continue
+    }
+    const type = fieldType(field)
+    const value = (v: unknown) => normaliseValue(definition.name, field, type, v)
+    if (condition === null) {
+      exprs.push({ _tag: "isNull", field, type, negate: false })
+    } else if (!isCondition(condition)) {
+      exprs.push({ _tag: "compare", field, type, op: "eq", value: value(condition) })
+    } else {
+      for (const [op, operand] of Object.entries(condition)) {
+        if (operand === undefined) continue
+        switch (op) {
+          case "eq":
+          case "ne":
+            if (operand === null) exprs.push({ _tag: "isNull", field, type, negate: op === "ne" })
+            else exprs.push({ _tag: "compare", field, type, op, value: value(operand) })
+            break
+          case "gt":
+          case "gte":
+          case "lt":
+          case "lte":
+            exprs.push({ _tag: "compare", field, type, op, value: value(operand) })
+            break
+          case "in":
+          case "nin":
+            if (!Array.isArray(operand)) throw invalid(definition.name, `"${op}" on "${field}" expects an array`)
+            exprs.push({ _tag: "in", field, type, values: operand.map(value), negate: op === "nin" })
+            break
+          case "startsWith":
+          case "contains":
+            if (type !== "string" || typeof operand !== "string") {
+              throw invalid(definition.name, `"${op}" on "${field}" needs a string field and a string value`)
+            }
+            exprs.push({ _tag: "text", field, type, op, value: operand })
+            break
+          case "isNull":
+            if (typeof operand !== "boolean") throw invalid(definition.name, `"isNull" on "${field}" expects a boolean`)
+            exprs.push({ _tag: "isNull", field, type, negate: !operand })
+            break
+        }
+      }
+    }
+  }
+  if (exprs.length === 0) return undefined
+  return exprs.length === 1 ? exprs[0] : { _tag: "and", exprs }
+}
+
+/**
+ * Reads a field of a stored record: `id` or a key of its data. Missing values are `null`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const fieldValue = (record: StoredRecord, field: string): unknown =>
+  field === "id" ? record.id : (record.data[field] ?? null)
+
+const encodeCursor = (values: ReadonlyArray<unknown>): string =>
+  Buffer.from(JSON.stringify(values), "utf8").toString("base64url")
+
+const decodeCursor = (collection: string, cursor: string, length: number): ReadonlyArray<unknown> => {
+  try {
+    const values = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))
+    if (Array.isArray(values) && values.length === length) return values
+  } catch {
+    // fall through to the error below
+  }
+  throw invalid(collection, "the cursor is malformed or belongs to a different ordering")
+}
+
+/**
+ * The expression selecting the records strictly after a cursor position in the given order
+ * (keyset paging). Missing values sort last in both directions.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const afterPosition = (order: ReadonlyArray<Order>, values: ReadonlyArray<unknown>): Expr => {
+  const branches: Array<Expr> = []
+  const equalities: Array<Expr> = []
+  order.forEach((term, i) => {
+    const value = values[i] ?? null
+    const { field, type } = term
+    if (value !== null) {
+      const beyond: Expr = {
+        _tag: "compare",
+        field,
+        type,
+        op: term.direction === "asc" ? "gt" : "lt",
+        value
+      }
+      const after: Expr = field === "id"
+        ? beyond
+        : { _tag: "or", exprs: [beyond, { _tag: "isNull", field, type, negate: false }] }
+      branches.push({ _tag: "and", exprs: [...equalities, after] })
+      equalities.push({ _tag: "compare", field, type, op: "eq", value })
+    } else {
+      equalities.push({ _tag: "isNull", field, type, negate: false })
+    }
+  })
+  return { _tag: "or", exprs: branches }
+}
+
+const toEntity = <A extends Entity>(record: StoredRecord): A => ({ ...record.data, id: record.id, version: record.version }) as unknown as A
+
+const toStored = (entity: Entity, version: number): StoredRecord => {
+  const { id, version: _version, ...data } = entity as Entity & Record<string, unknown>
+  return { id, version, data }
+}
+
+const chunks = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+const duplicateIds = (ids: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const seen = new Set<string>()
+  const duplicates = new Set<string>()
+  for (const id of ids) (seen.has(id) ? duplicates : seen).add(id)
+  return [...duplicates]
+}
+
+const guard = <A>(evaluate: () => A): Effect.Effect<A, StorageError> =>
+  Effect.try({
+    try: evaluate,
+    catch: (error) =>
+      error instanceof StorageError
+        ? error
+        : new StorageError({ reason: "Invalid", message: String(error), cause: error })
+  })
+
+const tenant = Effect.map(CurrentPrincipal, (principal) => principal.tenantId)
+
+/**
+ * Derives the {@link StorageService} from a driver.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (driver: StorageDriver): StorageService => {
+  const inBatches = <A>(
+    items: ReadonlyArray<A>,
+    write: (batch: ReadonlyArray<A>) => Effect.Effect<void, StorageError>
+  ): Effect.Effect<void, StorageError> => {
+    const batches = chunks(items, driver.maxBatchSize)
+    if (batches.length === 0) return Effect.void
+    if (batches.length === 1) return write(batches[0]!)
+    return driver.transaction(Effect.forEach(batches, write, { discard: true }))
+  }
+
+  const find = Effect.fn("Storage.find")(function*<A extends Entity>(collection: Collection<A>, query: Query<A> = {}) {
+    const definition = definitionOf(collection)
+    const tenantId = yield* tenant
+    const limit = query.limit ?? 100
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+      return yield* invalid(definition.name, `limit must be an integer from 1 to 1000, got ${limit}`)
+    }
+    const { where, order } = yield* guard(() => {
+      const order: Array<Order> = (query.orderBy ?? []).map((term) => {
+        const type = definition.fields[term.field]
+        if (type === undefined) throw invalid(definition.name, `cannot order by "${term.field}": it is not a declared field`)
+        return { field: term.field, type, direction: term.direction ?? "asc" }
+      })
+      order.push({ field: "id", type: "string", direction: "asc" })
+      const filter = query.where === undefined ? undefined : normaliseFilter(definition, query.where)
+      const after = query.cursor === undefined
+        ? undefined
+        : afterPosition(order, decodeCursor(definition.name, query.cursor, order.length))
+      const parts = [filter, after].filter((e): e is Expr => e !== undefined)
+      const where: Expr | undefined = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : { _tag: "and", exprs: parts }
+      return { where, order }
+    })
+    const rows = yield* driver.select(definition, tenantId, { where, orderBy: order, limit: limit + 1 })
+    const items = rows.slice(0, limit)
+    const last = items[items.length - 1]
+    const cursor = rows.length > limit && last !== undefined
+      ? encodeCursor(order.map((term) => fieldValue(last, term.field)))
+      : undefined
+    return { items: items.map((row) => toEntity<A>(row)), cursor }
+  })
+
+  return {
+    driverName: driver.name,
+    prepare: (collections) => driver.prepare(collections.map(definitionOf)),
+    get: Effect.fn("Storage.get")(function*<A extends Entity>(collection: Collection<A>, id: string) {
+      const rows = yield* driver.get(definitionOf(collection), yield* tenant, [id])
+      return Option.map(Option.fromNullishOr(rows[0]), (row) => toEntity<A>(row))
+    }),
+    getMany: Effect.fn("Storage.getMany")(function*<A extends Entity>(collection: Collection<A>, ids: ReadonlyArray<string>) {
+      if (ids.length === 0) return []
+      const tenantId = yield* tenant
+      const unique = [...new Set(ids)]
+      const rows = yield* Effect.forEach(
+        chunks(unique, driver.maxBatchSize),
+        (batch) => driver.get(definitionOf(collection), tenantId, batch)
+      )
+      const byId = new Map(rows.flat().map((row) => [row.id, row]))
+      return ids.flatMap((id) => {
+        const row = byId.get(id)
+        return row === undefined ? [] : [toEntity<A>(row)]
+      })
+    }),
+    find,
+    stream: <A extends Entity>(collection: Collection<A>, query: Omit<Query<A>, "cursor"> = {}) =>
+      Stream.paginate(undefined as string | undefined, (cursor) =>
+        Effect.map(
+          find(collection, cursor === undefined ? query : { ...query, cursor }),
+          (page) => [page.items, page.cursor === undefined ? Option.none() : Option.some(page.cursor)] as const
+        )),
+    insertMany: Effect.fn("Storage.insertMany")(function*<A extends Entity>(collection: Collection<A>, records: ReadonlyArray<New<A>>) {
+      const definition = definitionOf(collection)
+      const tenantId = yield* tenant
+      const duplicates = duplicateIds(records.map((record) => record.id))
+      if (duplicates.length > 0) {
+        return yield* new StorageError({
+          reason: "Conflict",
+          collection: definition.name,
+          ids: duplicates,
+          message: `${definition.name}: the batch repeats id ${duplicates.slice(0, 5).join(", ")}`
+        })
+      }
+      const stored = records.map((record) => toStored(record as unknown as Entity, 1))
+      yield* inBatches(stored, (batch) => driver.insert(definition, tenantId, batch))
+      return stored.map((row) => toEntity<A>(row))
+    }),
+    updateMany: Effect.fn("Storage.updateMany")(function*<A extends Entity>(collection: Collection<A>, records: ReadonlyArray<A>) {
+      const definition = definitionOf(collection)
+      const tenantId = yield* tenant
+      const duplicates = duplicateIds(records.map((record) => record.id))
+      if (duplicates.length > 0) {
+        return yield* new StorageError({
+          reason: "Invalid",
+          collection: definition.name,
+          ids: duplicates,
+          message: `${definition.name}: the batch updates id ${duplicates.slice(0, 5).join(", ")} more than once`
+        })
+      }
+      const changes = records.map((record) => ({
+        record: toStored(record, record.version + 1),
+        expectedVersion: record.version
+      }))
+      yield* inBatches(changes, (batch) => driver.update(definition, tenantId, batch))
+      return changes.map((change) => toEntity<A>(change.record))
+    }),
+    transaction: driver.transaction,
+    appendEvents: (events) => (events.length === 0 ? Effect.void : inBatches(events, driver.appendEvents)),
+    readEvents: driver.readEvents,
+    getCheckpoint: driver.getCheckpoint,
+    saveCheckpoint: driver.saveCheckpoint
+  }
+}
+
+/**
+ * The layer deriving {@link Storage} from the {@link Driver} an adapter provides.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<Storage, never, Driver> = Layer.effect(Storage, Effect.map(Driver, make))
+
+/**
+ * Provides both the driver and the derived storage service from a driver-building effect: what
+ * an adapter's `layer` is made of.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFromDriver = <E, R>(
+  driver: Effect.Effect<StorageDriver, E, R>
+): Layer.Layer<Storage | Driver, E, Exclude<R, Scope.Scope>> =>
+  Layer.effectContext(
+    Effect.map(driver, (d) => Context.make(Driver, d).pipe(Context.add(Storage, make(d))))
+  )
