@@ -1,0 +1,454 @@
+/**
+ * The storage conformance suite: the definition of a correct Procura storage adapter.
+ *
+ * An adapter's test file is one call:
+ *
+ * ```ts
+ * import { StorageConformance } from "@procura/testkit"
+ * import { MemoryStorage } from "@procura/storage-memory"
+ *
+ * StorageConformance.suite("memory", MemoryStorage.layer())
+ * ```
+ *
+ * The suite shares one layer across its tests and isolates them by giving each its own tenant,
+ * which exercises tenant scoping on every test as a side effect.
+ *
+ * @since 0.1.0
+ */
+import { assert, describe, layer } from "@effect/vitest"
+import { Principal, Storage } from "@procura/core"
+import { Cause, Effect, Exit, Layer, Option, Stream } from "effect"
+import { z } from "zod"
+
+/**
+ * The record type the suite stores.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Widget = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  name: z.string(),
+  sku: z.string().optional(),
+  quantity: z.number().int(),
+  price: z.number(),
+  active: z.boolean(),
+  madeAt: z.string(),
+  category: z.string().optional(),
+  note: z.string().optional()
+})
+
+/**
+ * A record of the suite's collection.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Widget = z.infer<typeof Widget>
+
+/**
+ * The collection the suite stores widgets in. Adapters must be able to prepare it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const widgets = Storage.collection({
+  name: "conformance_widgets",
+  schema: Widget,
+  fields: {
+    name: "string",
+    sku: "string",
+    quantity: "integer",
+    price: "number",
+    active: "boolean",
+    madeAt: "timestamp",
+    category: "string"
+  },
+  indexes: [["quantity"], ["category", "madeAt"]],
+  unique: [["sku"]]
+})
+
+/**
+ * A second collection with a compound unique key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const slots = Storage.collection({
+  name: "conformance_slots",
+  schema: z.object({ id: z.string(), version: z.number().int(), shelf: z.string(), position: z.number().int() }),
+  fields: { shelf: "string", position: "integer" },
+  unique: [["shelf", "position"]]
+})
+
+let tenantCounter = 0
+
+/** A fresh tenant per test keeps tests independent on a shared store. */
+const asFreshTenant = <A, E, R>(
+  body: (tenantId: string) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, Exclude<R, Principal.CurrentPrincipal>> => {
+  const tenantId = `conformance-${Date.now().toString(36)}-${process.pid}-${++tenantCounter}`
+  return Principal.runAs(body(tenantId), { userId: "conformance", tenantId, roles: ["admin"] })
+}
+
+const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n)).toISOString()
+
+const widget = (n: number, overrides: Partial<Widget> = {}): Storage.New<Widget> => ({
+  id: `w-${String(n).padStart(6, "0")}`,
+  name: `widget ${n}`,
+  sku: `SKU-${n}`,
+  quantity: n % 7,
+  price: n / 4,
+  active: n % 2 === 0,
+  madeAt: day(n % 30),
+  ...(n % 3 === 0 ? {} : { category: n % 3 === 1 ? "alpha" : "beta" }),
+  ...overrides
+})
+
+const ids = (records: ReadonlyArray<{ readonly id: string }>) => records.map((record) => record.id)
+
+const expectStorageError = <A>(exit: Exit.Exit<A, unknown>, reason: Storage.StorageErrorReason): Storage.StorageError => {
+  assert.isTrue(Exit.isFailure(exit), "expected a failure")
+  const value = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
+  assert.instanceOf(value, Storage.StorageError)
+  assert.strictEqual((value as Storage.StorageError).reason, reason, (value as Storage.StorageError).message)
+  return value as Storage.StorageError
+}
+
+/**
+ * Options of the suite.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface SuiteOptions {
+  /** How many records the bulk tests write; 10,000 unless an adapter needs less for a quick run. */
+  readonly bulkSize?: number
+}
+
+/**
+ * Registers the conformance suite for an adapter layer providing `Storage.Storage`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const suite = <E>(
+  name: string,
+  storageLayer: Layer.Layer<Storage.Storage, E>,
+  options: SuiteOptions = {}
+): void => {
+  const bulkSize = options.bulkSize ?? 10_000
+  const prepared = Layer.effectDiscard(
+    Effect.flatMap(Storage.Storage, (s) => Effect.orDie(s.prepare([widgets, slots])))
+  ).pipe(Layer.provideMerge(storageLayer))
+
+  describe(`storage conformance: ${name}`, () => {
+    layer(prepared, { timeout: "120 seconds" })((it) => {
+      const storage = Storage.Storage
+
+      it.effect("inserts, gets, lists by ids and updates records with versions", () =>
+        asFreshTenant(() =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            const inserted = yield* s.insertMany(widgets, [widget(1), widget(2, { note: "second" }), widget(3)])
+            assert.deepStrictEqual(inserted.map((w) => w.version), [1, 1, 1])
+
+            const one = yield* s.get(widgets, "w-000002")
+            assert.isTrue(Option.isSome(one))
+            assert.deepStrictEqual(Option.getOrThrow(one), { ...widget(2, { note: "second" }), version: 1 })
+            assert.isTrue(Option.isNone(yield* s.get(widgets, "w-missing")))
+
+            const many = yield* s.getMany(widgets, ["w-000003", "w-missing", "w-000001"])
+            assert.deepStrictEqual(ids(many), ["w-000003", "w-000001"])
+
+            const [updated] = yield* s.updateMany(widgets, [{ ...Option.getOrThrow(one), quantity: 42, note: undefined }])
+            assert.strictEqual(updated!.version, 2)
+            const reread = Option.getOrThrow(yield* s.get(widgets, "w-000002"))
+            assert.strictEqual(reread.quantity, 42)
+            assert.strictEqual(reread.version, 2)
+            assert.isUndefined(reread.note)
+            const found = yield* s.find(widgets, { where: { quantity: 42 } })
+            assert.deepStrictEqual(ids(found.items), ["w-000002"])
+          })
+        ))
+
+      it.effect("supports every filter operator with the port's null semantics", () =>
+        asFreshTenant(() =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            const all = Array.from({ length: 30 }, (_, i) => widget(i + 1))
+            all.push(widget(100, { name: "100%_done \\ really", category: "gamma" }))
+            yield* s.insertMany(widgets, all)
+            const match = (where: Storage.Filter<Widget>) =>
+              Effect.map(s.find(widgets, { where, limit: 1000 }), (page) => ids(page.items).sort())
+            const expected = (predicate: (w: Storage.New<Widget>) => boolean) => ids(all.filter(predicate)).sort()
+
+            assert.deepStrictEqual(yield* match({ quantity: 3 }), expected((w) => w.quantity === 3))
+            assert.deepStrictEqual(yield* match({ quantity: { eq: 3 } }), expected((w) => w.quantity === 3))
+            assert.deepStrictEqual(yield* match({ category: { ne: "alpha" } }), expected((w) => w.category !== "alpha"))
+            assert.deepStrictEqual(yield* match({ quantity: { gt: 4 } }), expected((w) => w.quantity > 4))
+            assert.deepStrictEqual(yield* match({ quantity: { gte: 4 } }), expected((w) => w.quantity >= 4))
+            assert.deepStrictEqual(yield* match({ price: { lt: 2.5 } }), expected((w) => w.price < 2.5))
+            assert.deepStrictEqual(yield* match({ price: { lte: 2.5 } }), expected((w) => w.price <= 2.5))
+            assert.deepStrictEqual(yield* match({ quantity: { gt: 1, lt: 4 } }), expected((w) => w.quantity > 1 && w.quantity < 4))
+            assert.deepStrictEqual(yield* match({ madeAt: { gte: day(10), lt: day(12) } }), expected((w) => w.madeAt >= day(10) && w.madeAt < day(12)))
+            assert.deepStrictEqual(yield* match({ name: { gt: "widget 5" } }), expected((w) => w.name > "widget 5"))
+            assert.deepStrictEqual(yield* match({ active: true }), expected((w) => w.active))
+            assert.deepStrictEqual(yield* match({ active: false, quantity: 0 }), expected((w) => !w.active && w.quantity === 0))
+            assert.deepStrictEqual(yield* match({ category: { in: ["alpha", "gamma"] } }), expected((w) => w.category === "alpha" || w.category === "gamma"))
+            assert.deepStrictEqual(yield* match({ category: { nin: ["alpha"] } }), expected((w) => w.category !== "alpha"))
+            assert.deepStrictEqual(yield* match({ quantity: { in: [] } }), [])
+            assert.deepStrictEqual(yield* match({ name: { startsWith: "widget 1" } }), expected((w) => w.name.startsWith("widget 1")))
+            assert.deepStrictEqual(yield* match({ name: { startsWith: "100%_" } }), expected((w) => w.name.startsWith("100%_")))
+            assert.deepStrictEqual(yield* match({ name: { startsWith: "100__" } }), [])
+            assert.deepStrictEqual(yield* match({ name: { contains: "_done \\" } }), expected((w) => w.name.includes("_done \\")))
+            assert.deepStrictEqual(yield* match({ name: { contains: "%" } }), expected((w) => w.name.includes("%")))
+            assert.deepStrictEqual(yield* match({ category: { isNull: true } }), expected((w) => w.category === undefined))
+            assert.deepStrictEqual(yield* match({ category: null }), expected((w) => w.category === undefined))
+            assert.deepStrictEqual(yield* match({ category: { isNull: false } }), expected((w) => w.category !== undefined))
+            assert.deepStrictEqual(yield* match({ category: { ne: null } }), expected((w) => w.category !== undefined))
+            assert.deepStrictEqual(yield* match({ id: { in: ["w-000001", "w-000100"] } }), ["w-000001", "w-000100"])
+            assert.deepStrictEqual(
+              yield* match({ $or: [{ quantity: 1 }, { category: "gamma" }], active: true }),
+              expected((w) => (w.quantity === 1 || w.category === "gamma") && w.active)
+            )
+            assert.deepStrictEqual(yield* match({ $or: [] }), [])
+
+            const unknownField = yield* Effect.exit(s.find(widgets, { where: { note: "x" } }))
+            assert.include(expectStorageError(unknownField, "Invalid").message, "note")
+            const wrongType = yield* Effect.exit(s.find(widgets, { where: { quantity: "many" as unknown as number } }))
+            assert.include(expectStorageError(wrongType, "Invalid").message, "quantity")
+            const badOrder = yield* Effect.exit(s.find(widgets, { orderBy: [{ field: "note" }] }))
+            expectStorageError(badOrder, "Invalid")
+            const badCursor = yield* Effect.exit(s.find(widgets, { cursor: "not-a-cursor" }))
+            expectStorageError(badCursor, "Invalid")
+          })
+        ))
+
+      it.effect("orders by several fields, missing values last in both directions", () =>
+        asFreshTenant(() =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            const all = Array.from({ length: 40 }, (_, i) => widget(i + 1))
+            yield* s.insertMany(widgets, all)
+            const rank = (v: string | undefined) => v ?? "\uffff"
+            const byCategoryDescThenQuantity = yield* s.find(widgets, {
+              orderBy: [{ field: "category", direction: "desc" }, { field: "quantity" }],
+              limit: 1000
+            })
+            const expected = [...all].sort((a, b) =>
+              (a.category === undefined) !== (b.category === undefined)
+                ? a.category === undefined ? 1 : -1
+                : rank(b.category).localeCompare(rank(a.category)) || a.quantity - b.quantity || a.id.localeCompare(b.id)
+            )
+            assert.deepStrictEqual(ids(byCategoryDescThenQuantity.items), ids(expected))
+            const byCategoryAsc = yield* s.find(widgets, { orderBy: [{ field: "category" }], limit: 1000 })
+            assert.deepStrictEqual(
+              byCategoryAsc.items.map((w) => w.category ?? null),
+              [...all].map((w) => w.category ?? null).sort((a, b) => a === null ? 1 : b === null ? -1 : a.localeCompare(b))
+            )
+            const byPriceDesc = yield* s.find(widgets, { orderBy: [{ field: "price", direction: "desc" }], limit: 5 })
+            assert.deepStrictEqual(ids(byPriceDesc.items), ["w-000040", "w-000039", "w-000038", "w-000037", "w-000036"])
+          })
+        ))
+
+      it.effect(`inserts ${bulkSize} records in batches and pages through them with cursors`, () =>
+        asFreshTenant(() =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            const all = Array.from({ length: bulkSize }, (_, i) => widget(i))
+            const inserted = yield* s.insertMany(widgets, all)
+            assert.strictEqual(inserted.length, bulkSize)
+
+            const orders: ReadonlyArray<ReadonlyArray<Storage.OrderBy<Widget>>> = [
+              [],
+              [{ field: "quantity", direction: "desc" }],
+              [{ field: "category" }, { field: "madeAt", direction: "desc" }]
+            ]
+            for (const orderBy of orders) {
+              const seen: Array<string> = []
+              let cursor: string | undefined = undefined
+              let pages = 0
+              do {
+                const page: Storage.Page<Widget> = yield* s.find(widgets, { orderBy, limit: 1000, ...(cursor ? { cursor } : {}) })
+                seen.push(...ids(page.items))
+                cursor = page.cursor
+                pages++
+              } while (cursor !== undefined)
+              assert.strictEqual(seen.length, bulkSize, `ordering ${JSON.stringify(orderBy)}`)
+              assert.strictEqual(new Set(seen).size, bulkSize)
+              assert.isAtMost(pages, Math.ceil(bulkSize / 1000) + 1)
+              const full = yield* Stream.runCollect(s.stream(widgets, { orderBy, limit: 1000 }))
+              assert.deepStrictEqual(ids(full), seen)
+            }
+
+            const filtered = yield* Stream.runCollect(s.stream(widgets, { where: { quantity: 3, active: true }, limit: 250 }))
+            assert.deepStrictEqual(ids(filtered), ids(all.filter((w) => w.quantity === 3 && w.active)))
+          })
+        ), { timeout: 120_000 })
+
+      it.effect("rejects a taken unique key or id with Conflict and writes nothing of the batch", () =>
+        asFreshTenant(() =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            yield* s.insertMany(widgets, [widget(1), widget(2, { sku: undefined }), widget(3, { sku: undefined })])
+
+            const takenSku = yield* Effect.exit(s.insertMany(widgets, [widget(10), widget(11, { sku: "SKU-1" })]))
+            const error = expectStorageError(takenSku, "Conflict")
+            assert.deepStrictEqual(error.key, ["sku"])
+            assert.isTrue(Option.isNone(yield* s.get(widgets, "w-000010")))
+
+            const repeatedInBatch = yield* Effect.exit(s.insertMany(widgets, [widget(20, { sku: "X" }), widget(21, { sku: "X" })]))
+            expectStorageError(repeatedInBatch, "Conflict")
+            assert.isTrue(Option.isNone(yield* s.get(widgets, "w-000020")))
+
+            const takenId = yield* Effect.exit(s.insertMany(widgets, [widget(30), widget(1, { sku: "SKU-new" })]))
+            expectStorageError(takenId, "Conflict")
+            assert.isTrue(Option.isNone(yield* s.get(widgets, "w-000030")))
+
+            const repeatedId = yield* Effect.exit(s.insertMany(widgets, [widget(40), widget(40, { sku: "other" })]))
+            expectStorageError(repeatedId, "Conflict")
+
+            // Missing key fields never conflict.
+            yield* s.insertMany(widgets, [widget(50, { sku: undefined })])
+            const page = yield* s.find(widgets, { where: { sku: null } })
+            assert.deepStrictEqual(ids(page.items), ["w-000002", "w-000003", "w-000050"])
+
+            // Compound keys conflict only on the whole key.
+            yield* s.insertMany(slots, [{ id: "s1", shelf: "A", position: 1 }, { id: "s2", shelf: "A", position: 2 }, { id: "s3", shelf: "B", position: 1 }])
+            const takenSlot = yield* Effect.exit(s.insertMany(slots, [{ id: "s4", shelf: "B", position: 1 }]))
+            assert.deepStrictEqual(expectStorageError(takenSlot, "Conflict").key, ["shelf", "position"])
+
+            // Updates cannot take a key either.
+            const one = Option.getOrThrow(yield* s.get(widgets, "w-000002"))
+            const updateTaken = yield* Effect.exit(s.updateMany(widgets, [{ ...one, sku: "SKU-1" }]))
+            expectStorageError(updateTaken, "Conflict")
+            assert.strictEqual(Option.getOrThrow(yield* s.get(widgets, "w-000002")).version, 1)
+          })
+        ))
+
+      it.effect("rejects a stale version with Conflict and writes nothing of the batch", () =>
+        asFreshTenant(() =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            const [a, b] = yield* s.insertMany(widgets, [widget(1), widget(2)])
+            yield* s.updateMany(widgets, [{ ...a!, quantity: 100 }])
+
+            const stale = yield* Effect.exit(s.updateMany(widgets, [{ ...b!, quantity: 200 }, { ...a!, quantity: 300 }]))
+            const error = expectStorageError(stale, "Conflict")
+            assert.deepStrictEqual(error.ids, [a!.id])
+            assert.isTrue(error.isRetryable)
+            const [a2, b2] = yield* s.getMany(widgets, [a!.id, b!.id])
+            assert.strictEqual(a2!.quantity, 100)
+            assert.strictEqual(b2!.quantity, b!.quantity)
+            assert.strictEqual(b2!.version, 1)
+
+            const missing = yield* Effect.exit(s.updateMany(widgets, [{ ...b!, id: "w-nowhere" }]))
+            expectStorageError(missing, "Conflict")
+
+            // Two writers that read the same version: exactly one wins.
+            const results = yield* Effect.all(
+              [1, 2].map((n) => Effect.exit(s.updateMany(widgets, [{ ...b2!, quantity: n }]))),
+              { concurrency: "unbounded" }
+            )
+            assert.strictEqual(results.filter(Exit.isSuccess).length, 1)
+            assert.strictEqual(Option.getOrThrow(yield* s.get(widgets, b!.id)).version, 2)
+          })
+        ))
+
+      it.effect("rolls back a failed transaction, its events included, and nests as savepoints", () =>
+        asFreshTenant((tenantId) =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            const event = (id: string): Storage.DomainEvent => ({
+              id: `${tenantId}-${id}`,
+              tenantId,
+              type: "widget.made",
+              aggregateType: "widget",
+              aggregateId: id,
+              actorId: "conformance",
+              occurredAt: day(1),
+              payload: { id }
+            })
+            const failed = yield* Effect.exit(s.transaction(Effect.gen(function*() {
+              yield* s.insertMany(widgets, [widget(1)])
+              yield* s.appendEvents([event("w-000001")])
+              return yield* Effect.fail("boom" as const)
+            })))
+            assert.isTrue(Exit.isFailure(failed))
+            assert.isTrue(Option.isNone(yield* s.get(widgets, "w-000001")))
+            assert.lengthOf(yield* s.readEvents({ after: 0, limit: 100, tenantId }), 0)
+
+            yield* s.transaction(Effect.gen(function*() {
+              yield* s.insertMany(widgets, [widget(2)])
+              yield* s.appendEvents([event("w-000002")])
+              const inner = yield* Effect.exit(s.transaction(Effect.gen(function*() {
+                yield* s.insertMany(widgets, [widget(3)])
+                yield* s.appendEvents([event("w-000003")])
+                return yield* Effect.fail("inner" as const)
+              })))
+              assert.isTrue(Exit.isFailure(inner))
+              // A unique violation inside a transaction leaves the transaction usable.
+              const violation = yield* Effect.exit(s.insertMany(widgets, [widget(4, { sku: "SKU-2" })]))
+              expectStorageError(violation, "Conflict")
+              yield* s.insertMany(widgets, [widget(5)])
+            }))
+            assert.deepStrictEqual(ids((yield* s.find(widgets)).items), ["w-000002", "w-000005"])
+            const events = yield* s.readEvents({ after: 0, limit: 100, tenantId })
+            assert.deepStrictEqual(events.map((e) => e.aggregateId), ["w-000002"])
+          })
+        ))
+
+      it.effect("appends events in order, reads them after a position, and keeps checkpoints", () =>
+        asFreshTenant((tenantId) =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            const events = Array.from({ length: 25 }, (_, i): Storage.DomainEvent => ({
+              id: `${tenantId}-e${i}`,
+              tenantId,
+              type: i % 2 === 0 ? "widget.made" : "widget.sold",
+              aggregateType: "widget",
+              aggregateId: `w-${i % 3}`,
+              actorId: "conformance",
+              occurredAt: day(i),
+              payload: { n: i, nested: { ok: true } }
+            }))
+            yield* s.appendEvents(events)
+            const first = yield* s.readEvents({ after: 0, limit: 10, tenantId })
+            assert.deepStrictEqual(first.map((e) => (e.payload as { n: number }).n), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+            assert.deepStrictEqual(first[3]!.payload, { n: 3, nested: { ok: true } })
+            assert.strictEqual(first[3]!.occurredAt, day(3))
+            for (let i = 1; i < first.length; i++) assert.isAbove(first[i]!.position, first[i - 1]!.position)
+            const rest = yield* s.readEvents({ after: first[9]!.position, limit: 100, tenantId })
+            assert.deepStrictEqual(rest.map((e) => (e.payload as { n: number }).n), Array.from({ length: 15 }, (_, i) => i + 10))
+
+            const subscriber = `${tenantId}-subscriber`
+            assert.strictEqual(yield* s.getCheckpoint(subscriber), 0)
+            yield* s.saveCheckpoint(subscriber, first[9]!.position)
+            assert.strictEqual(yield* s.getCheckpoint(subscriber), first[9]!.position)
+            yield* s.saveCheckpoint(subscriber, rest[14]!.position)
+            assert.strictEqual(yield* s.getCheckpoint(subscriber), rest[14]!.position)
+          })
+        ))
+
+      it.effect("never lets one tenant read or change another tenant's records", () =>
+        Effect.gen(function*() {
+          const s = yield* storage
+          const [owned] = yield* asFreshTenant(() => s.insertMany(widgets, [widget(1)]))
+          yield* asFreshTenant(() =>
+            Effect.gen(function*() {
+              assert.isTrue(Option.isNone(yield* s.get(widgets, owned!.id)))
+              assert.lengthOf(yield* s.getMany(widgets, [owned!.id]), 0)
+              assert.lengthOf((yield* s.find(widgets, { where: { sku: "SKU-1" } })).items, 0)
+              const update = yield* Effect.exit(s.updateMany(widgets, [{ ...owned!, quantity: 99 }]))
+              expectStorageError(update, "Conflict")
+              // The same id and the same unique key are free in another tenant.
+              yield* s.insertMany(widgets, [widget(1)])
+              assert.strictEqual((yield* s.find(widgets)).items.length, 1)
+            })
+          )
+        }))
+    })
+  })
+}

@@ -1,0 +1,8 @@
+/**
+ * @procura/testkit: conformance suites and fixtures for Procura adapters and hosts.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as StorageConformance from "./StorageConformance.js"
