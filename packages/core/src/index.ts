@@ -12,3 +12,23 @@ export * as Ids from "./Ids.js"
 export * as Principal from "./Principal.js"
 /** @since 0.1.0 */
 export * as Storage from "./Storage.js"
+/** @since 0.1.0 */
+export * as Access from "./Access.js"
+/** @since 0.1.0 */
+export * as Events from "./Events.js"
+/** @since 0.1.0 */
+export * as Money from "./Money.js"
+/** @since 0.1.0 */
+export * as Operation from "./Operation.js"
+/** @since 0.1.0 */
+export * as Catalog from "./catalog/Catalog.js"
+/** @since 0.1.0 */
+export * as Assets from "./assets/Assets.js"
+/** @since 0.1.0 */
+export * as Requisition from "./requisition/Requisition.js"
+/** @since 0.1.0 */
+export * as Purchasing from "./purchasing/Purchasing.js"
+/** @since 0.1.0 */
+export * as Receiving from "./receiving/Receiving.js"
+/** @since 0.1.0 */
+export * as Procura from "./Procura.js"

@@ -1,0 +1,188 @@
+/**
+ * Operations as data.
+ *
+ * Every public operation of Procura is a value: a stable id, zod input and output schemas, the
+ * permission it needs, the events it emits, and its handler. The Effect services, the Promise
+ * facade and the CLI are all projections of these values, so an operation is written once.
+ *
+ * Running an operation ({@link run}) checks the permission, validates the input (nothing is
+ * written when it is invalid), and runs a command inside one storage transaction, retrying it
+ * from the start when a concurrent writer got there first (stale version).
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Schedule } from "effect"
+import type { z } from "zod"
+import * as Access from "./Access.js"
+import { type Issue, invalid, type ValidationError } from "./Errors.js"
+import type { AccessDenied } from "./Errors.js"
+import type { CurrentPrincipal } from "./Principal.js"
+import { Storage, type StorageError } from "./Storage.js"
+
+/**
+ * An operation: what it is called, what it takes and gives, who may run it and what it emits.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Operation<
+  Id extends string,
+  In extends z.ZodType,
+  Out extends z.ZodType,
+  E,
+  R extends Storage | CurrentPrincipal = Storage | CurrentPrincipal
+> {
+  /** Stable id, `module.verbNoun`, e.g. `purchasing.submitPurchaseOrder`. */
+  readonly id: Id
+  /** One sentence for humans (CLI help, generated docs, flow-editor palettes). */
+  readonly summary: string
+  /** Commands change state and run in a transaction; queries only read. */
+  readonly kind: "command" | "query"
+  readonly permission: Access.Permission
+  readonly input: In
+  readonly output: Out
+  /** The event types a successful run may append. */
+  readonly events: ReadonlyArray<string>
+  readonly handler: (input: z.output<In>) => Effect.Effect<z.output<Out>, E, R>
+}
+
+/**
+ * An operation with its types erased, for catalogues and projections.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Any = Operation<string, z.ZodType, z.ZodType, any, any>
+
+/**
+ * Declares an operation.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <
+  const Id extends string,
+  In extends z.ZodType,
+  Out extends z.ZodType,
+  E,
+  R extends Storage | CurrentPrincipal = never
+>(operation: Operation<Id, In, Out, E, R>): Operation<Id, In, Out, E, R> => operation
+
+/**
+ * The errors running an operation can fail with, besides its own.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RunError = ValidationError | AccessDenied | StorageError
+
+/**
+ * The input type callers pass to an operation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Input<O> = O extends Operation<any, infer In, any, any, any> ? z.input<In> : never
+
+/**
+ * The output type of an operation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Output<O> = O extends Operation<any, any, infer Out, any, any> ? z.output<Out> : never
+
+/**
+ * The error type of an operation, including {@link RunError}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Error<O> = O extends Operation<any, any, any, infer E, any> ? E | RunError : never
+
+/**
+ * Converts zod issues to Procura issues, naming the path, the message and what was expected.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const issuesFromZod = (error: z.ZodError): ReadonlyArray<Issue> =>
+  error.issues.map((issue) => {
+    const expected = "expected" in issue && typeof issue.expected === "string" ? { expected: issue.expected } : {}
+    return { path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: issue.message, ...expected }
+  })
+
+/**
+ * Validates an input against a schema, failing with a {@link ValidationError} that names
+ * every problem.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const decode = <S extends z.ZodType>(
+  operation: string,
+  schema: S,
+  input: unknown
+): Effect.Effect<z.output<S>, ValidationError> =>
+  Effect.suspend(() => {
+    const result = schema.safeParse(input)
+    return result.success ? Effect.succeed(result.data) : Effect.fail(invalid(operation, issuesFromZod(result.error)))
+  })
+
+const isStaleVersion = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "StorageError" &&
+  (error as StorageError).reason === "Conflict" && (error as StorageError).key === undefined
+
+/**
+ * Runs an operation on an unvalidated input: authorise, validate, then run the handler (in a
+ * transaction for commands, retried up to five times on a stale-version conflict).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const run = <Id extends string, In extends z.ZodType, Out extends z.ZodType, E, R extends Storage | CurrentPrincipal>(
+  operation: Operation<Id, In, Out, E, R>
+): (input: z.input<In>) => Effect.Effect<z.output<Out>, E | RunError, R | Storage | CurrentPrincipal> =>
+  Effect.fn(operation.id)(function*(input: z.input<In>) {
+    yield* Access.authorize(operation.permission)
+    const parsed = yield* decode(operation.id, operation.input, input)
+    if (operation.kind === "query") return yield* operation.handler(parsed)
+    const storage = yield* Storage
+    return yield* storage.transaction(operation.handler(parsed)).pipe(
+      Effect.retry({ while: isStaleVersion, schedule: Schedule.exponential("5 millis").pipe(Schedule.jittered), times: 5 })
+    )
+  })
+
+/**
+ * The methods of a service derived from a record of operations: same names, validated input,
+ * and only the principal left to provide.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Methods<Ops extends Record<string, Any>> = {
+  readonly [K in keyof Ops]: (input: Input<Ops[K]>) => Effect.Effect<Output<Ops[K]>, Error<Ops[K]>, CurrentPrincipal>
+}
+
+/**
+ * Builds the layer of a module service from its operations: each method runs its operation on
+ * the storage in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const serviceLayer = <Self, Ops extends Record<string, Any>>(
+  tag: Context.Key<Self, Methods<Ops>>,
+  operations: Ops
+): Layer.Layer<Self, never, Storage> =>
+  Layer.effect(
+    tag,
+    Effect.map(Storage, (storage) => {
+      const methods: Record<string, unknown> = {}
+      for (const [name, operation] of Object.entries(operations)) {
+        const runOperation = run(operation)
+        methods[name] = (input: unknown) => Effect.provideService(runOperation(input), Storage, storage)
+      }
+      return methods as Methods<Ops>
+    })
+  )

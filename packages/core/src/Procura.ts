@@ -1,0 +1,90 @@
+/**
+ * Procura assembled: every module's collections, operations and services in one place.
+ *
+ * {@link layer} is what an Effect host provides (on top of a storage adapter's layer);
+ * {@link catalogue} is the operations catalogue the Promise facade, the CLI and host adapters
+ * project from.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Layer } from "effect"
+import * as Operation from "./Operation.js"
+import * as Storage from "./Storage.js"
+import * as Assets from "./assets/Assets.js"
+import * as Catalog from "./catalog/Catalog.js"
+import * as Purchasing from "./purchasing/Purchasing.js"
+import * as Receiving from "./receiving/Receiving.js"
+import * as Requisition from "./requisition/Requisition.js"
+
+/**
+ * Every collection the core modules store records in.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const collections: ReadonlyArray<Storage.Collection<any>> = [
+  ...Catalog.collections,
+  ...Requisition.collections,
+  ...Purchasing.collections,
+  ...Receiving.collections,
+  ...Assets.collections
+]
+
+/**
+ * The operations of every module, grouped by module, keyed by method name.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const operations = {
+  catalog: Catalog.operations,
+  requisition: Requisition.operations,
+  purchasing: Purchasing.operations,
+  receiving: Receiving.operations,
+  assets: Assets.operations
+} as const
+
+/**
+ * The grouped operations' type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Operations = typeof operations
+
+/**
+ * Every operation, by id (`purchasing.submitPurchaseOrder`, ...).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const catalogue: ReadonlyMap<string, Operation.Any> = new Map(
+  Object.values(operations).flatMap((group) => Object.values(group).map((operation) => [operation.id, operation as Operation.Any] as const))
+)
+
+/**
+ * The services of every module.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export type Services = Catalog.Catalog | Requisition.Requisition | Purchasing.Purchasing | Receiving.Receiving | Assets.Assets
+
+/**
+ * Prepares storage for every collection (tables, indexes; idempotent), then provides every
+ * module service.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<Services, Storage.StorageError, Storage.Storage> = Layer.mergeAll(
+  Catalog.Catalog.layer,
+  Requisition.Requisition.layer,
+  Purchasing.Purchasing.layer,
+  Receiving.Receiving.layer,
+  Assets.Assets.layer
+).pipe(Layer.provideMerge(prepare()))
+
+function prepare(): Layer.Layer<never, Storage.StorageError, Storage.Storage> {
+  return Layer.effectDiscard(Effect.flatMap(Storage.Storage, (storage) => storage.prepare(collections)))
+}

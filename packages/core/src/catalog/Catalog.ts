@@ -1,0 +1,361 @@
+/**
+ * The catalog: vendors and the product catalog of standard items with approved vendors at
+ * agreed costs (seed 002). Purchase requests and orders take their prices from here.
+ *
+ * @since 0.1.0
+ */
+import { Context, Data, Effect, Option } from "effect"
+import { z } from "zod"
+import { notFound } from "../Errors.js"
+import * as Events from "../Events.js"
+import * as Ids from "../Ids.js"
+import { Money } from "../Money.js"
+import * as Operation from "../Operation.js"
+import * as Storage from "../Storage.js"
+
+// ----- model -----------------------------------------------------------------------------------
+
+/**
+ * What kind of thing a catalog item is; it decides how it is received and tracked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ItemKind = z.enum(["hardware", "software", "consumable", "service", "enterprise"])
+
+/**
+ * An item kind.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ItemKind = z.infer<typeof ItemKind>
+
+/**
+ * A vendor (supplier).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Vendor = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  code: z.string(),
+  name: z.string(),
+  email: z.string().optional(),
+  createdAt: z.string()
+})
+
+/**
+ * A vendor.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Vendor = z.infer<typeof Vendor>
+
+/**
+ * A vendor approved to supply a catalog item, at an agreed unit cost.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ApprovedVendor = z.object({ vendorId: z.string().min(1), unitCost: Money })
+
+/**
+ * A product catalog item.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CatalogItem = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  sku: z.string(),
+  name: z.string(),
+  kind: ItemKind,
+  manufacturer: z.string().optional(),
+  model: z.string().optional(),
+  /** Whether purchase order lines for this item create a template asset per unit by default. */
+  createAsset: z.boolean(),
+  approvedVendors: z.array(ApprovedVendor),
+  createdAt: z.string()
+})
+
+/**
+ * A product catalog item.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CatalogItem = z.infer<typeof CatalogItem>
+
+/**
+ * Where vendors are stored.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const vendors = Storage.collection({
+  name: "vendors",
+  schema: Vendor,
+  fields: { code: "string", name: "string" },
+  unique: [["code"]]
+})
+
+/**
+ * Where catalog items are stored.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const catalogItems = Storage.collection({
+  name: "catalog_items",
+  schema: CatalogItem,
+  fields: { sku: "string", name: "string", kind: "string" },
+  indexes: [["kind"]],
+  unique: [["sku"]]
+})
+
+// ----- errors ----------------------------------------------------------------------------------
+
+/**
+ * Why a catalog operation was refused.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CatalogErrorReason = "DuplicateCode" | "DuplicateSku" | "UnknownVendor"
+
+/**
+ * A catalog operation was refused.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CatalogError extends Data.TaggedError("CatalogError")<{
+  readonly reason: CatalogErrorReason
+  readonly message: string
+  readonly value?: string
+}> {}
+
+// ----- module API (for other modules) ----------------------------------------------------------
+
+/**
+ * The catalog items among `ids` that exist, by id.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const itemsById = Effect.fn("Catalog.itemsById")(function*(ids: ReadonlyArray<string>) {
+  const storage = yield* Storage.Storage
+  return new Map((yield* storage.getMany(catalogItems, ids)).map((item) => [item.id, item] as const))
+})
+
+// ----- operations ------------------------------------------------------------------------------
+
+/**
+ * Input of {@link createVendor}.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const CreateVendorInput = z.object({
+  code: z.string().trim().min(1).max(64),
+  name: z.string().trim().min(1).max(200),
+  email: z.email().optional()
+})
+
+/**
+ * Input of {@link createCatalogItem}.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const CreateCatalogItemInput = z.object({
+  sku: z.string().trim().min(1).max(64),
+  name: z.string().trim().min(1).max(200),
+  kind: ItemKind,
+  manufacturer: z.string().optional(),
+  model: z.string().optional(),
+  createAsset: z.boolean().optional(),
+  approvedVendors: z.array(ApprovedVendor).min(1, "a catalog item needs at least one approved vendor")
+})
+
+/**
+ * Input of the list operations: a page size and the cursor of the previous page.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const PageInput = z.object({
+  limit: z.number().int().min(1).max(1000).optional(),
+  cursor: z.string().optional()
+})
+
+const pageOf = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), cursor: z.string().optional() })
+
+const takenKey = (reason: CatalogErrorReason, value: string, what: string) =>
+  Effect.catchIf(
+    (error: unknown): error is Storage.StorageError => error instanceof Storage.StorageError && error.reason === "Conflict" && error.key !== undefined,
+    () => Effect.fail(new CatalogError({ reason, value, message: `${what} ${value} is already in the catalog` }))
+  )
+
+/**
+ * Creates a vendor. Vendor codes are unique.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const createVendor = Operation.make({
+  id: "catalog.createVendor",
+  summary: "Create a vendor (supplier) with a unique code.",
+  kind: "command",
+  permission: "catalog.manage",
+  input: CreateVendorInput,
+  output: Vendor,
+  events: ["vendor.created"],
+  handler: Effect.fn(function*(input) {
+    const storage = yield* Storage.Storage
+    const [vendor] = yield* storage.insertMany(vendors, [{ id: yield* Ids.next, ...input, createdAt: yield* Events.now }]).pipe(
+      takenKey("DuplicateCode", input.code, "Vendor code")
+    )
+    yield* Events.append({ type: "vendor.created", aggregateType: "vendor", aggregateId: vendor!.id, payload: vendor })
+    return vendor!
+  })
+})
+
+/**
+ * Creates a catalog item with its approved vendors and agreed costs. Hardware creates assets by
+ * default; other kinds do not unless `createAsset` says so.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const createCatalogItem = Operation.make({
+  id: "catalog.createCatalogItem",
+  summary: "Create a product catalog item with approved vendors and agreed unit costs.",
+  kind: "command",
+  permission: "catalog.manage",
+  input: CreateCatalogItemInput,
+  output: CatalogItem,
+  events: ["catalog_item.created"],
+  handler: Effect.fn(function*(input) {
+    const storage = yield* Storage.Storage
+    const vendorIds = input.approvedVendors.map((v) => v.vendorId)
+    const known = new Set((yield* storage.getMany(vendors, vendorIds)).map((v) => v.id))
+    const unknown = vendorIds.find((id) => !known.has(id))
+    if (unknown !== undefined) {
+      return yield* new CatalogError({ reason: "UnknownVendor", value: unknown, message: `No vendor with id ${unknown}` })
+    }
+    const [item] = yield* storage.insertMany(catalogItems, [{
+      id: yield* Ids.next,
+      ...input,
+      createAsset: input.createAsset ?? input.kind === "hardware",
+      createdAt: yield* Events.now
+    }]).pipe(takenKey("DuplicateSku", input.sku, "SKU"))
+    yield* Events.append({ type: "catalog_item.created", aggregateType: "catalog_item", aggregateId: item!.id, payload: item })
+    return item!
+  })
+})
+
+/**
+ * Reads one catalog item.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getCatalogItem = Operation.make({
+  id: "catalog.getCatalogItem",
+  summary: "Read one catalog item by id.",
+  kind: "query",
+  permission: "catalog.read",
+  input: z.object({ id: z.string().min(1) }),
+  output: CatalogItem,
+  events: [],
+  handler: Effect.fn(function*({ id }) {
+    const storage = yield* Storage.Storage
+    return yield* Option.match(yield* storage.get(catalogItems, id), {
+      onNone: () => Effect.fail(notFound("CatalogItem", id)),
+      onSome: Effect.succeed
+    })
+  })
+})
+
+/**
+ * Lists catalog items by name, optionally of one kind.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const listCatalogItems = Operation.make({
+  id: "catalog.listCatalogItems",
+  summary: "List catalog items by name, optionally of one kind.",
+  kind: "query",
+  permission: "catalog.read",
+  input: PageInput.extend({ kind: ItemKind.optional() }),
+  output: pageOf(CatalogItem),
+  events: [],
+  handler: Effect.fn(function*({ kind, limit, cursor }) {
+    const storage = yield* Storage.Storage
+    const page = yield* storage.find(catalogItems, {
+      ...(kind ? { where: { kind } } : {}),
+      orderBy: [{ field: "name" }],
+      ...(limit ? { limit } : {}),
+      ...(cursor ? { cursor } : {})
+    })
+    return { items: [...page.items], ...(page.cursor ? { cursor: page.cursor } : {}) }
+  })
+})
+
+/**
+ * Lists vendors by name.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const listVendors = Operation.make({
+  id: "catalog.listVendors",
+  summary: "List vendors by name.",
+  kind: "query",
+  permission: "catalog.read",
+  input: PageInput,
+  output: pageOf(Vendor),
+  events: [],
+  handler: Effect.fn(function*({ limit, cursor }) {
+    const storage = yield* Storage.Storage
+    const page = yield* storage.find(vendors, {
+      orderBy: [{ field: "name" }],
+      ...(limit ? { limit } : {}),
+      ...(cursor ? { cursor } : {})
+    })
+    return { items: [...page.items], ...(page.cursor ? { cursor: page.cursor } : {}) }
+  })
+})
+
+/**
+ * The catalog's operations, by method name.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const operations = { createVendor, createCatalogItem, getCatalogItem, listCatalogItems, listVendors }
+
+/**
+ * The catalog service: one method per operation.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Catalog extends Context.Service<Catalog, Operation.Methods<typeof operations>>()("@procura/core/Catalog") {
+  /** @since 0.1.0 */
+  static readonly layer = Operation.serviceLayer(Catalog, operations)
+}
+
+/**
+ * The collections the catalog owns.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const collections = [vendors, catalogItems] as const

@@ -1,0 +1,182 @@
+/**
+ * The Promise face of Procura, for hosts that do not use Effect.
+ *
+ * ```ts
+ * import { createProcura } from "@procura/core/promise"
+ * import { SqlStorage } from "@procura/storage-sql"
+ *
+ * const procura = createProcura({
+ *   storage: SqlStorage.layerPglite({ dataDir: "./data" }),
+ *   principal: { userId: "u-1", tenantId: "acme", roles: ["procurement_manager"] }
+ * })
+ * const vendor = await procura.catalog.createVendor({ code: "DELL", name: "Dell" })
+ * await procura.dispose()
+ * ```
+ *
+ * Every method is projected from the operations catalogue, so it validates its input, checks
+ * the principal's permission and throws the same tagged error classes the Effect services fail
+ * with (`instanceof` and `_tag` both work). Methods take an optional `{ principal, signal }`;
+ * `procura.as(principal)` binds a principal for a whole request of a multi-user host.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
+import * as Access from "./Access.js"
+import type * as Operation from "./Operation.js"
+import { run } from "./Operation.js"
+import type { Principal } from "./Principal.js"
+import { CurrentPrincipal } from "./Principal.js"
+import * as Procura from "./Procura.js"
+import type * as Storage from "./Storage.js"
+
+/**
+ * Options of {@link createProcura}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface ProcuraOptions {
+  /** A storage adapter layer, such as `SqlStorage.layerPglite()` or `MemoryStorage.layer()`. */
+  readonly storage: Layer.Layer<Storage.Storage, unknown>
+  /** The principal calls run as when they name none. Without it, every call must name one. */
+  readonly principal?: Principal
+  /** Replaces seed 002's permission matrix. */
+  readonly permissions?: Access.Matrix
+}
+
+/**
+ * Options of one call.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface CallOptions {
+  readonly principal?: Principal
+  readonly signal?: AbortSignal
+}
+
+/**
+ * The methods of one module, as async functions.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ModuleMethods<Ops extends Record<string, Operation.Any>> = {
+  readonly [K in keyof Ops]: (input: Operation.Input<Ops[K]>, options?: CallOptions) => Promise<Operation.Output<Ops[K]>>
+}
+
+/**
+ * Every module's methods: `procura.purchasing.submitPurchaseOrder(...)`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Modules = { readonly [M in keyof Procura.Operations]: ModuleMethods<Procura.Operations[M]> }
+
+/**
+ * A running Procura instance.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProcuraClient extends Modules, AsyncDisposable {
+  /** The same methods, bound to a principal. */
+  readonly as: (principal: Principal) => Modules
+  /** Runs any operation of the catalogue by id, e.g. from a CLI or a flow editor. */
+  readonly run: (operationId: string, input: unknown, options?: CallOptions) => Promise<unknown>
+  /** The operations catalogue, by id. */
+  readonly operations: ReadonlyMap<string, Operation.Any>
+  /** Resolves once storage is prepared; rejects with the reason it could not be. */
+  readonly ready: () => Promise<void>
+  /** Closes storage and releases resources. */
+  readonly dispose: () => Promise<void>
+}
+
+/**
+ * Thrown when a call names no principal and the instance has no default one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MissingPrincipal extends Error {
+  /** @since 0.1.0 */
+  readonly _tag = "MissingPrincipal"
+  /** @since 0.1.0 */
+  constructor(operation: string) {
+    super(`${operation} needs a principal: pass { principal } to the call, use procura.as(principal), or set a default principal`)
+  }
+}
+
+/**
+ * Thrown for an operation id the catalogue does not have.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownOperation extends Error {
+  /** @since 0.1.0 */
+  readonly _tag = "UnknownOperation"
+  /** @since 0.1.0 */
+  constructor(operation: string) {
+    super(`There is no operation ${operation}; see procura.operations for the list`)
+  }
+}
+
+const throwFailure = <A>(exit: Exit.Exit<A, unknown>): A => {
+  if (Exit.isSuccess(exit)) return exit.value
+  const failure = Cause.findErrorOption(exit.cause)
+  if (failure._tag === "Some") throw failure.value
+  throw Cause.squash(exit.cause)
+}
+
+/**
+ * Starts Procura on a storage adapter and returns its async API.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const createProcura = (options: ProcuraOptions): ProcuraClient => {
+  const permissions = options.permissions === undefined
+    ? Layer.empty
+    : Layer.succeed(Access.PermissionMatrix, options.permissions)
+  const runtime = ManagedRuntime.make(
+    Procura.layer.pipe(Layer.provideMerge(options.storage), Layer.provideMerge(permissions))
+  )
+
+  const call = async (operation: Operation.Any, input: unknown, callOptions: CallOptions | undefined, bound: Principal | undefined) => {
+    const principal = callOptions?.principal ?? bound ?? options.principal
+    if (principal === undefined) throw new MissingPrincipal(operation.id)
+    const effect = Effect.provideService(run(operation)(input), CurrentPrincipal, principal)
+    return throwFailure(await runtime.runPromiseExit(effect, callOptions?.signal ? { signal: callOptions.signal } : undefined))
+  }
+
+  const modules = (bound: Principal | undefined): Modules =>
+    Object.fromEntries(
+      Object.entries(Procura.operations).map(([module, group]) => [
+        module,
+        Object.fromEntries(
+          Object.entries(group).map(([name, operation]) => [
+            name,
+            (input: unknown, callOptions?: CallOptions) => call(operation as Operation.Any, input, callOptions, bound)
+          ])
+        )
+      ])
+    ) as unknown as Modules
+
+  return {
+    ...modules(undefined),
+    as: (principal) => modules(principal),
+    run: (operationId, input, callOptions) => {
+      const operation = Procura.catalogue.get(operationId)
+      return operation === undefined
+        ? Promise.reject(new UnknownOperation(operationId))
+        : call(operation, input, callOptions, undefined)
+    },
+    operations: Procura.catalogue,
+    ready: async () => {
+      await runtime.runPromise(Effect.void)
+    },
+    dispose: () => runtime.dispose(),
+    [Symbol.asyncDispose]: () => runtime.dispose()
+  }
+}
