@@ -6,3 +6,7 @@
 
 /** @since 0.1.0 */
 export * as StorageConformance from "./StorageConformance.js"
+/** @since 0.1.0 */
+export * as FlowScenarios from "./FlowScenarios.js"
+/** @since 0.1.0 */
+export * as Fixtures from "./Fixtures.js"

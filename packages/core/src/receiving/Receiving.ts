@@ -135,6 +135,14 @@ export const ReceivePurchaseOrderInput = z.object({
   ).min(1, "a receipt needs at least one line")
 })
 
+/**
+ * What callers pass to {@link receivePurchaseOrder}.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export type ReceivePurchaseOrderInput = z.input<typeof ReceivePurchaseOrderInput>
+
 const duplicates = (values: ReadonlyArray<string>): ReadonlyArray<string> => {
   const seen = new Set<string>()
   return [...new Set(values.filter((v) => seen.size === seen.add(v).size))]

@@ -1,4 +1,5 @@
 import { MemoryStorage } from "@procura/storage-memory"
-import { StorageConformance } from "@procura/testkit"
+import { FlowScenarios, StorageConformance } from "@procura/testkit"
 
 StorageConformance.suite("memory", MemoryStorage.layer())
+FlowScenarios.suite("memory", MemoryStorage.layer())

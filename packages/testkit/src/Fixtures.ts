@@ -1,0 +1,60 @@
+/**
+ * Fixtures: principals for seed 002's roles, and a small catalog to buy from.
+ *
+ * @since 0.1.0
+ */
+import { Catalog, type Principal } from "@procura/core"
+import { Effect } from "effect"
+
+/**
+ * A principal with the given roles in a tenant.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const principal = (tenantId: string, userId: string, ...roles: ReadonlyArray<string>): Principal.Principal => ({
+  userId,
+  tenantId,
+  roles
+})
+
+/**
+ * One principal per seed 002 role in a tenant.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const team = (tenantId: string) => ({
+  admin: principal(tenantId, "ada.admin", "admin"),
+  buyer: principal(tenantId, "pat.procurement", "procurement_manager"),
+  storekeeper: principal(tenantId, "sam.storage", "storage_manager"),
+  mobile: principal(tenantId, "mo.mobile", "mobile_asset_manager"),
+  assetManager: principal(tenantId, "ash.assets", "asset_manager"),
+  assetAdmin: principal(tenantId, "ali.assetadmin", "asset_administrator"),
+  requester: principal(tenantId, "rae.requester", "requester")
+})
+
+/**
+ * A vendor and two catalog items (a laptop that creates assets, a service that does not),
+ * created through the catalog service.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const smallCatalog = Effect.gen(function*() {
+  const catalog = yield* Catalog.Catalog
+  const vendor = yield* catalog.createVendor({ code: "ACME", name: "Acme Computers" })
+  const laptop = yield* catalog.createCatalogItem({
+    sku: "LAP-14",
+    name: "Laptop 14 inch",
+    kind: "hardware",
+    approvedVendors: [{ vendorId: vendor.id, unitCost: { amount: 120_000, currency: "EUR" } }]
+  })
+  const setup = yield* catalog.createCatalogItem({
+    sku: "SVC-SETUP",
+    name: "Laptop setup service",
+    kind: "service",
+    approvedVendors: [{ vendorId: vendor.id, unitCost: { amount: 5_000, currency: "EUR" } }]
+  })
+  return { vendor, laptop, setup }
+})

@@ -1,0 +1,308 @@
+/**
+ * The procure-to-asset scenarios of seed 002, runnable on any storage adapter:
+ * request -> approval -> purchase order -> template assets -> receiving -> assignment, the
+ * refusals of bad input (with proof that nothing was written), role checks and tenant isolation.
+ *
+ * ```ts
+ * FlowScenarios.suite("memory", MemoryStorage.layer())
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { assert, describe, layer } from "@effect/vitest"
+import {
+  Assets,
+  Catalog,
+  Principal,
+  Procura,
+  Purchasing,
+  Receiving,
+  Requisition,
+  Storage
+} from "@procura/core"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
+import * as Fixtures from "./Fixtures.js"
+
+let tenantCounter = 0
+const freshTenant = () => `flow-${Date.now().toString(36)}-${process.pid}-${++tenantCounter}`
+
+const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
+  assert.isTrue(Exit.isFailure(exit), "expected the operation to fail")
+  return Option.getOrThrow(Cause.findErrorOption((exit as Exit.Failure<A, E>).cause))
+}
+
+/** Everything a tenant has stored: record counts and versions per collection, and events. */
+const snapshot = (tenant: Principal.Principal) =>
+  Principal.runAs(
+    Effect.gen(function*() {
+      const storage = yield* Storage.Storage
+      const out: Record<string, unknown> = {}
+      for (const collection of Procura.collections) {
+        const page = yield* storage.find(collection, { limit: 1000 })
+        out[collection.name] = page.items.map((r) => `${r.id}@${r.version}`)
+      }
+      out.events = (yield* storage.readEvents({ after: 0, limit: 100_000, tenantId: tenant.tenantId })).map((e) => e.type)
+      return out
+    }),
+    tenant
+  )
+
+/** Runs `attempt`, expects it to fail, and checks the tenant's storage did not change. */
+const refusedWithoutWrites = <A, E, R>(tenant: Principal.Principal, attempt: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const before = yield* snapshot(tenant)
+    const error = failureOf(yield* Effect.exit(attempt))
+    assert.deepStrictEqual(yield* snapshot(tenant), before, "a refused operation must write nothing")
+    return error
+  })
+
+/** Creates a catalog, a request for 3 laptops and 1 setup service, approves and orders it. */
+const orderedLaptops = (team: ReturnType<typeof Fixtures.team>, options: { readonly submit: boolean }) =>
+  Effect.gen(function*() {
+    const requisition = yield* Requisition.Requisition
+    const purchasing = yield* Purchasing.Purchasing
+    const { laptop, setup, vendor } = yield* Principal.runAs(Fixtures.smallCatalog, team.buyer)
+    const request = yield* Principal.runAs(
+      requisition.createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 3 }, { catalogItemId: setup.id, quantity: 1 }] }),
+      team.requester
+    )
+    yield* Principal.runAs(requisition.approveRequest({ requestId: request.id, comment: "budget ok" }), team.buyer)
+    const [order] = yield* Principal.runAs(purchasing.createFromRequest({ requestId: request.id }), team.buyer)
+    const submitted = options.submit
+      ? yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: order!.id }), team.buyer)
+      : order!
+    return { laptop, setup, vendor, request, order: submitted }
+  })
+
+/**
+ * Registers the scenarios for an adapter layer providing `Storage.Storage`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage, E>): void => {
+  const procura = Procura.layer.pipe(Layer.provideMerge(storageLayer))
+
+  describe(`procure-to-asset scenarios: ${name}`, () => {
+    layer(procura, { timeout: "120 seconds", excludeTestServices: true })((it) => {
+      it.effect("runs request -> approval -> purchase order -> receiving -> assignment", () =>
+        Effect.gen(function*() {
+          const team = Fixtures.team(freshTenant())
+          const assets = yield* Assets.Assets
+          const receiving = yield* Receiving.Receiving
+          const requisition = yield* Requisition.Requisition
+          const { order, request, laptop } = yield* orderedLaptops(team, { submit: true })
+
+          assert.strictEqual(order.status, "submitted")
+          assert.strictEqual(order.total.amount, 3 * 120_000 + 5_000)
+          const ordered = yield* Principal.runAs(requisition.getRequest({ id: request.id }), team.buyer)
+          assert.strictEqual(ordered.status, "ordered")
+          assert.deepStrictEqual(ordered.purchaseOrderIds, [order.id])
+          assert.deepStrictEqual(ordered.decisions.map((d) => [d.decision, d.by, d.comment]), [["approved", "pat.procurement", "budget ok"]])
+
+          const templates = yield* Principal.runAs(assets.listAssets({ purchaseOrderId: order.id }), team.assetManager)
+          assert.strictEqual(templates.items.length, 3, "one template asset per laptop, none for the service")
+          for (const template of templates.items) {
+            assert.strictEqual(template.status, "on_order")
+            assert.strictEqual(template.catalogItemId, laptop.id)
+            assert.strictEqual(template.purchaseOrderLineNo, 1)
+            assert.isUndefined(template.serialNumber)
+          }
+
+          const receipt = yield* Principal.runAs(
+            receiving.receivePurchaseOrder({
+              purchaseOrderId: order.id,
+              locationId: "HQ",
+              storageSpace: "Store room 1",
+              lines: [{ lineNo: 1, serialNumbers: ["SN-1", "SN-2", "SN-3"] }, { lineNo: 2, quantity: 1 }]
+            }),
+            team.storekeeper
+          )
+          assert.deepStrictEqual(receipt.lines.map((l) => [l.lineNo, l.quantity, l.assetIds.length]), [[1, 3, 3], [2, 1, 0]])
+          const purchasing = yield* Purchasing.Purchasing
+          const received = yield* Principal.runAs(purchasing.getPurchaseOrder({ id: order.id }), team.buyer)
+          assert.strictEqual(received.status, "received")
+          assert.deepStrictEqual(received.lines.map((l) => l.receivedQuantity), [3, 1])
+
+          const inStock = yield* Principal.runAs(assets.listAssets({ status: "in_stock" }), team.assetManager)
+          assert.deepStrictEqual(inStock.items.map((a) => a.serialNumber).sort(), ["SN-1", "SN-2", "SN-3"])
+          for (const asset of inStock.items) {
+            assert.strictEqual(asset.locationId, "HQ")
+            assert.strictEqual(asset.storageSpace, "Store room 1")
+            assert.strictEqual(asset.condition, "new")
+          }
+
+          const assigned = yield* Principal.runAs(assets.assignAsset({ assetId: inStock.items[0]!.id, userId: "emp-42" }), team.assetManager)
+          assert.strictEqual(assigned.status, "in_use")
+          assert.strictEqual(assigned.assignedTo, "emp-42")
+          const again = failureOf(yield* Effect.exit(Principal.runAs(assets.assignAsset({ assetId: assigned.id, userId: "emp-43" }), team.assetManager)))
+          assert.strictEqual(again._tag, "AssetError")
+
+          const counts = yield* Principal.runAs(assets.countAssetsByStatus({}), team.assetManager)
+          assert.strictEqual(counts.in_use, 1)
+          assert.strictEqual(counts.in_stock, 2)
+
+          const storage = yield* Storage.Storage
+          const events = yield* storage.readEvents({ after: 0, limit: 1000, tenantId: team.admin.tenantId })
+          assert.deepStrictEqual(events.map((e) => e.type), [
+            "vendor.created",
+            "catalog_item.created",
+            "catalog_item.created",
+            "purchase_request.created",
+            "purchase_request.approved",
+            "purchase_order.created",
+            "asset.templates_created",
+            "purchase_order.submitted",
+            "receipt.recorded",
+            "purchase_order.received",
+            "asset.assigned"
+          ])
+          assert.isTrue(events.every((e) => e.tenantId === team.admin.tenantId))
+        }))
+
+      it.effect("receives part of a line, then the rest", () =>
+        Effect.gen(function*() {
+          const team = Fixtures.team(freshTenant())
+          const receiving = yield* Receiving.Receiving
+          const purchasing = yield* Purchasing.Purchasing
+          const { order } = yield* orderedLaptops(team, { submit: true })
+          const receive = (lines: Receiving.ReceivePurchaseOrderInput["lines"]) =>
+            Principal.runAs(
+              receiving.receivePurchaseOrder({ purchaseOrderId: order.id, locationId: "HQ", storageSpace: "Dock", lines }),
+              team.mobile
+            )
+          yield* receive([{ lineNo: 1, quantity: 2 }])
+          const partial = yield* Principal.runAs(purchasing.getPurchaseOrder({ id: order.id }), team.buyer)
+          assert.strictEqual(partial.status, "partially_received")
+          assert.deepStrictEqual(partial.lines.map((l) => l.receivedQuantity), [2, 0])
+          yield* receive([{ lineNo: 1, serialNumbers: ["LAST-1"] }, { lineNo: 2, quantity: 1 }])
+          const done = yield* Principal.runAs(purchasing.getPurchaseOrder({ id: order.id }), team.buyer)
+          assert.strictEqual(done.status, "received")
+          const receipts = yield* Principal.runAs(receiving.listReceipts({ purchaseOrderId: order.id }), team.buyer)
+          assert.strictEqual(receipts.length, 2)
+          const closed = failureOf(yield* Effect.exit(receive([{ lineNo: 1, quantity: 1 }])))
+          assert.strictEqual(closed._tag, "ReceivingError")
+        }))
+
+      it.effect("never receives more than ordered when receivers race", () =>
+        Effect.gen(function*() {
+          const team = Fixtures.team(freshTenant())
+          const receiving = yield* Receiving.Receiving
+          const assets = yield* Assets.Assets
+          const { order } = yield* orderedLaptops(team, { submit: true })
+          const attempts = yield* Effect.all(
+            [team.storekeeper, team.mobile, team.assetAdmin].map((who) =>
+              Effect.exit(Principal.runAs(
+                receiving.receivePurchaseOrder({ purchaseOrderId: order.id, locationId: "HQ", storageSpace: "Dock", lines: [{ lineNo: 1, quantity: 2 }] }),
+                who
+              ))
+            ),
+            { concurrency: "unbounded" }
+          )
+          assert.strictEqual(attempts.filter(Exit.isSuccess).length, 1, "only one receipt of 2 fits into 3 ordered")
+          for (const failed of attempts.filter(Exit.isFailure)) {
+            const error = failureOf(failed)
+            assert.strictEqual(error._tag, "ReceivingError")
+            assert.strictEqual((error as Receiving.ReceivingError).reason, "OverReceipt")
+          }
+          const inStock = yield* Principal.runAs(assets.listAssets({ purchaseOrderId: order.id, status: "in_stock" }), team.assetManager)
+          assert.strictEqual(inStock.items.length, 2)
+        }))
+
+      it.effect("refuses bad input with a typed error that names the problem, writing nothing", () =>
+        Effect.gen(function*() {
+          const team = Fixtures.team(freshTenant())
+          const requisition = yield* Requisition.Requisition
+          const receiving = yield* Receiving.Receiving
+          const { order, laptop } = yield* orderedLaptops(team, { submit: true })
+          const asRequester = <A, E>(effect: Effect.Effect<A, E, Principal.CurrentPrincipal>) => Principal.runAs(effect, team.requester)
+
+          const unknownItem = yield* refusedWithoutWrites(team.admin, asRequester(requisition.createRequest({ lines: [{ catalogItemId: "nope", quantity: 1 }] })))
+          assert.strictEqual(unknownItem._tag, "RequisitionError")
+          assert.strictEqual((unknownItem as Requisition.RequisitionError).reason, "UnknownCatalogItem")
+          assert.include(unknownItem.message, "nope")
+
+          for (const quantity of [0, -2]) {
+            const bad = yield* refusedWithoutWrites(team.admin, asRequester(requisition.createRequest({ lines: [{ catalogItemId: laptop.id, quantity }] })))
+            assert.strictEqual(bad._tag, "ValidationError")
+            assert.deepStrictEqual((bad as { issues: ReadonlyArray<{ path: ReadonlyArray<unknown> }> }).issues[0]!.path, ["lines", 0, "quantity"])
+            assert.include(bad.message, "quantity must be at least 1")
+          }
+
+          const empty = yield* refusedWithoutWrites(team.admin, asRequester(requisition.createRequest({ lines: [] })))
+          assert.strictEqual(empty._tag, "ValidationError")
+          assert.include(empty.message, "lines: a purchase request needs at least one line")
+
+          const receive = (lines: Receiving.ReceivePurchaseOrderInput["lines"]) =>
+            Principal.runAs(receiving.receivePurchaseOrder({ purchaseOrderId: order.id, locationId: "HQ", storageSpace: "Dock", lines }), team.storekeeper)
+
+          const repeatedSerial = yield* refusedWithoutWrites(team.admin, receive([{ lineNo: 1, serialNumbers: ["DUP", "DUP"] }]))
+          assert.strictEqual((repeatedSerial as Receiving.ReceivingError).reason, "DuplicateSerialNumber")
+          assert.include(repeatedSerial.message, "DUP")
+
+          yield* receive([{ lineNo: 1, serialNumbers: ["TAKEN-1"] }])
+          const takenSerial = yield* refusedWithoutWrites(team.admin, receive([{ lineNo: 1, serialNumbers: ["TAKEN-1"] }]))
+          assert.strictEqual((takenSerial as Receiving.ReceivingError).reason, "DuplicateSerialNumber")
+          assert.include(takenSerial.message, "TAKEN-1")
+
+          const tooMany = yield* refusedWithoutWrites(team.admin, receive([{ lineNo: 1, quantity: 3 }]))
+          assert.strictEqual((tooMany as Receiving.ReceivingError).reason, "OverReceipt")
+          assert.include(tooMany.message, "at most 2 more")
+
+          const unknownLine = yield* refusedWithoutWrites(team.admin, receive([{ lineNo: 9, quantity: 1 }]))
+          assert.strictEqual((unknownLine as Receiving.ReceivingError).reason, "UnknownLine")
+
+          const request = yield* asRequester(requisition.createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 1 }] }))
+          const notApprover = yield* refusedWithoutWrites(team.admin, asRequester(requisition.approveRequest({ requestId: request.id })))
+          assert.strictEqual(notApprover._tag, "AccessDenied")
+          assert.include(notApprover.message, "request.approve")
+          assert.include(notApprover.message, "procurement_manager")
+        }))
+
+      it.effect("checks every role against the permission matrix", () =>
+        Effect.gen(function*() {
+          const team = Fixtures.team(freshTenant())
+          const purchasing = yield* Purchasing.Purchasing
+          const receiving = yield* Receiving.Receiving
+          const assets = yield* Assets.Assets
+          const catalog = yield* Catalog.Catalog
+          const { order } = yield* orderedLaptops(team, { submit: false })
+          const denied = <A, E>(effect: Effect.Effect<A, E, Principal.CurrentPrincipal>, who: Principal.Principal) =>
+            Effect.map(Effect.exit(Principal.runAs(effect, who)), (exit) => (failureOf(exit) as { _tag: string })._tag)
+
+          assert.strictEqual(yield* denied(catalog.createVendor({ code: "X", name: "X" }), team.storekeeper), "AccessDenied")
+          assert.strictEqual(yield* denied(purchasing.submitPurchaseOrder({ purchaseOrderId: order.id }), team.storekeeper), "AccessDenied")
+          assert.strictEqual(yield* denied(purchasing.submitPurchaseOrder({ purchaseOrderId: order.id }), team.requester), "AccessDenied")
+          yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: order.id }), team.buyer)
+          const lines = [{ lineNo: 1, quantity: 1 }]
+          const receipt = { purchaseOrderId: order.id, locationId: "HQ", storageSpace: "Dock", lines }
+          assert.strictEqual(yield* denied(receiving.receivePurchaseOrder(receipt), team.buyer), "AccessDenied")
+          assert.strictEqual(yield* denied(receiving.receivePurchaseOrder(receipt), team.assetManager), "AccessDenied")
+          yield* Principal.runAs(receiving.receivePurchaseOrder(receipt), team.mobile)
+          const [asset] = (yield* Principal.runAs(assets.listAssets({ status: "in_stock" }), team.assetManager)).items
+          assert.strictEqual(yield* denied(assets.assignAsset({ assetId: asset!.id, userId: "u" }), team.storekeeper), "AccessDenied")
+          yield* Principal.runAs(assets.assignAsset({ assetId: asset!.id, userId: "u" }), team.assetAdmin)
+        }))
+
+      it.effect("keeps tenants apart: another tenant's order is not found", () =>
+        Effect.gen(function*() {
+          const team = Fixtures.team(freshTenant())
+          const other = Fixtures.team(freshTenant())
+          const purchasing = yield* Purchasing.Purchasing
+          const receiving = yield* Receiving.Receiving
+          const { order } = yield* orderedLaptops(team, { submit: true })
+          const read = failureOf(yield* Effect.exit(Principal.runAs(purchasing.getPurchaseOrder({ id: order.id }), other.buyer)))
+          assert.strictEqual(read._tag, "NotFound")
+          const receive = failureOf(yield* Effect.exit(Principal.runAs(
+            receiving.receivePurchaseOrder({ purchaseOrderId: order.id, locationId: "HQ", storageSpace: "Dock", lines: [{ lineNo: 1, quantity: 1 }] }),
+            other.storekeeper
+          )))
+          assert.strictEqual(receive._tag, "NotFound")
+          const submit = failureOf(yield* Effect.exit(Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: order.id }), other.buyer)))
+          assert.strictEqual(submit._tag, "NotFound")
+          const list = yield* Principal.runAs(purchasing.listPurchaseOrders({}), other.buyer)
+          assert.strictEqual(list.items.length, 0)
+        }))
+    })
+  })
+}
