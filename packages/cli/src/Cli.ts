@@ -1,0 +1,256 @@
+/**
+ * The `procura` command line. Its operation commands are projected from the operations
+ * catalogue: every operation of the SDK can be listed, described (JSON Schema of its input and
+ * output) and run, without a line of CLI code per operation.
+ *
+ * ```sh
+ * procura demo                       # the procure-to-asset demo on embedded PGlite
+ * procura migrate                    # prepare a database (PGlite dir or PROCURA_DATABASE_URL)
+ * procura ops                        # list every operation
+ * procura op catalog.createVendor --schema
+ * procura op catalog.createVendor --as pat@acme:procurement_manager --input '{"code":"DELL","name":"Dell"}'
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Principal, Procura, Storage } from "@procura/core"
+import { createProcura } from "@procura/core/promise"
+import { SqlStorage } from "@procura/storage-sql"
+import { Effect, Exit, Layer, Cause, Redacted } from "effect"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { dirname, resolve } from "node:path"
+import { parseArgs } from "node:util"
+import { z } from "zod"
+import * as Demo from "./Demo.js"
+
+/**
+ * Where the CLI writes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Io {
+  readonly out: (text: string) => void
+  readonly err: (text: string) => void
+  /** Whether `out` is a terminal (progress is redrawn in place). */
+  readonly tty: boolean
+}
+
+const defaultIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  tty: process.stdout.isTTY === true
+}
+
+const usage = `procura: the Procura command line
+
+Usage:
+  procura demo [--data-dir DIR] [--requests N]
+      Run seed 002's procure-to-asset flow on embedded PGlite persisted in DIR
+      (default .procura/demo). Each run uses a tenant of its own.
+  procura migrate [--data-dir DIR | --database-url URL]
+      Create or upgrade Procura's tables. Without either flag, uses PROCURA_DATABASE_URL
+      when set, else PGlite in .procura/data.
+  procura ops [--json]
+      List every operation: id, permission, summary.
+  procura op <operation-id> --schema
+      Print the JSON Schemas of the operation's input and output.
+  procura op <operation-id> --as USER@TENANT:ROLE[,ROLE] [--input JSON | --input-file FILE]
+         [--data-dir DIR | --database-url URL]
+      Run one operation and print its result as JSON.
+  procura help
+`
+
+const storageFor = (values: { readonly "data-dir"?: string | undefined; readonly "database-url"?: string | undefined }) => {
+  const url = values["database-url"] ?? (values["data-dir"] === undefined ? process.env["PROCURA_DATABASE_URL"] : undefined)
+  if (url !== undefined && url !== "") {
+    return { layer: SqlStorage.layerPg({ url: Redacted.make(url) }), description: "PostgreSQL" }
+  }
+  const dataDir = resolve(values["data-dir"] ?? ".procura/data")
+  mkdirSync(dirname(dataDir), { recursive: true })
+  return { layer: SqlStorage.layerPglite({ dataDir }), description: `embedded PGlite (${dataDir})` }
+}
+
+/**
+ * Parses `USER@TENANT:ROLE,ROLE` into a principal.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parsePrincipal = (text: string): Principal.Principal | undefined => {
+  const match = /^([^@:]+)@([^:]+):(.*)$/.exec(text)
+  if (match === null) return undefined
+  return { userId: match[1]!, tenantId: match[2]!, roles: match[3]!.split(",").map((r) => r.trim()).filter((r) => r !== "") }
+}
+
+const describeError = (error: unknown): string => {
+  if (typeof error === "object" && error !== null && "_tag" in error) {
+    const tagged = error as { _tag: string; message?: string; reason?: string }
+    return `${tagged._tag}${tagged.reason ? ` (${tagged.reason})` : ""}: ${tagged.message ?? ""}`
+  }
+  return error instanceof Error ? error.message : String(error)
+}
+
+const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { "data-dir": { type: "string" }, requests: { type: "string" } }
+  })
+  const started = performance.now()
+  const dataDir = resolve(values["data-dir"] ?? ".procura/demo")
+  mkdirSync(dirname(dataDir), { recursive: true })
+  const runsFile = `${dataDir}.runs.json`
+  const earlierRuns: Array<string> = existsSync(runsFile) ? JSON.parse(readFileSync(runsFile, "utf8")) : []
+  const tenantId = `demo-${new Date().toISOString().replace(/[-:.]/g, "").replace("T", "-").slice(0, 15)}-${earlierRuns.length + 1}`
+  const requests = values.requests === undefined ? 50 : Number(values.requests)
+  if (!Number.isSafeInteger(requests) || requests < 1) {
+    io.err(`--requests must be a positive whole number, got ${values.requests}\n`)
+    return 2
+  }
+
+  io.out(`Procura demo: starting embedded PGlite in ${dataDir}${earlierRuns.length > 0 ? " (reusing the database of earlier runs)" : ""}\n`)
+  let lastPhase = ""
+  const progress = (phase: string, done: number, total: number) => {
+    const width = 24
+    const filled = Math.round((done / total) * width)
+    const line = `  ${phase.padEnd(24)} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`
+    if (io.tty) {
+      io.out(`\r\x1b[2K${line}${done === total ? "\n" : ""}`)
+    } else if (done === total || phase !== lastPhase) {
+      if (done === total) io.out(`${line}\n`)
+    }
+    lastPhase = phase
+  }
+  const layer = Procura.layer.pipe(Layer.provideMerge(SqlStorage.layerPglite({ dataDir })))
+  const exit = await Effect.runPromiseExit(
+    Demo.run({ tenantId, requests, progress }).pipe(Effect.provide(layer))
+  )
+  if (Exit.isFailure(exit)) {
+    io.err(`\nThe demo failed: ${describeError(Cause.squash(exit.cause))}\n`)
+    return 1
+  }
+  writeFileSync(runsFile, JSON.stringify([...earlierRuns, tenantId], null, 2))
+  io.out(`${Demo.format(exit.value, {
+    storage: `embedded PGlite (${dataDir})`,
+    totalMillis: performance.now() - started,
+    earlierRuns: earlierRuns.length
+  })}\n`)
+  return 0
+}
+
+const migrate = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { values } = parseArgs({ args: [...args], options: { "data-dir": { type: "string" }, "database-url": { type: "string" } } })
+  const storage = storageFor(values)
+  const exit = await Effect.runPromiseExit(
+    Effect.flatMap(Storage.Storage, (s) => s.prepare(Procura.collections)).pipe(Effect.provide(storage.layer))
+  )
+  if (Exit.isFailure(exit)) {
+    io.err(`Migration failed: ${describeError(Cause.squash(exit.cause))}\n`)
+    return 1
+  }
+  io.out(`Procura's tables are up to date on ${storage.description} (${Procura.collections.length} collections).\n`)
+  return 0
+}
+
+const ops = (args: ReadonlyArray<string>, io: Io): number => {
+  const { values } = parseArgs({ args: [...args], options: { json: { type: "boolean" } } })
+  const list = [...Procura.catalogue.values()].map((op) => ({
+    id: op.id,
+    kind: op.kind,
+    permission: op.permission,
+    events: op.events,
+    summary: op.summary
+  }))
+  if (values.json) {
+    io.out(`${JSON.stringify(list, null, 2)}\n`)
+    return 0
+  }
+  for (const op of list) io.out(`${op.id.padEnd(36)} ${op.kind.padEnd(8)} ${op.permission.padEnd(22)} ${op.summary}\n`)
+  return 0
+}
+
+const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      schema: { type: "boolean" },
+      as: { type: "string" },
+      input: { type: "string" },
+      "input-file": { type: "string" },
+      "data-dir": { type: "string" },
+      "database-url": { type: "string" }
+    }
+  })
+  const id = positionals[0]
+  const operation = id === undefined ? undefined : Procura.catalogue.get(id)
+  if (operation === undefined) {
+    io.err(`${id === undefined ? "Name an operation" : `Unknown operation ${id}`}; \`procura ops\` lists them.\n`)
+    return 2
+  }
+  if (values.schema) {
+    io.out(`${JSON.stringify({
+      id: operation.id,
+      summary: operation.summary,
+      permission: operation.permission,
+      events: operation.events,
+      input: z.toJSONSchema(operation.input, { io: "input", unrepresentable: "any" }),
+      output: z.toJSONSchema(operation.output, { unrepresentable: "any" })
+    }, null, 2)}\n`)
+    return 0
+  }
+  const principal = values.as === undefined ? undefined : parsePrincipal(values.as)
+  if (principal === undefined) {
+    io.err("Give the principal to run as: --as USER@TENANT:ROLE[,ROLE]\n")
+    return 2
+  }
+  let input: unknown = {}
+  try {
+    if (values["input-file"] !== undefined) input = JSON.parse(readFileSync(values["input-file"], "utf8"))
+    else if (values.input !== undefined) input = JSON.parse(values.input)
+  } catch (error) {
+    io.err(`The input is not valid JSON: ${describeError(error)}\n`)
+    return 2
+  }
+  const storage = storageFor(values)
+  const procura = createProcura({ storage: storage.layer, principal })
+  try {
+    const result = await procura.run(operation.id, input)
+    io.out(`${JSON.stringify(result, null, 2)}\n`)
+    return 0
+  } catch (error) {
+    io.err(`${describeError(error)}\n`)
+    return 1
+  } finally {
+    await procura.dispose()
+  }
+}
+
+/**
+ * Runs the CLI on arguments (without `node` and the script) and returns the exit code.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Promise<number> => {
+  const [command, ...rest] = argv
+  switch (command) {
+    case "demo":
+      return demo(rest, io)
+    case "migrate":
+      return migrate(rest, io)
+    case "ops":
+      return ops(rest, io)
+    case "op":
+      return op(rest, io)
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      io.out(usage)
+      return 0
+    default:
+      io.err(`Unknown command ${command}\n\n${usage}`)
+      return 2
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * @procura/cli: the `procura` command line, usable as a library too.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as Cli from "./Cli.js"
+/** @since 0.1.0 */
+export * as Demo from "./Demo.js"
