@@ -52,9 +52,7 @@ const randomGenerator: IdGenerator = {
       for (let offset = 0; offset < random.length; offset += 65_536) {
         crypto.getRandomValues(random.subarray(offset, Math.min(offset + 65_536, random.length)))
       }
-      const ids = new Array<string>(count)
-      for (let i = 0; i < count; i++) ids[i] = formatUuidV7(millis, random.subarray(i * 10, i * 10 + 10))
-      return ids
+      return Array.from({ length: count }, (_, i) => formatUuidV7(millis, random.subarray(i * 10, i * 10 + 10)))
     })
 }
 
@@ -94,17 +92,15 @@ export const layerDeterministic = (): Layer.Layer<never> => {
   const generator: IdGenerator = {
     make: (count) =>
       Effect.map(Clock.currentTimeMillis, (millis) => {
-        const ids = new Array<string>(count)
-        for (let i = 0; i < count; i++) {
+        return Array.from({ length: count }, () => {
           const random = new Uint8Array(10)
           let n = ++counter
           for (let b = 9; b >= 0 && n > 0; b--) {
             random[b] = n % 256
             n = Math.floor(n / 256)
           }
-          ids[i] = formatUuidV7(millis, random)
-        }
-        return ids
+          return formatUuidV7(millis, random)
+        })
       })
   }
   return Layer.succeed(Ids, generator)
