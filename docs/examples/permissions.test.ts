@@ -1,0 +1,26 @@
+// docs/permissions.md shows the permission matrix; this test keeps it equal to the code's.
+import { assert, describe, it } from "@effect/vitest"
+import { Access, Procura } from "@procura/core"
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+
+const roles = Access.Roles.filter((role) => role !== "admin")
+
+/** The matrix as the markdown table the doc carries. */
+export const matrixTable = (): string => {
+  const header = `| permission | operations | ${roles.join(" | ")} |`
+  const rule = `| --- | --- | ${roles.map(() => ":-:").join(" | ")} |`
+  const rows = Access.Permissions.map((permission) => {
+    const operations = [...Procura.catalogue.values()].filter((op) => op.permission === permission).map((op) => `\`${op.id}\``)
+    const marks = roles.map((role) => (Access.defaultMatrix[permission].includes(role) ? "yes" : ""))
+    return `| \`${permission}\` | ${operations.join(", ")} | ${marks.join(" | ")} |`
+  })
+  return [header, rule, ...rows].join("\n")
+}
+
+describe("docs/permissions.md", () => {
+  it("shows the default permission matrix and every operation's permission", () => {
+    const doc = readFileSync(fileURLToPath(new URL("../permissions.md", import.meta.url)), "utf8")
+    assert.include(doc, matrixTable(), "docs/permissions.md is out of date: regenerate its table with matrixTable()")
+  })
+})
