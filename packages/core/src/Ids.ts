@@ -87,21 +87,21 @@ export const nextMany = (count: number): Effect.Effect<ReadonlyArray<string>> =>
  * @since 0.1.0
  * @category layers
  */
-export const layerDeterministic = (): Layer.Layer<never> => {
-  let counter = 0
-  const generator: IdGenerator = {
-    make: (count) =>
-      Effect.map(Clock.currentTimeMillis, (millis) => {
-        return Array.from({ length: count }, () => {
-          const random = new Uint8Array(10)
-          let n = ++counter
-          for (let b = 9; b >= 0 && n > 0; b--) {
-            random[b] = n % 256
-            n = Math.floor(n / 256)
-          }
-          return formatUuidV7(millis, random)
+export const layerDeterministic = (): Layer.Layer<never> =>
+  Layer.sync(Ids, (): IdGenerator => {
+    let counter = 0
+    return {
+      make: (count) =>
+        Effect.map(Clock.currentTimeMillis, (millis) => {
+          return Array.from({ length: count }, () => {
+            const random = new Uint8Array(10)
+            let n = ++counter
+            for (let b = 9; b >= 0 && n > 0; b--) {
+              random[b] = n % 256
+              n = Math.floor(n / 256)
+            }
+            return formatUuidV7(millis, random)
+          })
         })
-      })
-  }
-  return Layer.succeed(Ids, generator)
-}
+    }
+  })

@@ -146,8 +146,13 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
   const call = async (operation: Operation.Any, input: unknown, callOptions: CallOptions | undefined, bound: Principal | undefined) => {
     const principal = callOptions?.principal ?? bound ?? options.principal
     if (principal === undefined) throw new MissingPrincipal(operation.id)
+    const signal = callOptions?.signal
+    signal?.throwIfAborted()
     const effect = Effect.provideService(run(operation)(input), CurrentPrincipal, principal)
-    return throwFailure(await runtime.runPromiseExit(effect, callOptions?.signal ? { signal: callOptions.signal } : undefined))
+    const exit = await runtime.runPromiseExit(effect, signal ? { signal } : undefined)
+    // An aborted call rejects with the signal's reason, as fetch and other Web APIs do.
+    if (Exit.isFailure(exit) && signal?.aborted) signal.throwIfAborted()
+    return throwFailure(exit)
   }
 
   const modules = (bound: Principal | undefined): Modules =>

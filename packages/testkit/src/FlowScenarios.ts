@@ -9,10 +9,11 @@
  *
  * @since 0.1.0
  */
-import { assert, describe, layer } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import {
   Assets,
   Catalog,
+  Errors,
   Principal,
   Procura,
   Purchasing,
@@ -20,6 +21,7 @@ import {
   Requisition,
   Storage
 } from "@procura/core"
+import { createProcura } from "@procura/core/promise"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import * as Fixtures from "./Fixtures.js"
 
@@ -84,6 +86,48 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
   const procura = Procura.layer.pipe(Layer.provideMerge(storageLayer))
 
   describe(`procure-to-asset scenarios: ${name}`, () => {
+    it.live("runs through the Promise facade, throwing the same tagged errors", () =>
+      Effect.promise(async () => {
+        const tenantId = freshTenant()
+        const team = Fixtures.team(tenantId)
+        await using procura = createProcura({ storage: storageLayer })
+        const buyer = procura.as(team.buyer)
+        const vendor = await buyer.catalog.createVendor({ code: "P1", name: "Promise vendor" })
+        const item = await buyer.catalog.createCatalogItem({
+          sku: "P-LAP",
+          name: "Laptop",
+          kind: "hardware",
+          approvedVendors: [{ vendorId: vendor.id, unitCost: { amount: 1000, currency: "EUR" } }]
+        })
+        const request = await procura.requisition.createRequest({ lines: [{ catalogItemId: item.id, quantity: 2 }] }, { principal: team.requester })
+        const denied = await procura.requisition.approveRequest({ requestId: request.id }, { principal: team.requester }).catch((e: unknown) => e)
+        assert.instanceOf(denied, Errors.AccessDenied)
+        assert.strictEqual((denied as Errors.AccessDenied)._tag, "AccessDenied")
+        const invalid = await buyer.requisition.createRequest({ lines: [] }).catch((e: unknown) => e)
+        assert.instanceOf(invalid, Errors.ValidationError)
+        await buyer.requisition.approveRequest({ requestId: request.id })
+        const [order] = await procura.run("purchasing.createFromRequest", { requestId: request.id }, { principal: team.buyer }) as ReadonlyArray<Purchasing.PurchaseOrder>
+        await buyer.purchasing.submitPurchaseOrder({ purchaseOrderId: order!.id })
+        const over = await procura.receiving.receivePurchaseOrder(
+          { purchaseOrderId: order!.id, locationId: "HQ", storageSpace: "A", lines: [{ lineNo: 1, quantity: 3 }] },
+          { principal: team.storekeeper }
+        ).catch((e: unknown) => e)
+        assert.instanceOf(over, Receiving.ReceivingError)
+        assert.strictEqual((over as Receiving.ReceivingError).reason, "OverReceipt")
+        const receipt = await procura.receiving.receivePurchaseOrder(
+          { purchaseOrderId: order!.id, locationId: "HQ", storageSpace: "A", lines: [{ lineNo: 1, serialNumbers: ["P-1", "P-2"] }] },
+          { principal: team.storekeeper }
+        )
+        assert.strictEqual(receipt.lines[0]!.assetIds.length, 2)
+        const aborted = new AbortController()
+        aborted.abort()
+        const cancelled = await buyer.catalog.listVendors({}, { signal: aborted.signal }).then(() => "completed", () => "rejected")
+        assert.strictEqual(cancelled, "rejected")
+        const anonymous = await procura.catalog.listVendors({}).catch((e: unknown) => e)
+        assert.strictEqual((anonymous as Error).name, "Error")
+        assert.include((anonymous as Error).message, "needs a principal")
+      }), 120_000)
+
     layer(procura, { timeout: "120 seconds", excludeTestServices: true })((it) => {
       it.effect("runs request -> approval -> purchase order -> receiving -> assignment", () =>
         Effect.gen(function*() {

@@ -1,0 +1,77 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cli } from "@procura/cli"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+const capture = () => {
+  const out: Array<string> = []
+  const err: Array<string> = []
+  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), tty: false }, out, err }
+}
+
+describe("procura CLI", () => {
+  it("lists every operation of the catalogue", async () => {
+    const { io, out } = capture()
+    assert.strictEqual(await Cli.main(["ops", "--json"], io), 0)
+    const ops = JSON.parse(out.join("")) as ReadonlyArray<{ id: string; permission: string }>
+    const ids = ops.map((op) => op.id)
+    for (const id of ["catalog.createVendor", "requisition.approveRequest", "purchasing.submitPurchaseOrder", "receiving.receivePurchaseOrder", "assets.assignAsset"]) {
+      assert.include(ids, id)
+    }
+  })
+
+  it("prints an operation's input and output as JSON Schema", async () => {
+    const { io, out } = capture()
+    assert.strictEqual(await Cli.main(["op", "receiving.receivePurchaseOrder", "--schema"], io), 0)
+    const schema = JSON.parse(out.join(""))
+    assert.strictEqual(schema.permission, "receiving.receive")
+    assert.includeMembers(schema.input.required, ["purchaseOrderId", "locationId", "storageSpace", "lines"])
+  })
+
+  it("runs operations on embedded storage and reports typed errors", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "procura-cli-"))
+    try {
+      const dataDir = join(dir, "data")
+      const as = ["--as", "pat@acme:procurement_manager", "--data-dir", dataDir]
+      const created = capture()
+      assert.strictEqual(await Cli.main(["op", "catalog.createVendor", ...as, "--input", '{"code":"DELL","name":"Dell"}'], created.io), 0, created.err.join(""))
+      assert.strictEqual(JSON.parse(created.out.join("")).code, "DELL")
+
+      const duplicate = capture()
+      assert.strictEqual(await Cli.main(["op", "catalog.createVendor", ...as, "--input", '{"code":"DELL","name":"Dell"}'], duplicate.io), 1)
+      assert.include(duplicate.err.join(""), "CatalogError (DuplicateCode)")
+
+      const invalid = capture()
+      assert.strictEqual(await Cli.main(["op", "catalog.createVendor", ...as, "--input", '{"code":""}'], invalid.io), 1)
+      assert.include(invalid.err.join(""), "ValidationError")
+      assert.include(invalid.err.join(""), "name")
+
+      const denied = capture()
+      assert.strictEqual(await Cli.main(["op", "catalog.createVendor", "--as", "sam@acme:storage_manager", "--data-dir", dataDir, "--input", '{"code":"HP","name":"HP"}'], denied.io), 1)
+      assert.include(denied.err.join(""), "AccessDenied")
+
+      const noPrincipal = capture()
+      assert.strictEqual(await Cli.main(["op", "catalog.listVendors", "--data-dir", dataDir], noPrincipal.io), 2)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+
+  it("runs the demo twice on the same database, each run in its own tenant", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "procura-demo-"))
+    try {
+      const first = capture()
+      assert.strictEqual(await Cli.main(["demo", "--data-dir", join(dir, "demo"), "--requests", "4"], first.io), 0, first.err.join(""))
+      const report = first.out.join("")
+      assert.include(report, "4 purchase requests")
+      assert.include(report, "Assets by status")
+      assert.include(report, "in_use")
+      const second = capture()
+      assert.strictEqual(await Cli.main(["demo", "--data-dir", join(dir, "demo"), "--requests", "4"], second.io), 0, second.err.join(""))
+      assert.include(second.out.join(""), "1 earlier demo run")
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+})

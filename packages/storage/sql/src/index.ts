@@ -1,0 +1,8 @@
+/**
+ * @procura/storage-sql: the SQL storage adapter, on PostgreSQL or embedded PGlite.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as SqlStorage from "./SqlStorage.js"

@@ -1,0 +1,8 @@
+import { describe } from "@effect/vitest"
+import { FlowScenarios, StorageConformance } from "@procura/testkit"
+import { layerFreshPostgres, postgresEnabled } from "./utils.js"
+
+describe.skipIf(!postgresEnabled)("PostgreSQL (PROCURA_SKIP_POSTGRES=1 skips)", () => {
+  StorageConformance.suite("PostgreSQL", layerFreshPostgres())
+  FlowScenarios.suite("PostgreSQL", layerFreshPostgres())
+})
