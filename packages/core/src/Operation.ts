@@ -17,7 +17,7 @@ import * as Access from "./Access.js"
 import { type Issue, invalid, type ValidationError } from "./Errors.js"
 import type { AccessDenied } from "./Errors.js"
 import type { CurrentPrincipal } from "./Principal.js"
-import { Storage, type StorageError } from "./Storage.js"
+import { Storage, StorageError } from "./Storage.js"
 
 /**
  * An operation: what it is called, what it takes and gives, who may run it and what it emits.
@@ -129,9 +129,7 @@ export const decode = <S extends z.ZodType>(
     return result.success ? Effect.succeed(result.data) : Effect.fail(invalid(operation, issuesFromZod(result.error)))
   })
 
-const isStaleVersion = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "StorageError" &&
-  (error as StorageError).reason === "Conflict" && (error as StorageError).key === undefined
+const isStaleVersion = (error: unknown): boolean => error instanceof StorageError && error.stale === true
 
 /**
  * Runs an operation on an unvalidated input: authorise, validate, then run the handler (in a

@@ -45,17 +45,19 @@ export class StorageError extends Data.TaggedError("StorageError")<{
   readonly key?: ReadonlyArray<string>
   /** The ids concerned, where known (stale records, duplicate ids). */
   readonly ids?: ReadonlyArray<string>
+  /** For `Conflict`: true when records changed since they were read (a stale version). */
+  readonly stale?: boolean
   readonly message: string
   readonly cause?: unknown
 }> {
   /**
-   * Whether retrying the same call may succeed: true for `Unavailable` and for stale-version
-   * conflicts (re-read, re-apply, retry).
+   * Whether retrying may succeed: true for `Unavailable` and for stale-version conflicts
+   * (re-read, re-apply, retry); false for a taken key or id.
    *
    * @since 0.1.0
    */
   get isRetryable(): boolean {
-    return this.reason === "Unavailable" || (this.reason === "Conflict" && this.key === undefined)
+    return this.reason === "Unavailable" || (this.reason === "Conflict" && this.stale === true)
   }
 }
 
@@ -319,10 +321,15 @@ export interface StoredRecord {
  * The contract a storage adapter implements. Every method is scoped to one tenant except the
  * event-log methods used by delivery infrastructure, which see all tenants.
  *
+ * `prepare` runs before a collection is used (the `Procura.layer` and `procura migrate` call it);
+ * a driver may fail with `Unavailable` for a collection that was never prepared.
+ *
  * Rules a driver must keep (the testkit's conformance suite checks each):
  * - `insert` fails with `Conflict` when an id or a unique key is taken, writing nothing.
  * - `update` writes a batch only if every record still has its `expectedVersion`; otherwise it
- *   fails with `Conflict` naming the stale ids, writing nothing.
+ *   fails with `Conflict` (with `stale: true`) naming the stale ids, writing nothing.
+ * - `appendEvents` gives increasing positions, and a reader never sees a position after having
+ *   seen a higher one (events become visible in position order), so checkpoints never skip.
  * - `select` applies the expression, orders by the terms (missing values last) and limits.
  * - `transaction` commits everything inside it, events included, or nothing; it nests.
  *
@@ -603,8 +610,21 @@ export const afterPosition = (order: ReadonlyArray<Order>, values: ReadonlyArray
 
 const toEntity = <A extends Entity>(record: StoredRecord): A => ({ ...record.data, id: record.id, version: record.version }) as unknown as A
 
-const toStored = (entity: Entity, version: number): StoredRecord => {
+/**
+ * Splits an entity into a stored record, checking every declared field's value against its type
+ * (timestamps are normalised to UTC ISO strings) so that every driver stores the same values.
+ */
+const toStored = (definition: CollectionDefinition, entity: Entity, version: number): StoredRecord => {
   const { id, version: _version, ...data } = entity as Entity & Record<string, unknown>
+  if (typeof id !== "string" || id === "") throw invalid(definition.name, `every record needs a non-empty string id, got ${JSON.stringify(id)}`)
+  for (const [field, type] of Object.entries(definition.fields)) {
+    const value = data[field]
+    if (value === undefined || value === null) continue
+    if (!typeMatches(type, value)) {
+      throw invalid(definition.name, `record ${id}: field "${field}" expects a ${type}, got ${JSON.stringify(value)}`)
+    }
+    if (type === "timestamp") data[field] = new Date(value as string).toISOString()
+  }
   return { id, version, data }
 }
 
@@ -657,12 +677,14 @@ export const make = (driver: StorageDriver): StorageService => {
       return yield* invalid(definition.name, `limit must be an integer from 1 to 1000, got ${limit}`)
     }
     const { where, order } = yield* guard(() => {
-      const order: Array<Order> = (query.orderBy ?? []).map((term) => {
-        const type = definition.fields[term.field]
+      const order: Array<Order> = []
+      for (const term of query.orderBy ?? []) {
+        const type = term.field === "id" ? "string" : definition.fields[term.field]
         if (type === undefined) throw invalid(definition.name, `cannot order by "${term.field}": it is not a declared field`)
-        return { field: term.field, type, direction: term.direction ?? "asc" }
-      })
-      order.push({ field: "id", type: "string", direction: "asc" })
+        order.push({ field: term.field, type, direction: term.direction ?? "asc" })
+        if (term.field === "id") break // ids are unique: later terms could never matter
+      }
+      if (order[order.length - 1]?.field !== "id") order.push({ field: "id", type: "string", direction: "asc" })
       const filter = query.where === undefined ? undefined : normaliseFilter(definition, query.where)
       const after = query.cursor === undefined
         ? undefined
@@ -720,7 +742,7 @@ export const make = (driver: StorageDriver): StorageService => {
           message: `${definition.name}: the batch repeats id ${duplicates.slice(0, 5).join(", ")}`
         })
       }
-      const stored = records.map((record) => toStored(record as unknown as Entity, 1))
+      const stored = yield* guard(() => records.map((record) => toStored(definition, record as unknown as Entity, 1)))
       yield* inBatches(stored, (batch) => driver.insert(definition, tenantId, batch))
       return stored.map((row) => toEntity<A>(row))
     }),
@@ -736,16 +758,23 @@ export const make = (driver: StorageDriver): StorageService => {
           message: `${definition.name}: the batch updates id ${duplicates.slice(0, 5).join(", ")} more than once`
         })
       }
-      const changes = records.map((record) => ({
-        record: toStored(record, record.version + 1),
-        expectedVersion: record.version
-      }))
+      const changes = yield* guard(() =>
+        records.map((record) => ({ record: toStored(definition, record, record.version + 1), expectedVersion: record.version }))
+      )
       yield* inBatches(changes, (batch) => driver.update(definition, tenantId, batch))
       return changes.map((change) => toEntity<A>(change.record))
     }),
     transaction: driver.transaction,
     appendEvents: (events) => (events.length === 0 ? Effect.void : inBatches(events, driver.appendEvents)),
-    readEvents: driver.readEvents,
+    readEvents: (query) =>
+      Number.isSafeInteger(query.after) && query.after >= 0 && Number.isSafeInteger(query.limit) && query.limit >= 1
+        ? driver.readEvents(query)
+        : Effect.fail(
+          new StorageError({
+            reason: "Invalid",
+            message: `readEvents needs a non-negative integer "after" and a positive integer "limit", got ${query.after} and ${query.limit}`
+          })
+        ),
     getCheckpoint: driver.getCheckpoint,
     saveCheckpoint: driver.saveCheckpoint
   }

@@ -226,6 +226,29 @@ export const suite = <E>(
           })
         ))
 
+      it.effect("checks declared field values on write and normalises timestamps", () =>
+        asFreshTenant(() =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            const wrongType = yield* Effect.exit(s.insertMany(widgets, [widget(1), widget(2, { quantity: 1.5 })]))
+            assert.include(expectStorageError(wrongType, "Invalid").message, "quantity")
+            const badTime = yield* Effect.exit(s.insertMany(widgets, [widget(3, { madeAt: "yesterday" })]))
+            expectStorageError(badTime, "Invalid")
+            assert.lengthOf((yield* s.find(widgets)).items, 0, "nothing of a refused batch is written")
+
+            const [stored] = yield* s.insertMany(widgets, [widget(4, { madeAt: "2026-03-01T10:00:00+02:00" })])
+            assert.strictEqual(stored!.madeAt, "2026-03-01T08:00:00.000Z")
+            assert.strictEqual(Option.getOrThrow(yield* s.get(widgets, stored!.id)).madeAt, "2026-03-01T08:00:00.000Z")
+            assert.lengthOf((yield* s.find(widgets, { where: { madeAt: "2026-03-01T08:00:00Z" } })).items, 1)
+            const badUpdate = yield* Effect.exit(s.updateMany(widgets, [{ ...stored!, price: Number.NaN }]))
+            expectStorageError(badUpdate, "Invalid")
+            assert.strictEqual(Option.getOrThrow(yield* s.get(widgets, stored!.id)).version, 1)
+
+            const badRead = yield* Effect.exit(s.readEvents({ after: -1, limit: 10 }))
+            expectStorageError(badRead, "Invalid")
+          })
+        ))
+
       it.effect("orders by several fields, missing values last in both directions", () =>
         asFreshTenant(() =>
           Effect.gen(function*() {
@@ -248,6 +271,10 @@ export const suite = <E>(
               byCategoryAsc.items.map((w) => w.category ?? null),
               [...all].map((w) => w.category ?? null).sort((a, b) => a === null ? 1 : b === null ? -1 : a.localeCompare(b))
             )
+            const byIdDesc = yield* s.find(widgets, { orderBy: [{ field: "id", direction: "desc" }], limit: 3 })
+            assert.deepStrictEqual(ids(byIdDesc.items), ["w-000040", "w-000039", "w-000038"])
+            const nextById = yield* s.find(widgets, { orderBy: [{ field: "id", direction: "desc" }], limit: 3, cursor: byIdDesc.cursor! })
+            assert.deepStrictEqual(ids(nextById.items), ["w-000037", "w-000036", "w-000035"])
             const byPriceDesc = yield* s.find(widgets, { orderBy: [{ field: "price", direction: "desc" }], limit: 5 })
             assert.deepStrictEqual(ids(byPriceDesc.items), ["w-000040", "w-000039", "w-000038", "w-000037", "w-000036"])
           })
@@ -304,7 +331,8 @@ export const suite = <E>(
             assert.isTrue(Option.isNone(yield* s.get(widgets, "w-000020")))
 
             const takenId = yield* Effect.exit(s.insertMany(widgets, [widget(30), widget(1, { sku: "SKU-new" })]))
-            expectStorageError(takenId, "Conflict")
+            const takenIdError = expectStorageError(takenId, "Conflict")
+            assert.isFalse(takenIdError.isRetryable, "retrying a taken id can never succeed")
             assert.isTrue(Option.isNone(yield* s.get(widgets, "w-000030")))
 
             const repeatedId = yield* Effect.exit(s.insertMany(widgets, [widget(40), widget(40, { sku: "other" })]))
@@ -338,6 +366,7 @@ export const suite = <E>(
             const stale = yield* Effect.exit(s.updateMany(widgets, [{ ...b!, quantity: 200 }, { ...a!, quantity: 300 }]))
             const error = expectStorageError(stale, "Conflict")
             assert.deepStrictEqual(error.ids, [a!.id])
+            assert.isTrue(error.stale)
             assert.isTrue(error.isRetryable)
             const [a2, b2] = yield* s.getMany(widgets, [a!.id, b!.id])
             assert.strictEqual(a2!.quantity, 100)

@@ -66,8 +66,9 @@ export const matches = (expr: Expr, record: StoredRecord): boolean => {
 }
 
 /**
- * Compares two non-missing field values of the same type. Strings compare by code unit, as
- * SQL's "C" collation does.
+ * Compares two non-missing field values of the same type. Strings compare by UTF-16 code unit,
+ * which agrees with SQL's "C" collation (code points) everywhere but between characters outside
+ * the Basic Multilingual Plane and those in U+E000..U+FFFF.
  *
  * @since 0.1.0
  * @category ordering
@@ -166,7 +167,11 @@ export const makeDriver = (options: { readonly maxBatchSize?: number } = {}): St
     while (tx.undo.length > mark) tx.undo.pop()!()
   }
 
-  const conflict = (collection: string, message: string, extra: { key?: ReadonlyArray<string>; ids?: ReadonlyArray<string> }) =>
+  const conflict = (
+    collection: string,
+    message: string,
+    extra: { key?: ReadonlyArray<string>; ids?: ReadonlyArray<string>; stale?: boolean }
+  ) =>
     new Storage.StorageError({ reason: "Conflict", collection, message: `${collection}: ${message}`, ...extra })
 
   const insertOne = (tx: Transaction, collection: Storage.CollectionDefinition, state: TableState, record: StoredRecord) => {
@@ -278,7 +283,8 @@ export const makeDriver = (options: { readonly maxBatchSize?: number } = {}): St
           if (stale.length > 0) {
             return Effect.fail(
               conflict(collection.name, `record ${stale.slice(0, 5).join(", ")} changed since it was read, or does not exist`, {
-                ids: stale
+                ids: stale,
+                stale: true
               })
             )
           }

@@ -296,8 +296,8 @@ export const classifyError = (error: unknown, collection?: CollectionDefinition)
   return new Storage.StorageError({ reason: "Unavailable", ...base, message: `${prefix}${message}`, cause: error })
 }
 
-const conflict = (collection: string, message: string, ids: ReadonlyArray<string>) =>
-  new Storage.StorageError({ reason: "Conflict", collection, ids, message: `${collection}: ${message}` })
+const conflict = (collection: string, message: string, ids: ReadonlyArray<string>, stale = false) =>
+  new Storage.StorageError({ reason: "Conflict", collection, ids, message: `${collection}: ${message}`, ...(stale ? { stale } : {}) })
 
 // ---------------------------------------------------------------------------------------------
 // Migrations
@@ -729,7 +729,8 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
           return yield* conflict(
             table.name,
             `record ${stale.slice(0, 5).join(", ")} changed since it was read, or does not exist`,
-            stale
+            stale,
+            true
           )
         }))
       }).pipe(Effect.mapError((error) => classifyError(error, collection)), Effect.withSpan("SqlStorage.update")),
