@@ -149,16 +149,25 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     const approved: Array<string> = []
     let rejected = 0
     for (let r = 0; r < requestCount; r++) {
-      const lineCount = 1 + random(3)
+      // Services are bought through the shopping hub, everything else through the service catalog (seed 000).
+      const services = items.filter((item) => item.kind === "service")
+      const goods = items.filter((item) => item.kind !== "service")
+      const viaHub = r % 10 === 9
+      const lineCount = viaHub ? 1 : 1 + random(3)
+      const pool = viaHub ? services : goods
       const chosen = new Set<number>()
-      while (chosen.size < lineCount) chosen.add(random(items.length))
+      while (chosen.size < Math.min(lineCount, pool.length)) chosen.add(random(pool.length))
       const lines = [...chosen].map((i) => ({
-        catalogItemId: items[i]!.id,
-        quantity: items[i]!.kind === "enterprise" ? 1 + random(3) : items[i]!.createAsset ? 10 + random(13) : 5 + random(20)
+        catalogItemId: pool[i]!.id,
+        quantity: pool[i]!.kind === "enterprise" ? 1 + random(3) : pool[i]!.createAsset ? 10 + random(13) : 5 + random(20)
       }))
-      const request = yield* as(people.requester, requisition.createRequest({ lines, justification: `Team refresh #${r + 1}` }))
+      const request = yield* as(people.requester, requisition.createRequest({
+        channel: viaHub ? "shopping_hub" : "service_catalog",
+        lines,
+        justification: `Team refresh #${r + 1}`
+      }))
       if (r % 25 === 24) {
-        yield* as(people.buyer, requisition.rejectRequest({ requestId: request.id, comment: "Over the quarter's budget" }))
+        yield* as(people.buyer, requisition.rejectRequest({ requestId: request.id, reason: "Over the quarter's budget" }))
         rejected++
       } else {
         yield* as(people.buyer, requisition.approveRequest({ requestId: request.id, comment: "Approved" }))

@@ -91,7 +91,9 @@ export const defaultMatrix: Matrix = {
   "catalog.manage": ["procurement_manager", "asset_administrator"],
   "request.read": [...everyone, "requester"],
   "request.create": ["procurement_manager", "asset_manager", "asset_administrator", "requester"],
-  "request.approve": ["procurement_manager"],
+  // Everyone may hold approval steps (a manager can be any employee): the request's approval
+  // chain decides who approves which step.
+  "request.approve": [...everyone, "requester"],
   "purchase_order.read": everyone,
   "purchase_order.manage": ["procurement_manager"],
   "receiving.read": everyone,

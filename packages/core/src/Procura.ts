@@ -9,6 +9,7 @@
  */
 import { Effect, Layer } from "effect"
 import * as Operation from "./Operation.js"
+import * as Plugin from "./Plugin.js"
 import * as Storage from "./Storage.js"
 import * as Assets from "./assets/Assets.js"
 import * as Catalog from "./catalog/Catalog.js"
@@ -83,8 +84,65 @@ export const layer: Layer.Layer<Services, Storage.StorageError, Storage.Storage>
   Purchasing.Purchasing.layer,
   Receiving.Receiving.layer,
   Assets.Assets.layer
-).pipe(Layer.provideMerge(prepare()))
+).pipe(Layer.provideMerge(prepare(collections)))
 
-function prepare(): Layer.Layer<never, Storage.StorageError, Storage.Storage> {
-  return Layer.effectDiscard(Effect.flatMap(Storage.Storage, (storage) => storage.prepare(collections)))
+function prepare(all: ReadonlyArray<Storage.Collection<any>>): Layer.Layer<never, Storage.StorageError, Storage.Storage> {
+  return Layer.effectDiscard(Effect.flatMap(Storage.Storage, (storage) => storage.prepare(all)))
 }
+
+/**
+ * Options of {@link layerWith}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface Options {
+  /** Plugins to enable, each with its configuration (`Plugin.enable(plugin, config)`). */
+  readonly plugins?: ReadonlyArray<Plugin.Enabled>
+}
+
+/**
+ * Like {@link layer}, with plugins: validates every plugin's configuration (failing at start
+ * with a `PluginError` that names the problem), prepares the plugins' collections with the
+ * core's, and provides what the plugins add (services, overridden policies) beside the module
+ * services.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWith = (
+  options: Options
+): Layer.Layer<Services, Storage.StorageError | Plugin.PluginError, Storage.Storage> =>
+  Layer.unwrap(Effect.map(Plugin.compose(options.plugins ?? []), layerFromComposition))
+
+/**
+ * The module services with an already composed set of plugins (see `Plugin.compose`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFromComposition = (
+  composition: Plugin.Composition
+): Layer.Layer<Services, Storage.StorageError, Storage.Storage> =>
+  Layer.mergeAll(
+    Catalog.Catalog.layer,
+    Requisition.Requisition.layer,
+    Purchasing.Purchasing.layer,
+    Receiving.Receiving.layer,
+    Assets.Assets.layer
+  ).pipe(
+    Layer.provideMerge(prepare([...collections, ...composition.collections])),
+    Layer.provideMerge(composition.layer as Layer.Layer<never, Storage.StorageError, Storage.Storage>)
+  )
+
+/**
+ * The catalogue with the operations the given plugins add.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const catalogueWith = (composition: Pick<Plugin.Composition, "operations">): ReadonlyMap<string, Operation.Any> =>
+  new Map([
+    ...catalogue,
+    ...Object.values(composition.operations).flatMap((group) => Object.values(group).map((op) => [op.id, op] as const))
+  ])

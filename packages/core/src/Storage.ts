@@ -423,7 +423,7 @@ export interface StorageService {
   /** Inserts records with version 1, in batches; all or nothing. */
   readonly insertMany: <A extends Entity>(
     collection: Collection<A>,
-    records: ReadonlyArray<New<A>>
+    records: ReadonlyArray<NoInfer<New<A>>>
   ) => Effect.Effect<ReadonlyArray<A>, StorageError, CurrentPrincipal>
   /**
    * Writes new contents for records read earlier; each record's `version` is the one it was read
@@ -432,7 +432,7 @@ export interface StorageService {
    */
   readonly updateMany: <A extends Entity>(
     collection: Collection<A>,
-    records: ReadonlyArray<A>
+    records: ReadonlyArray<NoInfer<A>>
   ) => Effect.Effect<ReadonlyArray<A>, StorageError, CurrentPrincipal>
   readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
   /** Appends events to the log; inside a transaction they commit or roll back with it. */

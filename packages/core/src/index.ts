@@ -27,8 +27,12 @@ export * as Assets from "./assets/Assets.js"
 /** @since 0.1.0 */
 export * as Requisition from "./requisition/Requisition.js"
 /** @since 0.1.0 */
+export * as ApprovalPolicy from "./requisition/ApprovalPolicy.js"
+/** @since 0.1.0 */
 export * as Purchasing from "./purchasing/Purchasing.js"
 /** @since 0.1.0 */
 export * as Receiving from "./receiving/Receiving.js"
 /** @since 0.1.0 */
 export * as Procura from "./Procura.js"
+/** @since 0.1.0 */
+export * as Plugin from "./Plugin.js"

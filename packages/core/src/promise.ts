@@ -26,6 +26,7 @@ import type * as Operation from "./Operation.js"
 import { run } from "./Operation.js"
 import type { Principal } from "./Principal.js"
 import { CurrentPrincipal } from "./Principal.js"
+import * as Plugin from "./Plugin.js"
 import * as Procura from "./Procura.js"
 import type * as Storage from "./Storage.js"
 
@@ -42,6 +43,11 @@ export interface ProcuraOptions {
   readonly principal?: Principal
   /** Replaces seed 002's permission matrix. */
   readonly permissions?: Access.Matrix
+  /**
+   * Plugins to enable, each with its configuration: `Plugin.enable(approvals, { ... })`.
+   * An invalid configuration throws a `PluginError` from `createProcura`, before anything starts.
+   */
+  readonly plugins?: ReadonlyArray<Plugin.Enabled>
 }
 
 /**
@@ -139,8 +145,11 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
   const permissions = options.permissions === undefined
     ? Layer.empty
     : Layer.succeed(Access.PermissionMatrix, options.permissions)
+  const composed = Effect.runSyncExit(Plugin.compose(options.plugins ?? []))
+  const composition = throwFailure(composed)
+  const catalogue = Procura.catalogueWith(composition)
   const runtime = ManagedRuntime.make(
-    Procura.layer.pipe(Layer.provideMerge(options.storage), Layer.provideMerge(permissions))
+    Procura.layerFromComposition(composition).pipe(Layer.provideMerge(options.storage), Layer.provideMerge(permissions))
   )
 
   const call = async (operation: Operation.Any, input: unknown, callOptions: CallOptions | undefined, bound: Principal | undefined) => {
@@ -172,12 +181,12 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
     ...modules(undefined),
     as: (principal) => modules(principal),
     run: (operationId, input, callOptions) => {
-      const operation = Procura.catalogue.get(operationId)
+      const operation = catalogue.get(operationId)
       return operation === undefined
         ? Promise.reject(new UnknownOperation(operationId))
         : call(operation, input, callOptions, undefined)
     },
-    operations: Procura.catalogue,
+    operations: catalogue,
     ready: async () => {
       await runtime.runPromise(Effect.void)
     },

@@ -35,8 +35,8 @@ export const team = (tenantId: string) => ({
 })
 
 /**
- * A vendor and two catalog items (a laptop that creates assets, a service that does not),
- * created through the catalog service.
+ * A vendor and two catalog items (a laptop that creates assets, a consumable mouse that does
+ * not), created through the catalog service.
  *
  * @since 0.1.0
  * @category constructors
@@ -50,11 +50,11 @@ export const smallCatalog = Effect.gen(function*() {
     kind: "hardware",
     approvedVendors: [{ vendorId: vendor.id, unitCost: { amount: 120_000, currency: "EUR" } }]
   })
-  const setup = yield* catalog.createCatalogItem({
-    sku: "SVC-SETUP",
-    name: "Laptop setup service",
-    kind: "service",
+  const mouse = yield* catalog.createCatalogItem({
+    sku: "MOUSE-USB2",
+    name: "USB two button mouse",
+    kind: "consumable",
     approvedVendors: [{ vendorId: vendor.id, unitCost: { amount: 5_000, currency: "EUR" } }]
   })
-  return { vendor, laptop, setup }
+  return { vendor, laptop, mouse }
 })

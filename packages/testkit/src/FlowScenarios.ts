@@ -58,14 +58,14 @@ const refusedWithoutWrites = <A, E, R>(tenant: Principal.Principal, attempt: Eff
     return error
   })
 
-/** Creates a catalog, a request for 3 laptops and 1 setup service, approves and orders it. */
+/** Creates a catalog, a request for 3 laptops and 1 mouse, approves and orders it. */
 const orderedLaptops = (team: ReturnType<typeof Fixtures.team>, options: { readonly submit: boolean }) =>
   Effect.gen(function*() {
     const requisition = yield* Requisition.Requisition
     const purchasing = yield* Purchasing.Purchasing
-    const { laptop, setup, vendor } = yield* Principal.runAs(Fixtures.smallCatalog, team.buyer)
+    const { laptop, mouse, vendor } = yield* Principal.runAs(Fixtures.smallCatalog, team.buyer)
     const request = yield* Principal.runAs(
-      requisition.createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 3 }, { catalogItemId: setup.id, quantity: 1 }] }),
+      requisition.createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 3 }, { catalogItemId: mouse.id, quantity: 1 }] }),
       team.requester
     )
     yield* Principal.runAs(requisition.approveRequest({ requestId: request.id, comment: "budget ok" }), team.buyer)
@@ -73,7 +73,7 @@ const orderedLaptops = (team: ReturnType<typeof Fixtures.team>, options: { reado
     const submitted = options.submit
       ? yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: order!.id }), team.buyer)
       : order!
-    return { laptop, setup, vendor, request, order: submitted }
+    return { laptop, mouse, vendor, request, order: submitted }
   })
 
 /**
@@ -100,7 +100,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           approvedVendors: [{ vendorId: vendor.id, unitCost: { amount: 1000, currency: "EUR" } }]
         })
         const request = await procura.requisition.createRequest({ lines: [{ catalogItemId: item.id, quantity: 2 }] }, { principal: team.requester })
-        const denied = await procura.requisition.approveRequest({ requestId: request.id }, { principal: team.requester }).catch((e: unknown) => e)
+        const denied = await procura.requisition.approveRequest({ requestId: request.id }, { principal: team.storekeeper }).catch((e: unknown) => e)
         assert.instanceOf(denied, Errors.AccessDenied)
         assert.strictEqual((denied as Errors.AccessDenied)._tag, "AccessDenied")
         const invalid = await buyer.requisition.createRequest({ lines: [] }).catch((e: unknown) => e)
@@ -142,10 +142,15 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           const ordered = yield* Principal.runAs(requisition.getRequest({ id: request.id }), team.buyer)
           assert.strictEqual(ordered.status, "ordered")
           assert.deepStrictEqual(ordered.purchaseOrderIds, [order.id])
-          assert.deepStrictEqual(ordered.decisions.map((d) => [d.decision, d.by, d.comment]), [["approved", "pat.procurement", "budget ok"]])
+          assert.deepStrictEqual(ordered.approval.steps.map((s) => [s.status, s.decidedBy, s.comment]), [["approved", "pat.procurement", "budget ok"]])
+          assert.deepStrictEqual(ordered.history.map((h) => [h.action, h.by]), [
+            ["submitted", "rae.requester"],
+            ["approved", "pat.procurement"],
+            ["ordered", "pat.procurement"]
+          ])
 
           const templates = yield* Principal.runAs(assets.listAssets({ purchaseOrderId: order.id }), team.assetManager)
-          assert.strictEqual(templates.items.length, 3, "one template asset per laptop, none for the service")
+          assert.strictEqual(templates.items.length, 3, "one template asset per laptop, none for the consumable")
           for (const template of templates.items) {
             assert.strictEqual(template.status, "on_order")
             assert.strictEqual(template.catalogItemId, laptop.id)
@@ -193,6 +198,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
             "catalog_item.created",
             "catalog_item.created",
             "purchase_request.created",
+            "purchase_request.step_approved",
             "purchase_request.approved",
             "purchase_order.created",
             "asset.templates_created",
@@ -297,10 +303,15 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           assert.strictEqual((unknownLine as Receiving.ReceivingError).reason, "UnknownLine")
 
           const request = yield* asRequester(requisition.createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 1 }] }))
-          const notApprover = yield* refusedWithoutWrites(team.admin, asRequester(requisition.approveRequest({ requestId: request.id })))
+          const notApprover = yield* refusedWithoutWrites(
+            team.admin,
+            Principal.runAs(requisition.approveRequest({ requestId: request.id }), team.storekeeper)
+          )
           assert.strictEqual(notApprover._tag, "AccessDenied")
-          assert.include(notApprover.message, "request.approve")
+          assert.strictEqual((notApprover as Errors.AccessDenied).permission, "request.approve")
           assert.include(notApprover.message, "procurement_manager")
+          const ownRequest = yield* refusedWithoutWrites(team.admin, asRequester(requisition.approveRequest({ requestId: request.id })))
+          assert.strictEqual((ownRequest as Requisition.RequisitionError).reason, "SelfApproval")
         }))
 
       it.effect("checks every role against the permission matrix", () =>

@@ -76,6 +76,8 @@ export const CatalogItem = z.object({
   kind: ItemKind,
   manufacturer: z.string().optional(),
   model: z.string().optional(),
+  /** A free category for policies and reports, e.g. `laptops`, `peripherals`. */
+  category: z.string().optional(),
   /** Whether purchase order lines for this item create a template asset per unit by default. */
   createAsset: z.boolean(),
   approvedVendors: z.array(ApprovedVendor),
@@ -117,6 +119,127 @@ export const catalogItems = Storage.collection({
   unique: [["sku"]]
 })
 
+/**
+ * A supplier product (seed 000, SPO's `sn_shop_supplier_product`): what a supplier sells a
+ * catalog item as, at what price. With the ITAM-SPO flow on, purchases take vendor and price
+ * from here and never from the catalog item's approved vendors (the vendor catalog items).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SupplierProduct = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  catalogItemId: z.string(),
+  supplierId: z.string(),
+  supplierSku: z.string().optional(),
+  unitCost: Money,
+  active: z.boolean(),
+  createdAt: z.string()
+})
+
+/**
+ * A supplier product.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SupplierProduct = z.infer<typeof SupplierProduct>
+
+/**
+ * Where supplier products are stored. One per catalog item and supplier.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const supplierProducts = Storage.collection({
+  name: "supplier_products",
+  schema: SupplierProduct,
+  fields: { catalogItemId: "string", supplierId: "string", active: "boolean" },
+  indexes: [["catalogItemId"]],
+  unique: [["catalogItemId", "supplierId"]]
+})
+
+/**
+ * Where purchases take vendor and price from:
+ * - `vendor_catalog`: the catalog item's approved vendors at agreed costs (seed 002; ServiceNow's
+ *   vendor catalog items). The default.
+ * - `supplier_products`: supplier products only (seed 000's ITAM-SPO flow).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SourcingMode = "vendor_catalog" | "supplier_products"
+
+/**
+ * The sourcing mode in force. Defaults to `vendor_catalog`; the ITAM-SPO plugin switches it.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export const Sourcing = Context.Reference<SourcingMode>("@procura/core/Sourcing", { defaultValue: () => "vendor_catalog" })
+
+/**
+ * The purchase channels of seed 000: IT assets, consumables and enterprise items go through the
+ * service catalog, services through the shopping hub.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Channel = z.enum(["service_catalog", "shopping_hub"])
+
+/**
+ * A purchase channel.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Channel = z.infer<typeof Channel>
+
+/**
+ * Which channel an item must be bought through, and why.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Route {
+  readonly channel: Channel
+  readonly reason: string
+}
+
+/**
+ * Routes items to purchase channels.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Router {
+  readonly route: (item: { readonly kind: ItemKind; readonly category?: string | undefined; readonly sku: string }) => Effect.Effect<Route>
+}
+
+/**
+ * Seed 000's routing: services to the shopping hub, everything else to the service catalog.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultRouter: Router = {
+  route: (item) =>
+    Effect.succeed(
+      item.kind === "service"
+        ? { channel: "shopping_hub", reason: "services are bought through the shopping hub" }
+        : { channel: "service_catalog", reason: `${item.kind} items are bought through the service catalog` }
+    )
+}
+
+/**
+ * The channel router in force. Defaults to {@link defaultRouter}.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export const ChannelRouting = Context.Reference<Router>("@procura/core/ChannelRouting", { defaultValue: () => defaultRouter })
+
 // ----- errors ----------------------------------------------------------------------------------
 
 /**
@@ -125,7 +248,7 @@ export const catalogItems = Storage.collection({
  * @since 0.1.0
  * @category models
  */
-export type CatalogErrorReason = "DuplicateCode" | "DuplicateSku" | "UnknownVendor"
+export type CatalogErrorReason = "DuplicateCode" | "DuplicateSku" | "UnknownVendor" | "UnknownCatalogItem" | "DuplicateSupplierProduct"
 
 /**
  * A catalog operation was refused.
@@ -150,6 +273,36 @@ export class CatalogError extends Data.TaggedError("CatalogError")<{
 export const itemsById = Effect.fn("Catalog.itemsById")(function*(ids: ReadonlyArray<string>) {
   const storage = yield* Storage.Storage
   return new Map((yield* storage.getMany(catalogItems, ids)).map((item) => [item.id, item] as const))
+})
+
+/**
+ * A vendor and price a catalog item can be bought at, and where it came from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Source {
+  readonly vendorId: string
+  readonly unitCost: Money
+  readonly from: SourcingMode
+  readonly supplierProductId?: string
+}
+
+/**
+ * The sources an item can be bought from under the sourcing mode in force: its approved
+ * vendors (`vendor_catalog`) or its active supplier products (`supplier_products`), never both.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const sourcesFor = Effect.fn("Catalog.sourcesFor")(function*(item: CatalogItem) {
+  const mode = yield* Sourcing
+  if (mode === "vendor_catalog") {
+    return item.approvedVendors.map((v): Source => ({ vendorId: v.vendorId, unitCost: v.unitCost, from: mode }))
+  }
+  const storage = yield* Storage.Storage
+  const page = yield* storage.find(supplierProducts, { where: { catalogItemId: item.id, active: true }, limit: 1000 })
+  return page.items.map((p): Source => ({ vendorId: p.supplierId, unitCost: p.unitCost, from: mode, supplierProductId: p.id }))
 })
 
 // ----- operations ------------------------------------------------------------------------------
@@ -178,8 +331,9 @@ export const CreateCatalogItemInput = z.object({
   kind: ItemKind,
   manufacturer: z.string().optional(),
   model: z.string().optional(),
+  category: z.string().trim().min(1).optional(),
   createAsset: z.boolean().optional(),
-  approvedVendors: z.array(ApprovedVendor).min(1, "a catalog item needs at least one approved vendor")
+  approvedVendors: z.array(ApprovedVendor).default([])
 })
 
 /**
@@ -256,6 +410,68 @@ export const createCatalogItem = Operation.make({
     }]).pipe(takenKey("DuplicateSku", input.sku, "SKU"))
     yield* Events.append({ type: "catalog_item.created", aggregateType: "catalog_item", aggregateId: item!.id, payload: item })
     return item!
+  })
+})
+
+/**
+ * Creates a supplier product: a supplier's offer of a catalog item at a price.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const createSupplierProduct = Operation.make({
+  id: "catalog.createSupplierProduct",
+  summary: "Create a supplier product: a supplier's offer of a catalog item at a unit cost.",
+  kind: "command",
+  permission: "catalog.manage",
+  input: z.object({
+    catalogItemId: z.string().min(1),
+    supplierId: z.string().min(1),
+    supplierSku: z.string().trim().min(1).optional(),
+    unitCost: Money,
+    active: z.boolean().default(true)
+  }),
+  output: SupplierProduct,
+  events: ["supplier_product.created"],
+  handler: Effect.fn(function*(input) {
+    const storage = yield* Storage.Storage
+    const [item, supplier] = [yield* storage.get(catalogItems, input.catalogItemId), yield* storage.get(vendors, input.supplierId)]
+    if (Option.isNone(item)) {
+      return yield* new CatalogError({ reason: "UnknownCatalogItem", value: input.catalogItemId, message: `No catalog item with id ${input.catalogItemId}` })
+    }
+    if (Option.isNone(supplier)) {
+      return yield* new CatalogError({ reason: "UnknownVendor", value: input.supplierId, message: `No vendor with id ${input.supplierId}` })
+    }
+    const [product] = yield* storage.insertMany(supplierProducts, [{ id: yield* Ids.next, ...input, createdAt: yield* Events.now }]).pipe(
+      takenKey("DuplicateSupplierProduct", `${supplier.value.name} / ${item.value.name}`, "A supplier product for")
+    )
+    yield* Events.append({ type: "supplier_product.created", aggregateType: "supplier_product", aggregateId: product!.id, payload: product })
+    return product!
+  })
+})
+
+/**
+ * Tells which purchase channel an item must be bought through, and why.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const routeItem = Operation.make({
+  id: "catalog.routeItem",
+  summary: "Tell which purchase channel (service catalog or shopping hub) a catalog item is bought through.",
+  kind: "query",
+  permission: "catalog.read",
+  input: z.object({ catalogItemId: z.string().min(1) }),
+  output: z.object({ channel: Channel, reason: z.string() }),
+  events: [],
+  handler: Effect.fn(function*({ catalogItemId }) {
+    const storage = yield* Storage.Storage
+    const item = yield* Option.match(yield* storage.get(catalogItems, catalogItemId), {
+      onNone: () => Effect.fail(notFound("CatalogItem", catalogItemId)),
+      onSome: Effect.succeed
+    })
+    const router = yield* ChannelRouting
+    return yield* router.route(item)
   })
 })
 
@@ -339,7 +555,15 @@ export const listVendors = Operation.make({
  * @since 0.1.0
  * @category operations
  */
-export const operations = { createVendor, createCatalogItem, getCatalogItem, listCatalogItems, listVendors }
+export const operations = {
+  createVendor,
+  createCatalogItem,
+  createSupplierProduct,
+  getCatalogItem,
+  listCatalogItems,
+  listVendors,
+  routeItem
+}
 
 /**
  * The catalog service: one method per operation.
@@ -358,4 +582,4 @@ export class Catalog extends Context.Service<Catalog, Operation.Methods<typeof o
  * @since 0.1.0
  * @category collections
  */
-export const collections = [vendors, catalogItems] as const
+export const collections = [vendors, catalogItems, supplierProducts] as const

@@ -1,19 +1,27 @@
 /**
- * Purchase requests: what someone wants bought, priced from the catalog, and the approval
- * decision on it (seed 002: Request -> Approval).
+ * Purchase requests: what someone wants bought, priced from the catalog, bought through the
+ * right channel, and approved along the chain the approval policy sets (seed 002: Request ->
+ * Approval; seed 000: service catalog vs shopping hub).
+ *
+ * A request's approval is a chain of steps decided in sequence. Each step names its approver
+ * (a role, a user, or the requester's manager resolved to a user); the step's approver may
+ * delegate it to a named deputy; any step may reject with a reason; a rejected request can be
+ * revised and resubmitted, which plans a fresh chain. Every action lands in the request's history
+ * with who, when and why.
  *
  * @since 0.1.0
  */
 import { Context, Data, Effect, Option } from "effect"
 import { z } from "zod"
-import { notFound } from "../Errors.js"
+import { AccessDenied, notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Money from "../Money.js"
 import * as Operation from "../Operation.js"
-import { CurrentPrincipal } from "../Principal.js"
+import { CurrentPrincipal, type Principal } from "../Principal.js"
 import * as Storage from "../Storage.js"
-import { ItemKind, itemsById } from "../catalog/Catalog.js"
+import { Channel, ChannelRouting, ItemKind, itemsById, Sourcing, sourcesFor } from "../catalog/Catalog.js"
+import { ApprovalPolicy, Approver, Directory } from "./ApprovalPolicy.js"
 
 // ----- model -----------------------------------------------------------------------------------
 
@@ -36,23 +44,63 @@ export const RequestLine = z.object({
   catalogItemId: z.string(),
   description: z.string(),
   kind: ItemKind,
+  category: z.string().optional(),
   vendorId: z.string(),
   quantity: z.number().int().positive(),
   unitCost: Money.Money,
-  createAsset: z.boolean()
+  createAsset: z.boolean(),
+  supplierProductId: z.string().optional()
 })
 
 /**
- * An approval decision, kept as history.
+ * A request line.
  *
  * @since 0.1.0
  * @category models
  */
-export const Decision = z.object({
-  decision: z.enum(["approved", "rejected"]),
+export type RequestLine = z.infer<typeof RequestLine>
+
+/**
+ * One step of an approval chain.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ApprovalStep = z.object({
+  step: z.number().int().positive(),
+  label: z.string(),
+  approver: Approver,
+  /** Why the policy asked for this step (e.g. the decision-table row). */
+  reason: z.string(),
+  status: z.enum(["waiting", "pending", "approved", "rejected"]),
+  delegatedTo: z.string().optional(),
+  decidedBy: z.string().optional(),
+  decidedAt: z.string().optional(),
+  comment: z.string().optional()
+})
+
+/**
+ * An approval step.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ApprovalStep = z.infer<typeof ApprovalStep>
+
+/**
+ * An entry of a request's history.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const HistoryEntry = z.object({
+  action: z.enum(["submitted", "approved", "rejected", "delegated", "resubmitted", "ordered"]),
   by: z.string(),
   at: z.string(),
-  comment: z.string().optional()
+  revision: z.number().int().positive(),
+  step: z.number().int().positive().optional(),
+  comment: z.string().optional(),
+  delegatedTo: z.string().optional()
 })
 
 /**
@@ -66,10 +114,19 @@ export const PurchaseRequest = z.object({
   version: z.number().int(),
   requesterId: z.string(),
   status: RequestStatus,
+  channel: Channel,
   justification: z.string().optional(),
+  costCenter: z.string().optional(),
   lines: z.array(RequestLine),
   total: Money.Money,
-  decisions: z.array(Decision),
+  /** Starts at 1; every resubmission after changes adds one. */
+  revision: z.number().int().positive(),
+  approval: z.object({
+    policy: z.string(),
+    steps: z.array(ApprovalStep),
+    explanation: z.unknown()
+  }),
+  history: z.array(HistoryEntry),
   purchaseOrderIds: z.array(z.string()),
   createdAt: z.string(),
   updatedAt: z.string()
@@ -92,7 +149,7 @@ export type PurchaseRequest = z.infer<typeof PurchaseRequest>
 export const purchaseRequests = Storage.collection({
   name: "purchase_requests",
   schema: PurchaseRequest,
-  fields: { status: "string", requesterId: "string", createdAt: "timestamp" },
+  fields: { status: "string", requesterId: "string", costCenter: "string", createdAt: "timestamp" },
   indexes: [["status"], ["requesterId"]]
 })
 
@@ -101,13 +158,30 @@ export const purchaseRequests = Storage.collection({
 /**
  * Why a requisition operation was refused.
  *
+ * - `UnknownCatalogItem`: a line names no catalog item.
+ * - `VendorNotApproved`: the vendor asked for is not a source of the item.
+ * - `NoSource`: the item has no source under the sourcing mode in force.
+ * - `WrongChannel`: the item is bought through another channel (the message names it).
+ * - `MixedCurrencies`: lines priced in different currencies.
+ * - `InvalidState`: the request is not in a state that allows the action.
+ * - `NoApprover`: the policy asked for an approver that cannot be found (a manager).
+ * - `SelfApproval`: requesters do not approve their own requests.
+ *
  * @since 0.1.0
  * @category models
  */
-export type RequisitionErrorReason = "UnknownCatalogItem" | "VendorNotApproved" | "MixedCurrencies" | "InvalidState"
+export type RequisitionErrorReason =
+  | "UnknownCatalogItem"
+  | "VendorNotApproved"
+  | "NoSource"
+  | "WrongChannel"
+  | "MixedCurrencies"
+  | "InvalidState"
+  | "NoApprover"
+  | "SelfApproval"
 
 /**
- * A requisition operation was refused.
+ * A requisition operation was refused; nothing was written.
  *
  * @since 0.1.0
  * @category errors
@@ -119,100 +193,147 @@ export class RequisitionError extends Data.TaggedError("RequisitionError")<{
   readonly lineIndex?: number
 }> {}
 
-// ----- operations ------------------------------------------------------------------------------
+// ----- pricing and planning --------------------------------------------------------------------
 
 /**
- * Input of {@link createRequest}: catalog lines with quantities; the vendor defaults to the
- * item's first approved vendor.
+ * A request line as callers give it.
  *
  * @since 0.1.0
  * @category inputs
  */
-export const CreateRequestInput = z.object({
-  justification: z.string().max(2000).optional(),
-  lines: z.array(z.object({
-    catalogItemId: z.string().min(1),
-    quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1").max(1_000_000),
-    vendorId: z.string().min(1).optional()
-  })).min(1, "a purchase request needs at least one line")
+export const LineInput = z.object({
+  catalogItemId: z.string().min(1),
+  quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1").max(1_000_000),
+  vendorId: z.string().min(1).optional()
 })
 
-/**
- * Creates a purchase request from catalog items; prices come from the catalog's agreed costs.
- *
- * @since 0.1.0
- * @category operations
- */
-export const createRequest = Operation.make({
-  id: "requisition.createRequest",
-  summary: "Create a purchase request for catalog items; it waits for approval.",
-  kind: "command",
-  permission: "request.create",
-  input: CreateRequestInput,
-  output: PurchaseRequest,
-  events: ["purchase_request.created"],
-  handler: Effect.fn(function*(input) {
-    const storage = yield* Storage.Storage
-    const principal = yield* CurrentPrincipal
-    const items = yield* itemsById(input.lines.map((l) => l.catalogItemId))
-    const lines: Array<z.infer<typeof RequestLine>> = []
-    for (const [index, line] of input.lines.entries()) {
-      const item = items.get(line.catalogItemId)
-      if (item === undefined) {
-        return yield* new RequisitionError({
-          reason: "UnknownCatalogItem",
-          lineIndex: index,
-          message: `Line ${index + 1}: no catalog item with id ${line.catalogItemId}`
-        })
-      }
-      const approved = line.vendorId === undefined
-        ? item.approvedVendors[0]
-        : item.approvedVendors.find((v) => v.vendorId === line.vendorId)
-      if (approved === undefined) {
-        return yield* new RequisitionError({
-          reason: "VendorNotApproved",
-          lineIndex: index,
-          message: `Line ${index + 1}: vendor ${line.vendorId} is not an approved vendor of ${item.name}`
-        })
-      }
-      lines.push({
-        lineNo: index + 1,
-        catalogItemId: item.id,
-        description: item.name,
-        kind: item.kind,
-        vendorId: approved.vendorId,
-        quantity: line.quantity,
-        unitCost: approved.unitCost,
-        createAsset: item.createAsset
+const LinesInput = z.array(LineInput).min(1, "a purchase request needs at least one line")
+
+/** Prices lines from the catalog's sources and checks each item's channel. */
+const priceLines = Effect.fn("Requisition.priceLines")(function*(
+  lines: ReadonlyArray<z.infer<typeof LineInput>>,
+  channel: Channel
+) {
+  const items = yield* itemsById(lines.map((l) => l.catalogItemId))
+  const router = yield* ChannelRouting
+  const sourcesLabel = (yield* Sourcing) === "vendor_catalog" ? "approved vendor" : "active supplier product"
+  const priced: Array<RequestLine> = []
+  for (const [index, line] of lines.entries()) {
+    const item = items.get(line.catalogItemId)
+    if (item === undefined) {
+      return yield* new RequisitionError({
+        reason: "UnknownCatalogItem",
+        lineIndex: index,
+        message: `Line ${index + 1}: no catalog item with id ${line.catalogItemId}`
       })
     }
-    const currency = lines[0]!.unitCost.currency
-    const total = Money.sum(lines.map((l) => Money.times(l.unitCost, l.quantity)), currency)
-    if (total === undefined) {
-      return yield* new RequisitionError({ reason: "MixedCurrencies", message: "All lines of a request must be priced in one currency" })
+    const route = yield* router.route(item)
+    if (route.channel !== channel) {
+      return yield* new RequisitionError({
+        reason: "WrongChannel",
+        lineIndex: index,
+        message: `Line ${index + 1}: ${item.name} cannot be bought through the ${channel.replace("_", " ")}; ` +
+          `use the ${route.channel.replace("_", " ")} (${route.reason})`
+      })
     }
-    const now = yield* Events.now
-    const [request] = yield* storage.insertMany(purchaseRequests, [{
-      id: yield* Ids.next,
-      requesterId: principal.userId,
-      status: "pending_approval",
-      ...(input.justification !== undefined ? { justification: input.justification } : {}),
-      lines,
-      total,
-      decisions: [],
-      purchaseOrderIds: [],
-      createdAt: now,
-      updatedAt: now
-    }])
-    yield* Events.append({
-      type: "purchase_request.created",
-      aggregateType: "purchase_request",
-      aggregateId: request!.id,
-      payload: { requestId: request!.id, total, lines: lines.length }
+    const sources = yield* sourcesFor(item)
+    if (sources.length === 0) {
+      return yield* new RequisitionError({
+        reason: "NoSource",
+        lineIndex: index,
+        message: `Line ${index + 1}: ${item.name} has no ${sourcesLabel} to buy it from`
+      })
+    }
+    const source = line.vendorId === undefined ? sources[0] : sources.find((s) => s.vendorId === line.vendorId)
+    if (source === undefined) {
+      return yield* new RequisitionError({
+        reason: "VendorNotApproved",
+        lineIndex: index,
+        message: `Line ${index + 1}: vendor ${line.vendorId} is not an ${sourcesLabel} of ${item.name}`
+      })
+    }
+    priced.push({
+      lineNo: index + 1,
+      catalogItemId: item.id,
+      description: item.name,
+      kind: item.kind,
+      ...(item.category !== undefined ? { category: item.category } : {}),
+      vendorId: source.vendorId,
+      quantity: line.quantity,
+      unitCost: source.unitCost,
+      createAsset: item.createAsset,
+      ...(source.supplierProductId !== undefined ? { supplierProductId: source.supplierProductId } : {})
     })
-    return request!
-  })
+  }
+  const currency = priced[0]!.unitCost.currency
+  const total = Money.sum(priced.map((l) => Money.times(l.unitCost, l.quantity)), currency)
+  if (total === undefined) {
+    return yield* new RequisitionError({ reason: "MixedCurrencies", message: "All lines of a request must be priced in one currency" })
+  }
+  return { lines: priced, total }
 })
+
+/** Plans the approval chain for priced lines, resolving managers to users. */
+const planChain = Effect.fn("Requisition.planChain")(function*(facts: {
+  readonly lines: ReadonlyArray<RequestLine>
+  readonly total: Money.Money
+  readonly requesterId: string
+  readonly costCenter: string | undefined
+  readonly channel: Channel
+}) {
+  const policy = yield* ApprovalPolicy
+  const directory = yield* Directory
+  const plan = yield* policy.plan({
+    amount: facts.total.amount,
+    currency: facts.total.currency,
+    kinds: [...new Set(facts.lines.map((l) => l.kind))],
+    categories: [...new Set(facts.lines.flatMap((l) => (l.category === undefined ? [] : [l.category])))],
+    costCenter: facts.costCenter,
+    requesterId: facts.requesterId,
+    channel: facts.channel,
+    lineCount: facts.lines.length
+  })
+  const steps: Array<ApprovalStep> = []
+  for (const [i, planned] of plan.steps.entries()) {
+    let approver = planned.approver
+    let label = planned.label
+    if (approver.kind === "manager") {
+      const manager = yield* directory.managerOf(facts.requesterId)
+      if (Option.isNone(manager)) {
+        return yield* new RequisitionError({
+          reason: "NoApprover",
+          message: `Step ${i + 1} (${planned.label}) needs the manager of ${facts.requesterId}, and the directory names none`
+        })
+      }
+      approver = { kind: "user", userId: manager.value }
+      label = `${planned.label} (${manager.value})`
+    }
+    steps.push({ step: i + 1, label, approver, reason: planned.reason, status: i === 0 ? "pending" : "waiting" })
+  }
+  return { policy: policy.name, steps, explanation: plan.explanation }
+})
+
+/** Whether a principal may decide a step. */
+const mayDecide = (principal: Principal, step: ApprovalStep): boolean => {
+  if (step.delegatedTo !== undefined) return principal.userId === step.delegatedTo
+  switch (step.approver.kind) {
+    case "role":
+      return principal.roles.includes(step.approver.role) || principal.roles.includes("admin")
+    case "user":
+      return principal.userId === step.approver.userId
+    case "manager":
+      return false
+  }
+}
+
+const describeApprover = (step: ApprovalStep): string =>
+  step.delegatedTo !== undefined ? `${step.delegatedTo} (deputy)` : step.approver.kind === "role"
+  ? `anyone with the role ${step.approver.role}`
+  : step.approver.kind === "user"
+  ? step.approver.userId
+  : "the requester's manager"
+
+// ----- module API ------------------------------------------------------------------------------
 
 /**
  * Loads a request of the caller's tenant or fails with `NotFound`.
@@ -235,82 +356,322 @@ export const loadRequest = (id: string) =>
  */
 export const markOrdered = Effect.fn("Requisition.markOrdered")(function*(request: PurchaseRequest, purchaseOrderIds: ReadonlyArray<string>) {
   const storage = yield* Storage.Storage
+  const principal = yield* CurrentPrincipal
+  const now = yield* Events.now
   const [updated] = yield* storage.updateMany(purchaseRequests, [{
     ...request,
     status: "ordered",
     purchaseOrderIds: [...request.purchaseOrderIds, ...purchaseOrderIds],
-    updatedAt: yield* Events.now
+    history: [...request.history, { action: "ordered", by: principal.userId, at: now, revision: request.revision }],
+    updatedAt: now
   }])
   return updated!
 })
 
-const decide = (decision: "approved" | "rejected") =>
-  Effect.fn(function*(input: { readonly requestId: string; readonly comment?: string | undefined }) {
-    const storage = yield* Storage.Storage
-    const principal = yield* CurrentPrincipal
-    const request = yield* loadRequest(input.requestId)
-    if (request.status !== "pending_approval") {
-      return yield* new RequisitionError({
-        reason: "InvalidState",
-        requestId: request.id,
-        message: `Purchase request ${request.id} is ${request.status}; only a request pending approval can be ${decision}`
-      })
-    }
-    const now = yield* Events.now
-    const [updated] = yield* storage.updateMany(purchaseRequests, [{
-      ...request,
-      status: decision,
-      decisions: [...request.decisions, {
-        decision,
-        by: principal.userId,
-        at: now,
-        ...(input.comment !== undefined ? { comment: input.comment } : {})
-      }],
-      updatedAt: now
-    }])
-    yield* Events.append({
-      type: `purchase_request.${decision}`,
-      aggregateType: "purchase_request",
-      aggregateId: request.id,
-      payload: { requestId: request.id, by: principal.userId, comment: input.comment }
-    })
-    return updated!
-  })
-
-const DecisionInput = z.object({ requestId: z.string().min(1), comment: z.string().max(2000).optional() })
+// ----- operations ------------------------------------------------------------------------------
 
 /**
- * Approves a request pending approval.
+ * Input of {@link createRequest}: catalog lines with quantities; the vendor defaults to the
+ * item's first source. The channel defaults to the service catalog.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const CreateRequestInput = z.object({
+  channel: Channel.default("service_catalog"),
+  justification: z.string().max(2000).optional(),
+  costCenter: z.string().trim().min(1).max(64).optional(),
+  lines: LinesInput
+})
+
+const requestEvent = (type: string, request: PurchaseRequest, extra: Record<string, unknown> = {}): Events.EventSpec => ({
+  type,
+  aggregateType: "purchase_request",
+  aggregateId: request.id,
+  payload: { requestId: request.id, status: request.status, revision: request.revision, ...extra }
+})
+
+/**
+ * Creates a purchase request from catalog items: prices from the catalog, channel checked, and
+ * the approval chain planned by the policy in force (no steps: approved at once).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const createRequest = Operation.make({
+  id: "requisition.createRequest",
+  summary: "Create a purchase request for catalog items; the approval policy plans its approval chain.",
+  kind: "command",
+  permission: "request.create",
+  input: CreateRequestInput,
+  output: PurchaseRequest,
+  events: ["purchase_request.created", "purchase_request.approved"],
+  handler: Effect.fn(function*(input) {
+    const storage = yield* Storage.Storage
+    const principal = yield* CurrentPrincipal
+    const { lines, total } = yield* priceLines(input.lines, input.channel)
+    const approval = yield* planChain({ lines, total, requesterId: principal.userId, costCenter: input.costCenter, channel: input.channel })
+    const now = yield* Events.now
+    const [request] = yield* storage.insertMany(purchaseRequests, [{
+      id: yield* Ids.next,
+      requesterId: principal.userId,
+      status: approval.steps.length === 0 ? "approved" : "pending_approval",
+      channel: input.channel,
+      ...(input.justification !== undefined ? { justification: input.justification } : {}),
+      ...(input.costCenter !== undefined ? { costCenter: input.costCenter } : {}),
+      lines,
+      total,
+      revision: 1,
+      approval,
+      history: [{ action: "submitted", by: principal.userId, at: now, revision: 1 }],
+      purchaseOrderIds: [],
+      createdAt: now,
+      updatedAt: now
+    }])
+    yield* Events.append(
+      requestEvent("purchase_request.created", request!, { total, lines: lines.length, steps: approval.steps.length }),
+      ...(approval.steps.length === 0 ? [requestEvent("purchase_request.approved", request!, { by: "policy" })] : [])
+    )
+    return request!
+  })
+})
+
+/** Loads a pending request and its current step, checking the principal may decide it. */
+const currentStep = Effect.fn("Requisition.currentStep")(function*(requestId: string, action: string) {
+  const principal = yield* CurrentPrincipal
+  const request = yield* loadRequest(requestId)
+  if (request.status !== "pending_approval") {
+    return yield* new RequisitionError({
+      reason: "InvalidState",
+      requestId,
+      message: `Purchase request ${requestId} is ${request.status}; only a request pending approval can be ${action}`
+    })
+  }
+  const step = request.approval.steps.find((s) => s.status === "pending")!
+  if (principal.userId === request.requesterId) {
+    return yield* new RequisitionError({
+      reason: "SelfApproval",
+      requestId,
+      message: `${principal.userId} raised purchase request ${requestId} and cannot decide its approval`
+    })
+  }
+  if (!mayDecide(principal, step)) {
+    return yield* new AccessDenied({
+      permission: "request.approve",
+      userId: principal.userId,
+      roles: principal.roles,
+      message: `Step ${step.step} of ${request.approval.steps.length} of purchase request ${requestId} (${step.label}) ` +
+        `awaits ${describeApprover(step)}; ${principal.userId} cannot decide it`
+    })
+  }
+  return { request, step, principal }
+})
+
+const DecisionInput = z.object({ requestId: z.string().min(1), comment: z.string().trim().min(1).max(2000).optional() })
+
+/**
+ * Approves the current step of a request; the next step becomes pending, or, after the last
+ * step, the request is approved.
  *
  * @since 0.1.0
  * @category operations
  */
 export const approveRequest = Operation.make({
   id: "requisition.approveRequest",
-  summary: "Approve a purchase request that is pending approval.",
+  summary: "Approve the current step of a purchase request's approval chain.",
   kind: "command",
   permission: "request.approve",
   input: DecisionInput,
   output: PurchaseRequest,
-  events: ["purchase_request.approved"],
-  handler: decide("approved")
+  events: ["purchase_request.step_approved", "purchase_request.approved"],
+  handler: Effect.fn(function*(input) {
+    const storage = yield* Storage.Storage
+    const { request, step, principal } = yield* currentStep(input.requestId, "approved")
+    const now = yield* Events.now
+    const last = step.step === request.approval.steps.length
+    const steps = request.approval.steps.map((s): ApprovalStep =>
+      s.step === step.step
+        ? { ...s, status: "approved", decidedBy: principal.userId, decidedAt: now, ...(input.comment !== undefined ? { comment: input.comment } : {}) }
+        : s.step === step.step + 1
+        ? { ...s, status: "pending" }
+        : s
+    )
+    const [updated] = yield* storage.updateMany(purchaseRequests, [{
+      ...request,
+      status: last ? "approved" : "pending_approval",
+      approval: { ...request.approval, steps },
+      history: [...request.history, {
+        action: "approved",
+        by: principal.userId,
+        at: now,
+        revision: request.revision,
+        step: step.step,
+        ...(input.comment !== undefined ? { comment: input.comment } : {})
+      }],
+      updatedAt: now
+    }])
+    yield* Events.append(
+      requestEvent("purchase_request.step_approved", updated!, { step: step.step, by: principal.userId }),
+      ...(last ? [requestEvent("purchase_request.approved", updated!, { by: principal.userId })] : [])
+    )
+    return updated!
+  })
 })
 
 /**
- * Rejects a request pending approval, with a comment saying why.
+ * Rejects a request at its current step, with the reason.
  *
  * @since 0.1.0
  * @category operations
  */
 export const rejectRequest = Operation.make({
   id: "requisition.rejectRequest",
-  summary: "Reject a purchase request that is pending approval.",
+  summary: "Reject a purchase request at its current approval step, saying why.",
   kind: "command",
   permission: "request.approve",
-  input: DecisionInput,
+  input: z.object({ requestId: z.string().min(1), reason: z.string().trim().min(1, "say why the request is rejected").max(2000) }),
   output: PurchaseRequest,
   events: ["purchase_request.rejected"],
-  handler: decide("rejected")
+  handler: Effect.fn(function*(input) {
+    const storage = yield* Storage.Storage
+    const { request, step, principal } = yield* currentStep(input.requestId, "rejected")
+    const now = yield* Events.now
+    const [updated] = yield* storage.updateMany(purchaseRequests, [{
+      ...request,
+      status: "rejected",
+      approval: {
+        ...request.approval,
+        steps: request.approval.steps.map((s): ApprovalStep =>
+          s.step === step.step ? { ...s, status: "rejected", decidedBy: principal.userId, decidedAt: now, comment: input.reason } : s
+        )
+      },
+      history: [...request.history, { action: "rejected", by: principal.userId, at: now, revision: request.revision, step: step.step, comment: input.reason }],
+      updatedAt: now
+    }])
+    yield* Events.append(requestEvent("purchase_request.rejected", updated!, { step: step.step, by: principal.userId, reason: input.reason }))
+    return updated!
+  })
+})
+
+/**
+ * Delegates the current step to a named deputy, who then decides it in the approver's place.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const delegateApproval = Operation.make({
+  id: "requisition.delegateApproval",
+  summary: "Delegate the current approval step of a purchase request to a named deputy.",
+  kind: "command",
+  permission: "request.approve",
+  input: z.object({ requestId: z.string().min(1), deputyId: z.string().trim().min(1), comment: z.string().trim().min(1).max(2000).optional() }),
+  output: PurchaseRequest,
+  events: ["purchase_request.delegated"],
+  handler: Effect.fn(function*(input) {
+    const storage = yield* Storage.Storage
+    const { request, step, principal } = yield* currentStep(input.requestId, "delegated")
+    if (input.deputyId === request.requesterId) {
+      return yield* new RequisitionError({
+        reason: "SelfApproval",
+        requestId: request.id,
+        message: `${input.deputyId} raised purchase request ${request.id} and cannot be the deputy deciding it`
+      })
+    }
+    const now = yield* Events.now
+    const [updated] = yield* storage.updateMany(purchaseRequests, [{
+      ...request,
+      approval: {
+        ...request.approval,
+        steps: request.approval.steps.map((s): ApprovalStep => (s.step === step.step ? { ...s, delegatedTo: input.deputyId } : s))
+      },
+      history: [...request.history, {
+        action: "delegated",
+        by: principal.userId,
+        at: now,
+        revision: request.revision,
+        step: step.step,
+        delegatedTo: input.deputyId,
+        ...(input.comment !== undefined ? { comment: input.comment } : {})
+      }],
+      updatedAt: now
+    }])
+    yield* Events.append(requestEvent("purchase_request.delegated", updated!, { step: step.step, by: principal.userId, deputyId: input.deputyId }))
+    return updated!
+  })
+})
+
+/**
+ * Revises a rejected (or still pending) request and resubmits it: new lines or details, new
+ * prices, and a fresh approval chain; earlier decisions stay in the history.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const reviseRequest = Operation.make({
+  id: "requisition.reviseRequest",
+  summary: "Revise a rejected or pending purchase request and resubmit it for approval.",
+  kind: "command",
+  permission: "request.create",
+  input: z.object({
+    requestId: z.string().min(1),
+    lines: LinesInput.optional(),
+    justification: z.string().max(2000).optional(),
+    costCenter: z.string().trim().min(1).max(64).optional(),
+    comment: z.string().trim().min(1).max(2000).optional()
+  }),
+  output: PurchaseRequest,
+  events: ["purchase_request.resubmitted", "purchase_request.approved"],
+  handler: Effect.fn(function*(input) {
+    const storage = yield* Storage.Storage
+    const principal = yield* CurrentPrincipal
+    const request = yield* loadRequest(input.requestId)
+    if (request.requesterId !== principal.userId && !principal.roles.includes("admin")) {
+      return yield* new AccessDenied({
+        permission: "request.create",
+        userId: principal.userId,
+        roles: principal.roles,
+        message: `Only ${request.requesterId}, who raised purchase request ${request.id}, can revise it`
+      })
+    }
+    if (request.status !== "rejected" && request.status !== "pending_approval") {
+      return yield* new RequisitionError({
+        reason: "InvalidState",
+        requestId: request.id,
+        message: `Purchase request ${request.id} is ${request.status}; only a rejected or pending request can be revised`
+      })
+    }
+    const lineInputs = input.lines ??
+      request.lines.map((l) => ({ catalogItemId: l.catalogItemId, quantity: l.quantity, vendorId: l.vendorId }))
+    const { lines, total } = yield* priceLines(lineInputs, request.channel)
+    const costCenter = input.costCenter ?? request.costCenter
+    const approval = yield* planChain({ lines, total, requesterId: request.requesterId, costCenter, channel: request.channel })
+    const now = yield* Events.now
+    const revision = request.revision + 1
+    const justification = input.justification ?? request.justification
+    const [updated] = yield* storage.updateMany(purchaseRequests, [{
+      ...request,
+      status: approval.steps.length === 0 ? "approved" : "pending_approval",
+      ...(justification !== undefined ? { justification } : {}),
+      ...(costCenter !== undefined ? { costCenter } : {}),
+      lines,
+      total,
+      revision,
+      approval,
+      history: [...request.history, {
+        action: "resubmitted",
+        by: principal.userId,
+        at: now,
+        revision,
+        ...(input.comment !== undefined ? { comment: input.comment } : {})
+      }],
+      updatedAt: now
+    }])
+    yield* Events.append(
+      requestEvent("purchase_request.resubmitted", updated!, { total, steps: approval.steps.length }),
+      ...(approval.steps.length === 0 ? [requestEvent("purchase_request.approved", updated!, { by: "policy" })] : [])
+    )
+    return updated!
+  })
 })
 
 /**
@@ -321,7 +682,7 @@ export const rejectRequest = Operation.make({
  */
 export const getRequest = Operation.make({
   id: "requisition.getRequest",
-  summary: "Read one purchase request by id.",
+  summary: "Read one purchase request by id, with its approval chain and history.",
   kind: "query",
   permission: "request.read",
   input: z.object({ id: z.string().min(1) }),
@@ -336,7 +697,7 @@ export const getRequest = Operation.make({
  * @since 0.1.0
  * @category operations
  */
-export const operations = { createRequest, approveRequest, rejectRequest, getRequest }
+export const operations = { createRequest, approveRequest, rejectRequest, delegateApproval, reviseRequest, getRequest }
 
 /**
  * The requisition service: one method per operation.

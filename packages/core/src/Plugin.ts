@@ -1,0 +1,276 @@
+/**
+ * Plugins: behaviour switched on and shaped by data.
+ *
+ * A plugin is a value: an id, a version, a zod schema for its configuration, and what it adds
+ * (layers that provide or override services, collections it stores, operations, error codes,
+ * event subscribers). Hosts enable plugins with configuration (a typed object, or JSON/YAML
+ * read from a file); Procura validates every configuration at start and refuses to start with a
+ * message naming the plugin, the path, the value and what was expected. Two plugins claiming the
+ * same exclusive responsibility (say, "approval-policy") is also refused at start, with the fix.
+ *
+ * @since 0.1.0
+ */
+import { Data, Effect, Layer } from "effect"
+import { z } from "zod"
+import { formatIssues, type Issue } from "./Errors.js"
+import type * as Operation from "./Operation.js"
+import { issuesFromZod } from "./Operation.js"
+import type { StoredEvent } from "./Storage.js"
+import type * as Storage from "./Storage.js"
+
+/**
+ * A subscriber to domain events.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Subscriber {
+  /** Stable id; the delivery checkpoint is kept under it. */
+  readonly id: string
+  /** The event types it wants; all when omitted. */
+  readonly events?: ReadonlyArray<string>
+  readonly handle: (event: StoredEvent) => Effect.Effect<void, unknown, Storage.Storage>
+}
+
+/**
+ * What a plugin adds, given its validated configuration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Contribution {
+  /** Layers providing or overriding services and references (for example an approval policy). */
+  readonly layer?: Layer.Layer<never, unknown, Storage.Storage>
+  /** Collections the plugin stores records in; prepared (migrated) at start with the core's. */
+  readonly collections?: ReadonlyArray<Storage.Collection<any>>
+  /** Operations the plugin adds to the catalogue, keyed by method name, under the plugin's id. */
+  readonly operations?: Readonly<Record<string, Operation.Any>>
+  readonly subscribers?: ReadonlyArray<Subscriber>
+}
+
+/**
+ * A plugin.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Plugin<Id extends string = string, Config = unknown> {
+  readonly id: Id
+  readonly version: string
+  readonly description: string
+  /** The configuration schema; exported as JSON Schema for form builders. */
+  readonly config: z.ZodType<Config, any>
+  /** Responsibilities only one enabled plugin may hold, e.g. `approval-policy`. */
+  readonly responsibilities?: ReadonlyArray<string>
+  /** The `_tag`s of the errors the plugin's operations can fail with. */
+  readonly errorCodes?: ReadonlyArray<string>
+  readonly contribute: (config: Config) => Contribution
+}
+
+/**
+ * Declares a plugin.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <const Id extends string, Config>(plugin: Plugin<Id, Config>): Plugin<Id, Config> => plugin
+
+/**
+ * A plugin with the configuration a host gave it, not yet validated.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Enabled {
+  readonly plugin: Plugin<string, any>
+  readonly config: unknown
+}
+
+/**
+ * Enables a plugin with a configuration (validated at start).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const enable = <Id extends string, Config>(plugin: Plugin<Id, Config>, config: z.input<Plugin<Id, Config>["config"]> | unknown): Enabled => ({
+  plugin: plugin as Plugin<string, any>,
+  config
+})
+
+/**
+ * Why plugins could not start.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PluginErrorReason = "InvalidConfig" | "DuplicatePlugin" | "ResponsibilityConflict" | "UnknownPlugin"
+
+/**
+ * Plugins could not start; nothing was started.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PluginError extends Data.TaggedError("PluginError")<{
+  readonly reason: PluginErrorReason
+  readonly pluginId: string
+  readonly issues: ReadonlyArray<Issue>
+  readonly message: string
+}> {}
+
+/**
+ * The composition of enabled plugins: their validated configurations and what they add.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Composition {
+  readonly plugins: ReadonlyArray<{ readonly id: string; readonly version: string; readonly config: unknown }>
+  readonly layer: Layer.Layer<never, unknown, Storage.Storage>
+  readonly collections: ReadonlyArray<Storage.Collection<any>>
+  readonly operations: Readonly<Record<string, Readonly<Record<string, Operation.Any>>>>
+  readonly subscribers: ReadonlyArray<Subscriber>
+}
+
+/**
+ * Validates a plugin's configuration, failing with a `PluginError` naming each bad path.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const validateConfig = <Id extends string, Config>(
+  plugin: Plugin<Id, Config>,
+  config: unknown
+): Effect.Effect<Config, PluginError> =>
+  Effect.suspend(() => {
+    const parsed = plugin.config.safeParse(config)
+    if (parsed.success) return Effect.succeed(parsed.data)
+    const issues = issuesFromZod(parsed.error).map((issue) => ({ ...issue, path: ["plugins", plugin.id, ...issue.path] }))
+    return Effect.fail(
+      new PluginError({
+        reason: "InvalidConfig",
+        pluginId: plugin.id,
+        issues,
+        message: `The configuration of plugin ${plugin.id} is invalid: ${formatIssues(issues)}`
+      })
+    )
+  })
+
+/**
+ * Validates every enabled plugin and composes what they add. Fails, starting nothing, on an
+ * invalid configuration, a plugin enabled twice, or two plugins claiming one responsibility.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composition, PluginError> =>
+  Effect.gen(function*() {
+    const seen = new Map<string, Plugin<string, any>>()
+    const holders = new Map<string, string>()
+    const plugins: Array<{ id: string; version: string; config: unknown }> = []
+    const contributions: Array<Contribution> = []
+    for (const { plugin, config } of enabled) {
+      if (seen.has(plugin.id)) {
+        return yield* new PluginError({
+          reason: "DuplicatePlugin",
+          pluginId: plugin.id,
+          issues: [],
+          message: `Plugin ${plugin.id} is enabled twice; enable it once with one configuration`
+        })
+      }
+      seen.set(plugin.id, plugin)
+      for (const responsibility of plugin.responsibilities ?? []) {
+        const holder = holders.get(responsibility)
+        if (holder !== undefined) {
+          return yield* new PluginError({
+            reason: "ResponsibilityConflict",
+            pluginId: plugin.id,
+            issues: [],
+            message: `Plugins ${holder} and ${plugin.id} both claim the responsibility "${responsibility}", which only one plugin may hold; ` +
+              `disable one of them (or switch the responsibility off in its configuration)`
+          })
+        }
+        holders.set(responsibility, plugin.id)
+      }
+      const valid = yield* validateConfig(plugin, config)
+      plugins.push({ id: plugin.id, version: plugin.version, config: valid })
+      contributions.push(plugin.contribute(valid))
+    }
+    const layers = contributions.flatMap((c) => (c.layer === undefined ? [] : [c.layer]))
+    const layer: Layer.Layer<never, unknown, Storage.Storage> = layers.reduce(
+      (all: Layer.Layer<never, unknown, Storage.Storage>, next) => Layer.merge(all, next),
+      Layer.empty
+    )
+    const composition: Composition = {
+      plugins,
+      layer,
+      collections: contributions.flatMap((c) => c.collections ?? []),
+      operations: Object.fromEntries(
+        plugins.flatMap((p, i) => (contributions[i]!.operations === undefined ? [] : [[p.id, contributions[i]!.operations!] as const]))
+      ),
+      subscribers: contributions.flatMap((c) => c.subscribers ?? [])
+    }
+    return composition
+  })
+
+/**
+ * The JSON Schema of a plugin's configuration, for form builders and editors.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const configJsonSchema = (plugin: Plugin<string, any>): Record<string, unknown> =>
+  ({
+    title: `${plugin.id} plugin configuration`,
+    description: plugin.description,
+    ...z.toJSONSchema(plugin.config, { io: "input", unrepresentable: "any" })
+  }) as Record<string, unknown>
+
+/**
+ * The shape of a Procura configuration file: plugin ids mapped to their configurations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ConfigFile = z.object({
+  plugins: z.record(z.string(), z.unknown()).default({})
+})
+
+/**
+ * Enables the plugins a configuration file names, from the plugins a host has installed.
+ * Fails with `UnknownPlugin` naming the id and the installed ones.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromConfigFile = (
+  installed: ReadonlyArray<Plugin<string, any>>,
+  file: unknown
+): Effect.Effect<ReadonlyArray<Enabled>, PluginError> =>
+  Effect.gen(function*() {
+    const parsed = ConfigFile.safeParse(file)
+    if (!parsed.success) {
+      const issues = issuesFromZod(parsed.error)
+      return yield* new PluginError({
+        reason: "InvalidConfig",
+        pluginId: "(file)",
+        issues,
+        message: `The configuration file is invalid: ${formatIssues(issues)}`
+      })
+    }
+    const byId = new Map(installed.map((plugin) => [plugin.id, plugin]))
+    const enabled: Array<Enabled> = []
+    for (const [id, config] of Object.entries(parsed.data.plugins)) {
+      const plugin = byId.get(id)
+      if (plugin === undefined) {
+        return yield* new PluginError({
+          reason: "UnknownPlugin",
+          pluginId: id,
+          issues: [{ path: ["plugins", id], message: "no such plugin is installed" }],
+          message: `plugins.${id}: no plugin "${id}" is installed; installed: ${[...byId.keys()].join(", ") || "none"}`
+        })
+      }
+      enabled.push({ plugin, config })
+    }
+    return enabled
+  })
