@@ -5,11 +5,11 @@ import { createProcura } from "@procura/core/promise"
 import { MemoryStorage } from "@procura/storage-memory"
 import { SqlStorage } from "@procura/storage-sql"
 import { Effect, Layer } from "effect"
-import { readFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
+import { assertGuideEmbedsSamples } from "./samples.js"
 
 // --- sample: effect ---
 const buyer: Principal.Principal = { userId: "pat", tenantId: "acme", roles: ["procurement_manager"] }
+const employee: Principal.Principal = { userId: "rae", tenantId: "acme", roles: ["requester"] }
 const storekeeper: Principal.Principal = { userId: "sam", tenantId: "acme", roles: ["storage_manager"] }
 
 const buyAndReceiveTwoLaptops = Effect.gen(function*() {
@@ -19,16 +19,25 @@ const buyAndReceiveTwoLaptops = Effect.gen(function*() {
   const receiving = yield* Receiving.Receiving
   const assets = yield* Assets.Assets
 
-  const [order] = yield* Principal.runAs(
+  const laptop = yield* Principal.runAs(
     Effect.gen(function*() {
       const vendor = yield* catalog.createVendor({ code: "DELL", name: "Dell Technologies" })
-      const laptop = yield* catalog.createCatalogItem({
+      return yield* catalog.createCatalogItem({
         sku: "LAT-7450",
         name: "Latitude 7450",
         kind: "hardware",
         approvedVendors: [{ vendorId: vendor.id, unitCost: { amount: 139_900, currency: "EUR" } }]
       })
-      const request = yield* requisition.createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 2 }] })
+    }),
+    buyer
+  )
+  // An employee asks; a procurement manager approves (nobody approves their own request).
+  const request = yield* Principal.runAs(
+    requisition.createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 2 }] }),
+    employee
+  )
+  const [order] = yield* Principal.runAs(
+    Effect.gen(function*() {
       yield* requisition.approveRequest({ requestId: request.id, comment: "Within budget" })
       const [draft] = yield* purchasing.createFromRequest({ requestId: request.id })
       return [yield* purchasing.submitPurchaseOrder({ purchaseOrderId: draft!.id })]
@@ -88,12 +97,6 @@ describe("getting started guide", () => {
 
 describe("the guide's samples are this file's", () => {
   it("docs/guides/getting-started.md embeds each sample verbatim", () => {
-    const here = readFileSync(fileURLToPath(import.meta.url), "utf8")
-    const guide = readFileSync(fileURLToPath(new URL("../guides/getting-started.md", import.meta.url)), "utf8")
-    for (const name of ["effect", "promise"]) {
-      const start = here.indexOf(`// --- sample: ${name} ---\n`) + `// --- sample: ${name} ---\n`.length
-      const sample = here.slice(start, here.indexOf("// --- end sample ---", start)).trimEnd()
-      assert.include(guide, `<!-- sample: ${name} -->\n\`\`\`ts\n${sample}\n\`\`\``, `sample ${name} drifted from the guide`)
-    }
+    assertGuideEmbedsSamples(import.meta.url, "../guides/getting-started.md", ["effect", "promise"])
   })
 })

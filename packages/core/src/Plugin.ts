@@ -60,8 +60,11 @@ export interface Plugin<Id extends string = string, Config = unknown> {
   readonly description: string
   /** The configuration schema; exported as JSON Schema for form builders. */
   readonly config: z.ZodType<Config, any>
-  /** Responsibilities only one enabled plugin may hold, e.g. `approval-policy`. */
-  readonly responsibilities?: ReadonlyArray<string>
+  /**
+   * Responsibilities only one enabled plugin may hold, e.g. `approval-policy`; a function when
+   * they depend on the configuration (a plugin may switch a responsibility off).
+   */
+  readonly responsibilities?: ReadonlyArray<string> | ((config: Config) => ReadonlyArray<string>)
   /** The `_tag`s of the errors the plugin's operations can fail with. */
   readonly errorCodes?: ReadonlyArray<string>
   readonly contribute: (config: Config) => Contribution
@@ -179,7 +182,11 @@ export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composit
         })
       }
       seen.set(plugin.id, plugin)
-      for (const responsibility of plugin.responsibilities ?? []) {
+      const valid = yield* validateConfig(plugin, config)
+      const responsibilities = typeof plugin.responsibilities === "function"
+        ? plugin.responsibilities(valid)
+        : plugin.responsibilities ?? []
+      for (const responsibility of responsibilities) {
         const holder = holders.get(responsibility)
         if (holder !== undefined) {
           return yield* new PluginError({
@@ -192,7 +199,6 @@ export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composit
         }
         holders.set(responsibility, plugin.id)
       }
-      const valid = yield* validateConfig(plugin, config)
       plugins.push({ id: plugin.id, version: plugin.version, config: valid })
       contributions.push(plugin.contribute(valid))
     }
