@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { Principal, Procura, Storage } from "@procura/core"
+import { Plugin, Principal, Procura, Storage } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
 import { SqlStorage } from "@procura/storage-sql"
 import { Effect, Exit, Layer, Cause, Redacted } from "effect"
@@ -21,7 +21,34 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { z } from "zod"
+import { approvals } from "@procura/plugin-approvals"
+import { itamSpo } from "@procura/plugin-itam-spo"
+import { parse as parseYaml } from "yaml"
 import * as Demo from "./Demo.js"
+
+/**
+ * The plugins this CLI can enable from a configuration file.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const installedPlugins: ReadonlyArray<Plugin.Plugin<string, any>> = [approvals, itamSpo]
+
+/** Reads a JSON or YAML configuration file (by extension; YAML otherwise, which also reads JSON). */
+const readConfigFile = (path: string): unknown => {
+  const text = readFileSync(path, "utf8")
+  return path.endsWith(".json") ? JSON.parse(text) : parseYaml(text)
+}
+
+/** The enabled plugins a configuration file names, or a printable error. */
+const pluginsFromFile = async (path: string | undefined): Promise<ReadonlyArray<Plugin.Enabled>> => {
+  if (path === undefined) return []
+  const exit = await Effect.runPromiseExit(
+    Effect.flatMap(Effect.try({ try: () => readConfigFile(path), catch: (error) => error }), (file) => Plugin.fromConfigFile(installedPlugins, file))
+  )
+  if (Exit.isSuccess(exit)) return exit.value
+  throw Cause.squash(exit.cause)
+}
 
 /**
  * Where the CLI writes.
@@ -58,7 +85,14 @@ Usage:
   procura op <operation-id> --as USER@TENANT:ROLE[,ROLE] [--input JSON | --input-file FILE]
          [--data-dir DIR | --database-url URL]
       Run one operation and print its result as JSON.
+  procura config validate <file>
+      Check a configuration file (JSON or YAML: { "plugins": { "<id>": { ... } } }) against the
+      installed plugins' schemas; every problem is reported with its path.
+  procura config schema <plugin>
+      Print the JSON Schema of a plugin's configuration. Installed plugins: ${installedPlugins.map((p) => p.id).join(", ")}.
   procura help
+
+  demo and op take --config FILE to enable plugins.
 `
 
 const storageFor = (values: { readonly "data-dir"?: string | undefined; readonly "database-url"?: string | undefined }) => {
@@ -226,6 +260,39 @@ const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   }
 }
 
+const config = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const [sub, target] = args
+  if (sub === "schema") {
+    const plugin = installedPlugins.find((p) => p.id === target)
+    if (plugin === undefined) {
+      io.err(`No plugin "${target ?? ""}"; installed: ${installedPlugins.map((p) => p.id).join(", ")}\n`)
+      return 2
+    }
+    io.out(`${JSON.stringify(Plugin.configJsonSchema(plugin), null, 2)}\n`)
+    return 0
+  }
+  if (sub === "validate" && target !== undefined) {
+    try {
+      const enabled = await pluginsFromFile(target)
+      const exit = await Effect.runPromiseExit(Plugin.compose(enabled))
+      if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
+      io.out(`${target} is valid: ${exit.value.plugins.map((p) => `${p.id}@${p.version}`).join(", ") || "no plugins enabled"}\n`)
+      return 0
+    } catch (error) {
+      const issues = error instanceof Plugin.PluginError ? error.issues : []
+      io.err(`${target} is invalid:\n`)
+      if (issues.length > 0) {
+        for (const issue of issues) io.err(`  ${issue.path.join(".")}: ${issue.message}\n`)
+      } else {
+        io.err(`  ${describeError(error)}\n`)
+      }
+      return 1
+    }
+  }
+  io.err("Usage: procura config validate <file> | procura config schema <plugin>\n")
+  return 2
+}
+
 /**
  * Runs the CLI on arguments (without `node` and the script) and returns the exit code.
  *
@@ -243,6 +310,8 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Pro
       return ops(rest, io)
     case "op":
       return op(rest, io)
+    case "config":
+      return config(rest, io)
     case undefined:
     case "help":
     case "--help":

@@ -15,6 +15,7 @@ import { z } from "zod"
 import { formatIssues, type Issue } from "./Errors.js"
 import type * as Operation from "./Operation.js"
 import { issuesFromZod } from "./Operation.js"
+import type { CurrentPrincipal } from "./Principal.js"
 import type { StoredEvent } from "./Storage.js"
 import type * as Storage from "./Storage.js"
 
@@ -29,7 +30,8 @@ export interface Subscriber {
   readonly id: string
   /** The event types it wants; all when omitted. */
   readonly events?: ReadonlyArray<string>
-  readonly handle: (event: StoredEvent) => Effect.Effect<void, unknown, Storage.Storage>
+  /** Runs as a system principal of the event's tenant; must be idempotent (at-least-once). */
+  readonly handle: (event: StoredEvent) => Effect.Effect<void, unknown, Storage.Storage | CurrentPrincipal>
 }
 
 /**

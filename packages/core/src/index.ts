@@ -36,3 +36,5 @@ export * as Receiving from "./receiving/Receiving.js"
 export * as Procura from "./Procura.js"
 /** @since 0.1.0 */
 export * as Plugin from "./Plugin.js"
+/** @since 0.1.0 */
+export * as Delivery from "./Delivery.js"

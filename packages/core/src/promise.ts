@@ -22,6 +22,7 @@
  */
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import * as Access from "./Access.js"
+import * as Delivery from "./Delivery.js"
 import type * as Operation from "./Operation.js"
 import { run } from "./Operation.js"
 import type { Principal } from "./Principal.js"
@@ -92,6 +93,11 @@ export interface ProcuraClient extends Modules, AsyncDisposable {
   readonly run: (operationId: string, input: unknown, options?: CallOptions) => Promise<unknown>
   /** The operations catalogue, by id. */
   readonly operations: ReadonlyMap<string, Operation.Any>
+  /**
+   * Delivers the domain events appended since last time to the enabled plugins' subscribers,
+   * in order, and reports what each subscriber handled.
+   */
+  readonly deliverEvents: () => Promise<ReadonlyArray<Delivery.DrainReport>>
   /** Resolves once storage is prepared; rejects with the reason it could not be. */
   readonly ready: () => Promise<void>
   /** Closes storage and releases resources. */
@@ -187,6 +193,7 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
         : call(operation, input, callOptions, undefined)
     },
     operations: catalogue,
+    deliverEvents: () => runtime.runPromise(Delivery.drain(composition.subscribers)),
     ready: async () => {
       await runtime.runPromise(Effect.void)
     },

@@ -14,6 +14,7 @@ import {
   Assets,
   Catalog,
   Errors,
+  Plugin,
   Principal,
   Procura,
   Purchasing,
@@ -23,6 +24,7 @@ import {
 } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { z } from "zod"
 import * as Fixtures from "./Fixtures.js"
 
 let tenantCounter = 0
@@ -86,6 +88,47 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
   const procura = Procura.layer.pipe(Layer.provideMerge(storageLayer))
 
   describe(`procure-to-asset scenarios: ${name}`, () => {
+    it.live("delivers events to plugin subscribers in order, resuming after a failure", () =>
+      Effect.promise(async () => {
+        const tenantId = freshTenant()
+        const team = Fixtures.team(tenantId)
+        const seen: Array<string> = []
+        let failOnce = true
+        const recorder = Plugin.make({
+          id: `recorder-${tenantId}`,
+          version: "1.0.0",
+          description: "Records vendor events, failing once on the second.",
+          config: z.object({}),
+          contribute: () => ({
+            subscribers: [{
+              id: `recorder-${tenantId}`,
+              events: ["vendor.created"],
+              handle: (event) =>
+                Effect.suspend(() => {
+                  if (event.tenantId !== tenantId) return Effect.void
+                  const code = (event.payload as { code: string }).code
+                  if (code === "V2" && failOnce) {
+                    failOnce = false
+                    return Effect.fail("temporary outage")
+                  }
+                  seen.push(code)
+                  return Effect.void
+                })
+            }]
+          })
+        })
+        await using procura = createProcura({ storage: storageLayer, principal: team.buyer, plugins: [Plugin.enable(recorder, {})] })
+        for (const code of ["V1", "V2", "V3"]) await procura.catalog.createVendor({ code, name: code })
+        const [first] = await procura.deliverEvents()
+        assert.isDefined(first!.failed, "the failing handler stops its subscriber")
+        assert.deepStrictEqual(seen, ["V1"])
+        const [second] = await procura.deliverEvents()
+        assert.isUndefined(second!.failed)
+        assert.deepStrictEqual(seen, ["V1", "V2", "V3"], "resumed at the failed event, in order, nothing skipped")
+        const [third] = await procura.deliverEvents()
+        assert.strictEqual(third!.delivered, 0, "nothing is delivered twice once checkpointed")
+      }), 120_000)
+
     it.live("runs through the Promise facade, throwing the same tagged errors", () =>
       Effect.promise(async () => {
         const tenantId = freshTenant()
