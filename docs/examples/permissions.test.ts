@@ -12,7 +12,8 @@ export const matrixTable = (): string => {
   const rule = `| --- | --- | ${roles.map(() => ":-:").join(" | ")} |`
   const rows = Access.Permissions.map((permission) => {
     const operations = [...Procura.catalogue.values()].filter((op) => op.permission === permission).map((op) => `\`${op.id}\``)
-    const marks = roles.map((role) => (Access.defaultMatrix[permission].includes(role) ? "yes" : ""))
+    const granted = Access.defaultMatrix[permission]
+    const marks = roles.map((role) => (granted.includes("*") ? "anyone" : granted.includes(role) ? "yes" : ""))
     return `| \`${permission}\` | ${operations.join(", ")} | ${marks.join(" | ")} |`
   })
   return [header, rule, ...rows].join("\n")

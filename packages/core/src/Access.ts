@@ -65,7 +65,8 @@ export const Permissions = [
 export type Permission = (typeof Permissions)[number]
 
 /**
- * Which roles hold which permission. `admin` holds all of them whatever the matrix says.
+ * Which roles hold which permission. `admin` holds all of them whatever the matrix says; `"*"`
+ * grants a permission to every principal, whatever their roles.
  *
  * @since 0.1.0
  * @category models
@@ -89,11 +90,12 @@ const everyone = [
 export const defaultMatrix: Matrix = {
   "catalog.read": [...everyone, "requester"],
   "catalog.manage": ["procurement_manager", "asset_administrator"],
-  "request.read": [...everyone, "requester"],
+  // Approvers are chosen per request (any role, a named user, a manager): they must read it.
+  "request.read": ["*"],
   "request.create": ["procurement_manager", "asset_manager", "asset_administrator", "requester"],
-  // Everyone may hold approval steps (a manager can be any employee): the request's approval
-  // chain decides who approves which step.
-  "request.approve": [...everyone, "requester"],
+  // Anyone may hold an approval step (a manager can be any employee, a step any role): the
+  // request's approval chain decides who decides which step.
+  "request.approve": ["*"],
   "purchase_order.read": everyone,
   "purchase_order.manage": ["procurement_manager"],
   "receiving.read": everyone,
@@ -119,7 +121,8 @@ export const PermissionMatrix = Context.Reference<Matrix>("@procura/core/Permiss
  * @category predicates
  */
 export const isAllowed = (matrix: Matrix, principal: Principal, permission: Permission): boolean =>
-  principal.roles.includes("admin") || principal.roles.some((role) => matrix[permission].includes(role))
+  principal.roles.includes("admin") || matrix[permission].includes("*") ||
+  principal.roles.some((role) => matrix[permission].includes(role))
 
 /**
  * Succeeds with the current principal if it holds the permission, fails with

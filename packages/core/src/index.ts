@@ -38,3 +38,7 @@ export * as Procura from "./Procura.js"
 export * as Plugin from "./Plugin.js"
 /** @since 0.1.0 */
 export * as Delivery from "./Delivery.js"
+/** @since 0.1.0 */
+export * as DecisionTable from "./rules/DecisionTable.js"
+/** @since 0.1.0 */
+export * as TableConfig from "./rules/TableConfig.js"

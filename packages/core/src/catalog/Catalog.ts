@@ -12,6 +12,7 @@ import * as Ids from "../Ids.js"
 import { Money } from "../Money.js"
 import * as Operation from "../Operation.js"
 import * as Storage from "../Storage.js"
+import * as DecisionTable from "../rules/DecisionTable.js"
 
 // ----- model -----------------------------------------------------------------------------------
 
@@ -202,10 +203,15 @@ export type Channel = z.infer<typeof Channel>
  * @since 0.1.0
  * @category models
  */
-export interface Route {
-  readonly channel: Channel
-  readonly reason: string
-}
+export const Route = z.object({ channel: Channel, reason: z.string().min(1) })
+
+/**
+ * A route.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Route = z.infer<typeof Route>
 
 /**
  * Routes items to purchase channels.
@@ -218,22 +224,74 @@ export interface Router {
 }
 
 /**
- * Seed 000's routing: services to the shopping hub, everything else to the service catalog.
+ * The columns a routing table decides on: the item's kind, category and SKU.
  *
  * @since 0.1.0
  * @category constants
  */
-export const defaultRouter: Router = {
-  route: (item) =>
-    Effect.succeed(
-      item.kind === "service"
-        ? { channel: "shopping_hub", reason: "services are bought through the shopping hub" }
-        : { channel: "service_catalog", reason: `${item.kind} items are bought through the service catalog` }
-    )
-}
+export const routingColumns = [
+  { name: "kind", type: "string", description: "hardware, software, consumable, service or enterprise" },
+  { name: "category", type: "string", description: "the catalog item's category, if any" },
+  { name: "sku", type: "string", description: "the catalog item's SKU" }
+] as const satisfies ReadonlyArray<DecisionTable.Column>
 
 /**
- * The channel router in force. Defaults to {@link defaultRouter}.
+ * Seed 000's routing as a decision table: services through the shopping hub, IT assets,
+ * software, consumables and enterprise items through the service catalog.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultRoutingTable = DecisionTable.define({
+  name: "purchase-channel routing",
+  hitPolicy: "first",
+  inputs: routingColumns,
+  rows: [
+    {
+      id: "services",
+      description: "Services continue to flow through the shopping hub",
+      when: { kind: "service" },
+      then: { channel: "shopping_hub", reason: "services are bought through the shopping hub" }
+    }
+  ],
+  default: {
+    channel: "service_catalog",
+    reason: "IT assets, software, consumables and enterprise items are bought through the service catalog"
+  }
+}, { result: Route })
+
+/**
+ * A router from a routing table (columns {@link routingColumns}, results {@link Route}).
+ * Items no row matches and the table has no default for go by {@link defaultRoutingTable}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const routerFromTable = (table: DecisionTable.DecisionTable<object, Route>): Router => ({
+  route: (item) =>
+    Effect.flatMap(
+      Effect.orDie(DecisionTable.evaluate(table, { kind: item.kind, category: item.category ?? null, sku: item.sku })),
+      (decision): Effect.Effect<Route> => {
+        const single = decision.hitPolicy === "collect" ? decision.results[0] : decision.result
+        if (single !== undefined) return Effect.succeed(single)
+        return table === (defaultRoutingTable as DecisionTable.DecisionTable<object, Route>)
+          ? Effect.die(new Error("the default routing table always decides"))
+          : routerFromTable(defaultRoutingTable as DecisionTable.DecisionTable<object, Route>).route(item)
+      }
+    )
+})
+
+/**
+ * Seed 000's routing, from {@link defaultRoutingTable}.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultRouter: Router = routerFromTable(defaultRoutingTable as DecisionTable.DecisionTable<object, Route>)
+
+/**
+ * The channel router in force. Defaults to {@link defaultRouter}; the ITAM-SPO plugin takes a
+ * routing table from its configuration.
  *
  * @since 0.1.0
  * @category services
@@ -462,7 +520,7 @@ export const routeItem = Operation.make({
   kind: "query",
   permission: "catalog.read",
   input: z.object({ catalogItemId: z.string().min(1) }),
-  output: z.object({ channel: Channel, reason: z.string() }),
+  output: Route,
   events: [],
   handler: Effect.fn(function*({ catalogItemId }) {
     const storage = yield* Storage.Storage

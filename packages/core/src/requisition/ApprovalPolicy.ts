@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Option } from "effect"
+import { Context, Data, Effect, Option } from "effect"
 import { z } from "zod"
 
 /**
@@ -82,8 +82,21 @@ export interface Plan {
  */
 export interface Policy {
   readonly name: string
-  readonly plan: (input: PolicyInput) => Effect.Effect<Plan>
+  readonly plan: (input: PolicyInput) => Effect.Effect<Plan, ApprovalPolicyError>
 }
+
+/**
+ * The policy could not plan a chain for a request (for example, its decision table matched two
+ * rows under the `unique` hit policy). The message says why; nothing was written.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ApprovalPolicyError extends Data.TaggedError("ApprovalPolicyError")<{
+  readonly policy: string
+  readonly message: string
+  readonly cause?: unknown
+}> {}
 
 /**
  * Seed 002's policy: one step, approved by anyone holding `role`.

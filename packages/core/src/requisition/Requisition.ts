@@ -384,6 +384,14 @@ export const CreateRequestInput = z.object({
   lines: LinesInput
 })
 
+/**
+ * What callers pass to {@link createRequest}.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export type CreateRequestInput = z.input<typeof CreateRequestInput>
+
 const requestEvent = (type: string, request: PurchaseRequest, extra: Record<string, unknown> = {}): Events.EventSpec => ({
   type,
   aggregateType: "purchase_request",

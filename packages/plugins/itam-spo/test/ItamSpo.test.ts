@@ -1,0 +1,141 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Catalog, Plugin, Principal, Procura, Requisition } from "@procura/core"
+import { itamSpo } from "@procura/plugin-itam-spo"
+import { MemoryStorage } from "@procura/storage-memory"
+import { Fixtures } from "@procura/testkit"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
+
+const team = Fixtures.team("itam-spo-test")
+
+const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
+  assert.isTrue(Exit.isFailure(exit), "expected a failure")
+  return Option.getOrThrow(Cause.findErrorOption((exit as Exit.Failure<A, E>).cause))
+}
+
+const withPlugin = (config: unknown) =>
+  Procura.layerWith({ plugins: [Plugin.enable(itamSpo, config)] }).pipe(Layer.provideMerge(MemoryStorage.layer()))
+const withoutPlugin = Procura.layer.pipe(Layer.provideMerge(MemoryStorage.layer()))
+
+/** Two vendors; a laptop approved from Acme at 1,200 EUR and offered by Globex as a supplier product at 1,100 EUR; a service. */
+const catalogSetup = Effect.gen(function*() {
+  const catalog = yield* Catalog.Catalog
+  return yield* Principal.runAs(
+    Effect.gen(function*() {
+      const acme = yield* catalog.createVendor({ code: "ACME", name: "Acme" })
+      const globex = yield* catalog.createVendor({ code: "GLOBEX", name: "Globex" })
+      const laptop = yield* catalog.createCatalogItem({
+        sku: "LAP",
+        name: "Laptop",
+        kind: "hardware",
+        category: "laptops",
+        approvedVendors: [{ vendorId: acme.id, unitCost: { amount: 120_000, currency: "EUR" } }]
+      })
+      const product = yield* catalog.createSupplierProduct({
+        catalogItemId: laptop.id,
+        supplierId: globex.id,
+        supplierSku: "GX-LAP",
+        unitCost: { amount: 110_000, currency: "EUR" }
+      })
+      const dock = yield* catalog.createCatalogItem({
+        sku: "DOCK",
+        name: "Docking station",
+        kind: "hardware",
+        category: "peripherals",
+        approvedVendors: [{ vendorId: acme.id, unitCost: { amount: 20_000, currency: "EUR" } }]
+      })
+      const service = yield* catalog.createCatalogItem({
+        sku: "SVC",
+        name: "Imaging service",
+        kind: "service",
+        approvedVendors: [{ vendorId: acme.id, unitCost: { amount: 2_500, currency: "EUR" } }]
+      })
+      return { acme, globex, laptop, product, dock, service }
+    }),
+    team.buyer
+  )
+})
+
+const createRequest = (input: Requisition.CreateRequestInput) =>
+  Effect.flatMap(Requisition.Requisition, (r) => Principal.runAs(r.createRequest(input), team.requester))
+
+describe("ITAM-SPO plugin: sourcing", () => {
+  it.live("with supplier products on, takes vendor and price from supplier products, never from approved vendors", () =>
+    Effect.gen(function*() {
+      const { laptop, dock, globex, acme, product } = yield* catalogSetup
+      const request = yield* createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 2 }] })
+      assert.strictEqual(request.lines[0]!.vendorId, globex.id)
+      assert.strictEqual(request.lines[0]!.unitCost.amount, 110_000)
+      assert.strictEqual(request.lines[0]!.supplierProductId, product.id)
+
+      const viaApprovedVendor = failureOf(yield* Effect.exit(createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 1, vendorId: acme.id }] })))
+      assert.strictEqual((viaApprovedVendor as Requisition.RequisitionError).reason, "VendorNotApproved")
+      assert.include(viaApprovedVendor.message, "active supplier product")
+
+      const noProduct = failureOf(yield* Effect.exit(createRequest({ lines: [{ catalogItemId: dock.id, quantity: 1 }] })))
+      assert.strictEqual((noProduct as Requisition.RequisitionError).reason, "NoSource")
+      assert.include(noProduct.message, "Docking station has no active supplier product")
+    }).pipe(Effect.provide(withPlugin({}))))
+
+  it.live("with supplier products off, takes vendor and price from approved vendors, never from supplier products", () =>
+    Effect.gen(function*() {
+      const { laptop, globex, acme } = yield* catalogSetup
+      const request = yield* createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 2 }] })
+      assert.strictEqual(request.lines[0]!.vendorId, acme.id)
+      assert.strictEqual(request.lines[0]!.unitCost.amount, 120_000)
+      assert.isUndefined(request.lines[0]!.supplierProductId)
+      const viaSupplier = failureOf(yield* Effect.exit(createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 1, vendorId: globex.id }] })))
+      assert.strictEqual((viaSupplier as Requisition.RequisitionError).reason, "VendorNotApproved")
+      assert.include(viaSupplier.message, "approved vendor")
+    }).pipe(Effect.provide(withPlugin({ supplierProducts: false }))))
+
+  it.live("without the plugin, purchases use the vendor catalog (approved vendors)", () =>
+    Effect.gen(function*() {
+      const { laptop, acme } = yield* catalogSetup
+      const request = yield* createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 1 }] })
+      assert.strictEqual(request.lines[0]!.vendorId, acme.id)
+    }).pipe(Effect.provide(withoutPlugin)))
+})
+
+describe("purchase-channel routing", () => {
+  it.live("routes services to the shopping hub and everything else to the service catalog (seed 000's default)", () =>
+    Effect.gen(function*() {
+      const { laptop, service } = yield* catalogSetup
+      const catalog = yield* Catalog.Catalog
+      const laptopRoute = yield* Principal.runAs(catalog.routeItem({ catalogItemId: laptop.id }), team.requester)
+      assert.strictEqual(laptopRoute.channel, "service_catalog")
+      const serviceRoute = yield* Principal.runAs(catalog.routeItem({ catalogItemId: service.id }), team.requester)
+      assert.strictEqual(serviceRoute.channel, "shopping_hub")
+
+      const hubLaptop = failureOf(yield* Effect.exit(createRequest({ channel: "shopping_hub", lines: [{ catalogItemId: laptop.id, quantity: 1 }] })))
+      assert.strictEqual((hubLaptop as Requisition.RequisitionError).reason, "WrongChannel")
+      assert.include(hubLaptop.message, "Laptop cannot be bought through the shopping hub; use the service catalog")
+      const catalogService = failureOf(yield* Effect.exit(createRequest({ lines: [{ catalogItemId: service.id, quantity: 1 }] })))
+      assert.include(catalogService.message, "use the shopping hub")
+
+      const viaHub = yield* createRequest({ channel: "shopping_hub", lines: [{ catalogItemId: service.id, quantity: 1 }] })
+      assert.strictEqual(viaHub.channel, "shopping_hub")
+    }).pipe(Effect.provide(withPlugin({ supplierProducts: false }))))
+
+  it.live("takes a routing table from configuration, falling back to the default for what it does not decide", () =>
+    Effect.gen(function*() {
+      const { dock, laptop, service } = yield* catalogSetup
+      const catalog = yield* Catalog.Catalog
+      const route = (id: string) => Effect.map(Principal.runAs(catalog.routeItem({ catalogItemId: id }), team.requester), (r) => r.channel)
+      assert.strictEqual(yield* route(dock.id), "shopping_hub")
+      assert.strictEqual(yield* route(laptop.id), "service_catalog")
+      assert.strictEqual(yield* route(service.id), "shopping_hub")
+      const peripheralViaHub = yield* createRequest({ channel: "shopping_hub", lines: [{ catalogItemId: dock.id, quantity: 3 }] })
+      assert.strictEqual(peripheralViaHub.lines[0]!.quantity, 3)
+    }).pipe(Effect.provide(withPlugin({
+      supplierProducts: false,
+      routing: {
+        rows: [{ id: "peripherals-in-hub", when: { category: "peripherals" }, then: { channel: "shopping_hub", reason: "peripherals are bought in the hub" } }]
+      }
+    }))))
+
+  it("refuses a malformed routing table at start with the path", () => {
+    const exit = Effect.runSyncExit(Plugin.compose([Plugin.enable(itamSpo, { routing: { rows: [{ when: { kind: "service" }, then: { channel: "fax" } }] } })]))
+    const error = failureOf(exit) as Plugin.PluginError
+    assert.include(error.message, "plugins.itam-spo.routing.rows.0.then.channel")
+  })
+})
