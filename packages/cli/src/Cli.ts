@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { Plugin, Principal, Procura, Storage } from "@procura/core"
+import { type Operation, Plugin, Principal, Procura, Storage } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
 import { SqlStorage } from "@procura/storage-sql"
 import { Effect, Exit, Layer, Cause, Redacted } from "effect"
@@ -40,11 +40,14 @@ const readConfigFile = (path: string): unknown => {
   return path.endsWith(".json") ? JSON.parse(text) : parseYaml(text)
 }
 
-/** The enabled plugins a configuration file names, or a printable error. */
-const pluginsFromFile = async (path: string | undefined): Promise<ReadonlyArray<Plugin.Enabled>> => {
-  if (path === undefined) return []
+/** The enabled plugins a configuration file (a path) or configuration object names. */
+const pluginsFromConfig = async (config: string | object | undefined): Promise<ReadonlyArray<Plugin.Enabled>> => {
+  if (config === undefined) return []
   const exit = await Effect.runPromiseExit(
-    Effect.flatMap(Effect.try({ try: () => readConfigFile(path), catch: (error) => error }), (file) => Plugin.fromConfigFile(installedPlugins, file))
+    Effect.flatMap(
+      Effect.try({ try: () => (typeof config === "string" ? readConfigFile(config) : config), catch: (error) => error }),
+      (file) => Plugin.fromConfigFile(installedPlugins, file)
+    )
   )
   if (Exit.isSuccess(exit)) return exit.value
   throw Cause.squash(exit.cause)
@@ -78,7 +81,7 @@ Usage:
   procura migrate [--data-dir DIR | --database-url URL]
       Create or upgrade Procura's tables. Without either flag, uses PROCURA_DATABASE_URL
       when set, else PGlite in .procura/data.
-  procura ops [--json]
+  procura ops [--json] [--config FILE]
       List every operation: id, permission, summary.
   procura op <operation-id> --schema
       Print the JSON Schemas of the operation's input and output.
@@ -128,7 +131,7 @@ const describeError = (error: unknown): string => {
 const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const { values } = parseArgs({
     args: [...args],
-    options: { "data-dir": { type: "string" }, requests: { type: "string" } }
+    options: { "data-dir": { type: "string" }, requests: { type: "string" }, config: { type: "string" } }
   })
   const started = performance.now()
   const dataDir = resolve(values["data-dir"] ?? ".procura/demo")
@@ -155,7 +158,14 @@ const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     }
     lastPhase = phase
   }
-  const layer = Procura.layer.pipe(Layer.provideMerge(SqlStorage.layerPglite({ dataDir })))
+  let plugins: ReadonlyArray<Plugin.Enabled>
+  try {
+    plugins = await pluginsFromConfig(values.config ?? Demo.demoConfig)
+  } catch (error) {
+    io.err(`${describeError(error)}\n`)
+    return 2
+  }
+  const layer = Procura.layerWith({ plugins }).pipe(Layer.provideMerge(SqlStorage.layerPglite({ dataDir })))
   const exit = await Effect.runPromiseExit(
     Demo.run({ tenantId, requests, progress }).pipe(Effect.provide(layer))
   )
@@ -186,9 +196,23 @@ const migrate = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   return 0
 }
 
-const ops = (args: ReadonlyArray<string>, io: Io): number => {
-  const { values } = parseArgs({ args: [...args], options: { json: { type: "boolean" } } })
-  const list = [...Procura.catalogue.values()].map((op) => ({
+/** The plugins a `--config` names and the catalogue they make with the core's operations. */
+const catalogueFor = async (config: string | undefined) => {
+  const plugins = await pluginsFromConfig(config)
+  const composition = await Effect.runPromise(Plugin.compose(plugins))
+  return { plugins, catalogue: Procura.catalogueWith(composition) }
+}
+
+const ops = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { values } = parseArgs({ args: [...args], options: { json: { type: "boolean" }, config: { type: "string" } } })
+  let catalogue: ReadonlyMap<string, Operation.Any>
+  try {
+    catalogue = (await catalogueFor(values.config)).catalogue
+  } catch (error) {
+    io.err(`${describeError(error)}\n`)
+    return 2
+  }
+  const list = [...catalogue.values()].map((op) => ({
     id: op.id,
     kind: op.kind,
     permission: op.permission,
@@ -213,11 +237,20 @@ const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
       input: { type: "string" },
       "input-file": { type: "string" },
       "data-dir": { type: "string" },
-      "database-url": { type: "string" }
+      "database-url": { type: "string" },
+      config: { type: "string" }
     }
   })
   const id = positionals[0]
-  const operation = id === undefined ? undefined : Procura.catalogue.get(id)
+  let plugins: ReadonlyArray<Plugin.Enabled>
+  let catalogue: ReadonlyMap<string, Operation.Any>
+  try {
+    ;({ plugins, catalogue } = await catalogueFor(values.config))
+  } catch (error) {
+    io.err(`${describeError(error)}\n`)
+    return 2
+  }
+  const operation = id === undefined ? undefined : catalogue.get(id)
   if (operation === undefined) {
     io.err(`${id === undefined ? "Name an operation" : `Unknown operation ${id}`}; \`procura ops\` lists them.\n`)
     return 2
@@ -247,7 +280,7 @@ const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     return 2
   }
   const storage = storageFor(values)
-  const procura = createProcura({ storage: storage.layer, principal })
+  const procura = createProcura({ storage: storage.layer, principal, plugins })
   try {
     const result = await procura.run(operation.id, input)
     io.out(`${JSON.stringify(result, null, 2)}\n`)
@@ -273,7 +306,7 @@ const config = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   }
   if (sub === "validate" && target !== undefined) {
     try {
-      const enabled = await pluginsFromFile(target)
+      const enabled = await pluginsFromConfig(target)
       const exit = await Effect.runPromiseExit(Plugin.compose(enabled))
       if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
       io.out(`${target} is valid: ${exit.value.plugins.map((p) => `${p.id}@${p.version}`).join(", ") || "no plugins enabled"}\n`)

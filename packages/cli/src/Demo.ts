@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import {
+  ApprovalPolicy,
   Assets,
   Catalog,
   Money,
@@ -46,6 +47,7 @@ export interface DemoSummary {
   readonly vendors: number
   readonly catalogItems: number
   readonly requests: { readonly approved: number; readonly rejected: number }
+  readonly approvals: { readonly steps: number; readonly delegated: number; readonly policy: string }
   readonly purchaseOrders: number
   readonly unitsReceived: number
   readonly assetsAssigned: number
@@ -121,8 +123,22 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     requester: { userId: "rae.requester", tenantId: options.tenantId, roles: ["requester"] },
     storekeeper: { userId: "sam.storage", tenantId: options.tenantId, roles: ["storage_manager"] },
     mobile: { userId: "mo.mobile", tenantId: options.tenantId, roles: ["mobile_asset_manager"] },
-    assetManager: { userId: "ash.assets", tenantId: options.tenantId, roles: ["asset_manager"] }
+    assetManager: { userId: "ash.assets", tenantId: options.tenantId, roles: ["asset_manager"] },
+    manager: { userId: "mia.manager", tenantId: options.tenantId, roles: ["requester"] },
+    deputy: { userId: "dan.deputy", tenantId: options.tenantId, roles: ["requester"] },
+    finance: { userId: "fin.controller", tenantId: options.tenantId, roles: ["finance_controller"] },
+    architect: { userId: "ian.architect", tenantId: options.tenantId, roles: ["it_architect"] },
+    cio: { userId: "cio", tenantId: options.tenantId, roles: ["cio"] }
   } satisfies Record<string, Principal.Principal>
+  /** Who decides an approval step: its deputy, its named user, or someone holding its role. */
+  const approverOf = (step: Requisition.ApprovalStep): Principal.Principal => {
+    const everyone = Object.values(people) as ReadonlyArray<Principal.Principal>
+    const wanted = step.delegatedTo ?? (step.approver.kind === "user" ? step.approver.userId : undefined)
+    const found = wanted !== undefined
+      ? everyone.find((p) => p.userId === wanted)
+      : everyone.find((p) => step.approver.kind === "role" && p.roles.includes(step.approver.role))
+    return found ?? { userId: wanted ?? "approver", tenantId: options.tenantId, roles: ["admin"] }
+  }
   const as = <A, E>(who: Principal.Principal, effect: Effect.Effect<A, E, Principal.CurrentPrincipal>) => Principal.runAs(effect, who)
   const requestCount = options.requests ?? 50
   const random = lcg(2002)
@@ -144,17 +160,39 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     return { vendors, items }
   }))
 
-  // 2. Requests and approvals
-  const { approved, rejected } = yield* timed(phases, "requests and approvals", Effect.gen(function*() {
+  // 2. Requests and approvals, along the chains the approval policy plans.
+  const { approved, rejected, steps, delegated } = yield* timed(phases, "requests and approvals", Effect.gen(function*() {
     const approved: Array<string> = []
     let rejected = 0
+    let steps = 0
+    let delegated = 0
+    const services = items.filter((item) => item.kind === "service")
+    const goods = items.filter((item) => item.kind !== "service")
+    /** Decides every pending step of a request, delegating some to a deputy on the way. */
+    const decideAll = (request: Requisition.PurchaseRequest, r: number) =>
+      Effect.gen(function*() {
+        let current = request
+        while (current.status === "pending_approval") {
+          const step = current.approval.steps.find((s) => s.status === "pending")!
+          if (step.delegatedTo === undefined && step.step === 1 && r % 7 === 3) {
+            current = yield* as(approverOf(step), requisition.delegateApproval({ requestId: current.id, deputyId: people.deputy.userId, comment: "Out of office" }))
+            delegated++
+            continue
+          }
+          const last = step.step === current.approval.steps.length
+          if (last && r % 25 === 24 && current.revision === 1) {
+            return yield* as(approverOf(step), requisition.rejectRequest({ requestId: current.id, reason: "Over the quarter's budget: halve it" }))
+          }
+          current = yield* as(approverOf(step), requisition.approveRequest({ requestId: current.id, comment: "Approved" }))
+          steps++
+        }
+        return current
+      })
     for (let r = 0; r < requestCount; r++) {
       // Services are bought through the shopping hub, everything else through the service catalog (seed 000).
-      const services = items.filter((item) => item.kind === "service")
-      const goods = items.filter((item) => item.kind !== "service")
       const viaHub = r % 10 === 9
-      const lineCount = viaHub ? 1 : 1 + random(3)
       const pool = viaHub ? services : goods
+      const lineCount = viaHub ? 1 : 1 + random(3)
       const chosen = new Set<number>()
       while (chosen.size < Math.min(lineCount, pool.length)) chosen.add(random(pool.length))
       const lines = [...chosen].map((i) => ({
@@ -166,16 +204,21 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
         lines,
         justification: `Team refresh #${r + 1}`
       }))
-      if (r % 25 === 24) {
-        yield* as(people.buyer, requisition.rejectRequest({ requestId: request.id, reason: "Over the quarter's budget" }))
+      let decided = yield* decideAll(request, r)
+      if (decided.status === "rejected") {
+        // Rejected with a reason: the requester halves the quantities and resubmits.
         rejected++
-      } else {
-        yield* as(people.buyer, requisition.approveRequest({ requestId: request.id, comment: "Approved" }))
-        approved.push(request.id)
+        const revised = yield* as(people.requester, requisition.reviseRequest({
+          requestId: decided.id,
+          lines: decided.lines.map((l) => ({ catalogItemId: l.catalogItemId, quantity: Math.max(1, Math.floor(l.quantity / 2)) })),
+          comment: "Halved as asked"
+        }))
+        decided = yield* decideAll(revised, r)
       }
+      if (decided.status === "approved") approved.push(decided.id)
       progress("Requests and approvals", r + 1, requestCount)
     }
-    return { approved, rejected }
+    return { approved, rejected, steps, delegated }
   }))
 
   // 3. Purchase orders
@@ -247,6 +290,7 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     vendors: vendors.length,
     catalogItems: items.length,
     requests: { approved: approved.length, rejected },
+    approvals: { steps, delegated, policy: (yield* ApprovalPolicy.ApprovalPolicy).name },
     purchaseOrders: orders.length,
     unitsReceived,
     assetsAssigned: assigned,
@@ -274,7 +318,9 @@ export const format = (summary: DemoSummary, context: { readonly storage: string
   lines.push(`tenant ${summary.tenantId}`)
   lines.push("")
   lines.push(`  ${count(summary.vendors)} vendors, ${count(summary.catalogItems)} catalog items`)
-  lines.push(`  ${count(summary.requests.approved + summary.requests.rejected)} purchase requests: ${count(summary.requests.approved)} approved, ${count(summary.requests.rejected)} rejected`)
+  lines.push(`  ${count(summary.requests.approved)} purchase requests approved along "${summary.approvals.policy}":`)
+  lines.push(`    ${count(summary.approvals.steps)} approval steps decided, ${count(summary.approvals.delegated)} delegated to a deputy,`)
+  lines.push(`    ${count(summary.requests.rejected)} rejected with a reason, revised and resubmitted`)
   lines.push(`  ${count(summary.purchaseOrders)} purchase orders submitted and received (${count(summary.unitsReceived)} units)`)
   lines.push(`  ${count(summary.assetsAssigned)} assets assigned to employees`)
   lines.push(`  ${count(summary.events)} domain events recorded`)
@@ -298,3 +344,49 @@ export const format = (summary: DemoSummary, context: { readonly storage: string
   }
   return lines.join("\n")
 }
+
+/**
+ * The configuration the demo runs with unless given another: the approvals plugin with a
+ * multi-level policy (line manager always; finance above 10,000 EUR; IT architecture for
+ * enterprise items; the CIO above 50,000 EUR). `docs/examples/procura.config.yaml` holds the
+ * same configuration as YAML.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const demoConfig = {
+  plugins: {
+    approvals: {
+      managers: { "rae.requester": "mia.manager" },
+      policy: {
+        name: "demo approval policy",
+        hitPolicy: "collect",
+        rows: [
+          {
+            id: "line-manager",
+            description: "Every request goes to the requester's manager",
+            then: { level: 1, approver: { kind: "manager" }, label: "Line manager" }
+          },
+          {
+            id: "finance",
+            description: "Finance approves requests above 10,000 EUR",
+            when: { currency: "EUR", amount: { gt: 10000 } },
+            then: { level: 2, approver: { kind: "role", role: "finance_controller" }, label: "Finance" }
+          },
+          {
+            id: "enterprise",
+            description: "IT architecture approves enterprise hardware",
+            when: { kinds: { contains: "enterprise" } },
+            then: { level: 2, approver: { kind: "role", role: "it_architect" }, label: "IT architecture" }
+          },
+          {
+            id: "cio",
+            description: "The CIO approves requests above 50,000 EUR",
+            when: { amount: { gt: 50000 } },
+            then: { level: 3, approver: { kind: "role", role: "cio" }, label: "CIO" }
+          }
+        ]
+      }
+    }
+  }
+} as const

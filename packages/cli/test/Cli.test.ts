@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cli } from "@procura/cli"
-import { mkdtempSync, rmSync } from "node:fs"
+import { Cli, Demo } from "@procura/cli"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { parse as parseYaml } from "yaml"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -58,13 +60,44 @@ describe("procura CLI", () => {
     }
   }, 60_000)
 
+  it("validates configuration files and prints plugin schemas", async () => {
+    const config = fileURLToPath(new URL("../../../docs/examples/procura.config.yaml", import.meta.url))
+    const valid = capture()
+    assert.strictEqual(await Cli.main(["config", "validate", config], valid.io), 0, valid.err.join(""))
+    assert.include(valid.out.join(""), "approvals@0.1.0")
+    assert.deepStrictEqual(parseYaml(readFileSync(config, "utf8")), Demo.demoConfig, "the docs example is the demo's configuration")
+
+    const dir = mkdtempSync(join(tmpdir(), "procura-config-"))
+    try {
+      const bad = join(dir, "bad.json")
+      writeFileSync(bad, JSON.stringify({ plugins: { approvals: { policy: { rows: [{ when: { amount: { gt: "lots" } }, then: { approver: { kind: "manager" } } }] } }, nope: {} } }))
+      const unknown = capture()
+      assert.strictEqual(await Cli.main(["config", "validate", bad], unknown.io), 1)
+      assert.include(unknown.err.join(""), "plugins.nope")
+      writeFileSync(bad, JSON.stringify({ plugins: { approvals: { policy: { rows: [{ when: { amount: { gt: "lots" } }, then: { approver: { kind: "manager" } } }] } } } }))
+      const invalid = capture()
+      assert.strictEqual(await Cli.main(["config", "validate", bad], invalid.io), 1)
+      assert.include(invalid.err.join(""), "plugins.approvals.policy.rows.0.when.amount.gt")
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+
+    const schema = capture()
+    assert.strictEqual(await Cli.main(["config", "schema", "itam-spo"], schema.io), 0)
+    assert.include(Object.keys(JSON.parse(schema.out.join("")).properties), "supplierProducts")
+    const missing = capture()
+    assert.strictEqual(await Cli.main(["config", "schema", "nope"], missing.io), 2)
+    assert.include(missing.err.join(""), "installed: approvals, itam-spo")
+  })
+
   it("runs the demo twice on the same database, each run in its own tenant", async () => {
     const dir = mkdtempSync(join(tmpdir(), "procura-demo-"))
     try {
       const first = capture()
       assert.strictEqual(await Cli.main(["demo", "--data-dir", join(dir, "demo"), "--requests", "4"], first.io), 0, first.err.join(""))
       const report = first.out.join("")
-      assert.include(report, "4 purchase requests")
+      assert.include(report, "purchase requests approved along \"demo approval policy\"")
+      assert.include(report, "approval steps decided")
       assert.include(report, "Assets by status")
       assert.include(report, "in_use")
       const second = capture()
