@@ -28,7 +28,8 @@ const sdkRound = (units: number, round: number) =>
   Effect.gen(function*() {
     const tenantId = `bench-sdk-${Date.now().toString(36)}-${round}`
     const buyer: Principal.Principal = { userId: "bench", tenantId, roles: ["procurement_manager"] }
-    const receiver: Principal.Principal = { userId: "bench", tenantId, roles: ["storage_manager"] }
+    const receiver: Principal.Principal = { userId: "bench-storekeeper", tenantId, roles: ["storage_manager"] }
+    const requester: Principal.Principal = { userId: "bench-requester", tenantId, roles: ["requester"] }
     const catalog = yield* Catalog.Catalog
     const requisition = yield* Requisition.Requisition
     const purchasing = yield* Purchasing.Purchasing
@@ -42,7 +43,7 @@ const sdkRound = (units: number, round: number) =>
           kind: "hardware",
           approvedVendors: [{ vendorId: vendor.id, unitCost: { amount: 100_000, currency: "EUR" } }]
         })
-        const request = yield* requisition.createRequest({ lines: [{ catalogItemId: item.id, quantity: units }] })
+        const request = yield* Principal.runAs(requisition.createRequest({ lines: [{ catalogItemId: item.id, quantity: units }] }), requester)
         yield* requisition.approveRequest({ requestId: request.id })
         const [order] = yield* purchasing.createFromRequest({ requestId: request.id })
         return order!

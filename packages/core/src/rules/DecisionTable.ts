@@ -10,7 +10,7 @@
  * Tables are validated and compiled when they are loaded ({@link define}, {@link decode},
  * {@link fromJson}, {@link fromYaml}): a bad table fails with a {@link DecisionTableError} naming
  * the path, the value and what was expected; a good one evaluates an input with one pass over
- * precompiled closures. Each {@link Decision} carries an {@link Explanation}, plain JSON for an
+ * a plan compiled at load time. Each {@link Decision} carries an {@link Explanation}, plain JSON for an
  * audit trail, computed only when it is read.
  *
  * The table format, operator by operator, is described in docs/decision-tables.md.
@@ -18,9 +18,27 @@
  * @since 0.1.0
  */
 import { Data, Effect, Option } from "effect"
-import { isNode, LineCounter, parseDocument } from "yaml"
+import { LineCounter, parseDocument } from "yaml"
 import { z } from "zod"
 import type { Issue } from "../Errors.js"
+import {
+  type ColumnContext,
+  columnTypes,
+  type CompiledCondition,
+  type CompiledRow,
+  compileCondition,
+  failureReason,
+  findOverlaps,
+  makePlan,
+  nextMatch,
+  operandJson,
+  operators,
+  operatorsFor as operatorsByType,
+  passes,
+  type Plan
+} from "./internal/conditions.js"
+import { fromZod, type Locate, locateIn, valueAt } from "./internal/issues.js"
+import { expectedOf, isoPattern, type Normalized, normalizeValue, parseIso, show, toJson } from "./internal/values.js"
 
 // ---------------------------------------------------------------------------------------------
 // Columns, operators, hit policies
@@ -33,7 +51,7 @@ import type { Issue } from "../Errors.js"
  * @since 0.1.0
  * @category models
  */
-export const ColumnTypes = ["string", "number", "boolean", "date", "string[]"] as const
+export const ColumnTypes = columnTypes
 
 /**
  * The type of an input column.
@@ -78,21 +96,7 @@ export type HitPolicy = (typeof HitPolicies)[number]
  * @since 0.1.0
  * @category models
  */
-export const Operators = [
-  "equals",
-  "notEquals",
-  "in",
-  "notIn",
-  "gt",
-  "gte",
-  "lt",
-  "lte",
-  "between",
-  "contains",
-  "startsWith",
-  "isEmpty",
-  "isNotEmpty"
-] as const
+export const Operators = operators
 
 /**
  * A condition operator.
@@ -102,23 +106,13 @@ export const Operators = [
  */
 export type Operator = (typeof Operators)[number]
 
-const common = ["equals", "notEquals", "in", "notIn"] as const
-const ranges = ["gt", "gte", "lt", "lte", "between"] as const
-const emptiness = ["isEmpty", "isNotEmpty"] as const
-
 /**
  * The operators each column type accepts.
  *
  * @since 0.1.0
  * @category models
  */
-export const operatorsFor: { readonly [T in ColumnType]: ReadonlyArray<Operator> } = {
-  string: [...common, "contains", "startsWith", ...emptiness],
-  number: [...common, ...ranges, ...emptiness],
-  boolean: [...common, ...emptiness],
-  date: [...common, ...ranges, ...emptiness],
-  "string[]": [...common, "contains", ...emptiness]
-}
+export const operatorsFor: { readonly [T in ColumnType]: ReadonlyArray<Operator> } = operatorsByType
 
 /**
  * A date as a table or an input gives it: an ISO-8601 string, a `Date`, or a Temporal-like value
@@ -141,7 +135,13 @@ export type ValueOf<T extends ColumnType> = T extends "string" ? string
   : T extends "date" ? DateValue
   : ReadonlyArray<string>
 
-interface EveryColumnOperators<V, Element> {
+/**
+ * The operators every column type accepts, for values `V` with list elements `Element`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommonOperators<V, Element> {
   readonly equals?: V
   readonly notEquals?: V
   readonly in?: ReadonlyArray<Element>
@@ -150,7 +150,13 @@ interface EveryColumnOperators<V, Element> {
   readonly isNotEmpty?: boolean
 }
 
-interface RangeOperators<V> {
+/**
+ * The range operators of `number` and `date` columns; `between` is inclusive.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RangeOperators<V> {
   readonly gt?: V
   readonly gte?: V
   readonly lt?: V
@@ -165,11 +171,11 @@ interface RangeOperators<V> {
  * @since 0.1.0
  * @category models
  */
-export type OperatorsOf<T extends ColumnType> = T extends "number" ? EveryColumnOperators<number, number> & RangeOperators<number>
-  : T extends "date" ? EveryColumnOperators<DateValue, DateValue> & RangeOperators<DateValue>
-  : T extends "string" ? EveryColumnOperators<string, string> & { readonly contains?: string; readonly startsWith?: string }
-  : T extends "boolean" ? EveryColumnOperators<boolean, boolean>
-  : EveryColumnOperators<ReadonlyArray<string>, string> & { readonly contains?: string }
+export type OperatorsOf<T extends ColumnType> = T extends "number" ? CommonOperators<number, number> & RangeOperators<number>
+  : T extends "date" ? CommonOperators<DateValue, DateValue> & RangeOperators<DateValue>
+  : T extends "string" ? CommonOperators<string, string> & { readonly contains?: string; readonly startsWith?: string }
+  : T extends "boolean" ? CommonOperators<boolean, boolean>
+  : CommonOperators<ReadonlyArray<string>, string> & { readonly contains?: string }
 
 /**
  * A condition on a column of type `T`: a bare value (meaning `equals`) or an operator object.
@@ -264,7 +270,7 @@ export interface DecisionTable<in In extends object = object, out Out = unknown,
   readonly inputs: ReadonlyArray<Column>
   readonly rows: ReadonlyArray<Row<Out>>
   readonly default: Option.Option<Out>
-  /** Type-level only: the input type. */
+  /** Type-level only, never set: carries the input type (a table for a wider input fits a narrower one). */
   readonly "~input"?: (input: In) => void
 }
 
@@ -465,551 +471,6 @@ const invalidTable = (name: string | undefined, issues: ReadonlyArray<Issue>) =>
   })
 
 // ---------------------------------------------------------------------------------------------
-// Values
-// ---------------------------------------------------------------------------------------------
-
-/** A value shown in a message: strings quoted, dates as ISO-8601, long values cut. */
-const show = (value: unknown): string => {
-  if (value === undefined) return "nothing"
-  if (value === null || typeof value === "number" || typeof value === "boolean") return String(value)
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? "an invalid Date" : value.toISOString()
-  if (typeof value === "bigint") return `${value}n`
-  if (typeof value === "function") return "a function"
-  if (typeof value === "symbol") return value.toString()
-  let text: string | undefined
-  try {
-    text = JSON.stringify(value)
-  } catch {
-    text = undefined
-  }
-  if (text === undefined) return Object.prototype.toString.call(value)
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text
-}
-
-const isoPattern = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/
-
-const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate()
-
-/** Parses an ISO-8601 date or date-time to epoch milliseconds, or `undefined` if it is not one. */
-const parseIso = (text: string): number | undefined => {
-  const m = isoPattern.exec(text)
-  if (m === null) return undefined
-  const year = Number(m[1])
-  const month = Number(m[2])
-  const day = Number(m[3])
-  const hour = Number(m[4] ?? 0)
-  const minute = Number(m[5] ?? 0)
-  const second = Number(m[6] ?? 0)
-  const millis = Number((m[7] ?? "0").padEnd(3, "0").slice(0, 3))
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) {
-    return undefined
-  }
-  let offset = 0
-  const zone = m[8]
-  if (zone !== undefined && zone !== "Z") {
-    const digits = zone.slice(1).replace(":", "")
-    const hours = Number(digits.slice(0, 2))
-    const minutes = Number(digits.slice(2))
-    if (hours > 23 || minutes > 59) return undefined
-    offset = (zone[0] === "-" ? -1 : 1) * (hours * 60 + minutes)
-  }
-  const utc = new Date(0)
-  utc.setUTCFullYear(year, month - 1, day)
-  utc.setUTCHours(hour, minute, second, millis)
-  return utc.getTime() - offset * 60_000
-}
-
-/** A date-like value as epoch milliseconds, or `undefined`. */
-const toInstant = (value: unknown): number | undefined => {
-  if (typeof value === "string") return parseIso(value)
-  if (value instanceof Date) {
-    const time = value.getTime()
-    return Number.isNaN(time) ? undefined : time
-  }
-  if (typeof value === "object" && value !== null && "epochMilliseconds" in value) {
-    const millis = (value as { readonly epochMilliseconds: unknown }).epochMilliseconds
-    return typeof millis === "number" && Number.isFinite(millis) ? millis : undefined
-  }
-  return undefined
-}
-
-/**
- * A value as the engine compares it: `undefined` when missing or null; dates as epoch
- * milliseconds; everything else as given.
- */
-type Normalized = string | number | boolean | ReadonlyArray<string> | undefined
-
-const expectedOf: { readonly [T in ColumnType]: string } = {
-  string: "a string",
-  number: "a number",
-  boolean: "a boolean (true or false)",
-  date: "an ISO-8601 date or date-time",
-  "string[]": "a list of strings"
-}
-
-/** The column's value normalized, or `undefined` if `value` is not of its type. */
-const normalizeValue = (type: ColumnType, value: unknown): { readonly ok: Normalized } | undefined => {
-  switch (type) {
-    case "string":
-      return typeof value === "string" ? { ok: value } : undefined
-    case "number":
-      return typeof value === "number" && Number.isFinite(value) ? { ok: value } : undefined
-    case "boolean":
-      return typeof value === "boolean" ? { ok: value } : undefined
-    case "date": {
-      const instant = toInstant(value)
-      return instant === undefined ? undefined : { ok: instant }
-    }
-    case "string[]":
-      return Array.isArray(value) && value.every((member) => typeof member === "string")
-        ? { ok: value as ReadonlyArray<string> }
-        : undefined
-  }
-}
-
-const isEmptyValue = (value: Normalized): boolean =>
-  value === undefined || value === "" || (Array.isArray(value) && value.length === 0)
-
-const toJson = (type: ColumnType, value: Normalized): Json => {
-  if (value === undefined) return null
-  if (type === "date") return new Date(value as number).toISOString()
-  return value
-}
-
-/** A normalized value shown in an explanation: strings quoted, dates as ISO-8601. */
-const showValue = (type: ColumnType, value: Normalized): string => {
-  if (type === "date" && typeof value === "number") return new Date(value).toISOString()
-  return show(value)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Compiling conditions
-// ---------------------------------------------------------------------------------------------
-
-// How the hot path tests a condition (see `Plan`): the common operators on scalar columns by a
-// switch on an op-code over typed arrays, the others (string[] columns, contains, startsWith,
-// isEmpty) through a closure.
-const EQUALS = 0
-const NOT_EQUALS = 1
-const IN = 2
-const NOT_IN = 3
-const GT = 4
-const GTE = 5
-const LT = 6
-const LTE = 7
-const BETWEEN = 8
-const TEST = 9
-
-const scalarCodes: Partial<Record<Operator, number>> = {
-  equals: EQUALS,
-  notEquals: NOT_EQUALS,
-  in: IN,
-  notIn: NOT_IN,
-  gt: GT,
-  gte: GTE,
-  lt: LT,
-  lte: LTE,
-  between: BETWEEN
-}
-
-interface CompiledCondition {
-  readonly column: number
-  readonly operator: Operator
-  /** The normalized operand: a value, a list, a `[min, max]` pair, or a boolean. */
-  readonly operand: Normalized | ReadonlyArray<Normalized>
-  /** The op-code the plan tests it with. */
-  readonly code: number
-  readonly test: (value: Normalized) => boolean
-  /** Equal keys mean equivalent conditions; used to find overlapping rows. */
-  readonly key: string
-}
-
-const makeCondition = (
-  column: number,
-  type: ColumnType,
-  operator: Operator,
-  operand: Normalized | ReadonlyArray<Normalized>
-): CompiledCondition => ({
-  column,
-  operator,
-  operand,
-  code: type === "string[]" ? TEST : scalarCodes[operator] ?? TEST,
-  test: makeTest(type, operator, operand),
-  key: conditionKey(column, type, operator, operand)
-})
-
-/**
- * Every row's conditions, flattened in table order into parallel arrays: condition `k` tests
- * column `columns[k]` with op-code `codes[k]` against `a[k]` (a value or a lower bound), `b[k]`
- * (an upper bound), `sets[k]` (a list) or `tests[k]`; row `r`'s conditions end before `rowEnd[r]`.
- * One tight loop over numbers and one object shape, instead of a call per condition.
- */
-interface Plan {
-  readonly codes: Uint8Array
-  readonly columns: Uint32Array
-  readonly a: ReadonlyArray<Normalized>
-  readonly b: Float64Array
-  readonly sets: ReadonlyArray<ReadonlySet<Normalized> | undefined>
-  readonly tests: ReadonlyArray<((value: Normalized) => boolean) | undefined>
-  readonly rowEnd: Uint32Array
-}
-
-const makePlan = (rows: ReadonlyArray<{ readonly conditions: ReadonlyArray<CompiledCondition> }>): Plan => {
-  const all = rows.flatMap((row) => row.conditions)
-  const plan: Plan = {
-    codes: Uint8Array.from(all, (condition) => condition.code),
-    columns: Uint32Array.from(all, (condition) => condition.column),
-    a: all.map((condition) =>
-      condition.code === BETWEEN ? (condition.operand as ReadonlyArray<Normalized>)[0]
-      : condition.code === IN || condition.code === NOT_IN || condition.code === TEST ? undefined
-      : condition.operand as Normalized
-    ),
-    b: Float64Array.from(all, (condition) => (condition.code === BETWEEN ? (condition.operand as ReadonlyArray<number>)[1]! : 0)),
-    sets: all.map((condition) =>
-      condition.code === IN || condition.code === NOT_IN ? new Set(condition.operand as ReadonlyArray<Normalized>) : undefined
-    ),
-    tests: all.map((condition) => (condition.code === TEST ? condition.test : undefined)),
-    rowEnd: new Uint32Array(rows.length)
-  }
-  let end = 0
-  rows.forEach((row, r) => {
-    end += row.conditions.length
-    plan.rowEnd[r] = end
-  })
-  return plan
-}
-
-/** Whether condition `k` of the plan passes on `value`, its column's normalized input value. */
-const passes = (plan: Plan, k: number, value: Normalized): boolean => {
-  switch (plan.codes[k]) {
-    case EQUALS:
-      return value === plan.a[k]
-    case NOT_EQUALS:
-      return value !== plan.a[k]
-    case IN:
-      return value !== undefined && plan.sets[k]!.has(value)
-    case NOT_IN:
-      return value === undefined || !plan.sets[k]!.has(value)
-    case GT:
-      return value !== undefined && (value as number) > (plan.a[k] as number)
-    case GTE:
-      return value !== undefined && (value as number) >= (plan.a[k] as number)
-    case LT:
-      return value !== undefined && (value as number) < (plan.a[k] as number)
-    case LTE:
-      return value !== undefined && (value as number) <= (plan.a[k] as number)
-    case BETWEEN:
-      return value !== undefined && (value as number) >= (plan.a[k] as number) && (value as number) <= plan.b[k]!
-    default:
-      return plan.tests[k]!(value)
-  }
-}
-
-/** The index of the first row at or after `from` whose conditions all pass, or -1. */
-const nextMatch = (plan: Plan, values: ReadonlyArray<Normalized>, from: number): number => {
-  const rowEnd = plan.rowEnd
-  const columns = plan.columns
-  const count = rowEnd.length
-  let k = from === 0 ? 0 : rowEnd[from - 1]!
-  for (let r = from; r < count; r++) {
-    const end = rowEnd[r]!
-    while (k < end && passes(plan, k, values[columns[k]!])) k++
-    if (k === end) return r
-    k = end
-  }
-  return -1
-}
-
-interface CompiledRow {
-  readonly index: number
-  readonly id: string
-  readonly description: string | undefined
-  readonly conditions: ReadonlyArray<CompiledCondition>
-  readonly then: unknown
-}
-
-interface Compiled {
-  readonly name: string | undefined
-  readonly hitPolicy: HitPolicy
-  readonly columns: ReadonlyArray<Column>
-  readonly rows: ReadonlyArray<CompiledRow>
-  readonly plan: Plan
-  readonly fallback: { readonly value: unknown } | undefined
-}
-
-const compiledTables = new WeakMap<object, Compiled>()
-
-const isOperatorObject = (value: unknown): value is Readonly<Record<string, unknown>> =>
-  typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date) &&
-  !("epochMilliseconds" in value)
-
-const sameMembers = (value: ReadonlyArray<string>, members: ReadonlySet<string>): boolean => {
-  if (value.length < members.size) return false
-  const seen = new Set<string>()
-  for (const member of value) {
-    if (!members.has(member)) return false
-    seen.add(member)
-  }
-  return seen.size === members.size
-}
-
-const sortedKey = (values: ReadonlyArray<Normalized>) =>
-  JSON.stringify([...new Set(values)].sort((a, b) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0)))
-
-/** The test of a positive operator on a present value. */
-const positiveTest = (
-  type: ColumnType,
-  operator: "equals" | "in" | "gt" | "gte" | "lt" | "lte" | "between" | "contains" | "startsWith",
-  operand: Normalized | ReadonlyArray<Normalized>
-): ((value: Normalized) => boolean) => {
-  switch (operator) {
-    case "equals": {
-      if (type === "string[]") {
-        const members = new Set(operand as ReadonlyArray<string>)
-        return (value) => value !== undefined && sameMembers(value as ReadonlyArray<string>, members)
-      }
-      return (value) => value === operand
-    }
-    case "in": {
-      const members = new Set(operand as ReadonlyArray<Normalized>)
-      if (type === "string[]") {
-        return (value) => value !== undefined && (value as ReadonlyArray<string>).some((member) => members.has(member))
-      }
-      return (value) => value !== undefined && members.has(value)
-    }
-    case "gt": {
-      const bound = operand as number
-      return (value) => value !== undefined && (value as number) > bound
-    }
-    case "gte": {
-      const bound = operand as number
-      return (value) => value !== undefined && (value as number) >= bound
-    }
-    case "lt": {
-      const bound = operand as number
-      return (value) => value !== undefined && (value as number) < bound
-    }
-    case "lte": {
-      const bound = operand as number
-      return (value) => value !== undefined && (value as number) <= bound
-    }
-    case "between": {
-      const [min, max] = operand as readonly [number, number]
-      return (value) => value !== undefined && (value as number) >= min && (value as number) <= max
-    }
-    case "contains": {
-      const needle = operand as string
-      if (type === "string[]") return (value) => value !== undefined && (value as ReadonlyArray<string>).includes(needle)
-      return (value) => value !== undefined && (value as string).includes(needle)
-    }
-    case "startsWith": {
-      const prefix = operand as string
-      return (value) => value !== undefined && (value as string).startsWith(prefix)
-    }
-  }
-}
-
-const makeTest = (
-  type: ColumnType,
-  operator: Operator,
-  operand: Normalized | ReadonlyArray<Normalized>
-): ((value: Normalized) => boolean) => {
-  switch (operator) {
-    case "notEquals": {
-      const equals = positiveTest(type, "equals", operand)
-      return (value) => !equals(value)
-    }
-    case "notIn": {
-      const isIn = positiveTest(type, "in", operand)
-      return (value) => !isIn(value)
-    }
-    case "isEmpty":
-      return operand === true ? isEmptyValue : (value) => !isEmptyValue(value)
-    case "isNotEmpty":
-      return operand === true ? (value) => !isEmptyValue(value) : isEmptyValue
-    default:
-      return positiveTest(type, operator, operand)
-  }
-}
-
-const conditionKey = (column: number, type: ColumnType, operator: Operator, operand: Normalized | ReadonlyArray<Normalized>) => {
-  switch (operator) {
-    case "isEmpty":
-    case "isNotEmpty":
-      return `${column}:${(operator === "isEmpty") === operand ? "isEmpty" : "isNotEmpty"}`
-    case "in":
-    case "notIn":
-      return `${column}:${operator}:${sortedKey(operand as ReadonlyArray<Normalized>)}`
-    case "equals":
-    case "notEquals":
-      return `${column}:${operator}:${type === "string[]" ? sortedKey(operand as ReadonlyArray<Normalized>) : JSON.stringify(operand)}`
-    default:
-      return `${column}:${operator}:${JSON.stringify(operand)}`
-  }
-}
-
-interface ColumnContext {
-  readonly column: Column
-  readonly index: number
-  readonly issues: Array<Issue>
-}
-
-const typeMismatch = (
-  context: ColumnContext,
-  path: ReadonlyArray<string | number>,
-  expected: string,
-  value: unknown,
-  hint = ""
-): undefined => {
-  const { name, type } = context.column
-  context.issues.push({
-    path,
-    message: `expected ${expected} (column "${name}" is a ${type}), got ${show(value)}${hint}`,
-    expected,
-    received: value
-  })
-  return undefined
-}
-
-/** Checks and normalizes a value operand of the column's own type. */
-const valueOperand = (context: ColumnContext, path: ReadonlyArray<string | number>, value: unknown, hint = "") => {
-  const normalized = normalizeValue(context.column.type, value)
-  if (normalized === undefined) {
-    const type = context.column.type
-    const extra = hint !== "" ? hint
-      : Array.isArray(value) && type !== "string[]" ? `; to match any of several values use { "in": ${show(value)} }`
-      : typeof value === "string" && type === "string[]" ? `; to match a member use { "contains": ${show(value)} }`
-      : value === null ? `; to match a missing value use { "isEmpty": true }`
-      : ""
-    return typeMismatch(context, path, expectedOf[type], value, extra)
-  }
-  return normalized
-}
-
-/** Checks and normalizes a list operand (`in`, `notIn`): values of the column's type, or strings for string[]. */
-const listOperand = (context: ColumnContext, path: ReadonlyArray<string | number>, value: unknown) => {
-  const type = context.column.type
-  const element: ColumnType = type === "string[]" ? "string" : type
-  if (!Array.isArray(value) || value.length === 0) {
-    return typeMismatch(context, path, `a non-empty list of ${element === "date" ? "dates" : `${element}s`}`, value)
-  }
-  const out: Array<Normalized> = []
-  let ok = true
-  value.forEach((member: unknown, i) => {
-    const normalized = normalizeValue(element, member)
-    if (normalized === undefined) {
-      ok = false
-      typeMismatch(context, [...path, i], expectedOf[element], member)
-    } else {
-      out.push(normalized.ok)
-    }
-  })
-  return ok ? { ok: out } : undefined
-}
-
-const compileOperator = (
-  context: ColumnContext,
-  path: ReadonlyArray<string | number>,
-  operator: Operator,
-  raw: unknown
-): CompiledCondition | undefined => {
-  const { column, index } = context
-  let operand: Normalized | ReadonlyArray<Normalized>
-  switch (operator) {
-    case "equals":
-    case "notEquals":
-    case "gt":
-    case "gte":
-    case "lt":
-    case "lte": {
-      const checked = valueOperand(context, path, raw)
-      if (checked === undefined) return undefined
-      operand = checked.ok
-      break
-    }
-    case "in":
-    case "notIn": {
-      const checked = listOperand(context, path, raw)
-      if (checked === undefined) return undefined
-      operand = checked.ok
-      break
-    }
-    case "between": {
-      const expected = `[min, max], two ${column.type === "date" ? "dates" : "numbers"} with min <= max`
-      if (!Array.isArray(raw) || raw.length !== 2) return typeMismatch(context, path, expected, raw)
-      const min = valueOperand(context, [...path, 0], raw[0])
-      const max = valueOperand(context, [...path, 1], raw[1])
-      if (min === undefined || max === undefined) return undefined
-      if ((min.ok as number) > (max.ok as number)) return typeMismatch(context, path, expected, raw)
-      operand = [min.ok, max.ok]
-      break
-    }
-    case "contains":
-    case "startsWith": {
-      if (typeof raw !== "string") return typeMismatch(context, path, "a string", raw)
-      operand = raw
-      break
-    }
-    case "isEmpty":
-    case "isNotEmpty": {
-      if (typeof raw !== "boolean") return typeMismatch(context, path, "true or false", raw)
-      operand = raw
-      break
-    }
-  }
-  return makeCondition(index, column.type, operator, operand)
-}
-
-const isOperator = (key: string): key is Operator => (Operators as ReadonlyArray<string>).includes(key)
-
-const compileCondition = (
-  context: ColumnContext,
-  path: ReadonlyArray<string | number>,
-  raw: unknown
-): ReadonlyArray<CompiledCondition> => {
-  const { column } = context
-  const allowed = operatorsFor[column.type]
-  if (!isOperatorObject(raw)) {
-    const compiled = compileOperator(context, path, "equals", raw)
-    return compiled === undefined ? [] : [compiled]
-  }
-  const entries = Object.entries(raw).filter(([, operand]) => operand !== undefined)
-  if (entries.length === 0) {
-    context.issues.push({
-      path,
-      message: `expected ${expectedOf[column.type]} or an operator object such as { "${allowed[0]}": ... } ` +
-        `(column "${column.name}" is a ${column.type}), got {}`,
-      expected: "a value or an operator object",
-      received: raw
-    })
-    return []
-  }
-  const compiled: Array<CompiledCondition> = []
-  for (const [key, operand] of entries) {
-    if (!isOperator(key)) {
-      context.issues.push({
-        path: [...path, key],
-        message: `unknown operator "${key}"; operators for a ${column.type} column are ${allowed.join(", ")}`,
-        expected: `one of ${allowed.join(", ")}`,
-        received: key
-      })
-    } else if (!allowed.includes(key)) {
-      context.issues.push({
-        path: [...path, key],
-        message: `operator "${key}" does not apply to column "${column.name}", a ${column.type}; ` +
-          `operators for a ${column.type} column are ${allowed.join(", ")}`,
-        expected: `one of ${allowed.join(", ")}`,
-        received: key
-      })
-    } else {
-      const condition = compileOperator(context, [...path, key], key, operand)
-      if (condition !== undefined) compiled.push(condition)
-    }
-  }
-  return compiled
-}
-
-// ---------------------------------------------------------------------------------------------
 // The table format, as zod schemas
 // ---------------------------------------------------------------------------------------------
 
@@ -1095,8 +556,8 @@ export const conditionSchema = (type: ColumnType): z.ZodType => {
     isEmpty: z.boolean(),
     isNotEmpty: z.boolean()
   }
-  const operators = Object.fromEntries(operatorsFor[type].map((operator) => [operator, shapes[operator].optional()]))
-  const object = z.strictObject(operators)
+  const accepted = Object.fromEntries(operatorsFor[type].map((operator) => [operator, shapes[operator].optional()]))
+  const object = z.strictObject(accepted)
     .refine((o) => Object.keys(o).length > 0, { error: "expected at least one operator" })
     .meta({ minProperties: 1 })
   return z.union([value.describe("A bare value: equals."), object.describe(`Operators for a ${type} column, ANDed.`)])
@@ -1137,79 +598,6 @@ export const jsonSchema = (options: {
 // Loading
 // ---------------------------------------------------------------------------------------------
 
-const valueAt = (root: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
-  let current = root
-  for (const key of path) {
-    if (typeof current !== "object" || current === null) return undefined
-    current = (current as Record<PropertyKey, unknown>)[key]
-  }
-  return current
-}
-
-const zodTypeNames: Readonly<Record<string, string>> = {
-  nonoptional: "a value",
-  record: "an object",
-  object: "an object",
-  array: "a list",
-  tuple: "a list"
-}
-
-/** Converts zod issues to issues naming the value received, under `prefix`. */
-const fromZod = (
-  error: z.ZodError,
-  root: unknown,
-  prefix: ReadonlyArray<string | number>
-): Array<Issue> =>
-  error.issues.flatMap((issue): Array<Issue> => {
-    const path = [...prefix, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))]
-    const received = valueAt(root, issue.path)
-    const got = `got ${show(received)}`
-    switch (issue.code) {
-      case "unrecognized_keys":
-        return issue.keys.map((key) => ({
-          path: [...path, key],
-          message: `unknown key "${key}"`,
-          received: valueAt(root, [...issue.path, key])
-        }))
-      case "invalid_type":
-        if (issue.message.startsWith("Invalid input")) {
-          const expected = zodTypeNames[issue.expected] ?? `${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`
-          const message = received === undefined ? `missing; expected ${expected}` : `expected ${expected}, ${got}`
-          return [{ path, message, expected, received }]
-        }
-        break
-      case "invalid_value":
-        if (issue.message.startsWith("Invalid")) {
-          const expected = `one of ${issue.values.map((v) => show(v)).join(", ")}`
-          const message = received === undefined ? `missing; expected ${expected}` : `expected ${expected}, ${got}`
-          return [{ path, message, expected, received }]
-        }
-        break
-      default:
-        break
-    }
-    return [{ path, message: `${issue.message}, ${got}`, received }]
-  })
-
-/** Finds where a path is in YAML (or JSON) source, for messages. */
-type Locate = (path: ReadonlyArray<string | number>) => string | undefined
-
-const locateIn = (text: string): Locate | undefined => {
-  const lineCounter = new LineCounter()
-  const document = parseDocument(text, { lineCounter })
-  if (document.errors.length > 0) return undefined
-  return (path) => {
-    for (let length = path.length; length >= 0; length--) {
-      const node = length === 0 ? document.contents : document.getIn(path.slice(0, length), true)
-      if (isNode(node) && node.range !== undefined && node.range !== null) {
-        const { line, col } = lineCounter.linePos(node.range[0])
-        return `line ${line}, column ${col}`
-      }
-    }
-    return undefined
-  }
-}
-
 const withLocations = (error: DecisionTableError, locate: Locate | undefined): DecisionTableError => {
   if (locate === undefined || error.reason !== "InvalidTable") return error
   const issues = error.issues.map((issue) => {
@@ -1224,52 +612,16 @@ const nameOf = (raw: unknown): string | undefined => {
   return typeof name === "string" && name !== "" ? name : undefined
 }
 
-const findOverlaps = (rows: ReadonlyArray<CompiledRow>): Array<Issue> => {
-  const keys = rows.map((row) => new Set(row.conditions.map((condition) => condition.key)))
-  const rowsWith = new Map<string, Array<number>>()
-  keys.forEach((set, index) => {
-    for (const key of set) {
-      const list = rowsWith.get(key)
-      if (list === undefined) rowsWith.set(key, [index])
-      else list.push(index)
-    }
-  })
-  const all = rows.map((_, index) => index)
-  const issues: Array<Issue> = []
-  keys.forEach((subset, a) => {
-    let candidates: ReadonlyArray<number> = all
-    for (const key of subset) {
-      const list = rowsWith.get(key)!
-      if (list.length < candidates.length) candidates = list
-    }
-    for (const b of candidates) {
-      const superset = keys[b]!
-      if (b === a || superset.size < subset.size) continue
-      let contained = true
-      for (const key of subset) {
-        if (!superset.has(key)) {
-          contained = false
-          break
-        }
-      }
-      if (!contained) continue
-      const identical = superset.size === subset.size
-      if (identical && a > b) continue
-      const later = rows[Math.max(a, b)]!
-      const earlier = rows[Math.min(a, b)]!
-      const message = identical
-        ? `row "${later.id}" has the same conditions as row "${earlier.id}" (rows[${earlier.index}]), so both match the same inputs`
-        : `rows "${earlier.id}" and "${later.id}" overlap: every input matching row "${rows[b]!.id}" also matches row ` +
-          `"${rows[a]!.id}", whose conditions are a subset of its own`
-      issues.push({
-        path: ["rows", later.index, "when"],
-        message: `${message}; under hit policy unique at most one row may match an input ` +
-          `(make the conditions exclusive, use the table's default for a catch-all, or use hit policy first)`
-      })
-    }
-  })
-  return issues
+interface Compiled {
+  readonly name: string | undefined
+  readonly hitPolicy: HitPolicy
+  readonly columns: ReadonlyArray<Column>
+  readonly rows: ReadonlyArray<CompiledRow>
+  readonly plan: Plan
+  readonly fallback: { readonly value: unknown } | undefined
 }
+
+const compiledTables = new WeakMap<object, Compiled>()
 
 /** Validates and compiles a table, or returns the error naming every problem. */
 const load = (raw: unknown, result: z.ZodType): DecisionTable<object, unknown> | DecisionTableError => {
@@ -1501,62 +853,6 @@ const normalizeInput = (compiled: Compiled, input: unknown): Array<Normalized> |
   return values
 }
 
-const listText = (type: ColumnType, values: ReadonlyArray<Normalized>) => values.map((v) => showValue(type, v)).join(", ")
-
-/** Why `condition` failed on `value`, e.g. `amount 500 is not >= 10000`. */
-const failureReason = (column: Column, condition: CompiledCondition, value: Normalized): string => {
-  const { name, type } = column
-  const operand = condition.operand
-  const shown = showValue(type, value)
-  const symbols: Partial<Record<Operator, string>> = { gt: ">", gte: ">=", lt: "<", lte: "<=" }
-  if (value === undefined && condition.operator !== "isEmpty" && condition.operator !== "isNotEmpty") {
-    return `${name} is missing`
-  }
-  switch (condition.operator) {
-    case "equals":
-      return `${name} ${shown} is not ${showValue(type, operand as Normalized)}`
-    case "notEquals":
-      return `${name} ${shown} is ${showValue(type, operand as Normalized)}, which the row excludes`
-    case "in":
-      return type === "string[]"
-        ? `${name} ${shown} has no member in ${listText("string", operand as ReadonlyArray<Normalized>)}`
-        : `${name} ${shown} is not one of ${listText(type, operand as ReadonlyArray<Normalized>)}`
-    case "notIn":
-      return type === "string[]"
-        ? `${name} ${shown} has a member in the excluded ${listText("string", operand as ReadonlyArray<Normalized>)}`
-        : `${name} ${shown} is one of the excluded ${listText(type, operand as ReadonlyArray<Normalized>)}`
-    case "gt":
-    case "gte":
-    case "lt":
-    case "lte":
-      return `${name} ${shown} is not ${symbols[condition.operator]} ${showValue(type, operand as Normalized)}`
-    case "between": {
-      const [min, max] = operand as ReadonlyArray<Normalized>
-      return `${name} ${shown} is not between ${showValue(type, min)} and ${showValue(type, max)}`
-    }
-    case "contains":
-      return `${name} ${shown} does not contain ${show(operand)}`
-    case "startsWith":
-      return `${name} ${shown} does not start with ${show(operand)}`
-    case "isEmpty":
-    case "isNotEmpty":
-      return isEmptyValue(value) ? `${name} is empty` : `${name} ${shown} is not empty`
-  }
-}
-
-const operandJson = (type: ColumnType, condition: CompiledCondition): Json => {
-  const operand = condition.operand
-  if (Array.isArray(operand)) {
-    if (type === "string[]" && (condition.operator === "equals" || condition.operator === "notEquals")) return operand as Json
-    const elementType: ColumnType = type === "string[]" ? "string" : type
-    return (operand as ReadonlyArray<Normalized>).map((v) => toJson(elementType, v))
-  }
-  return condition.operator === "isEmpty" || condition.operator === "isNotEmpty" || condition.operator === "contains" ||
-      condition.operator === "startsWith"
-    ? (operand as Json)
-    : toJson(type, operand as Normalized)
-}
-
 const refOf = (row: CompiledRow): RowRef => (row.description === undefined ? { id: row.id } : { id: row.id, description: row.description })
 
 const explain = (
@@ -1685,7 +981,7 @@ const ambiguous = (compiled: Compiled, rows: ReadonlyArray<CompiledRow>): Decisi
     table: compiled.name,
     issues: rows.map((row) => ({ path: ["rows", row.index], message: `row "${row.id}" matches the input` })),
     message: `${tableLabel(compiled.name)} has hit policy unique, but rows ${ids.slice(0, -1).join(", ")} and ${ids.at(-1)} ` +
-      `all match the input; make their conditions exclusive, or use hit policy first or collect`
+      `${rows.length === 2 ? "both" : "all"} match the input; make their conditions exclusive, or use hit policy first or collect`
   })
 }
 
