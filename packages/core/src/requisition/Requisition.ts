@@ -475,6 +475,49 @@ const currentStep = Effect.fn("Requisition.currentStep")(function*(requestId: st
   return { request, step, principal }
 })
 
+/**
+ * Records an action on the current step: the step's new fields, the request's status, the next
+ * step made pending (after an approval that is not the last), and the history entry.
+ */
+const actOnStep = Effect.fn("Requisition.actOnStep")(function*(
+  current: { readonly request: PurchaseRequest; readonly step: ApprovalStep; readonly principal: Principal },
+  action: "approved" | "rejected" | "delegated",
+  change: {
+    readonly status: PurchaseRequest["status"]
+    readonly step: (now: string) => Partial<ApprovalStep>
+    readonly advance?: boolean
+    readonly comment?: string | undefined
+    readonly delegatedTo?: string
+  }
+) {
+  const storage = yield* Storage.Storage
+  const { request, step, principal } = current
+  const now = yield* Events.now
+  const steps = request.approval.steps.map((s): ApprovalStep =>
+    s.step === step.step
+      ? { ...s, ...change.step(now) }
+      : change.advance === true && s.step === step.step + 1
+      ? { ...s, status: "pending" }
+      : s
+  )
+  const [updated] = yield* storage.updateMany(purchaseRequests, [{
+    ...request,
+    status: change.status,
+    approval: { ...request.approval, steps },
+    history: [...request.history, {
+      action,
+      by: principal.userId,
+      at: now,
+      revision: request.revision,
+      step: step.step,
+      ...(change.comment !== undefined ? { comment: change.comment } : {}),
+      ...(change.delegatedTo !== undefined ? { delegatedTo: change.delegatedTo } : {})
+    }],
+    updatedAt: now
+  }])
+  return updated!
+})
+
 const DecisionInput = z.object({ requestId: z.string().min(1), comment: z.string().trim().min(1).max(2000).optional() })
 
 /**
@@ -493,31 +536,15 @@ export const approveRequest = Operation.make({
   output: PurchaseRequest,
   events: ["purchase_request.step_approved", "purchase_request.approved"],
   handler: Effect.fn(function*(input) {
-    const storage = yield* Storage.Storage
-    const { request, step, principal } = yield* currentStep(input.requestId, "approved")
-    const now = yield* Events.now
+    const current = yield* currentStep(input.requestId, "approved")
+    const { request, step, principal } = current
     const last = step.step === request.approval.steps.length
-    const steps = request.approval.steps.map((s): ApprovalStep =>
-      s.step === step.step
-        ? { ...s, status: "approved", decidedBy: principal.userId, decidedAt: now, ...(input.comment !== undefined ? { comment: input.comment } : {}) }
-        : s.step === step.step + 1
-        ? { ...s, status: "pending" }
-        : s
-    )
-    const [updated] = yield* storage.updateMany(purchaseRequests, [{
-      ...request,
+    const updated = yield* actOnStep(current, "approved", {
       status: last ? "approved" : "pending_approval",
-      approval: { ...request.approval, steps },
-      history: [...request.history, {
-        action: "approved",
-        by: principal.userId,
-        at: now,
-        revision: request.revision,
-        step: step.step,
-        ...(input.comment !== undefined ? { comment: input.comment } : {})
-      }],
-      updatedAt: now
-    }])
+      step: (now) => ({ status: "approved", decidedBy: principal.userId, decidedAt: now, ...(input.comment !== undefined ? { comment: input.comment } : {}) }),
+      advance: true,
+      comment: input.comment
+    })
     yield* Events.append(
       requestEvent("purchase_request.step_approved", updated!, { step: step.step, by: principal.userId }),
       ...(last ? [requestEvent("purchase_request.approved", updated!, { by: principal.userId })] : [])
@@ -541,21 +568,13 @@ export const rejectRequest = Operation.make({
   output: PurchaseRequest,
   events: ["purchase_request.rejected"],
   handler: Effect.fn(function*(input) {
-    const storage = yield* Storage.Storage
-    const { request, step, principal } = yield* currentStep(input.requestId, "rejected")
-    const now = yield* Events.now
-    const [updated] = yield* storage.updateMany(purchaseRequests, [{
-      ...request,
+    const current = yield* currentStep(input.requestId, "rejected")
+    const { step, principal } = current
+    const updated = yield* actOnStep(current, "rejected", {
       status: "rejected",
-      approval: {
-        ...request.approval,
-        steps: request.approval.steps.map((s): ApprovalStep =>
-          s.step === step.step ? { ...s, status: "rejected", decidedBy: principal.userId, decidedAt: now, comment: input.reason } : s
-        )
-      },
-      history: [...request.history, { action: "rejected", by: principal.userId, at: now, revision: request.revision, step: step.step, comment: input.reason }],
-      updatedAt: now
-    }])
+      step: (now) => ({ status: "rejected", decidedBy: principal.userId, decidedAt: now, comment: input.reason }),
+      comment: input.reason
+    })
     yield* Events.append(requestEvent("purchase_request.rejected", updated!, { step: step.step, by: principal.userId, reason: input.reason }))
     return updated!
   })
@@ -576,8 +595,8 @@ export const delegateApproval = Operation.make({
   output: PurchaseRequest,
   events: ["purchase_request.delegated"],
   handler: Effect.fn(function*(input) {
-    const storage = yield* Storage.Storage
-    const { request, step, principal } = yield* currentStep(input.requestId, "delegated")
+    const current = yield* currentStep(input.requestId, "delegated")
+    const { request, step, principal } = current
     if (input.deputyId === request.requesterId) {
       return yield* new RequisitionError({
         reason: "SelfApproval",
@@ -585,24 +604,12 @@ export const delegateApproval = Operation.make({
         message: `${input.deputyId} raised purchase request ${request.id} and cannot be the deputy deciding it`
       })
     }
-    const now = yield* Events.now
-    const [updated] = yield* storage.updateMany(purchaseRequests, [{
-      ...request,
-      approval: {
-        ...request.approval,
-        steps: request.approval.steps.map((s): ApprovalStep => (s.step === step.step ? { ...s, delegatedTo: input.deputyId } : s))
-      },
-      history: [...request.history, {
-        action: "delegated",
-        by: principal.userId,
-        at: now,
-        revision: request.revision,
-        step: step.step,
-        delegatedTo: input.deputyId,
-        ...(input.comment !== undefined ? { comment: input.comment } : {})
-      }],
-      updatedAt: now
-    }])
+    const updated = yield* actOnStep(current, "delegated", {
+      status: request.status,
+      step: () => ({ delegatedTo: input.deputyId }),
+      comment: input.comment,
+      delegatedTo: input.deputyId
+    })
     yield* Events.append(requestEvent("purchase_request.delegated", updated!, { step: step.step, by: principal.userId, deputyId: input.deputyId }))
     return updated!
   })
