@@ -262,13 +262,14 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     let n = 0
     while (n < total) {
       // Assigned assets leave the in-stock list, so the first page is always the next batch.
-      const page = yield* as(people.assetManager, assets.listAssets({ status: "in_stock", limit: 500 }))
+      const page = yield* as(people.assetManager, assets.listAssets({ status: "in_stock", limit: 250 }))
       if (page.items.length === 0) break
-      for (const asset of page.items) {
-        yield* as(people.assetManager, assets.assignAsset({ assetId: asset.id, userId: `employee-${String(1 + (n % 400)).padStart(4, "0")}` }))
-        n++
-        if (n % 25 === 0 || n === total) progress("Assignment", n, total)
-      }
+      // A batch at a time: one write per batch, one event per asset.
+      yield* as(people.assetManager, assets.assignAssets({
+        assignments: page.items.map((asset, i) => ({ assetId: asset.id, userId: `employee-${String(1 + ((n + i) % 400)).padStart(4, "0")}` }))
+      }))
+      n += page.items.length
+      progress("Assignment", n, total)
     }
     return n
   }))

@@ -10,3 +10,5 @@ export * as StorageConformance from "./StorageConformance.js"
 export * as FlowScenarios from "./FlowScenarios.js"
 /** @since 0.1.0 */
 export * as Fixtures from "./Fixtures.js"
+/** @since 0.1.0 */
+export * as ServiceNowSimulator from "./ServiceNowSimulator.js"

@@ -320,6 +320,30 @@ const loadAsset = (id: string) =>
       onSome: Effect.succeed
     })))
 
+const Assignment = z.object({ assetId: z.string().min(1), userId: z.string().trim().min(1) })
+
+/** Assigns in-stock assets to users in one batch: every asset checked first, then one write. */
+const assign = Effect.fn("Assets.assign")(function*(assignments: ReadonlyArray<z.infer<typeof Assignment>>) {
+  const storage = yield* Storage.Storage
+  const found = new Map((yield* storage.getMany(assets, assignments.map((a) => a.assetId))).map((a) => [a.id, a] as const))
+  const now = yield* Events.now
+  const changed: Array<Asset> = []
+  for (const { assetId, userId } of assignments) {
+    const asset = found.get(assetId)
+    if (asset === undefined) return yield* notFound("Asset", assetId)
+    yield* ensureTransition(asset, "in_use")
+    changed.push({ ...asset, status: "in_use", assignedTo: userId, assignedAt: now, updatedAt: now })
+  }
+  const assigned = yield* storage.updateMany(assets, changed)
+  yield* Events.append(...assigned.map((asset) => ({
+    type: "asset.assigned",
+    aggregateType: "asset",
+    aggregateId: asset.id,
+    payload: { assetId: asset.id, userId: asset.assignedTo, serialNumber: asset.serialNumber }
+  })))
+  return assigned
+})
+
 /**
  * Assigns an in-stock asset to a user; it becomes `in_use`.
  *
@@ -331,23 +355,32 @@ export const assignAsset = Operation.make({
   summary: "Assign an in-stock asset to a user; the asset becomes in use.",
   kind: "command",
   permission: "asset.assign",
-  input: z.object({ assetId: z.string().min(1), userId: z.string().trim().min(1) }),
+  input: Assignment,
   output: Asset,
   events: ["asset.assigned"],
-  handler: Effect.fn(function*({ assetId, userId }) {
-    const storage = yield* Storage.Storage
-    const asset = yield* loadAsset(assetId)
-    yield* ensureTransition(asset, "in_use")
-    const now = yield* Events.now
-    const [assigned] = yield* storage.updateMany(assets, [{ ...asset, status: "in_use", assignedTo: userId, assignedAt: now, updatedAt: now }])
-    yield* Events.append({
-      type: "asset.assigned",
-      aggregateType: "asset",
-      aggregateId: assetId,
-      payload: { assetId, userId, serialNumber: asset.serialNumber }
-    })
-    return assigned!
-  })
+  handler: (assignment) => Effect.map(assign([assignment]), (assigned) => assigned[0]!)
+})
+
+/**
+ * Assigns many in-stock assets at once (up to 1,000): all or none, in one write.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const assignAssets = Operation.make({
+  id: "assets.assignAssets",
+  summary: "Assign up to 1,000 in-stock assets to users at once; all or none.",
+  kind: "command",
+  permission: "asset.assign",
+  input: z.object({
+    assignments: z.array(Assignment).min(1).max(1000).refine(
+      (list) => new Set(list.map((a) => a.assetId)).size === list.length,
+      { message: "an asset appears more than once" }
+    )
+  }),
+  output: z.array(Asset),
+  events: ["asset.assigned"],
+  handler: ({ assignments }) => Effect.map(assign(assignments), (assigned) => [...assigned])
 })
 
 /**
@@ -426,7 +459,7 @@ export const countAssetsByStatus = Operation.make({
  * @since 0.1.0
  * @category operations
  */
-export const operations = { assignAsset, getAsset, listAssets, countAssetsByStatus }
+export const operations = { assignAsset, assignAssets, getAsset, listAssets, countAssetsByStatus }
 
 /**
  * The assets service: one method per operation.
