@@ -1,7 +1,7 @@
 // docs/permissions.md shows the permission matrix; this test keeps it equal to the code's.
 import { assert, describe, it } from "@effect/vitest"
 import { Access, Procura } from "@procura/core"
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 const roles = Access.Roles.filter((role) => role !== "admin")
@@ -21,7 +21,13 @@ export const matrixTable = (): string => {
 
 describe("docs/permissions.md", () => {
   it("shows the default permission matrix and every operation's permission", () => {
-    const doc = readFileSync(fileURLToPath(new URL("../permissions.md", import.meta.url)), "utf8")
-    assert.include(doc, matrixTable(), "docs/permissions.md is out of date: regenerate its table with matrixTable()")
+    const path = fileURLToPath(new URL("../permissions.md", import.meta.url))
+    const doc = readFileSync(path, "utf8")
+    if (process.env["UPDATE_DOCS"] === "1") {
+      const start = doc.indexOf("| permission | operations |")
+      writeFileSync(path, doc.slice(0, start) + matrixTable() + doc.slice(doc.indexOf("\n\n", start)))
+      return
+    }
+    assert.include(doc, matrixTable(), "docs/permissions.md is out of date: run UPDATE_DOCS=1 pnpm vitest run docs/examples/permissions.test.ts")
   })
 })
