@@ -9,15 +9,18 @@
  * procura ops                        # list every operation
  * procura op catalog.createVendor --schema
  * procura op catalog.createVendor --as pat@acme:procurement_manager --input '{"code":"DELL","name":"Dell"}'
+ * procura worker --config procura.config.yaml   # deliver events until SIGINT/SIGTERM
+ * procura dead-letters list
  * ```
  *
  * @since 0.1.0
  */
-import { type Operation, Plugin, Principal, Procura, Storage } from "@procura/core"
+import { Delivery, type Operation, Plugin, Principal, Procura, Storage } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
 import { SqlStorage } from "@procura/storage-sql"
 import { Effect, Exit, Layer, Cause, Redacted } from "effect"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { hostname } from "node:os"
 import { dirname, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { z } from "zod"
@@ -64,6 +67,8 @@ export interface Io {
   readonly err: (text: string) => void
   /** Whether `out` is a terminal (progress is redrawn in place). */
   readonly tty: boolean
+  /** Stops a long-running command (`worker`) as SIGINT or SIGTERM do. */
+  readonly signal?: AbortSignal
 }
 
 const defaultIo: Io = {
@@ -93,9 +98,20 @@ Usage:
       installed plugins' schemas; every problem is reported with its path.
   procura config schema <plugin>
       Print the JSON Schema of a plugin's configuration. Installed plugins: ${installedPlugins.map((p) => p.id).join(", ")}.
+  procura worker [--config FILE] [--data-dir DIR | --database-url URL] [--poll-interval MS]
+         [--batch-size N] [--attempts N] [--base-delay MS] [--max-delay MS] [--lease-ttl MS] [--once]
+      Deliver domain events to the enabled plugins' subscribers until SIGINT or SIGTERM
+      (--once: one pass, then exit). Several workers on one PostgreSQL share the subscribers
+      through leases. A failing handler is retried with backoff (default 5 attempts, 1000 ms
+      doubling up to 60000 ms), then its event is parked as a dead letter.
+  procura dead-letters list [--subscriber ID] [--json] [--config FILE] [--data-dir DIR | --database-url URL]
+      List the parked events: id, subscriber, attempts, failure times and error.
+  procura dead-letters replay <id> | --all [--subscriber ID] [--config FILE] [--data-dir DIR | --database-url URL]
+      Deliver parked events again now (with the parked events of their aggregate, oldest
+      first); those handled are removed.
   procura help
 
-  demo and op take --config FILE to enable plugins.
+  demo, op, worker and dead-letters take --config FILE to enable plugins.
 `
 
 const storageFor = (values: { readonly "data-dir"?: string | undefined; readonly "database-url"?: string | undefined }) => {
@@ -200,7 +216,169 @@ const migrate = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
 const catalogueFor = async (config: string | undefined) => {
   const plugins = await pluginsFromConfig(config)
   const composition = await Effect.runPromise(Plugin.compose(plugins))
-  return { plugins, catalogue: Procura.catalogueWith(composition) }
+  return { plugins, composition, catalogue: Procura.catalogueWith(composition) }
+}
+
+const storageOptions = {
+  "data-dir": { type: "string" },
+  "database-url": { type: "string" },
+  config: { type: "string" }
+} as const
+
+/** A whole number of at least `min` from a flag, or the default; undefined when malformed. */
+const wholeNumber = (value: string | undefined, fallback: number, min: number): number | undefined => {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  return Number.isSafeInteger(n) && n >= min ? n : undefined
+}
+
+/** Runs an effect on the storage a command's flags choose, with the plugins' collections prepared. */
+const onStorage = <A, E>(
+  values: { readonly "data-dir"?: string | undefined; readonly "database-url"?: string | undefined },
+  composition: Plugin.Composition,
+  effect: Effect.Effect<A, E, Storage.Storage>,
+  signal?: AbortSignal
+) =>
+  Effect.runPromiseExit(
+    effect.pipe(
+      Effect.provide(Procura.layerFromComposition(composition).pipe(Layer.provideMerge(storageFor(values).layer)))
+    ),
+    signal === undefined ? undefined : { signal }
+  )
+
+const worker = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      ...storageOptions,
+      "poll-interval": { type: "string" },
+      "batch-size": { type: "string" },
+      attempts: { type: "string" },
+      "base-delay": { type: "string" },
+      "max-delay": { type: "string" },
+      "lease-ttl": { type: "string" },
+      once: { type: "boolean" }
+    }
+  })
+  const numbers = {
+    pollInterval: wholeNumber(values["poll-interval"], 1_000, 1),
+    batchSize: wholeNumber(values["batch-size"], 500, 1),
+    attempts: wholeNumber(values.attempts, 5, 1),
+    baseDelay: wholeNumber(values["base-delay"], 1_000, 0),
+    maxDelay: wholeNumber(values["max-delay"], 60_000, 0),
+    leaseTtl: wholeNumber(values["lease-ttl"], 30_000, 3)
+  }
+  const malformed = Object.entries(numbers).filter(([, n]) => n === undefined).map(([name]) => name)
+  if (malformed.length > 0) {
+    io.err(`These options need a positive whole number: ${malformed.join(", ")}\n`)
+    return 2
+  }
+  let composition: Plugin.Composition
+  try {
+    ;({ composition } = await catalogueFor(values.config))
+  } catch (error) {
+    io.err(`${describeError(error)}\n`)
+    return 2
+  }
+  const subscribers = composition.subscribers
+  const description = storageFor(values).description
+  const options: Delivery.WorkerOptions = {
+    // Names the lease holder for operators (`procura_leases.owner`); unique per process start.
+    owner: `${hostname()}:${process.pid}:${Date.now().toString(36)}`,
+    pollInterval: numbers.pollInterval!,
+    batchSize: numbers.batchSize!,
+    retry: { attempts: numbers.attempts!, baseDelay: numbers.baseDelay!, maxDelay: numbers.maxDelay! },
+    leaseTtl: numbers.leaseTtl!,
+    onDrain: (reports) =>
+      Effect.sync(() => {
+        for (const report of reports) {
+          if (report.delivered > 0 || report.parked > 0) {
+            io.out(`${report.subscriber}: delivered ${report.delivered}, parked ${report.parked}, at position ${report.position}\n`)
+          }
+        }
+      })
+  }
+  const controller = new AbortController()
+  const stop = () => controller.abort()
+  process.once("SIGINT", stop)
+  process.once("SIGTERM", stop)
+  io.signal?.addEventListener("abort", stop, { once: true })
+  try {
+    io.out(`Procura worker started on ${description}: ${subscribers.length} subscriber(s)${
+      subscribers.length > 0 ? ` (${subscribers.map((s) => s.id).join(", ")})` : ""
+    }\n`)
+    const program = values.once
+      ? Effect.flatMap(Delivery.drain(subscribers, options), (reports) => options.onDrain!(reports))
+      : Delivery.worker(subscribers, options)
+    const exit = await onStorage(values, composition, program, controller.signal)
+    if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
+      io.err(`The worker failed: ${describeError(Cause.squash(exit.cause))}\n`)
+      return 1
+    }
+    io.out(values.once ? "Procura worker: one pass done.\n" : "Procura worker stopped.\n")
+    return 0
+  } finally {
+    process.off("SIGINT", stop)
+    process.off("SIGTERM", stop)
+    io.signal?.removeEventListener("abort", stop)
+  }
+}
+
+const deadLetters = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { positionals, values } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { ...storageOptions, subscriber: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" } }
+  })
+  const [sub, id] = positionals
+  if (sub !== "list" && sub !== "replay") {
+    io.err("Usage: procura dead-letters list | procura dead-letters replay <id> | --all\n")
+    return 2
+  }
+  if (sub === "replay" && (id === undefined) === (values.all !== true)) {
+    io.err("Name one dead letter to replay, or pass --all\n")
+    return 2
+  }
+  let composition: Plugin.Composition
+  try {
+    ;({ composition } = await catalogueFor(values.config))
+  } catch (error) {
+    io.err(`${describeError(error)}\n`)
+    return 2
+  }
+  const subscriber = values.subscriber === undefined ? {} : { subscriber: values.subscriber }
+  if (sub === "list") {
+    const exit = await onStorage(values, composition, Delivery.listDeadLetters({ ...subscriber, limit: 100_000 }))
+    if (Exit.isFailure(exit)) {
+      io.err(`${describeError(Cause.squash(exit.cause))}\n`)
+      return 1
+    }
+    if (values.json) {
+      io.out(`${JSON.stringify(exit.value, null, 2)}\n`)
+    } else if (exit.value.length === 0) {
+      io.out("No dead letters.\n")
+    } else {
+      for (const letter of exit.value) {
+        io.out(`${letter.id}  ${letter.event.type} ${letter.event.aggregateType} ${letter.event.aggregateId}  attempts ${letter.attempts}  ${letter.firstFailedAt} .. ${letter.lastFailedAt}\n    ${letter.error}\n`)
+      }
+    }
+    return 0
+  }
+  const program = id === undefined
+    ? Delivery.replayAll(composition.subscribers, subscriber)
+    : Effect.map(Delivery.replay(composition.subscribers, id), (report) => [report])
+  const exit = await onStorage(values, composition, program)
+  if (Exit.isFailure(exit)) {
+    io.err(`${describeError(Cause.squash(exit.cause))}\n`)
+    return 1
+  }
+  for (const report of exit.value) {
+    io.out(`${report.subscriber} ${report.aggregateType} ${report.aggregateId}: delivered ${report.delivered}, still parked ${report.remaining}${
+      report.error === undefined ? "" : ` (${report.error})`
+    }\n`)
+  }
+  if (exit.value.length === 0) io.out("No dead letters.\n")
+  return exit.value.every((report) => report.remaining === 0) ? 0 : 1
 }
 
 const ops = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
@@ -345,6 +523,10 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Pro
       return op(rest, io)
     case "config":
       return config(rest, io)
+    case "worker":
+      return worker(rest, io)
+    case "dead-letters":
+      return deadLetters(rest, io)
     case undefined:
     case "help":
     case "--help":

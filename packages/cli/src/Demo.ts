@@ -17,6 +17,7 @@ import {
   Purchasing,
   Receiving,
   Requisition,
+  Stock,
   Storage
 } from "@procura/core"
 import { Clock, Effect } from "effect"
@@ -55,6 +56,11 @@ export interface DemoSummary {
   readonly perVendor: ReadonlyArray<{ readonly vendor: string; readonly orders: number; readonly units: number; readonly spend: Money.Money }>
   readonly phases: ReadonlyArray<{ readonly phase: string; readonly millis: number }>
   readonly events: number
+  /** Consumable stock: the items with most on hand in each storage space (at most three). */
+  readonly consumables: ReadonlyArray<{
+    readonly storageSpace: string
+    readonly items: ReadonlyArray<{ readonly name: string; readonly onHand: number }>
+  }>
 }
 
 const vendorSpecs = [
@@ -116,6 +122,7 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
   const receiving = yield* Receiving.Receiving
   const assets = yield* Assets.Assets
   const storage = yield* Storage.Storage
+  const stock = yield* Stock.Stock
   const progress = options.progress ?? (() => {})
   const phases: Array<{ phase: string; millis: number }> = []
   const people = {
@@ -285,6 +292,11 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
       spend: Money.sum(mine.map((o) => o.total), "EUR") ?? { amount: 0, currency: "EUR" }
     }
   })
+  const stockRecords = (yield* as(people.storekeeper, stock.listStock({ limit: 1000 }))).items
+  const consumables = [...Map.groupBy(stockRecords, (record) => record.storageSpace)].map(([storageSpace, records]) => ({
+    storageSpace,
+    items: [...records].sort((a, b) => b.onHand - a.onHand).slice(0, 3).map((r) => ({ name: r.name, onHand: r.onHand }))
+  }))
   const events = yield* storage.readEvents({ after: 0, limit: 1_000_000, tenantId: options.tenantId })
   return {
     tenantId: options.tenantId,
@@ -298,7 +310,8 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     assetsByStatus,
     perVendor,
     phases,
-    events: events.length
+    events: events.length,
+    consumables
   } satisfies DemoSummary
 })
 
@@ -334,6 +347,14 @@ export const format = (summary: DemoSummary, context: { readonly storage: string
   lines.push(`  ${pad("Vendor", 26)}${padLeft("Orders", 8)}${padLeft("Units", 8)}${padLeft("Spend", 18)}`)
   for (const row of summary.perVendor) {
     lines.push(`  ${pad(row.vendor, 26)}${padLeft(count(row.orders), 8)}${padLeft(count(row.units), 8)}${padLeft(Money.format(row.spend), 18)}`)
+  }
+  if (summary.consumables.length > 0) {
+    lines.push("")
+    lines.push("  Consumable stock")
+    for (const space of summary.consumables) {
+      lines.push(`    ${space.storageSpace}`)
+      for (const item of space.items) lines.push(`      ${pad(item.name, 30)}${padLeft(count(item.onHand), 8)}`)
+    }
   }
   lines.push("")
   lines.push("  Elapsed")

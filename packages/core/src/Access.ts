@@ -53,7 +53,10 @@ export const Permissions = [
   "receiving.read",
   "receiving.receive",
   "asset.read",
-  "asset.assign"
+  "asset.assign",
+  "stock.read",
+  "stock.issue",
+  "stock.manage"
 ] as const
 
 /**
@@ -101,7 +104,12 @@ export const defaultMatrix: Matrix = {
   "receiving.read": everyone,
   "receiving.receive": ["storage_manager", "asset_administrator", "mobile_asset_manager"],
   "asset.read": everyone,
-  "asset.assign": ["asset_manager", "asset_administrator"]
+  "asset.assign": ["asset_manager", "asset_administrator"],
+  // Consumables: whoever keeps a storage space or looks after assets issues from it; counting,
+  // transfers and reorder levels belong to the storage and asset managers.
+  "stock.read": everyone,
+  "stock.issue": ["storage_manager", "asset_administrator", "asset_manager", "mobile_asset_manager"],
+  "stock.manage": ["storage_manager", "asset_administrator", "asset_manager"]
 }
 
 /**

@@ -16,6 +16,7 @@ import * as Catalog from "./catalog/Catalog.js"
 import * as Purchasing from "./purchasing/Purchasing.js"
 import * as Receiving from "./receiving/Receiving.js"
 import * as Requisition from "./requisition/Requisition.js"
+import * as Stock from "./stock/Stock.js"
 
 /**
  * Every collection the core modules store records in.
@@ -28,7 +29,8 @@ export const collections: ReadonlyArray<Storage.Collection<any>> = [
   ...Requisition.collections,
   ...Purchasing.collections,
   ...Receiving.collections,
-  ...Assets.collections
+  ...Assets.collections,
+  ...Stock.collections
 ]
 
 /**
@@ -42,7 +44,8 @@ export const operations = {
   requisition: Requisition.operations,
   purchasing: Purchasing.operations,
   receiving: Receiving.operations,
-  assets: Assets.operations
+  assets: Assets.operations,
+  stock: Stock.operations
 } as const
 
 /**
@@ -69,7 +72,7 @@ export const catalogue: ReadonlyMap<string, Operation.Any> = new Map(
  * @since 0.1.0
  * @category services
  */
-export type Services = Catalog.Catalog | Requisition.Requisition | Purchasing.Purchasing | Receiving.Receiving | Assets.Assets
+export type Services = Catalog.Catalog | Requisition.Requisition | Purchasing.Purchasing | Receiving.Receiving | Assets.Assets | Stock.Stock
 
 /**
  * Prepares storage for every collection (tables, indexes; idempotent), then provides every
@@ -83,7 +86,8 @@ export const layer: Layer.Layer<Services, Storage.StorageError, Storage.Storage>
   Requisition.Requisition.layer,
   Purchasing.Purchasing.layer,
   Receiving.Receiving.layer,
-  Assets.Assets.layer
+  Assets.Assets.layer,
+  Stock.Stock.layer
 ).pipe(Layer.provideMerge(prepare(collections)))
 
 function prepare(all: ReadonlyArray<Storage.Collection<any>>): Layer.Layer<never, Storage.StorageError, Storage.Storage> {
@@ -129,7 +133,8 @@ export const layerFromComposition = (
     Requisition.Requisition.layer,
     Purchasing.Purchasing.layer,
     Receiving.Receiving.layer,
-    Assets.Assets.layer
+    Assets.Assets.layer,
+    Stock.Stock.layer
   ).pipe(
     Layer.provideMerge(prepare([...collections, ...composition.collections])),
     Layer.provideMerge(composition.layer as Layer.Layer<never, Storage.StorageError, Storage.Storage>)

@@ -301,6 +301,37 @@ export interface StoredEvent extends DomainEvent {
   readonly position: number
 }
 
+/**
+ * An event parked for one subscriber: its handler kept failing past the retry limit, or it is
+ * held behind an earlier parked event of the same aggregate (then `attempts` is 0 and `error`
+ * names the event it waits for). Replaying delivers it again.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeadLetter {
+  /** `<subscriber>/<event id>`: what `procura dead-letters replay` takes. */
+  readonly id: string
+  readonly subscriber: string
+  readonly event: StoredEvent
+  /** The last failure's text, or why the event is held. */
+  readonly error: string
+  /** Handler attempts so far; 0 for an event held behind another. */
+  readonly attempts: number
+  /** ISO-8601 UTC. */
+  readonly firstFailedAt: string
+  /** ISO-8601 UTC. */
+  readonly lastFailedAt: string
+}
+
+/**
+ * The id of the dead letter of an event for a subscriber.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const deadLetterId = (subscriber: string, eventId: string): string => `${subscriber}/${eventId}`
+
 // ---------------------------------------------------------------------------------------------
 // The driver contract
 // ---------------------------------------------------------------------------------------------
@@ -371,6 +402,23 @@ export interface StorageDriver {
   }) => Effect.Effect<ReadonlyArray<StoredEvent>, StorageError>
   readonly getCheckpoint: (subscriber: string) => Effect.Effect<number, StorageError>
   readonly saveCheckpoint: (subscriber: string, position: number) => Effect.Effect<void, StorageError>
+  /**
+   * Takes or renews the lease `name` for `owner` until `now + ttlMillis` (epoch milliseconds, from
+   * the caller's clock), if it is free, expired (`expires <= now`) or already the owner's.
+   * Returns whether the owner holds it. Atomic: of concurrent callers at most one gets it.
+   */
+  readonly acquireLease: (name: string, owner: string, now: number, ttlMillis: number) => Effect.Effect<boolean, StorageError>
+  /** Gives up the lease if `owner` holds it; does nothing otherwise. */
+  readonly releaseLease: (name: string, owner: string) => Effect.Effect<void, StorageError>
+  /** Parks an event for a subscriber, replacing the subscriber's earlier letter for that event. */
+  readonly parkEvent: (letter: DeadLetter) => Effect.Effect<void, StorageError>
+  /** The parked events, of one subscriber or all, ordered by subscriber then event position. */
+  readonly listParked: (query: {
+    readonly subscriber?: string
+    readonly limit: number
+  }) => Effect.Effect<ReadonlyArray<DeadLetter>, StorageError>
+  /** Removes a subscriber's letter for an event, if there is one. */
+  readonly removeParked: (subscriber: string, eventId: string) => Effect.Effect<void, StorageError>
 }
 
 /**
@@ -441,6 +489,13 @@ export interface StorageService {
   readonly readEvents: StorageDriver["readEvents"]
   readonly getCheckpoint: StorageDriver["getCheckpoint"]
   readonly saveCheckpoint: StorageDriver["saveCheckpoint"]
+  /** Leases that let one delivery worker at a time work for a subscriber. */
+  readonly acquireLease: StorageDriver["acquireLease"]
+  readonly releaseLease: StorageDriver["releaseLease"]
+  /** Dead letters: events parked per subscriber. */
+  readonly parkEvent: StorageDriver["parkEvent"]
+  readonly listParked: StorageDriver["listParked"]
+  readonly removeParked: StorageDriver["removeParked"]
 }
 
 /**
@@ -776,7 +831,23 @@ export const make = (driver: StorageDriver): StorageService => {
           })
         ),
     getCheckpoint: driver.getCheckpoint,
-    saveCheckpoint: driver.saveCheckpoint
+    saveCheckpoint: driver.saveCheckpoint,
+    acquireLease: (name, owner, now, ttlMillis) =>
+      Number.isFinite(now) && Number.isSafeInteger(ttlMillis) && ttlMillis > 0
+        ? driver.acquireLease(name, owner, Math.floor(now), ttlMillis)
+        : Effect.fail(
+          new StorageError({
+            reason: "Invalid",
+            message: `acquireLease needs a time and a positive whole number of milliseconds, got ${now} and ${ttlMillis}`
+          })
+        ),
+    releaseLease: driver.releaseLease,
+    parkEvent: driver.parkEvent,
+    listParked: (query) =>
+      Number.isSafeInteger(query.limit) && query.limit >= 1
+        ? driver.listParked(query)
+        : Effect.fail(new StorageError({ reason: "Invalid", message: `listParked needs a positive integer "limit", got ${query.limit}` })),
+    removeParked: driver.removeParked
   }
 }
 

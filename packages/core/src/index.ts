@@ -33,6 +33,8 @@ export * as Purchasing from "./purchasing/Purchasing.js"
 /** @since 0.1.0 */
 export * as Receiving from "./receiving/Receiving.js"
 /** @since 0.1.0 */
+export * as Stock from "./stock/Stock.js"
+/** @since 0.1.0 */
 export * as Procura from "./Procura.js"
 /** @since 0.1.0 */
 export * as Plugin from "./Plugin.js"

@@ -95,9 +95,21 @@ export interface ProcuraClient extends Modules, AsyncDisposable {
   readonly operations: ReadonlyMap<string, Operation.Any>
   /**
    * Delivers the domain events appended since last time to the enabled plugins' subscribers,
-   * in order, and reports what each subscriber handled.
+   * in order, and reports what each subscriber handled. Pass `{ retry }` to retry failing
+   * handlers and park events past the limit (see `Delivery.drain`).
    */
-  readonly deliverEvents: () => Promise<ReadonlyArray<Delivery.DrainReport>>
+  readonly deliverEvents: (options?: Delivery.DrainOptions) => Promise<ReadonlyArray<Delivery.DrainReport>>
+  /** The dead letters (events parked per subscriber), of one subscriber or all. */
+  readonly listDeadLetters: (
+    options?: { readonly subscriber?: string; readonly limit?: number }
+  ) => Promise<ReadonlyArray<Storage.DeadLetter>>
+  /**
+   * Delivers a dead letter again now (with the parked events of its aggregate, oldest first);
+   * success removes it. Rejects with a `DeliveryError` for an unknown letter or subscriber.
+   */
+  readonly replayDeadLetter: (id: string) => Promise<Delivery.ReplayReport>
+  /** Replays every dead letter, of one subscriber when given. */
+  readonly replayDeadLetters: (options?: { readonly subscriber?: string }) => Promise<ReadonlyArray<Delivery.ReplayReport>>
   /** Resolves once storage is prepared; rejects with the reason it could not be. */
   readonly ready: () => Promise<void>
   /** Closes storage and releases resources. */
@@ -193,7 +205,11 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
         : call(operation, input, callOptions, undefined)
     },
     operations: catalogue,
-    deliverEvents: () => runtime.runPromise(Delivery.drain(composition.subscribers)),
+    deliverEvents: (drainOptions) => runtime.runPromise(Delivery.drain(composition.subscribers, drainOptions)),
+    listDeadLetters: (listOptions) => runtime.runPromiseExit(Delivery.listDeadLetters(listOptions)).then(throwFailure),
+    replayDeadLetter: (id) => runtime.runPromiseExit(Delivery.replay(composition.subscribers, id)).then(throwFailure),
+    replayDeadLetters: (replayOptions) =>
+      runtime.runPromiseExit(Delivery.replayAll(composition.subscribers, replayOptions)).then(throwFailure),
     ready: async () => {
       await runtime.runPromise(Effect.void)
     },

@@ -461,6 +461,92 @@ export const suite = <E>(
           })
         ))
 
+      it.effect("grants a lease to one owner at a time until it expires or is released", () =>
+        asFreshTenant((tenantId) =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            const lease = `${tenantId}-lease`
+            const t0 = 1_000_000
+            assert.isTrue(yield* s.acquireLease(lease, "a", t0, 1_000))
+            assert.isFalse(yield* s.acquireLease(lease, "b", t0 + 500, 1_000), "held by a")
+            assert.isTrue(yield* s.acquireLease(lease, "a", t0 + 900, 1_000), "the owner renews it")
+            assert.isFalse(yield* s.acquireLease(lease, "b", t0 + 1_500, 1_000), "renewed until t0 + 1900")
+            assert.isTrue(yield* s.acquireLease(lease, "b", t0 + 1_900, 1_000), "expired: b takes over")
+            assert.isFalse(yield* s.acquireLease(lease, "a", t0 + 2_000, 1_000), "a lost it")
+            yield* s.releaseLease(lease, "a")
+            assert.isFalse(yield* s.acquireLease(lease, "c", t0 + 2_000, 1_000), "only the owner releases it")
+            yield* s.releaseLease(lease, "b")
+            assert.isTrue(yield* s.acquireLease(lease, "c", t0 + 2_000, 1_000), "released: free at once")
+            const contenders = yield* Effect.all(
+              Array.from({ length: 8 }, (_, i) => s.acquireLease(`${lease}-race`, `owner-${i}`, t0, 1_000)),
+              { concurrency: "unbounded" }
+            )
+            assert.strictEqual(contenders.filter((won) => won).length, 1, "of concurrent callers exactly one wins")
+            expectStorageError(yield* Effect.exit(s.acquireLease(lease, "c", t0, 0)), "Invalid")
+          })
+        ))
+
+      it.effect("parks events per subscriber, lists them in order and removes them", () =>
+        asFreshTenant((tenantId) =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            const events = Array.from({ length: 3 }, (_, i): Storage.DomainEvent => ({
+              id: `${tenantId}-p${i}`,
+              tenantId,
+              type: "widget.made",
+              aggregateType: "widget",
+              aggregateId: `w-${i}`,
+              actorId: "conformance",
+              occurredAt: day(i),
+              payload: { n: i }
+            }))
+            yield* s.appendEvents(events)
+            const stored = yield* s.readEvents({ after: 0, limit: 10, tenantId })
+            const [alpha, beta] = [`${tenantId}-alpha`, `${tenantId}-beta`]
+            const letter = (subscriber: string, event: Storage.StoredEvent, attempts: number): Storage.DeadLetter => ({
+              id: Storage.deadLetterId(subscriber, event.id),
+              subscriber,
+              event,
+              error: `boom ${attempts}`,
+              attempts,
+              firstFailedAt: day(1),
+              lastFailedAt: day(2)
+            })
+            yield* s.parkEvent(letter(alpha, stored[2]!, 3))
+            yield* s.parkEvent(letter(alpha, stored[0]!, 3))
+            yield* s.parkEvent(letter(beta, stored[1]!, 1))
+            const listed = yield* s.listParked({ subscriber: alpha, limit: 10 })
+            assert.deepStrictEqual(listed, [letter(alpha, stored[0]!, 3), letter(alpha, stored[2]!, 3)])
+            yield* s.parkEvent(letter(alpha, stored[0]!, 4))
+            const updated = yield* s.listParked({ subscriber: alpha, limit: 10 })
+            assert.deepStrictEqual(updated.map((l) => [l.event.id, l.attempts, l.error]), [
+              [stored[0]!.id, 4, "boom 4"],
+              [stored[2]!.id, 3, "boom 3"]
+            ], "parking again replaces the letter")
+            assert.deepStrictEqual((yield* s.listParked({ subscriber: alpha, limit: 1 })).map((l) => l.event.id), [stored[0]!.id])
+            const all = (yield* s.listParked({ limit: 100_000 })).filter((l) => l.subscriber === alpha || l.subscriber === beta)
+            assert.deepStrictEqual(all.map((l) => l.id), [
+              Storage.deadLetterId(alpha, stored[0]!.id),
+              Storage.deadLetterId(alpha, stored[2]!.id),
+              Storage.deadLetterId(beta, stored[1]!.id)
+            ])
+            yield* s.removeParked(alpha, stored[0]!.id)
+            yield* s.removeParked(alpha, "no-such-event")
+            assert.deepStrictEqual((yield* s.listParked({ subscriber: alpha, limit: 10 })).map((l) => l.event.id), [stored[2]!.id])
+            const rolledBack = yield* Effect.exit(s.transaction(Effect.gen(function*() {
+              yield* s.removeParked(alpha, stored[2]!.id)
+              yield* s.parkEvent(letter(alpha, stored[1]!, 1))
+              return yield* Effect.fail("abort")
+            })))
+            assert.isTrue(Exit.isFailure(rolledBack))
+            assert.deepStrictEqual(
+              (yield* s.listParked({ subscriber: alpha, limit: 10 })).map((l) => l.event.id),
+              [stored[2]!.id],
+              "parking and removing roll back with a transaction"
+            )
+          })
+        ))
+
       it.effect("never lets one tenant read or change another tenant's records", () =>
         Effect.gen(function*() {
           const s = yield* storage

@@ -15,6 +15,7 @@ import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import { activateTemplates, Condition, takenSerialNumbers } from "../assets/Assets.js"
 import { loadPurchaseOrder, recordReceived } from "../purchasing/Purchasing.js"
+import { receive as receiveIntoStock } from "../stock/Stock.js"
 
 // ----- model -----------------------------------------------------------------------------------
 
@@ -217,6 +218,11 @@ export const receivePurchaseOrder = Operation.make({
       })
     }
 
+    // The order is written first: its version check makes concurrent receipts of one order take
+    // turns (a receiver that read the order before another's receipt committed gets a stale
+    // conflict here and is retried on the new state) before anyone picks template assets.
+    const updated = yield* recordReceived(order, new Map(plan.map((p) => [p.line.lineNo, p.quantity])))
+    const status = updated.status
     const receiptLines = []
     for (const { line, orderLine, quantity } of plan) {
       const activated = orderLine.createAsset
@@ -231,9 +237,6 @@ export const receivePurchaseOrder = Operation.make({
         : []
       receiptLines.push({ lineNo: line.lineNo, quantity, assetIds: activated.map((a) => a.id) })
     }
-
-    const updated = yield* recordReceived(order, new Map(plan.map((p) => [p.line.lineNo, p.quantity])))
-    const status = updated.status
     const [receipt] = yield* storage.insertMany(receipts, [{
       id: yield* Ids.next,
       purchaseOrderId: order.id,
@@ -244,6 +247,18 @@ export const receivePurchaseOrder = Operation.make({
       condition: input.condition,
       lines: receiptLines
     }])
+    // Consumable lines (no assets created) add to the stock of the receipt's storage space.
+    yield* receiveIntoStock(plan.filter((p) => !p.orderLine.createAsset && p.orderLine.kind === "consumable").map((p) => ({
+      catalogItemId: p.orderLine.catalogItemId,
+      name: p.orderLine.description,
+      locationId: input.locationId,
+      storageSpace: input.storageSpace,
+      quantity: p.quantity,
+      unitCost: p.orderLine.unitCost,
+      purchaseOrderId: order.id,
+      lineNo: p.line.lineNo,
+      receiptId: receipt!.id
+    })))
     yield* Events.append(
       {
         type: "receipt.recorded",

@@ -4,7 +4,7 @@
  * Read this first when writing an adapter. It keeps every rule of the port in plain code:
  * tenant scoping, unique keys per tenant (ignoring records with a missing key field), optimistic
  * versions, all-or-nothing batches, nested transactions with rollback of records and events, and
- * an event log with checkpoints. State lives in the layer's instance; nothing is global.
+ * an event log with checkpoints, leases and dead letters. State lives in the layer's instance; nothing is global.
  *
  * Transactions are serialised by one lock and rolled back with an undo log, so concurrent fibers
  * see each other's work only once committed.
@@ -122,6 +122,9 @@ export const makeDriver = (options: { readonly maxBatchSize?: number } = {}): St
   const tables = new Map<string, TableState>()
   const events: Array<Storage.StoredEvent> = []
   const checkpoints = new Map<string, number>()
+  const leases = new Map<string, { readonly owner: string; readonly expires: number }>()
+  /** subscriber -> event id -> letter */
+  const parked = new Map<string, Map<string, Storage.DeadLetter>>()
   const lock = Semaphore.makeUnsafe(1)
 
   const table = (collection: Storage.CollectionDefinition, tenantId: string): TableState => {
@@ -325,6 +328,51 @@ export const makeDriver = (options: { readonly maxBatchSize?: number } = {}): St
           const previous = checkpoints.get(subscriber)
           checkpoints.set(subscriber, position)
           tx.undo.push(() => (previous === undefined ? checkpoints.delete(subscriber) : checkpoints.set(subscriber, previous)))
+        })
+      ),
+    // Leases live outside transactions: a lease is about processes, not about data.
+    acquireLease: (name, owner, now, ttlMillis) =>
+      Effect.sync(() => {
+        const current = leases.get(name)
+        if (current !== undefined && current.owner !== owner && current.expires > now) return false
+        leases.set(name, { owner, expires: now + ttlMillis })
+        return true
+      }),
+    releaseLease: (name, owner) =>
+      Effect.sync(() => {
+        if (leases.get(name)?.owner === owner) leases.delete(name)
+      }),
+    parkEvent: (letter) =>
+      atomically((tx) =>
+        Effect.sync(() => {
+          let letters = parked.get(letter.subscriber)
+          if (letters === undefined) {
+            letters = new Map()
+            parked.set(letter.subscriber, letters)
+          }
+          const own = letters
+          const previous = own.get(letter.event.id)
+          own.set(letter.event.id, letter)
+          tx.undo.push(() => (previous === undefined ? own.delete(letter.event.id) : own.set(letter.event.id, previous)))
+        })
+      ),
+    listParked: ({ limit, subscriber }) =>
+      atomically(() =>
+        Effect.sync(() => {
+          const subscribers = subscriber === undefined ? [...parked.keys()].sort() : [subscriber]
+          return subscribers
+            .flatMap((name) => [...(parked.get(name)?.values() ?? [])].sort((a, b) => a.event.position - b.event.position))
+            .slice(0, limit)
+        })
+      ),
+    removeParked: (subscriber, eventId) =>
+      atomically((tx) =>
+        Effect.sync(() => {
+          const letters = parked.get(subscriber)
+          const previous = letters?.get(eventId)
+          if (letters === undefined || previous === undefined) return
+          letters.delete(eventId)
+          tx.undo.push(() => letters.set(eventId, previous))
         })
       )
   }

@@ -1,5 +1,7 @@
 import { MemoryStorage } from "@procura/storage-memory"
-import { FlowScenarios, StorageConformance } from "@procura/testkit"
+import { DeliveryScenarios, FlowScenarios, StockScenarios, StorageConformance } from "@procura/testkit"
 
 StorageConformance.suite("memory", MemoryStorage.layer())
 FlowScenarios.suite("memory", MemoryStorage.layer())
+DeliveryScenarios.suite("memory", MemoryStorage.layer())
+StockScenarios.suite("memory", MemoryStorage.layer())

@@ -12,8 +12,8 @@
  * expanded with `jsonb_to_recordset`. Writes run in a transaction (a savepoint when nested), so
  * a conflict leaves nothing behind and leaves an enclosing transaction usable.
  *
- * The system tables (event log, checkpoints, collection definitions) come from versioned
- * migrations run by {@link migrate}; migrations and {@link make}'s `prepare` take a
+ * The system tables (event log, checkpoints, collection definitions, delivery leases, dead letters)
+ * come from versioned migrations run by {@link migrate}; migrations and {@link make}'s `prepare` take a
  * transaction-scoped advisory lock, so processes starting at the same time do not race.
  *
  * @since 0.1.0
@@ -345,6 +345,26 @@ const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClien
         definition jsonb NOT NULL,
         updated_at timestamptz
       )`
+    ])),
+  // Leases for delivery workers; dead letters (parked events) per subscriber.
+  "2_procura_delivery": Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    statements(sql, [
+      `CREATE TABLE IF NOT EXISTS procura_leases (
+        name text PRIMARY KEY,
+        owner text NOT NULL,
+        expires_at bigint NOT NULL
+      )`,
+      `CREATE TABLE IF NOT EXISTS procura_dead_letters (
+        subscriber text COLLATE "C" NOT NULL,
+        event_id text NOT NULL,
+        position bigint NOT NULL,
+        error text NOT NULL,
+        attempts integer NOT NULL,
+        first_failed_at timestamptz NOT NULL,
+        last_failed_at timestamptz NOT NULL,
+        PRIMARY KEY (subscriber, event_id)
+      )`,
+      `CREATE INDEX IF NOT EXISTS procura_dead_letters_subscriber_position ON procura_dead_letters (subscriber, position)`
     ]))
 }
 
@@ -477,6 +497,14 @@ interface EventRow {
   readonly actor_id: string
   readonly occurred_at: Date | string
   readonly payload: unknown
+}
+
+interface DeadLetterRow extends EventRow {
+  readonly subscriber: string
+  readonly error: string
+  readonly attempts: number | string
+  readonly first_failed_at: Date | string
+  readonly last_failed_at: Date | string
 }
 
 const parseJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value)
@@ -810,6 +838,81 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
         Effect.asVoid,
         Effect.mapError((error) => classifyError(error)),
         Effect.withSpan("SqlStorage.saveCheckpoint")
+      ),
+
+    // One statement decides: the upsert takes the row lock, so of concurrent callers at most one
+    // finds the lease free, expired or its own, and the others see it taken.
+    acquireLease: (name, owner, now, ttlMillis) =>
+      sql.unsafe<{ readonly owner: string }>(
+        `INSERT INTO procura_leases (name, owner, expires_at) VALUES ($1::text, $2::text, $3::bigint)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+         WHERE procura_leases.owner = excluded.owner OR procura_leases.expires_at <= $4::bigint
+         RETURNING owner`,
+        [name, owner, now + ttlMillis, now]
+      ).pipe(
+        Effect.map((rows) => rows.length === 1),
+        Effect.mapError((error) => classifyError(error)),
+        Effect.withSpan("SqlStorage.acquireLease")
+      ),
+
+    releaseLease: (name, owner) =>
+      sql.unsafe(`DELETE FROM procura_leases WHERE name = $1::text AND owner = $2::text`, [name, owner]).pipe(
+        Effect.asVoid,
+        Effect.mapError((error) => classifyError(error)),
+        Effect.withSpan("SqlStorage.releaseLease")
+      ),
+
+    parkEvent: (letter) =>
+      atomic(sql.unsafe(
+        `INSERT INTO procura_dead_letters (subscriber, event_id, position, error, attempts, first_failed_at, last_failed_at)
+         VALUES ($1::text, $2::text, $3::bigint, $4::text, $5::integer, $6::timestamptz, $7::timestamptz)
+         ON CONFLICT (subscriber, event_id) DO UPDATE SET error = excluded.error, attempts = excluded.attempts,
+           first_failed_at = excluded.first_failed_at, last_failed_at = excluded.last_failed_at`,
+        [
+          letter.subscriber,
+          letter.event.id,
+          letter.event.position,
+          letter.error,
+          letter.attempts,
+          letter.firstFailedAt,
+          letter.lastFailedAt
+        ]
+      )).pipe(
+        Effect.asVoid,
+        Effect.mapError((error) => classifyError(error)),
+        Effect.withSpan("SqlStorage.parkEvent")
+      ),
+
+    listParked: ({ limit, subscriber }) =>
+      Effect.gen(function*() {
+        const columns = `d.subscriber, d.error, d.attempts, d.first_failed_at, d.last_failed_at,
+          e.position, e.id, e.tenant_id, e.type, e.aggregate_type, e.aggregate_id, e.actor_id, e.occurred_at, e.payload`
+        const from = `FROM procura_dead_letters d JOIN procura_events e ON e.id = d.event_id`
+        const rows = yield* (subscriber === undefined
+          ? sql.unsafe<DeadLetterRow>(`SELECT ${columns} ${from} ORDER BY d.subscriber, d.position LIMIT $1::bigint`, [limit])
+          : sql.unsafe<DeadLetterRow>(
+            `SELECT ${columns} ${from} WHERE d.subscriber = $1::text ORDER BY d.position LIMIT $2::bigint`,
+            [subscriber, limit]
+          ))
+        return rows.map((row): Storage.DeadLetter => ({
+          id: Storage.deadLetterId(row.subscriber, row.id),
+          subscriber: row.subscriber,
+          event: toEvent(row),
+          error: row.error,
+          attempts: Number(row.attempts),
+          firstFailedAt: toIso(row.first_failed_at),
+          lastFailedAt: toIso(row.last_failed_at)
+        }))
+      }).pipe(Effect.mapError((error) => classifyError(error)), Effect.withSpan("SqlStorage.listParked")),
+
+    removeParked: (subscriber, eventId) =>
+      atomic(sql.unsafe(
+        `DELETE FROM procura_dead_letters WHERE subscriber = $1::text AND event_id = $2::text`,
+        [subscriber, eventId]
+      )).pipe(
+        Effect.asVoid,
+        Effect.mapError((error) => classifyError(error)),
+        Effect.withSpan("SqlStorage.removeParked")
       )
   }
 }

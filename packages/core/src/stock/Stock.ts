@@ -1,0 +1,708 @@
+/**
+ * Consumable stock (seed 002, Consumables): items used over time and not returned, such as
+ * toner, cables or a USB mouse, are counted, not tracked one by one. There is one stock record
+ * per catalog item per storage space (of a location), holding the quantity on hand; every change
+ * is a movement in the ledger (receipt, issue, transfer out and in, adjustment) with who, when,
+ * the reference (purchase order and line, receipt, reason) and the unit cost.
+ *
+ * Receiving adds to stock through {@link receive}, in the receipt's transaction; hosts issue,
+ * transfer, count and set reorder levels through the operations. On hand never goes below zero,
+ * and falling to or below the reorder level appends one `stock.replenishment_needed` event per
+ * crossing.
+ *
+ * @since 0.1.0
+ */
+import { Context, Data, Effect, Option } from "effect"
+import { z } from "zod"
+import { notFound } from "../Errors.js"
+import * as Events from "../Events.js"
+import * as Ids from "../Ids.js"
+import { Money } from "../Money.js"
+import * as Operation from "../Operation.js"
+import { CurrentPrincipal } from "../Principal.js"
+import * as Storage from "../Storage.js"
+import { itemsById } from "../catalog/Catalog.js"
+
+// ----- model -----------------------------------------------------------------------------------
+
+/**
+ * Where stock is kept: a storage space of a location, for one catalog item.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StockKey = z.object({
+  catalogItemId: z.string().min(1),
+  locationId: z.string().trim().min(1),
+  storageSpace: z.string().trim().min(1)
+})
+
+/**
+ * A stock key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StockKey = z.infer<typeof StockKey>
+
+/**
+ * The stock of one catalog item in one storage space. `onHand` never goes below zero;
+ * `belowReorderLevel` is true once the replenishment event for the current crossing was raised.
+ * `sequence` counts the record's movements (the ledger's order).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StockRecord = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  catalogItemId: z.string(),
+  name: z.string(),
+  locationId: z.string(),
+  storageSpace: z.string(),
+  onHand: z.number().int().nonnegative(),
+  reorderLevel: z.number().int().nonnegative().optional(),
+  belowReorderLevel: z.boolean(),
+  lastUnitCost: Money.optional(),
+  averageUnitCost: Money.optional(),
+  sequence: z.number().int().nonnegative(),
+  updatedAt: z.string()
+})
+
+/**
+ * A stock record.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StockRecord = z.infer<typeof StockRecord>
+
+/**
+ * The kinds of ledger movements.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const MovementKind = z.enum(["receipt", "issue", "transfer_in", "transfer_out", "adjustment"])
+
+/**
+ * A movement kind.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MovementKind = z.infer<typeof MovementKind>
+
+/**
+ * A ledger entry: `quantity` is signed (positive adds to stock), `balanceAfter` is on hand after
+ * it. The reference is a purchase order line and receipt (receipts), a transfer id (both halves
+ * of a transfer share it), a reason, or whom the stock was issued to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StockMovement = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  stockRecordId: z.string(),
+  sequence: z.number().int().positive(),
+  catalogItemId: z.string(),
+  locationId: z.string(),
+  storageSpace: z.string(),
+  kind: MovementKind,
+  quantity: z.number().int(),
+  balanceAfter: z.number().int().nonnegative(),
+  unitCost: Money.optional(),
+  by: z.string(),
+  at: z.string(),
+  purchaseOrderId: z.string().optional(),
+  lineNo: z.number().int().optional(),
+  receiptId: z.string().optional(),
+  transferId: z.string().optional(),
+  issuedTo: z.string().optional(),
+  reason: z.string().optional()
+})
+
+/**
+ * A ledger entry.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StockMovement = z.infer<typeof StockMovement>
+
+/**
+ * Where stock records are stored: one per item, location and storage space.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const stockRecords = Storage.collection({
+  name: "stock_records",
+  schema: StockRecord,
+  fields: {
+    catalogItemId: "string",
+    name: "string",
+    locationId: "string",
+    storageSpace: "string",
+    onHand: "integer",
+    belowReorderLevel: "boolean",
+    updatedAt: "timestamp"
+  },
+  indexes: [["locationId", "storageSpace", "name"], ["catalogItemId"]],
+  unique: [["catalogItemId", "locationId", "storageSpace"]]
+})
+
+/**
+ * Where the ledger is stored: one sequence per stock record.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const stockMovements = Storage.collection({
+  name: "stock_movements",
+  schema: StockMovement,
+  fields: { stockRecordId: "string", sequence: "integer", kind: "string", purchaseOrderId: "string", at: "timestamp" },
+  indexes: [["purchaseOrderId"]],
+  unique: [["stockRecordId", "sequence"]]
+})
+
+// ----- errors ----------------------------------------------------------------------------------
+
+/**
+ * Why a stock operation was refused.
+ *
+ * - `InsufficientStock`: the movement would take on hand below zero.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StockErrorReason = "InsufficientStock"
+
+/**
+ * A stock operation was refused; nothing was written.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StockError extends Data.TaggedError("StockError")<{
+  readonly reason: StockErrorReason
+  readonly message: string
+  readonly catalogItemId: string
+  readonly locationId: string
+  readonly storageSpace: string
+  readonly onHand: number
+  readonly requested: number
+}> {
+  /** @since 0.1.0 */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+// ----- the ledger engine -------------------------------------------------------------------------
+
+const keyString = (key: StockKey): string => JSON.stringify([key.catalogItemId, key.locationId, key.storageSpace])
+
+const place = (key: StockKey): string => `${key.locationId} / ${key.storageSpace}`
+
+/** One change to post: a signed quantity, or a counted quantity for adjustments. */
+interface Posting {
+  readonly key: StockKey
+  /** The item's name, to create the record if it does not exist yet. */
+  readonly name?: string | undefined
+  readonly kind: MovementKind
+  readonly quantity?: number
+  readonly counted?: number
+  readonly unitCost?: Money | undefined
+  readonly reference?: Pick<StockMovement, "purchaseOrderId" | "lineNo" | "receiptId" | "transferId" | "issuedTo" | "reason">
+}
+
+const averageCost = (record: StockRecord, quantity: number, unitCost: Money): Money => {
+  const average = record.averageUnitCost
+  if (average === undefined || average.currency !== unitCost.currency || record.onHand === 0) return unitCost
+  return {
+    amount: Math.round((record.onHand * average.amount + quantity * unitCost.amount) / (record.onHand + quantity)),
+    currency: unitCost.currency
+  }
+}
+
+/** Re-evaluates the reorder flag; gives the event when on hand has just crossed the level. */
+const checkReorder = (record: StockRecord): { readonly record: StockRecord; readonly event?: Events.EventSpec } => {
+  const below = record.reorderLevel !== undefined && record.onHand <= record.reorderLevel
+  if (!below) return { record: record.belowReorderLevel ? { ...record, belowReorderLevel: false } : record }
+  if (record.belowReorderLevel) return { record }
+  return {
+    record: { ...record, belowReorderLevel: true },
+    event: {
+      type: "stock.replenishment_needed",
+      aggregateType: "stock_record",
+      aggregateId: record.id,
+      payload: {
+        stockRecordId: record.id,
+        catalogItemId: record.catalogItemId,
+        name: record.name,
+        locationId: record.locationId,
+        storageSpace: record.storageSpace,
+        onHand: record.onHand,
+        reorderLevel: record.reorderLevel
+      }
+    }
+  }
+}
+
+/** A unique-key race on a new stock record is retried like a stale version: re-read, re-apply. */
+const retryOnNewRecordRace = <A, E, R>(effect: Effect.Effect<A, E | Storage.StorageError, R>) =>
+  Effect.mapError(effect, (error) =>
+    error instanceof Storage.StorageError && error.reason === "Conflict" && error.stale !== true &&
+      (error.key?.includes("storageSpace") ?? false)
+      ? new Storage.StorageError({
+        reason: "Conflict",
+        collection: stockRecords.name,
+        stale: true,
+        message: "A stock record for this item and storage space was created at the same time; retry",
+        cause: error
+      })
+      : error)
+
+/** Loads the stock records of the given keys, by key. */
+const loadRecords = Effect.fn("Stock.loadRecords")(function*(keys: ReadonlyArray<StockKey>) {
+  const storage = yield* Storage.Storage
+  const unique = [...new Map(keys.map((key) => [keyString(key), key] as const)).values()]
+  const found = new Map<string, StockRecord>()
+  for (let i = 0; i < unique.length; i += 500) {
+    const batch = unique.slice(i, i + 500)
+    const page = yield* storage.find(stockRecords, {
+      where: { $or: batch.map((key) => ({ catalogItemId: key.catalogItemId, locationId: key.locationId, storageSpace: key.storageSpace })) },
+      limit: 1000
+    })
+    for (const record of page.items) found.set(keyString(record), record)
+  }
+  return found
+})
+
+/**
+ * Posts movements in order: checks every one first (failing before anything is written), then
+ * writes the records, the ledger entries and the replenishment events.
+ */
+const post = Effect.fn("Stock.post")(function*(postings: ReadonlyArray<Posting>) {
+  const principal = yield* CurrentPrincipal
+  const now = yield* Events.now
+  const working = yield* loadRecords(postings.map((p) => p.key))
+  const created = new Set<string>()
+  const movements: Array<Storage.New<StockMovement>> = []
+  const movementIds = yield* Ids.nextMany(postings.length)
+  for (const [i, posting] of postings.entries()) {
+    const k = keyString(posting.key)
+    let record = working.get(k)
+    if (record === undefined) {
+      const id = yield* Ids.next
+      record = {
+        id,
+        version: 0,
+        catalogItemId: posting.key.catalogItemId,
+        name: posting.name ?? posting.key.catalogItemId,
+        locationId: posting.key.locationId,
+        storageSpace: posting.key.storageSpace,
+        onHand: 0,
+        belowReorderLevel: false,
+        sequence: 0,
+        updatedAt: now
+      }
+      created.add(k)
+    }
+    const quantity = posting.counted !== undefined ? posting.counted - record.onHand : posting.quantity!
+    if (record.onHand + quantity < 0) {
+      return yield* new StockError({
+        reason: "InsufficientStock",
+        ...posting.key,
+        onHand: record.onHand,
+        requested: -quantity,
+        message: `Only ${record.onHand} of ${record.name} on hand in ${place(posting.key)}; cannot take ${-quantity}`
+      })
+    }
+    const incoming = quantity > 0 && posting.unitCost !== undefined
+    const unitCost = posting.unitCost ?? record.averageUnitCost
+    record = {
+      ...record,
+      onHand: record.onHand + quantity,
+      sequence: record.sequence + 1,
+      updatedAt: now,
+      ...(incoming ? { lastUnitCost: posting.unitCost!, averageUnitCost: averageCost(record, quantity, posting.unitCost!) } : {})
+    }
+    working.set(k, record)
+    movements.push({
+      id: movementIds[i]!,
+      stockRecordId: record.id,
+      sequence: record.sequence,
+      catalogItemId: record.catalogItemId,
+      locationId: record.locationId,
+      storageSpace: record.storageSpace,
+      kind: posting.kind,
+      quantity,
+      balanceAfter: record.onHand,
+      ...(unitCost !== undefined ? { unitCost } : {}),
+      by: principal.userId,
+      at: now,
+      ...posting.reference
+    })
+  }
+  return yield* write(working, created, movements)
+})
+
+const unversioned = (record: StockRecord): Storage.New<StockRecord> => {
+  const { version: _version, ...rest } = record
+  return rest
+}
+
+/** Writes changed records (new ones inserted), movements, and replenishment events. */
+const write = Effect.fn("Stock.write")(function*(
+  working: ReadonlyMap<string, StockRecord>,
+  created: ReadonlySet<string>,
+  movements: ReadonlyArray<Storage.New<StockMovement>>
+) {
+  const storage = yield* Storage.Storage
+  const touched = new Set(movements.map((m) => m.stockRecordId))
+  const events: Array<Events.EventSpec> = []
+  const inserts: Array<StockRecord> = []
+  const updates: Array<StockRecord> = []
+  for (const [k, original] of working) {
+    if (!touched.has(original.id) && !created.has(k)) continue
+    const checked = checkReorder(original)
+    if (checked.event !== undefined) events.push(checked.event)
+    ;(created.has(k) ? inserts : updates).push(checked.record)
+  }
+  const inserted = yield* retryOnNewRecordRace(storage.insertMany(stockRecords, inserts.map(unversioned)))
+  const updated = yield* storage.updateMany(stockRecords, updates)
+  const ledger = yield* storage.insertMany(stockMovements, movements)
+  yield* Events.append(...events)
+  const byId = new Map([...inserted, ...updated].map((r) => [r.id, r] as const))
+  return { records: byId, movements: ledger, events }
+})
+
+// ----- module API (for other modules) ----------------------------------------------------------
+
+/**
+ * Units of a consumable purchase order line that arrived in a storage space.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReceivedStock {
+  readonly catalogItemId: string
+  readonly name: string
+  readonly locationId: string
+  readonly storageSpace: string
+  readonly quantity: number
+  readonly unitCost: Money
+  readonly purchaseOrderId: string
+  readonly lineNo: number
+  readonly receiptId: string
+}
+
+/**
+ * Adds received consumables to stock, creating the stock record of an item and storage space
+ * on its first receipt, with one `receipt` ledger entry per line referencing the purchase order,
+ * the line and the receipt. Runs in the caller's transaction.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const receive = Effect.fn("Stock.receive")(function*(lines: ReadonlyArray<ReceivedStock>) {
+  if (lines.length === 0) return []
+  const result = yield* post(lines.map((line): Posting => ({
+    key: { catalogItemId: line.catalogItemId, locationId: line.locationId, storageSpace: line.storageSpace },
+    name: line.name,
+    kind: "receipt",
+    quantity: line.quantity,
+    unitCost: line.unitCost,
+    reference: { purchaseOrderId: line.purchaseOrderId, lineNo: line.lineNo, receiptId: line.receiptId }
+  }))).pipe(Effect.catchTag("StockError", (error) => Effect.die(error)))
+  return result.movements
+})
+
+// ----- operations ------------------------------------------------------------------------------
+
+const itemName = Effect.fn("Stock.itemName")(function*(catalogItemId: string) {
+  const item = (yield* itemsById([catalogItemId])).get(catalogItemId)
+  if (item === undefined) return yield* notFound("CatalogItem", catalogItemId)
+  return item.name
+})
+
+const movementEvent = (type: string, record: StockRecord, movement: StockMovement): Events.EventSpec => ({
+  type,
+  aggregateType: "stock_record",
+  aggregateId: record.id,
+  payload: {
+    stockRecordId: record.id,
+    movementId: movement.id,
+    catalogItemId: record.catalogItemId,
+    locationId: record.locationId,
+    storageSpace: record.storageSpace,
+    kind: movement.kind,
+    quantity: movement.quantity,
+    onHand: record.onHand
+  }
+})
+
+/**
+ * A stock record after a change, with the ledger entry that changed it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StockChange = z.object({ record: StockRecord, movement: StockMovement })
+
+/**
+ * Issues units from a storage space (to a person, a cost centre, a job): on hand goes down,
+ * never below zero; a refusal names on hand and the quantity asked for.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const issueStock = Operation.make({
+  id: "stock.issueStock",
+  summary: "Issue consumables from a storage space; on hand never goes below zero.",
+  kind: "command",
+  permission: "stock.issue",
+  input: StockKey.extend({
+    quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1"),
+    issuedTo: z.string().trim().min(1).optional(),
+    reason: z.string().trim().min(1).optional()
+  }),
+  output: StockChange,
+  events: ["stock.issued", "stock.replenishment_needed"],
+  handler: Effect.fn(function*({ quantity, issuedTo, reason, ...key }) {
+    const result = yield* post([{
+      key,
+      kind: "issue",
+      quantity: -quantity,
+      reference: { ...(issuedTo !== undefined ? { issuedTo } : {}), ...(reason !== undefined ? { reason } : {}) }
+    }])
+    const movement = result.movements[0]!
+    const record = result.records.get(movement.stockRecordId)!
+    yield* Events.append(movementEvent("stock.issued", record, movement))
+    return { record, movement }
+  })
+})
+
+const Place = z.object({ locationId: z.string().trim().min(1), storageSpace: z.string().trim().min(1) })
+
+/**
+ * Moves units of an item from one storage space to another, atomically: a `transfer_out` and a
+ * `transfer_in` ledger entry sharing a transfer id, at the source's average unit cost.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const transferStock = Operation.make({
+  id: "stock.transferStock",
+  summary: "Move consumables between storage spaces, atomically (out of one, into the other).",
+  kind: "command",
+  permission: "stock.manage",
+  input: z.object({
+    catalogItemId: z.string().min(1),
+    from: Place,
+    to: Place,
+    quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1"),
+    reason: z.string().trim().min(1).optional()
+  }).refine((t) => t.from.locationId !== t.to.locationId || t.from.storageSpace !== t.to.storageSpace, {
+    message: "the source and destination storage spaces are the same",
+    path: ["to"]
+  }),
+  output: z.object({ from: StockRecord, to: StockRecord, movements: z.array(StockMovement) }),
+  events: ["stock.transferred", "stock.replenishment_needed"],
+  handler: Effect.fn(function*({ catalogItemId, from, to, quantity, reason }) {
+    const source = (yield* loadRecords([{ catalogItemId, ...from }])).get(keyString({ catalogItemId, ...from }))
+    const transferId = yield* Ids.next
+    const reference = { transferId, ...(reason !== undefined ? { reason } : {}) }
+    const result = yield* post([
+      { key: { catalogItemId, ...from }, kind: "transfer_out", quantity: -quantity, reference },
+      {
+        key: { catalogItemId, ...to },
+        name: source?.name,
+        kind: "transfer_in",
+        quantity,
+        unitCost: source?.averageUnitCost,
+        reference
+      }
+    ])
+    const [out, into] = result.movements as [StockMovement, StockMovement]
+    const fromRecord = result.records.get(out.stockRecordId)!
+    const toRecord = result.records.get(into.stockRecordId)!
+    yield* Events.append({
+      type: "stock.transferred",
+      aggregateType: "stock_record",
+      aggregateId: fromRecord.id,
+      payload: { transferId, catalogItemId, quantity, from: { ...from, stockRecordId: fromRecord.id }, to: { ...to, stockRecordId: toRecord.id } }
+    })
+    return { from: fromRecord, to: toRecord, movements: [out, into] }
+  })
+})
+
+/**
+ * Records a stock count: on hand becomes the counted quantity, with an `adjustment` ledger entry
+ * of the difference and its reason. Counting an item in a space without a record creates it.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const adjustStock = Operation.make({
+  id: "stock.adjustStock",
+  summary: "Set on hand to a counted quantity, recording the difference and the reason.",
+  kind: "command",
+  permission: "stock.manage",
+  input: StockKey.extend({
+    countedQuantity: z.number().int("a count is a whole number").nonnegative("a count cannot be negative"),
+    reason: z.string().trim().min(1, "an adjustment needs a reason")
+  }),
+  output: StockChange,
+  events: ["stock.adjusted", "stock.replenishment_needed"],
+  handler: Effect.fn(function*({ countedQuantity, reason, ...key }) {
+    const name = yield* itemName(key.catalogItemId)
+    const result = yield* post([{ key, name, kind: "adjustment", counted: countedQuantity, reference: { reason } }])
+    const movement = result.movements[0]!
+    const record = result.records.get(movement.stockRecordId)!
+    yield* Events.append(movementEvent("stock.adjusted", record, movement))
+    return { record, movement }
+  })
+})
+
+/**
+ * Sets (or, with `null`, clears) the reorder level of an item in a storage space. When on hand
+ * is already at or below the new level, the replenishment event is raised now.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const setReorderLevel = Operation.make({
+  id: "stock.setReorderLevel",
+  summary: "Set or clear the reorder level of an item in a storage space.",
+  kind: "command",
+  permission: "stock.manage",
+  input: StockKey.extend({ reorderLevel: z.number().int("a reorder level is a whole number").nonnegative().nullable() }),
+  output: StockRecord,
+  events: ["stock.reorder_level_set", "stock.replenishment_needed"],
+  handler: Effect.fn(function*({ reorderLevel, ...key }) {
+    const storage = yield* Storage.Storage
+    const existing = (yield* loadRecords([key])).get(keyString(key))
+    const now = yield* Events.now
+    const base: StockRecord = existing ?? {
+      id: yield* Ids.next,
+      version: 0,
+      ...key,
+      name: yield* itemName(key.catalogItemId),
+      onHand: 0,
+      belowReorderLevel: false,
+      sequence: 0,
+      updatedAt: now
+    }
+    const { reorderLevel: _previous, ...rest } = base
+    const checked = checkReorder({ ...rest, ...(reorderLevel !== null ? { reorderLevel } : {}), updatedAt: now })
+    const [record] = existing === undefined
+      ? yield* retryOnNewRecordRace(storage.insertMany(stockRecords, [unversioned(checked.record)]))
+      : yield* storage.updateMany(stockRecords, [checked.record])
+    yield* Events.append(
+      {
+        type: "stock.reorder_level_set",
+        aggregateType: "stock_record",
+        aggregateId: record!.id,
+        payload: { stockRecordId: record!.id, ...key, reorderLevel }
+      },
+      ...(checked.event !== undefined ? [checked.event] : [])
+    )
+    return record!
+  })
+})
+
+/**
+ * Lists stock records: the consumables view of a storage space (by location and storage space,
+ * by name), an item's stock across spaces, or what needs replenishing.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const listStock = Operation.make({
+  id: "stock.listStock",
+  summary: "List consumable stock of a storage space, of an item, or at or below its reorder level.",
+  kind: "query",
+  permission: "stock.read",
+  input: z.object({
+    locationId: z.string().optional(),
+    storageSpace: z.string().optional(),
+    catalogItemId: z.string().optional(),
+    belowReorderLevel: z.boolean().optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+    cursor: z.string().optional()
+  }),
+  output: z.object({ items: z.array(StockRecord), cursor: z.string().optional() }),
+  events: [],
+  handler: Effect.fn(function*({ limit, cursor, ...where }) {
+    const storage = yield* Storage.Storage
+    const page = yield* storage.find(stockRecords, {
+      where: Object.fromEntries(Object.entries(where).filter(([, v]) => v !== undefined)),
+      orderBy: [{ field: "locationId" }, { field: "storageSpace" }, { field: "name" }],
+      ...(limit ? { limit } : {}),
+      ...(cursor ? { cursor } : {})
+    })
+    return { items: [...page.items], ...(page.cursor ? { cursor: page.cursor } : {}) }
+  })
+})
+
+/**
+ * Lists the ledger of a stock record, oldest first, a page at a time.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const listMovements = Operation.make({
+  id: "stock.listMovements",
+  summary: "List the ledger (receipts, issues, transfers, adjustments) of a stock record, oldest first.",
+  kind: "query",
+  permission: "stock.read",
+  input: z.object({
+    stockRecordId: z.string().min(1),
+    limit: z.number().int().min(1).max(1000).optional(),
+    cursor: z.string().optional()
+  }),
+  output: z.object({ items: z.array(StockMovement), cursor: z.string().optional() }),
+  events: [],
+  handler: Effect.fn(function*({ stockRecordId, limit, cursor }) {
+    const storage = yield* Storage.Storage
+    if (Option.isNone(yield* storage.get(stockRecords, stockRecordId))) return yield* notFound("StockRecord", stockRecordId)
+    const page = yield* storage.find(stockMovements, {
+      where: { stockRecordId },
+      orderBy: [{ field: "sequence" }],
+      ...(limit ? { limit } : {}),
+      ...(cursor ? { cursor } : {})
+    })
+    return { items: [...page.items], ...(page.cursor ? { cursor: page.cursor } : {}) }
+  })
+})
+
+/**
+ * The stock module's operations, by method name.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const operations = { issueStock, transferStock, adjustStock, setReorderLevel, listStock, listMovements }
+
+/**
+ * The stock service: one method per operation.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Stock extends Context.Service<Stock, Operation.Methods<typeof operations>>()("@procura/core/Stock") {
+  /** @since 0.1.0 */
+  static readonly layer = Operation.serviceLayer(Stock, operations)
+}
+
+/**
+ * The collections the stock module owns.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const collections = [stockRecords, stockMovements] as const
