@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { Delivery, type Operation, Plugin, Principal, Procura, Storage } from "@procura/core"
+import { Delivery, Plugin, Principal, Procura, Storage } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
 import { SqlStorage } from "@procura/storage-sql"
 import { Effect, Exit, Layer, Cause, Redacted } from "effect"
@@ -219,6 +219,16 @@ const catalogueFor = async (config: string | undefined) => {
   return { plugins, composition, catalogue: Procura.catalogueWith(composition) }
 }
 
+/** {@link catalogueFor}, or `undefined` after printing why the configuration cannot be used. */
+const loadConfig = async (config: string | undefined, io: Io) => {
+  try {
+    return await catalogueFor(config)
+  } catch (error) {
+    io.err(`${describeError(error)}\n`)
+    return undefined
+  }
+}
+
 const storageOptions = {
   "data-dir": { type: "string" },
   "database-url": { type: "string" },
@@ -273,14 +283,9 @@ const worker = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     io.err(`These options need a positive whole number: ${malformed.join(", ")}\n`)
     return 2
   }
-  let composition: Plugin.Composition
-  try {
-    ;({ composition } = await catalogueFor(values.config))
-  } catch (error) {
-    io.err(`${describeError(error)}\n`)
-    return 2
-  }
-  const subscribers = composition.subscribers
+  const loaded = await loadConfig(values.config, io)
+  if (loaded === undefined) return 2
+  const subscribers = loaded.composition.subscribers
   const description = storageFor(values).description
   const options: Delivery.WorkerOptions = {
     // Names the lease holder for operators (`procura_leases.owner`); unique per process start.
@@ -310,7 +315,7 @@ const worker = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     const program = values.once
       ? Effect.flatMap(Delivery.drain(subscribers, options), (reports) => options.onDrain!(reports))
       : Delivery.worker(subscribers, options)
-    const exit = await onStorage(values, composition, program, controller.signal)
+    const exit = await onStorage(values, loaded.composition, program, controller.signal)
     if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
       io.err(`The worker failed: ${describeError(Cause.squash(exit.cause))}\n`)
       return 1
@@ -339,13 +344,9 @@ const deadLetters = async (args: ReadonlyArray<string>, io: Io): Promise<number>
     io.err("Name one dead letter to replay, or pass --all\n")
     return 2
   }
-  let composition: Plugin.Composition
-  try {
-    ;({ composition } = await catalogueFor(values.config))
-  } catch (error) {
-    io.err(`${describeError(error)}\n`)
-    return 2
-  }
+  const loaded = await loadConfig(values.config, io)
+  if (loaded === undefined) return 2
+  const { composition } = loaded
   const subscriber = values.subscriber === undefined ? {} : { subscriber: values.subscriber }
   if (sub === "list") {
     const exit = await onStorage(values, composition, Delivery.listDeadLetters({ ...subscriber, limit: 100_000 }))
@@ -383,13 +384,9 @@ const deadLetters = async (args: ReadonlyArray<string>, io: Io): Promise<number>
 
 const ops = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const { values } = parseArgs({ args: [...args], options: { json: { type: "boolean" }, config: { type: "string" } } })
-  let catalogue: ReadonlyMap<string, Operation.Any>
-  try {
-    catalogue = (await catalogueFor(values.config)).catalogue
-  } catch (error) {
-    io.err(`${describeError(error)}\n`)
-    return 2
-  }
+  const loaded = await loadConfig(values.config, io)
+  if (loaded === undefined) return 2
+  const { catalogue } = loaded
   const list = [...catalogue.values()].map((op) => ({
     id: op.id,
     kind: op.kind,
@@ -420,14 +417,9 @@ const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     }
   })
   const id = positionals[0]
-  let plugins: ReadonlyArray<Plugin.Enabled>
-  let catalogue: ReadonlyMap<string, Operation.Any>
-  try {
-    ;({ plugins, catalogue } = await catalogueFor(values.config))
-  } catch (error) {
-    io.err(`${describeError(error)}\n`)
-    return 2
-  }
+  const loaded = await loadConfig(values.config, io)
+  if (loaded === undefined) return 2
+  const { plugins, catalogue } = loaded
   const operation = id === undefined ? undefined : catalogue.get(id)
   if (operation === undefined) {
     io.err(`${id === undefined ? "Name an operation" : `Unknown operation ${id}`}; \`procura ops\` lists them.\n`)

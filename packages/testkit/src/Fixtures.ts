@@ -3,8 +3,9 @@
  *
  * @since 0.1.0
  */
+import { assert } from "@effect/vitest"
 import { Catalog, type Principal } from "@procura/core"
-import { Effect } from "effect"
+import { Cause, Effect, Exit, Option } from "effect"
 
 /**
  * A principal with the given roles in a tenant.
@@ -58,3 +59,14 @@ export const smallCatalog = Effect.gen(function*() {
   })
   return { vendor, laptop, mouse }
 })
+
+/**
+ * The typed error an exit failed with; fails the test when the exit succeeded.
+ *
+ * @since 0.1.0
+ * @category assertions
+ */
+export const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
+  assert.isTrue(Exit.isFailure(exit), "expected the operation to fail")
+  return Option.getOrThrow(Cause.findErrorOption((exit as Exit.Failure<A, E>).cause))
+}

@@ -23,17 +23,14 @@ import {
   Storage
 } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
-import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { Effect, Exit, Layer } from "effect"
 import { z } from "zod"
 import * as Fixtures from "./Fixtures.js"
 
 let tenantCounter = 0
 const freshTenant = () => `flow-${Date.now().toString(36)}-${process.pid}-${++tenantCounter}`
 
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  assert.isTrue(Exit.isFailure(exit), "expected the operation to fail")
-  return Option.getOrThrow(Cause.findErrorOption((exit as Exit.Failure<A, E>).cause))
-}
+const failureOf = Fixtures.failureOf
 
 /** Everything a tenant has stored: record counts and versions per collection, and events. */
 const snapshot = (tenant: Principal.Principal) =>

@@ -12,16 +12,13 @@
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { Assets, Principal, Procura, Purchasing, Receiving, Requisition, Stock, Storage } from "@procura/core"
-import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { Effect, Exit, Layer } from "effect"
 import * as Fixtures from "./Fixtures.js"
 
 let tenantCounter = 0
 const freshTenant = () => `stock-${Date.now().toString(36)}-${process.pid}-${++tenantCounter}`
 
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  assert.isTrue(Exit.isFailure(exit), "expected the operation to fail")
-  return Option.getOrThrow(Cause.findErrorOption((exit as Exit.Failure<A, E>).cause))
-}
+const failureOf = Fixtures.failureOf
 
 const HQ = "HQ"
 const storeRoom = "Store room 1"

@@ -3,7 +3,7 @@ import { Catalog, Plugin, Principal, Procura, Requisition, Storage } from "@proc
 import { approvals } from "@procura/plugin-approvals"
 import { MemoryStorage } from "@procura/storage-memory"
 import { Fixtures } from "@procura/testkit"
-import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { Effect, Layer } from "effect"
 
 const tenant = "approvals-test"
 const team = Fixtures.team(tenant)
@@ -26,10 +26,7 @@ const tieredPolicy = {
   }
 }
 
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  assert.isTrue(Exit.isFailure(exit), "expected a failure")
-  return Option.getOrThrow(Cause.findErrorOption((exit as Exit.Failure<A, E>).cause))
-}
+const failureOf = Fixtures.failureOf
 
 const procuraWith = (config: unknown) =>
   Procura.layerWith({ plugins: [Plugin.enable(approvals, config)] }).pipe(Layer.provideMerge(MemoryStorage.layer()))

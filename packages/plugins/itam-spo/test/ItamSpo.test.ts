@@ -3,14 +3,11 @@ import { Catalog, Plugin, Principal, Procura, Requisition } from "@procura/core"
 import { itamSpo } from "@procura/plugin-itam-spo"
 import { MemoryStorage } from "@procura/storage-memory"
 import { Fixtures } from "@procura/testkit"
-import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { Effect, Layer } from "effect"
 
 const team = Fixtures.team("itam-spo-test")
 
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  assert.isTrue(Exit.isFailure(exit), "expected a failure")
-  return Option.getOrThrow(Cause.findErrorOption((exit as Exit.Failure<A, E>).cause))
-}
+const failureOf = Fixtures.failureOf
 
 const withPlugin = (config: unknown) =>
   Procura.layerWith({ plugins: [Plugin.enable(itamSpo, config)] }).pipe(Layer.provideMerge(MemoryStorage.layer()))
