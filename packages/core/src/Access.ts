@@ -52,8 +52,19 @@ export const Permissions = [
   "purchase_order.manage",
   "receiving.read",
   "receiving.receive",
+  "receiving.return",
+  "invoice.read",
+  "invoice.manage",
+  "invoice.approve",
+  "invoice.override",
+  "shipment.read",
+  "shipment.manage",
   "asset.read",
   "asset.assign",
+  "asset.manage",
+  "license.read",
+  "license.manage",
+  "license.assign",
   "stock.read",
   "stock.issue",
   "stock.manage"
@@ -103,8 +114,25 @@ export const defaultMatrix: Matrix = {
   "purchase_order.manage": ["procurement_manager"],
   "receiving.read": everyone,
   "receiving.receive": ["storage_manager", "asset_administrator", "mobile_asset_manager"],
+  // Sending received goods back to the vendor: the buyer arranges it, the store hands them over.
+  "receiving.return": ["procurement_manager", "storage_manager", "asset_administrator"],
+  // Invoices are the buyer's: recording them, approving them for payment and, when the
+  // three-way match found exceptions, overriding them with a recorded reason.
+  "invoice.read": everyone,
+  "invoice.manage": ["procurement_manager"],
+  "invoice.approve": ["procurement_manager"],
+  "invoice.override": ["procurement_manager"],
+  // Shipments are announced by the buyer (from the vendor's notice) or the store that expects them.
+  "shipment.read": everyone,
+  "shipment.manage": ["procurement_manager", "storage_manager"],
   "asset.read": everyone,
   "asset.assign": ["asset_manager", "asset_administrator"],
+  // Returning to storage, transfers between storage spaces and other state changes.
+  "asset.manage": ["asset_manager", "asset_administrator", "storage_manager"],
+  // Software entitlements: terms and keys are recorded by whoever looks after assets or bought them.
+  "license.read": everyone,
+  "license.manage": ["procurement_manager", "asset_administrator", "asset_manager"],
+  "license.assign": ["asset_administrator", "asset_manager"],
   // Consumables: whoever keeps a storage space or looks after assets issues from it; counting,
   // transfers and reorder levels belong to the storage and asset managers.
   "stock.read": everyone,

@@ -74,6 +74,16 @@ export const catalogue: ReadonlyMap<string, Operation.Any> = new Map(
  */
 export type Services = Catalog.Catalog | Requisition.Requisition | Purchasing.Purchasing | Receiving.Receiving | Assets.Assets | Stock.Stock
 
+/** Every module service, each needing Storage. */
+const services = Layer.mergeAll(
+  Catalog.Catalog.layer,
+  Requisition.Requisition.layer,
+  Purchasing.Purchasing.layer,
+  Receiving.Receiving.layer,
+  Assets.Assets.layer,
+  Stock.Stock.layer
+)
+
 /**
  * Prepares storage for every collection (tables, indexes; idempotent), then provides every
  * module service.
@@ -81,14 +91,9 @@ export type Services = Catalog.Catalog | Requisition.Requisition | Purchasing.Pu
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Services, Storage.StorageError, Storage.Storage> = Layer.mergeAll(
-  Catalog.Catalog.layer,
-  Requisition.Requisition.layer,
-  Purchasing.Purchasing.layer,
-  Receiving.Receiving.layer,
-  Assets.Assets.layer,
-  Stock.Stock.layer
-).pipe(Layer.provideMerge(prepare(collections)))
+export const layer: Layer.Layer<Services, Storage.StorageError, Storage.Storage> = services.pipe(
+  Layer.provideMerge(prepare(collections))
+)
 
 function prepare(all: ReadonlyArray<Storage.Collection<any>>): Layer.Layer<never, Storage.StorageError, Storage.Storage> {
   return Layer.effectDiscard(Effect.flatMap(Storage.Storage, (storage) => storage.prepare(all)))
@@ -128,14 +133,7 @@ export const layerWith = (
 export const layerFromComposition = (
   composition: Plugin.Composition
 ): Layer.Layer<Services, Storage.StorageError, Storage.Storage> =>
-  Layer.mergeAll(
-    Catalog.Catalog.layer,
-    Requisition.Requisition.layer,
-    Purchasing.Purchasing.layer,
-    Receiving.Receiving.layer,
-    Assets.Assets.layer,
-    Stock.Stock.layer
-  ).pipe(
+  services.pipe(
     Layer.provideMerge(prepare([...collections, ...composition.collections])),
     Layer.provideMerge(composition.layer as Layer.Layer<never, Storage.StorageError, Storage.Storage>)
   )

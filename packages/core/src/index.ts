@@ -35,6 +35,8 @@ export * as Receiving from "./receiving/Receiving.js"
 /** @since 0.1.0 */
 export * as Stock from "./stock/Stock.js"
 /** @since 0.1.0 */
+export * as Tolerances from "./purchasing/Tolerances.js"
+/** @since 0.1.0 */
 export * as Procura from "./Procura.js"
 /** @since 0.1.0 */
 export * as Plugin from "./Plugin.js"

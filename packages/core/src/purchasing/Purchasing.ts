@@ -36,7 +36,9 @@ export const PurchaseOrderStatus = z.enum(["draft", "submitted", "partially_rece
 export type PurchaseOrderStatus = z.infer<typeof PurchaseOrderStatus>
 
 /**
- * A purchase order line. `receivedQuantity` never exceeds `quantity`.
+ * A purchase order line. `receivedQuantity` never exceeds `quantity` minus `cancelledQuantity`
+ * (plus the over-receipt tolerance, when one applies); `returnedQuantity` counts received units
+ * sent back to the vendor. `capitalisable` service lines get a fixed-asset record when received.
  *
  * @since 0.1.0
  * @category models
@@ -49,7 +51,10 @@ export const PurchaseOrderLine = z.object({
   quantity: z.number().int().positive(),
   unitCost: Money.Money,
   createAsset: z.boolean(),
-  receivedQuantity: z.number().int().nonnegative()
+  capitalisable: z.boolean(),
+  receivedQuantity: z.number().int().nonnegative(),
+  cancelledQuantity: z.number().int().nonnegative(),
+  returnedQuantity: z.number().int().nonnegative()
 })
 
 /**
@@ -138,8 +143,24 @@ export const loadPurchaseOrder = (id: string) =>
 export const receivingStatus = (lines: ReadonlyArray<PurchaseOrderLine>): PurchaseOrderStatus => {
   const received = lines.reduce((n, l) => n + l.receivedQuantity, 0)
   if (received === 0) return "submitted"
-  return lines.every((l) => l.receivedQuantity >= l.quantity) ? "received" : "partially_received"
+  return lines.every((l) => l.receivedQuantity >= openQuantity(l)) ? "received" : "partially_received"
 }
+
+/**
+ * The quantity a line still expects in all: ordered minus cancelled.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const openQuantity = (line: PurchaseOrderLine): number => line.quantity - line.cancelledQuantity
+
+/**
+ * The units of a line not yet received nor cancelled (the backorder), never negative.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const backorderedQuantity = (line: PurchaseOrderLine): number => Math.max(0, openQuantity(line) - line.receivedQuantity)
 
 /**
  * Records units received against an order's lines (line number -> quantity) and moves the
@@ -205,7 +226,10 @@ export const createFromRequest = Operation.make({
         quantity: line.quantity,
         unitCost: line.unitCost,
         createAsset: line.createAsset,
-        receivedQuantity: 0
+        capitalisable: false,
+        receivedQuantity: 0,
+        cancelledQuantity: 0,
+        returnedQuantity: 0
       })),
       total: Money.sum(lines.map((l) => Money.times(l.unitCost, l.quantity)), request.total.currency)!,
       createdAt: now,
