@@ -1,9 +1,15 @@
 /**
  * Assets: the things bought, from the template asset created when a purchase order is submitted
- * ("on order"), through receipt ("in stock"), to assignment ("in use") (seed 002).
+ * ("on order"), through receipt ("in stock"), to assignment to a user or a location ("in use"),
+ * return to a storage space, transfers between storage spaces, maintenance, loss and retirement
+ * (seed 002: Receiving -> Asset creation -> Assignment; hardware is "stored and assigned after
+ * receipt").
  *
- * Other modules create and activate assets through {@link createTemplates} and
- * {@link activateTemplates}; hosts use the operations.
+ * Every change of an asset, from its creation on order on, writes an entry to its history (who,
+ * when, from and to which status, location, storage space and assignee, and why), read back with
+ * {@link assetHistory}. Other modules create and activate assets through {@link createTemplates}
+ * and {@link activateTemplates}, and record their own changes with {@link recordHistory}; hosts
+ * use the operations.
  *
  * @since 0.1.0
  */
@@ -14,6 +20,7 @@ import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import { Money } from "../Money.js"
 import * as Operation from "../Operation.js"
+import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import { ItemKind } from "../catalog/Catalog.js"
 
@@ -36,7 +43,8 @@ export const AssetStatus = z.enum(["on_order", "in_stock", "in_use", "in_mainten
 export type AssetStatus = z.infer<typeof AssetStatus>
 
 /**
- * Which state may follow which.
+ * Which state may follow which. `returned` means sent back to the vendor; `retired` and
+ * `returned` are final.
  *
  * @since 0.1.0
  * @category constants
@@ -61,7 +69,9 @@ export const Condition = z.enum(["new", "good", "fair", "damaged"])
 
 /**
  * An asset. A template asset (status `on_order`) carries only procurement data: item, purchase
- * order and line. Receiving fills in serial number, condition, location and storage space.
+ * order and line. Receiving fills in serial number, condition, location and storage space. An
+ * asset in use is assigned to a user (`assignedTo`) or to a location (`assignedLocationId`, which
+ * is then also its `locationId`), and is in no storage space.
  *
  * @since 0.1.0
  * @category models
@@ -83,6 +93,7 @@ export const Asset = z.object({
   locationId: z.string().optional(),
   storageSpace: z.string().optional(),
   assignedTo: z.string().optional(),
+  assignedLocationId: z.string().optional(),
   receivedAt: z.string().optional(),
   assignedAt: z.string().optional(),
   createdAt: z.string(),
@@ -115,30 +126,153 @@ export const assets = Storage.collection({
     serialNumber: "string",
     assetTag: "string",
     locationId: "string",
-    assignedTo: "string"
+    storageSpace: "string",
+    assignedTo: "string",
+    assignedLocationId: "string"
   },
-  indexes: [["purchaseOrderId", "purchaseOrderLineNo", "status"], ["status"], ["assignedTo"], ["catalogItemId"]],
+  indexes: [
+    ["purchaseOrderId", "purchaseOrderLineNo", "status"],
+    ["status"],
+    ["assignedTo"],
+    ["assignedLocationId"],
+    ["catalogItemId"],
+    ["locationId", "storageSpace", "status"]
+  ],
   unique: [["serialNumber"], ["assetTag"]]
+})
+
+/**
+ * Where an asset is and who has it, as a history entry records it before and after a change.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const AssetPlace = z.object({
+  status: AssetStatus,
+  locationId: z.string().optional(),
+  storageSpace: z.string().optional(),
+  assignedTo: z.string().optional(),
+  assignedLocationId: z.string().optional(),
+  condition: Condition.optional()
+})
+
+/**
+ * Where an asset is and who has it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AssetPlace = z.infer<typeof AssetPlace>
+
+/**
+ * What happened to an asset: created on order, received, assigned, returned to storage,
+ * transferred between storage spaces, another status change, or returned to the vendor.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const HistoryAction = z.enum([
+  "ordered",
+  "received",
+  "assigned",
+  "returned_to_storage",
+  "transferred",
+  "status_changed",
+  "returned_to_vendor"
+])
+
+/**
+ * A history action.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HistoryAction = z.infer<typeof HistoryAction>
+
+/**
+ * An entry of an asset's history: who (`by`), when (`at`), what (`action`), the asset's place
+ * before (`from`, absent for its creation) and after (`to`), and why. `assetVersion` is the
+ * asset's version after the change, so entries sort in the order the changes were made.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const AssetHistoryEntry = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  assetId: z.string(),
+  assetVersion: z.number().int().positive(),
+  action: HistoryAction,
+  by: z.string(),
+  at: z.string(),
+  from: AssetPlace.optional(),
+  to: AssetPlace,
+  reason: z.string().optional()
+})
+
+/**
+ * An asset history entry.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AssetHistoryEntry = z.infer<typeof AssetHistoryEntry>
+
+/**
+ * Where asset histories are stored: one entry per asset version.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const assetHistoryEntries = Storage.collection({
+  name: "asset_history",
+  schema: AssetHistoryEntry,
+  fields: { assetId: "string", assetVersion: "integer", action: "string", by: "string", at: "timestamp" },
+  unique: [["assetId", "assetVersion"]]
 })
 
 // ----- errors ----------------------------------------------------------------------------------
 
 /**
- * An asset operation was refused: the asset is not in a state that allows it.
+ * Why an asset operation was refused.
+ *
+ * - `InvalidTransition`: the asset's status cannot become the one asked for (`allowed` lists
+ *   what it can become).
+ * - `NotInUse`: only an asset in use is returned to storage.
+ * - `NotInStock`: only an asset in stock is transferred between storage spaces.
+ * - `SameStorageSpace`: the asset is already in the storage space it would be transferred to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AssetErrorReason = "InvalidTransition" | "NotInUse" | "NotInStock" | "SameStorageSpace"
+
+/**
+ * An asset operation was refused; nothing was written. `from` is the asset's status, `to` the
+ * status the operation needs it to have or become, `allowed` the statuses it can become.
  *
  * @since 0.1.0
  * @category errors
  */
 export class AssetError extends Data.TaggedError("AssetError")<{
-  readonly reason: "InvalidTransition"
+  readonly reason: AssetErrorReason
   readonly assetId: string
   readonly from: AssetStatus
   readonly to: AssetStatus
+  readonly allowed: ReadonlyArray<AssetStatus>
   readonly message: string
-}> {}
+}> {
+  /** @since 0.1.0 */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+const refuse = (reason: AssetErrorReason, asset: Asset, to: AssetStatus, message: string): AssetError =>
+  new AssetError({ reason, assetId: asset.id, from: asset.status, to, allowed: transitions[asset.status], message })
 
 /**
- * Checks that an asset may move to a state.
+ * Checks that an asset may move to a state; the refusal lists the states it may move to.
  *
  * @since 0.1.0
  * @category guards
@@ -147,14 +281,70 @@ export const ensureTransition = (asset: Asset, to: AssetStatus): Effect.Effect<v
   transitions[asset.status].includes(to)
     ? Effect.void
     : Effect.fail(
-      new AssetError({
-        reason: "InvalidTransition",
-        assetId: asset.id,
-        from: asset.status,
+      refuse(
+        "InvalidTransition",
+        asset,
         to,
-        message: `Asset ${asset.id} is ${asset.status}; it can become ${transitions[asset.status].join(", ") || "nothing else"}, not ${to}`
-      })
+        `Asset ${asset.id} is ${asset.status}; it can become ${transitions[asset.status].join(", ") || "nothing else"}, not ${to}`
+      )
     )
+
+// ----- history ---------------------------------------------------------------------------------
+
+/**
+ * Where an asset is and who has it.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const placeOf = (asset: Asset): AssetPlace => ({
+  status: asset.status,
+  ...(asset.locationId !== undefined ? { locationId: asset.locationId } : {}),
+  ...(asset.storageSpace !== undefined ? { storageSpace: asset.storageSpace } : {}),
+  ...(asset.assignedTo !== undefined ? { assignedTo: asset.assignedTo } : {}),
+  ...(asset.assignedLocationId !== undefined ? { assignedLocationId: asset.assignedLocationId } : {}),
+  ...(asset.condition !== undefined ? { condition: asset.condition } : {})
+})
+
+/**
+ * A change to record in an asset's history: the asset before (absent when it was just created)
+ * and after, as written (with its new version).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HistoryChange {
+  readonly before?: Asset | undefined
+  readonly after: Asset
+  readonly action: HistoryAction
+  readonly reason?: string | undefined
+}
+
+/**
+ * Appends history entries for changes made to assets, as the current principal, in one batch.
+ * Runs in the caller's transaction.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const recordHistory = Effect.fn("Assets.recordHistory")(function*(changes: ReadonlyArray<HistoryChange>) {
+  if (changes.length === 0) return []
+  const storage = yield* Storage.Storage
+  const principal = yield* CurrentPrincipal
+  const ids = yield* Ids.nextMany(changes.length)
+  const at = yield* Events.now
+  return yield* storage.insertMany(assetHistoryEntries, changes.map((change, i): Storage.New<AssetHistoryEntry> => ({
+    id: ids[i]!,
+    assetId: change.after.id,
+    assetVersion: change.after.version,
+    action: change.action,
+    by: principal.userId,
+    at,
+    ...(change.before !== undefined ? { from: placeOf(change.before) } : {}),
+    to: placeOf(change.after),
+    ...(change.reason !== undefined ? { reason: change.reason } : {})
+  })))
+})
 
 // ----- module API (for other modules) ----------------------------------------------------------
 
@@ -176,8 +366,8 @@ export interface TemplateRequest {
 }
 
 /**
- * Creates one template asset (status `on_order`) per unit of each line, in batches, and
- * appends one `asset.templates_created` event per line.
+ * Creates one template asset (status `on_order`) per unit of each line, in batches, with an
+ * `ordered` history entry each, and appends one `asset.templates_created` event per line.
  *
  * @since 0.1.0
  * @category module api
@@ -215,7 +405,8 @@ export const createTemplates = Effect.fn("Assets.createTemplates")(function*(lin
       payload: { purchaseOrderId: line.purchaseOrderId, lineNo: line.lineNo, assetIds: lineIds }
     })
   }
-  yield* storage.insertMany(assets, records)
+  const created = yield* storage.insertMany(assets, records)
+  yield* recordHistory(created.map((after) => ({ after, action: "ordered" as const })))
   yield* Events.append(...perLine)
   return total
 })
@@ -233,8 +424,9 @@ export interface Activation {
 
 /**
  * Turns `units.length` template assets of a purchase order line into in-stock assets, recording
- * serial numbers, condition, location and storage space. Returns the activated assets; fails
- * with `NotEnoughTemplates` when fewer template assets remain than units.
+ * serial numbers, condition, location and storage space, with a `received` history entry each.
+ * Returns the activated assets; fails with `TemplatesMissing` when fewer template assets remain
+ * than units.
  *
  * @since 0.1.0
  * @category module api
@@ -277,7 +469,9 @@ export const activateTemplates = Effect.fn("Assets.activateTemplates")(function*
       updatedAt: now
     }
   })
-  return yield* storage.updateMany(assets, activated)
+  const updated = yield* storage.updateMany(assets, activated)
+  yield* recordHistory(updated.map((after, i) => ({ before: templates[i], after, action: "received" as const })))
+  return updated
 })
 
 /**
@@ -311,7 +505,7 @@ export const takenSerialNumbers = Effect.fn("Assets.takenSerialNumbers")(functio
   return taken
 })
 
-// ----- operations ------------------------------------------------------------------------------
+// ----- the change engine -----------------------------------------------------------------------
 
 const loadAsset = (id: string) =>
   Effect.flatMap(Storage.Storage, (storage) =>
@@ -320,39 +514,113 @@ const loadAsset = (id: string) =>
       onSome: Effect.succeed
     })))
 
-const Assignment = z.object({ assetId: z.string().min(1), userId: z.string().trim().min(1) })
+/** The asset without its assignment: what it is once it is no longer in use. */
+const unassigned = (asset: Asset): Asset => {
+  const { assignedTo: _user, assignedLocationId: _location, assignedAt: _at, ...rest } = asset
+  return rest
+}
 
-/** Assigns in-stock assets to users in one batch: every asset checked first, then one write. */
-const assign = Effect.fn("Assets.assign")(function*(assignments: ReadonlyArray<z.infer<typeof Assignment>>) {
-  const storage = yield* Storage.Storage
-  const found = new Map((yield* storage.getMany(assets, assignments.map((a) => a.assetId))).map((a) => [a.id, a] as const))
-  const now = yield* Events.now
-  const changed: Array<Asset> = []
-  for (const { assetId, userId } of assignments) {
-    const asset = found.get(assetId)
-    if (asset === undefined) return yield* notFound("Asset", assetId)
-    yield* ensureTransition(asset, "in_use")
-    changed.push({ ...asset, status: "in_use", assignedTo: userId, assignedAt: now, updatedAt: now })
-  }
-  const assigned = yield* storage.updateMany(assets, changed)
-  yield* Events.append(...assigned.map((asset) => ({
-    type: "asset.assigned",
-    aggregateType: "asset",
-    aggregateId: asset.id,
-    payload: { assetId: asset.id, userId: asset.assignedTo, serialNumber: asset.serialNumber }
-  })))
-  return assigned
-})
+/** The asset out of any storage space. */
+const unstored = (asset: Asset): Asset => {
+  const { storageSpace: _space, ...rest } = asset
+  return rest
+}
 
 /**
- * Assigns an in-stock asset to a user; it becomes `in_use`.
+ * Changes assets in one batch: every asset is loaded and checked first (the first refusal fails
+ * the whole batch before anything is written), then one write of the assets, one of their
+ * history entries, and one event per asset.
+ */
+const change = Effect.fn("Assets.change")(function*(options: {
+  readonly assetIds: ReadonlyArray<string>
+  readonly plan: (asset: Asset, now: string, index: number) => Effect.Effect<Asset, AssetError>
+  readonly action: HistoryAction
+  readonly event: string
+  readonly reason?: string | undefined
+  readonly payload?: (asset: Asset) => Record<string, unknown>
+}) {
+  const storage = yield* Storage.Storage
+  const found = new Map((yield* storage.getMany(assets, options.assetIds)).map((a) => [a.id, a] as const))
+  const now = yield* Events.now
+  const planned: Array<Asset> = []
+  const before: Array<Asset> = []
+  for (const [index, assetId] of options.assetIds.entries()) {
+    const asset = found.get(assetId)
+    if (asset === undefined) return yield* notFound("Asset", assetId)
+    before.push(asset)
+    planned.push(yield* options.plan(asset, now, index))
+  }
+  const updated = yield* storage.updateMany(assets, planned)
+  const changes = updated.map((after, i): HistoryChange => ({ before: before[i], after, action: options.action, reason: options.reason }))
+  yield* recordHistory(changes)
+  yield* Events.append(...changes.map(({ before: from, after }) => ({
+    type: options.event,
+    aggregateType: "asset",
+    aggregateId: after.id,
+    payload: {
+      assetId: after.id,
+      serialNumber: after.serialNumber,
+      ...options.payload?.(after),
+      from: placeOf(from!),
+      to: placeOf(after),
+      ...(options.reason !== undefined ? { reason: options.reason } : {})
+    }
+  })))
+  return updated
+})
+
+const AssetIds = z.array(z.string().min(1)).min(1, "give at least one asset").max(1000).refine(
+  (ids) => new Set(ids).size === ids.length,
+  { message: "an asset appears more than once" }
+)
+
+const Reason = z.string().trim().min(1, "a reason cannot be empty").max(2000)
+
+const LocationId = z.string().trim().min(1).max(200)
+
+const StorageSpace = z.string().trim().min(1).max(200)
+
+// ----- operations ------------------------------------------------------------------------------
+
+const Assignment = z.object({
+  assetId: z.string().min(1),
+  userId: z.string().trim().min(1).optional(),
+  locationId: LocationId.optional()
+}).refine((a) => (a.userId === undefined) !== (a.locationId === undefined), {
+  message: "assign to a user (userId) or to a location (locationId): give exactly one",
+  path: ["userId"]
+})
+
+/** Assigns assets to users or locations in one batch: every asset checked first, then one write. */
+const assign = (assignments: ReadonlyArray<z.infer<typeof Assignment>>) =>
+  change({
+    assetIds: assignments.map((a) => a.assetId),
+    action: "assigned",
+    event: "asset.assigned",
+    payload: (asset) =>
+      asset.assignedTo !== undefined ? { userId: asset.assignedTo } : { locationId: asset.assignedLocationId },
+    plan: (asset, now, i) => {
+      const { userId, locationId } = assignments[i]!
+      return Effect.as(ensureTransition(asset, "in_use"), {
+        ...unstored(unassigned(asset)),
+        status: "in_use" as const,
+        ...(userId !== undefined ? { assignedTo: userId } : { assignedLocationId: locationId!, locationId: locationId! }),
+        assignedAt: now,
+        updatedAt: now
+      })
+    }
+  })
+
+/**
+ * Assigns an in-stock asset to a user or to a location (a meeting room, a site); it becomes
+ * `in_use` and leaves its storage space.
  *
  * @since 0.1.0
  * @category operations
  */
 export const assignAsset = Operation.make({
   id: "assets.assignAsset",
-  summary: "Assign an in-stock asset to a user; the asset becomes in use.",
+  summary: "Assign an in-stock asset to a user or a location; the asset becomes in use.",
   kind: "command",
   permission: "asset.assign",
   input: Assignment,
@@ -362,14 +630,15 @@ export const assignAsset = Operation.make({
 })
 
 /**
- * Assigns many in-stock assets at once (up to 1,000): all or none, in one write.
+ * Assigns many in-stock assets to users or locations at once (up to 1,000): all or none, in one
+ * write.
  *
  * @since 0.1.0
  * @category operations
  */
 export const assignAssets = Operation.make({
   id: "assets.assignAssets",
-  summary: "Assign up to 1,000 in-stock assets to users at once; all or none.",
+  summary: "Assign up to 1,000 in-stock assets to users or locations at once; all or none.",
   kind: "command",
   permission: "asset.assign",
   input: z.object({
@@ -381,6 +650,182 @@ export const assignAssets = Operation.make({
   output: z.array(Asset),
   events: ["asset.assigned"],
   handler: ({ assignments }) => Effect.map(assign(assignments), (assigned) => [...assigned])
+})
+
+/**
+ * Input of {@link returnToStorage}.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const ReturnToStorageInput = z.object({
+  assetIds: AssetIds,
+  locationId: LocationId,
+  storageSpace: StorageSpace,
+  condition: Condition.optional(),
+  reason: Reason.optional()
+})
+
+/**
+ * Takes assets in use back into a storage space (up to 1,000, all or none): they become
+ * `in_stock` there, their assignment ends, and the condition they came back in is recorded.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const returnToStorage = Operation.make({
+  id: "assets.returnToStorage",
+  summary: "Take assets in use back into a storage space; they become in stock and their assignment ends.",
+  kind: "command",
+  permission: "asset.manage",
+  input: ReturnToStorageInput,
+  output: z.array(Asset),
+  events: ["asset.returned_to_storage"],
+  handler: Effect.fn(function*({ assetIds, locationId, storageSpace, condition, reason }) {
+    return [
+      ...(yield* change({
+        assetIds,
+        action: "returned_to_storage",
+        event: "asset.returned_to_storage",
+        reason,
+        plan: (asset, now) =>
+          asset.status !== "in_use"
+            ? Effect.fail(refuse("NotInUse", asset, "in_stock", `Asset ${asset.id} is ${asset.status}, not in use; only an asset in use is returned to storage`))
+            : Effect.succeed({
+              ...unassigned(asset),
+              status: "in_stock" as const,
+              locationId,
+              storageSpace,
+              ...(condition !== undefined ? { condition } : {}),
+              updatedAt: now
+            })
+      }))
+    ]
+  })
+})
+
+/**
+ * Input of {@link transferAssets}.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const TransferAssetsInput = z.object({
+  assetIds: AssetIds,
+  locationId: LocationId,
+  storageSpace: StorageSpace,
+  reason: Reason.optional()
+})
+
+/**
+ * Moves in-stock assets to another storage space, of the same or another location (up to 1,000,
+ * all or none); they stay `in_stock`.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const transferAssets = Operation.make({
+  id: "assets.transferAssets",
+  summary: "Move in-stock assets to another storage space (of any location); they stay in stock.",
+  kind: "command",
+  permission: "asset.manage",
+  input: TransferAssetsInput,
+  output: z.array(Asset),
+  events: ["asset.transferred"],
+  handler: Effect.fn(function*({ assetIds, locationId, storageSpace, reason }) {
+    return [
+      ...(yield* change({
+        assetIds,
+        action: "transferred",
+        event: "asset.transferred",
+        reason,
+        plan: (asset, now) => {
+          if (asset.status !== "in_stock") {
+            return Effect.fail(refuse("NotInStock", asset, "in_stock", `Asset ${asset.id} is ${asset.status}; only an asset in stock is transferred between storage spaces`))
+          }
+          if (asset.locationId === locationId && asset.storageSpace === storageSpace) {
+            return Effect.fail(refuse("SameStorageSpace", asset, "in_stock", `Asset ${asset.id} is already in ${locationId} / ${storageSpace}`))
+          }
+          return Effect.succeed({ ...asset, locationId, storageSpace, updatedAt: now })
+        }
+      }))
+    ]
+  })
+})
+
+/**
+ * The statuses {@link changeStatus} moves assets to. Assignment (`in_use`) has its own
+ * operations; receipt (`on_order` to `in_stock`) and return to the vendor (`returned`) belong to
+ * receiving.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ChangeableStatus = z.enum(["in_stock", "in_maintenance", "retired", "missing"])
+
+/**
+ * Input of {@link changeStatus}: the new status, a reason (required for `retired` and
+ * `missing`), and where the assets are now (required for `in_stock`).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const ChangeStatusInput = z.object({
+  assetIds: AssetIds,
+  status: ChangeableStatus,
+  reason: Reason.optional(),
+  locationId: LocationId.optional(),
+  storageSpace: StorageSpace.optional()
+})
+  .refine((input) => (input.status !== "retired" && input.status !== "missing") || input.reason !== undefined, {
+    message: "a reason is required to mark assets retired or missing",
+    path: ["reason"]
+  })
+  .refine((input) => input.status !== "in_stock" || (input.locationId !== undefined && input.storageSpace !== undefined), {
+    message: "putting assets back in stock needs the locationId and storageSpace they are in",
+    path: ["storageSpace"]
+  })
+  .refine((input) => input.storageSpace === undefined || input.locationId !== undefined, {
+    message: "a storageSpace needs the locationId it belongs to",
+    path: ["locationId"]
+  })
+
+/**
+ * Moves assets (up to 1,000, all or none) to maintenance, missing, retired, or back in stock, as
+ * {@link transitions} allows; a refused asset's error lists the statuses it can move to. Any
+ * assignment ends; a new location (and storage space) may be given.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const changeStatus = Operation.make({
+  id: "assets.changeStatus",
+  summary: "Move assets to maintenance, missing, retired or back in stock, as the asset lifecycle allows.",
+  kind: "command",
+  permission: "asset.manage",
+  input: ChangeStatusInput,
+  output: z.array(Asset),
+  events: ["asset.status_changed"],
+  handler: Effect.fn(function*({ assetIds, status, reason, locationId, storageSpace }) {
+    return [
+      ...(yield* change({
+        assetIds,
+        action: "status_changed",
+        event: "asset.status_changed",
+        reason,
+        plan: (asset, now) => {
+          const moved = locationId === undefined ? unassigned(asset) : unstored(unassigned(asset))
+          return Effect.as(ensureTransition(asset, status), {
+            ...moved,
+            status,
+            ...(locationId !== undefined ? { locationId } : {}),
+            ...(storageSpace !== undefined ? { storageSpace } : {}),
+            updatedAt: now
+          })
+        }
+      }))
+    ]
+  })
 })
 
 /**
@@ -401,20 +846,57 @@ export const getAsset = Operation.make({
 })
 
 /**
- * Lists assets, filtered by status, purchase order or assignee.
+ * Reads an asset's history, oldest first, from its creation on order on: who, when, what, from
+ * and to which status, location, storage space and assignee, and why.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const assetHistory = Operation.make({
+  id: "assets.assetHistory",
+  summary: "Read an asset's history, oldest first: who, when, from and to which status, place and assignee, and why.",
+  kind: "query",
+  permission: "asset.read",
+  input: z.object({
+    assetId: z.string().min(1),
+    limit: z.number().int().min(1).max(1000).optional(),
+    cursor: z.string().optional()
+  }),
+  output: z.object({ items: z.array(AssetHistoryEntry), cursor: z.string().optional() }),
+  events: [],
+  handler: Effect.fn(function*({ assetId, limit, cursor }) {
+    const storage = yield* Storage.Storage
+    yield* loadAsset(assetId)
+    const page = yield* storage.find(assetHistoryEntries, {
+      where: { assetId },
+      orderBy: [{ field: "assetVersion" }],
+      ...(limit ? { limit } : {}),
+      ...(cursor ? { cursor } : {})
+    })
+    return { items: [...page.items], ...(page.cursor ? { cursor: page.cursor } : {}) }
+  })
+})
+
+/**
+ * Lists assets, filtered by status, purchase order, catalog item, assignee (user or location),
+ * or location and storage space.
  *
  * @since 0.1.0
  * @category operations
  */
 export const listAssets = Operation.make({
   id: "assets.listAssets",
-  summary: "List assets, optionally by status, purchase order or assignee.",
+  summary: "List assets, optionally by status, purchase order, item, assignee, location or storage space.",
   kind: "query",
   permission: "asset.read",
   input: z.object({
     status: AssetStatus.optional(),
     purchaseOrderId: z.string().optional(),
+    catalogItemId: z.string().optional(),
     assignedTo: z.string().optional(),
+    assignedLocationId: z.string().optional(),
+    locationId: z.string().optional(),
+    storageSpace: z.string().optional(),
     limit: z.number().int().min(1).max(1000).optional(),
     cursor: z.string().optional()
   }),
@@ -459,7 +941,17 @@ export const countAssetsByStatus = Operation.make({
  * @since 0.1.0
  * @category operations
  */
-export const operations = { assignAsset, assignAssets, getAsset, listAssets, countAssetsByStatus }
+export const operations = {
+  assignAsset,
+  assignAssets,
+  returnToStorage,
+  transferAssets,
+  changeStatus,
+  getAsset,
+  assetHistory,
+  listAssets,
+  countAssetsByStatus
+}
 
 /**
  * The assets service: one method per operation.
@@ -478,4 +970,4 @@ export class Assets extends Context.Service<Assets, Operation.Methods<typeof ope
  * @since 0.1.0
  * @category collections
  */
-export const collections = [assets] as const
+export const collections = [assets, assetHistoryEntries] as const

@@ -1,0 +1,715 @@
+/**
+ * Software licences and entitlements (seed 002, Software Procurement): software is bought on a
+ * purchase order for cost and vendor tracking, is never received, scanned or stored, and becomes
+ * an entitlement record instead of assets. Submitting a purchase order creates one entitlement per
+ * software line, with as many seats as the line's quantity.
+ *
+ * An entitlement carries its licence keys and subscription term (none: perpetual); its status is
+ * derived from the term and the Effect clock (or an explicit `asOf`): `active`, `expiring` (the
+ * term ends within a window, 30 days by default) or `expired`. Seats are assigned to users or
+ * devices, never beyond the seats bought, also when assigners race: the entitlement is written
+ * first with its version, so concurrent assigners take turns. Licence keys never appear in event
+ * payloads, and only principals who manage licences read them back.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Data, Effect, Option } from "effect"
+import { z } from "zod"
+import * as Access from "../Access.js"
+import { notFound } from "../Errors.js"
+import * as Events from "../Events.js"
+import * as Ids from "../Ids.js"
+import { Money } from "../Money.js"
+import * as Operation from "../Operation.js"
+import { CurrentPrincipal } from "../Principal.js"
+import * as Storage from "../Storage.js"
+
+// ----- model -----------------------------------------------------------------------------------
+
+/**
+ * Who holds a seat: a user or a device, by the host's id for it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Assignee = z.object({
+  kind: z.enum(["user", "device"]),
+  id: z.string().trim().min(1, "an assignee needs an id").max(200)
+})
+
+/**
+ * An assignee.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Assignee = z.infer<typeof Assignee>
+
+/**
+ * An entitlement: the right to use a software item, bought on a purchase order line. `seats` is
+ * the line's quantity; `seatsAssigned` never exceeds it. Without `subscriptionEnd` the licence is
+ * perpetual. Timestamps are ISO-8601 UTC.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Entitlement = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  catalogItemId: z.string(),
+  name: z.string(),
+  vendorId: z.string(),
+  purchaseOrderId: z.string(),
+  lineNo: z.number().int().positive(),
+  unitCost: Money,
+  seats: z.number().int().positive(),
+  seatsAssigned: z.number().int().nonnegative(),
+  licenseKeys: z.array(z.string()),
+  subscriptionStart: z.string().optional(),
+  subscriptionEnd: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string()
+})
+
+/**
+ * An entitlement as stored.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Entitlement = z.infer<typeof Entitlement>
+
+/**
+ * The status of an entitlement at a moment: `expired` once its term has ended, `expiring` when it
+ * ends within the window, `active` otherwise (perpetual licences are always `active`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EntitlementStatus = z.enum(["active", "expiring", "expired"])
+
+/**
+ * An entitlement status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EntitlementStatus = z.infer<typeof EntitlementStatus>
+
+/**
+ * An entitlement as operations return it: its derived status, the seats still free and how many
+ * licence keys it holds. `licenseKeys` is present only for principals who may manage licences
+ * (`license.manage`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EntitlementView = Entitlement.omit({ licenseKeys: true }).extend({
+  status: EntitlementStatus,
+  seatsAvailable: z.number().int().nonnegative(),
+  licenseKeyCount: z.number().int().nonnegative(),
+  licenseKeys: z.array(z.string()).optional()
+})
+
+/**
+ * An entitlement view.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EntitlementView = z.infer<typeof EntitlementView>
+
+/**
+ * A seat of an entitlement held by a user or a device. There is one record per entitlement and
+ * assignee: releasing marks it `released`, assigning the same assignee again makes it `active`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SeatAssignment = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  entitlementId: z.string(),
+  catalogItemId: z.string(),
+  name: z.string(),
+  assigneeKind: Assignee.shape.kind,
+  assigneeId: z.string(),
+  status: z.enum(["active", "released"]),
+  assignedBy: z.string(),
+  assignedAt: z.string(),
+  releasedBy: z.string().optional(),
+  releasedAt: z.string().optional()
+})
+
+/**
+ * A seat assignment.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SeatAssignment = z.infer<typeof SeatAssignment>
+
+/**
+ * Where entitlements are stored: one per purchase order line.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const entitlements = Storage.collection({
+  name: "entitlements",
+  schema: Entitlement,
+  fields: {
+    catalogItemId: "string",
+    vendorId: "string",
+    purchaseOrderId: "string",
+    lineNo: "integer",
+    subscriptionEnd: "timestamp",
+    createdAt: "timestamp"
+  },
+  indexes: [["catalogItemId", "subscriptionEnd"], ["subscriptionEnd"]],
+  unique: [["purchaseOrderId", "lineNo"]]
+})
+
+/**
+ * Where seat assignments are stored: one per entitlement and assignee.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const seatAssignments = Storage.collection({
+  name: "seat_assignments",
+  schema: SeatAssignment,
+  fields: { entitlementId: "string", assigneeKind: "string", assigneeId: "string", status: "string", assignedAt: "timestamp" },
+  indexes: [["entitlementId", "status", "assignedAt"], ["assigneeKind", "assigneeId", "status"]],
+  unique: [["entitlementId", "assigneeKind", "assigneeId"]]
+})
+
+// ----- errors ----------------------------------------------------------------------------------
+
+/**
+ * Why a licensing operation was refused.
+ *
+ * - `NoSeatsAvailable`: every seat bought is assigned.
+ * - `AlreadyAssigned`: the assignee already holds a seat of the entitlement (assigning is not
+ *   idempotent: the second call is refused, so a caller learns the seat was already taken).
+ * - `NotAssigned`: the assignee holds no seat of the entitlement to release.
+ * - `Expired`: the subscription has ended; no new seats are assigned.
+ * - `InvalidTerm`: the subscription would end at or before it starts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LicensingErrorReason = "NoSeatsAvailable" | "AlreadyAssigned" | "NotAssigned" | "Expired" | "InvalidTerm"
+
+/**
+ * A licensing operation was refused; nothing was written.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LicensingError extends Data.TaggedError("LicensingError")<{
+  readonly reason: LicensingErrorReason
+  readonly message: string
+  readonly entitlementId: string
+  readonly assignee?: Assignee
+}> {
+  /** @since 0.1.0 */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+// ----- status ----------------------------------------------------------------------------------
+
+/**
+ * The window, in days, within which an ending subscription counts as `expiring` by default.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultExpiringWithinDays = 30
+
+const dayMillis = 86_400_000
+
+/**
+ * The status of an entitlement at `asOf` (epoch milliseconds), with an `expiring` window in days.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const statusAt = (
+  entitlement: Pick<Entitlement, "subscriptionEnd">,
+  asOf: number,
+  expiringWithinDays: number = defaultExpiringWithinDays
+): EntitlementStatus => {
+  if (entitlement.subscriptionEnd === undefined) return "active"
+  const end = Date.parse(entitlement.subscriptionEnd)
+  if (end <= asOf) return "expired"
+  return end <= asOf + expiringWithinDays * dayMillis ? "expiring" : "active"
+}
+
+/** The view of an entitlement at a moment; keys only when shown. */
+const viewOf = (entitlement: Entitlement, asOf: number, expiringWithinDays: number, showKeys: boolean): EntitlementView => {
+  const { licenseKeys, ...rest } = entitlement
+  return {
+    ...rest,
+    status: statusAt(entitlement, asOf, expiringWithinDays),
+    seatsAvailable: Math.max(0, entitlement.seats - entitlement.seatsAssigned),
+    licenseKeyCount: licenseKeys.length,
+    ...(showKeys ? { licenseKeys } : {})
+  }
+}
+
+/** Whether the current principal may read licence keys (those who manage licences). */
+const mayReadKeys = Effect.map(
+  Effect.all([CurrentPrincipal, Access.PermissionMatrix]),
+  ([principal, matrix]) => Access.isAllowed(matrix, principal, "license.manage")
+)
+
+/**
+ * An instant as operations take it: an ISO-8601 date-time with an offset, or a date (midnight
+ * UTC). Normalised to an ISO-8601 UTC string.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const Instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((value) => new Date(value).toISOString())
+
+// ----- module API (for other modules) ----------------------------------------------------------
+
+/**
+ * What a software purchase order line tells the licensing module when the order is submitted.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EntitlementRequest {
+  readonly purchaseOrderId: string
+  readonly vendorId: string
+  readonly lineNo: number
+  readonly catalogItemId: string
+  readonly name: string
+  readonly seats: number
+  readonly unitCost: Money
+}
+
+/**
+ * Creates one entitlement per software line (seats = the line's quantity, no keys, perpetual
+ * until its term is recorded), in one batch, with one `entitlement.created` event each. Runs in
+ * the caller's transaction.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const createEntitlements = Effect.fn("Licensing.createEntitlements")(function*(lines: ReadonlyArray<EntitlementRequest>) {
+  if (lines.length === 0) return []
+  const storage = yield* Storage.Storage
+  const ids = yield* Ids.nextMany(lines.length)
+  const now = yield* Events.now
+  const created = yield* storage.insertMany(entitlements, lines.map((line, i): Storage.New<Entitlement> => ({
+    id: ids[i]!,
+    catalogItemId: line.catalogItemId,
+    name: line.name,
+    vendorId: line.vendorId,
+    purchaseOrderId: line.purchaseOrderId,
+    lineNo: line.lineNo,
+    unitCost: line.unitCost,
+    seats: line.seats,
+    seatsAssigned: 0,
+    licenseKeys: [],
+    createdAt: now,
+    updatedAt: now
+  })))
+  yield* Events.append(...created.map((entitlement) => ({
+    type: "entitlement.created",
+    aggregateType: "entitlement",
+    aggregateId: entitlement.id,
+    payload: {
+      entitlementId: entitlement.id,
+      purchaseOrderId: entitlement.purchaseOrderId,
+      lineNo: entitlement.lineNo,
+      catalogItemId: entitlement.catalogItemId,
+      name: entitlement.name,
+      vendorId: entitlement.vendorId,
+      seats: entitlement.seats
+    }
+  })))
+  return created
+})
+
+// ----- operations ------------------------------------------------------------------------------
+
+const loadEntitlement = (id: string) =>
+  Effect.flatMap(Storage.Storage, (storage) =>
+    Effect.flatMap(storage.get(entitlements, id), Option.match({
+      onNone: () => Effect.fail(notFound("Entitlement", id)),
+      onSome: Effect.succeed
+    })))
+
+const nameOf = (assignee: Assignee): string => `${assignee.kind} ${assignee.id}`
+
+/** The assignment record of an assignee on an entitlement, active or released. */
+const findAssignment = Effect.fn("Licensing.findAssignment")(function*(entitlementId: string, assignee: Assignee) {
+  const storage = yield* Storage.Storage
+  const page = yield* storage.find(seatAssignments, {
+    where: { entitlementId, assigneeKind: assignee.kind, assigneeId: assignee.id },
+    limit: 1
+  })
+  return page.items[0]
+})
+
+const seatEvent = (type: string, entitlement: Entitlement, assignment: SeatAssignment): Events.EventSpec => ({
+  type,
+  aggregateType: "entitlement",
+  aggregateId: entitlement.id,
+  payload: {
+    entitlementId: entitlement.id,
+    assignmentId: assignment.id,
+    catalogItemId: entitlement.catalogItemId,
+    assignee: { kind: assignment.assigneeKind, id: assignment.assigneeId },
+    seats: entitlement.seats,
+    seatsAssigned: entitlement.seatsAssigned
+  }
+})
+
+const pageOf = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), cursor: z.string().optional() })
+
+const PageInput = z.object({
+  limit: z.number().int().min(1).max(1000).optional(),
+  cursor: z.string().optional()
+})
+
+const AsOf = z.object({
+  asOf: Instant.optional(),
+  expiringWithinDays: z.number().int("a window is a whole number of days").min(0).max(3650).optional()
+})
+
+/** The moment to derive statuses at: the given `asOf`, or now on the Effect clock. */
+const momentOf = (asOf: string | undefined) => (asOf === undefined ? Clock.currentTimeMillis : Effect.succeed(Date.parse(asOf)))
+
+/**
+ * Reads one entitlement with its status (now, or at `asOf`); licence keys only for principals
+ * who manage licences.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getEntitlement = Operation.make({
+  id: "licensing.getEntitlement",
+  summary: "Read one software entitlement with its seats and status; licence keys only for licence managers.",
+  kind: "query",
+  permission: "license.read",
+  input: AsOf.extend({ id: z.string().min(1) }),
+  output: EntitlementView,
+  events: [],
+  handler: Effect.fn(function*({ id, asOf, expiringWithinDays }) {
+    const entitlement = yield* loadEntitlement(id)
+    return viewOf(entitlement, yield* momentOf(asOf), expiringWithinDays ?? defaultExpiringWithinDays, yield* mayReadKeys)
+  })
+})
+
+/**
+ * Input of {@link listEntitlements}. `status` filters by the status at `asOf` (default now);
+ * `expiringWithinDays` sets the `expiring` window (default 30), so "expiring within 60 days" is
+ * `{ status: "expiring", expiringWithinDays: 60 }`.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const ListEntitlementsInput = PageInput.extend(AsOf.shape).extend({
+  catalogItemId: z.string().min(1).optional(),
+  purchaseOrderId: z.string().min(1).optional(),
+  status: EntitlementStatus.optional()
+})
+
+/**
+ * Lists entitlements, those ending soonest first (perpetual ones last), by catalog item, purchase
+ * order or status: expired, expiring within a window, or active. Licence keys are not listed.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const listEntitlements = Operation.make({
+  id: "licensing.listEntitlements",
+  summary: "List software entitlements, soonest ending first: expired, expiring within N days, active, or by catalog item.",
+  kind: "query",
+  permission: "license.read",
+  input: ListEntitlementsInput,
+  output: pageOf(EntitlementView),
+  events: [],
+  handler: Effect.fn(function*({ catalogItemId, purchaseOrderId, status, asOf, expiringWithinDays, limit, cursor }) {
+    const storage = yield* Storage.Storage
+    const moment = yield* momentOf(asOf)
+    const windowDays = expiringWithinDays ?? defaultExpiringWithinDays
+    const now = new Date(moment).toISOString()
+    const horizon = new Date(moment + windowDays * dayMillis).toISOString()
+    const byStatus: Storage.Filter<Entitlement> = status === "expired"
+      ? { subscriptionEnd: { lte: now } }
+      : status === "expiring"
+      ? { subscriptionEnd: { gt: now, lte: horizon } }
+      : status === "active"
+      ? { $or: [{ subscriptionEnd: null }, { subscriptionEnd: { gt: horizon } }] }
+      : {}
+    const page = yield* storage.find(entitlements, {
+      where: {
+        ...byStatus,
+        ...(catalogItemId !== undefined ? { catalogItemId } : {}),
+        ...(purchaseOrderId !== undefined ? { purchaseOrderId } : {})
+      },
+      orderBy: [{ field: "subscriptionEnd" }],
+      ...(limit ? { limit } : {}),
+      ...(cursor ? { cursor } : {})
+    })
+    return {
+      items: page.items.map((entitlement) => viewOf(entitlement, moment, windowDays, false)),
+      ...(page.cursor ? { cursor: page.cursor } : {})
+    }
+  })
+})
+
+/**
+ * Input of {@link updateEntitlement}: new licence keys (replacing the old ones), and the start
+ * and end of the subscription (`null` clears one; no end means perpetual).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const UpdateEntitlementInput = z.object({
+  id: z.string().min(1),
+  licenseKeys: z.array(z.string().trim().min(1, "a licence key cannot be empty").max(1000)).max(10_000).refine(
+    (keys) => new Set(keys).size === keys.length,
+    { message: "a licence key appears more than once" }
+  ).optional(),
+  subscriptionStart: Instant.nullable().optional(),
+  subscriptionEnd: Instant.nullable().optional()
+}).refine(
+  (input) => input.licenseKeys !== undefined || input.subscriptionStart !== undefined || input.subscriptionEnd !== undefined,
+  { message: "nothing to update: give licenseKeys, subscriptionStart or subscriptionEnd" }
+)
+
+/**
+ * Records an entitlement's licence keys and subscription term. The term must end after it starts
+ * (checked against the stored value of whichever side is not given). Keys never appear in events.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const updateEntitlement = Operation.make({
+  id: "licensing.updateEntitlement",
+  summary: "Record an entitlement's licence keys and subscription start and end (end after start).",
+  kind: "command",
+  permission: "license.manage",
+  input: UpdateEntitlementInput,
+  output: EntitlementView,
+  events: ["entitlement.updated"],
+  handler: Effect.fn(function*({ id, licenseKeys, subscriptionStart, subscriptionEnd }) {
+    const storage = yield* Storage.Storage
+    const entitlement = yield* loadEntitlement(id)
+    const start = subscriptionStart === undefined ? entitlement.subscriptionStart : subscriptionStart ?? undefined
+    const end = subscriptionEnd === undefined ? entitlement.subscriptionEnd : subscriptionEnd ?? undefined
+    if (start !== undefined && end !== undefined && Date.parse(end) <= Date.parse(start)) {
+      return yield* new LicensingError({
+        reason: "InvalidTerm",
+        entitlementId: id,
+        message: `The subscription of entitlement ${id} (${entitlement.name}) would end on ${end}, ` +
+          `which is not after its start on ${start}`
+      })
+    }
+    const { subscriptionStart: _start, subscriptionEnd: _end, ...rest } = entitlement
+    const [updated] = yield* storage.updateMany(entitlements, [{
+      ...rest,
+      ...(licenseKeys !== undefined ? { licenseKeys } : {}),
+      ...(start !== undefined ? { subscriptionStart: start } : {}),
+      ...(end !== undefined ? { subscriptionEnd: end } : {}),
+      updatedAt: yield* Events.now
+    }])
+    yield* Events.append({
+      type: "entitlement.updated",
+      aggregateType: "entitlement",
+      aggregateId: id,
+      payload: {
+        entitlementId: id,
+        subscriptionStart: start ?? null,
+        subscriptionEnd: end ?? null,
+        licenseKeysChanged: licenseKeys !== undefined,
+        licenseKeyCount: updated!.licenseKeys.length
+      }
+    })
+    return viewOf(updated!, yield* Clock.currentTimeMillis, defaultExpiringWithinDays, true)
+  })
+})
+
+const SeatInput = z.object({ entitlementId: z.string().min(1), assignee: Assignee })
+
+const SeatChange = z.object({ entitlement: EntitlementView, assignment: SeatAssignment })
+
+/**
+ * Assigns a seat of an entitlement to a user or a device. Never beyond the seats bought: the
+ * entitlement is written first with its version, so concurrent assigners take turns and the
+ * late ones find the seats gone. Refused for an expired subscription and for an assignee that
+ * already holds a seat.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const assignSeat = Operation.make({
+  id: "licensing.assignSeat",
+  summary: "Assign a seat of a software entitlement to a user or a device; never beyond the seats bought.",
+  kind: "command",
+  permission: "license.assign",
+  input: SeatInput,
+  output: SeatChange,
+  events: ["entitlement.seat_assigned"],
+  handler: Effect.fn(function*({ entitlementId, assignee }) {
+    const storage = yield* Storage.Storage
+    const principal = yield* CurrentPrincipal
+    const entitlement = yield* loadEntitlement(entitlementId)
+    const refuse = (reason: LicensingErrorReason, message: string) => new LicensingError({ reason, entitlementId, assignee, message })
+    const existing = yield* findAssignment(entitlementId, assignee)
+    if (existing?.status === "active") {
+      return yield* refuse("AlreadyAssigned", `The ${nameOf(assignee)} already holds a seat of ${entitlement.name} (entitlement ${entitlementId})`)
+    }
+    const moment = yield* Clock.currentTimeMillis
+    if (statusAt(entitlement, moment) === "expired") {
+      return yield* refuse("Expired", `The subscription of ${entitlement.name} (entitlement ${entitlementId}) ended on ${entitlement.subscriptionEnd}; no new seats can be assigned`)
+    }
+    if (entitlement.seatsAssigned >= entitlement.seats) {
+      return yield* refuse(
+        "NoSeatsAvailable",
+        `All ${entitlement.seats} seats of ${entitlement.name} (entitlement ${entitlementId}) are assigned; release one before assigning the ${nameOf(assignee)}`
+      )
+    }
+    const now = new Date(moment).toISOString()
+    // The entitlement is written first: its version check serialises racing assigners.
+    const [updated] = yield* storage.updateMany(entitlements, [{ ...entitlement, seatsAssigned: entitlement.seatsAssigned + 1, updatedAt: now }])
+    const active = { status: "active" as const, assignedBy: principal.userId, assignedAt: now }
+    const [assignment] = existing === undefined
+      ? yield* storage.insertMany(seatAssignments, [{
+        id: yield* Ids.next,
+        entitlementId,
+        catalogItemId: entitlement.catalogItemId,
+        name: entitlement.name,
+        assigneeKind: assignee.kind,
+        assigneeId: assignee.id,
+        ...active
+      }])
+      : yield* storage.updateMany(seatAssignments, [{ ...withoutRelease(existing), ...active }])
+    yield* Events.append(seatEvent("entitlement.seat_assigned", updated!, assignment!))
+    return { entitlement: viewOf(updated!, moment, defaultExpiringWithinDays, false), assignment: assignment! }
+  })
+})
+
+const withoutRelease = (assignment: SeatAssignment): SeatAssignment => {
+  const { releasedAt: _at, releasedBy: _by, ...rest } = assignment
+  return rest
+}
+
+/**
+ * Releases the seat a user or device holds; the seat becomes free for someone else.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const releaseSeat = Operation.make({
+  id: "licensing.releaseSeat",
+  summary: "Release the seat of a software entitlement a user or device holds.",
+  kind: "command",
+  permission: "license.assign",
+  input: SeatInput,
+  output: SeatChange,
+  events: ["entitlement.seat_released"],
+  handler: Effect.fn(function*({ entitlementId, assignee }) {
+    const storage = yield* Storage.Storage
+    const principal = yield* CurrentPrincipal
+    const entitlement = yield* loadEntitlement(entitlementId)
+    const existing = yield* findAssignment(entitlementId, assignee)
+    if (existing?.status !== "active") {
+      return yield* new LicensingError({
+        reason: "NotAssigned",
+        entitlementId,
+        assignee,
+        message: `The ${nameOf(assignee)} holds no seat of ${entitlement.name} (entitlement ${entitlementId}) to release`
+      })
+    }
+    const moment = yield* Clock.currentTimeMillis
+    const now = new Date(moment).toISOString()
+    const [updated] = yield* storage.updateMany(entitlements, [{ ...entitlement, seatsAssigned: entitlement.seatsAssigned - 1, updatedAt: now }])
+    const [released] = yield* storage.updateMany(seatAssignments, [{ ...existing, status: "released", releasedBy: principal.userId, releasedAt: now }])
+    yield* Events.append(seatEvent("entitlement.seat_released", updated!, released!))
+    return { entitlement: viewOf(updated!, moment, defaultExpiringWithinDays, false), assignment: released! }
+  })
+})
+
+/**
+ * Input of {@link listSeatAssignments}: the seats of an entitlement, the seats an assignee holds,
+ * or both; released seats only when asked for.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const ListSeatAssignmentsInput = PageInput.extend({
+  entitlementId: z.string().min(1).optional(),
+  assignee: Assignee.optional(),
+  includeReleased: z.boolean().default(false)
+}).refine((input) => input.entitlementId !== undefined || input.assignee !== undefined, {
+  message: "give an entitlementId, an assignee, or both"
+})
+
+/**
+ * Lists seat assignments, oldest first: who holds the seats of an entitlement, or which seats a
+ * user or device holds.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const listSeatAssignments = Operation.make({
+  id: "licensing.listSeatAssignments",
+  summary: "List who holds the seats of an entitlement, or the seats a user or device holds.",
+  kind: "query",
+  permission: "license.read",
+  input: ListSeatAssignmentsInput,
+  output: pageOf(SeatAssignment),
+  events: [],
+  handler: Effect.fn(function*({ entitlementId, assignee, includeReleased, limit, cursor }) {
+    const storage = yield* Storage.Storage
+    if (entitlementId !== undefined) yield* loadEntitlement(entitlementId)
+    const page = yield* storage.find(seatAssignments, {
+      where: {
+        ...(entitlementId !== undefined ? { entitlementId } : {}),
+        ...(assignee !== undefined ? { assigneeKind: assignee.kind, assigneeId: assignee.id } : {}),
+        ...(includeReleased ? {} : { status: "active" as const })
+      },
+      orderBy: [{ field: "assignedAt" }],
+      ...(limit ? { limit } : {}),
+      ...(cursor ? { cursor } : {})
+    })
+    return { items: [...page.items], ...(page.cursor ? { cursor: page.cursor } : {}) }
+  })
+})
+
+/**
+ * The licensing module's operations, by method name.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const operations = { getEntitlement, listEntitlements, updateEntitlement, assignSeat, releaseSeat, listSeatAssignments }
+
+/**
+ * The licensing service: one method per operation.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Licensing extends Context.Service<Licensing, Operation.Methods<typeof operations>>()("@procura/core/Licensing") {
+  /** @since 0.1.0 */
+  static readonly layer = Operation.serviceLayer(Licensing, operations)
+}
+
+/**
+ * The collections the licensing module owns.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const collections = [entitlements, seatAssignments] as const
