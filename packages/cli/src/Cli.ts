@@ -9,6 +9,7 @@
  * procura ops                        # list every operation
  * procura op catalog.createVendor --schema
  * procura op catalog.createVendor --as pat@acme:procurement_manager --input '{"code":"DELL","name":"Dell"}'
+ * procura catalog import items.csv --as pat@acme:procurement_manager [--dry-run]
  * procura worker --config procura.config.yaml   # deliver events until SIGINT/SIGTERM
  * procura dead-letters list
  * ```
@@ -93,6 +94,10 @@ Usage:
   procura op <operation-id> --as USER@TENANT:ROLE[,ROLE] [--input JSON | --input-file FILE]
          [--data-dir DIR | --database-url URL]
       Run one operation and print its result as JSON.
+  procura catalog import <file> --as USER@TENANT:ROLE[,ROLE] [--format csv|json] [--dry-run]
+         [--data-dir DIR | --database-url URL]
+      Import catalog items from a CSV or JSON file (format from the extension unless given):
+      catalog.importCatalog on the file. --dry-run only checks and prints the per-row report.
   procura config validate <file>
       Check a configuration file (JSON or YAML: { "plugins": { "<id>": { ... } } }) against the
       installed plugins' schemas; every problem is reported with its path.
@@ -463,6 +468,31 @@ const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   }
 }
 
+/** `procura catalog import <file>`: runs `catalog.importCatalog` on the file's content. */
+const catalog = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { format: { type: "string" }, "dry-run": { type: "boolean" }, as: { type: "string" }, ...storageOptions }
+  })
+  const [sub, file] = positionals
+  if (sub !== "import" || file === undefined) {
+    io.err("Usage: procura catalog import <file> --as USER@TENANT:ROLE[,ROLE] [--format csv|json] [--dry-run]\n")
+    return 2
+  }
+  if (!existsSync(file)) {
+    io.err(`No file ${file}\n`)
+    return 2
+  }
+  const format = values.format ?? (file.toLowerCase().endsWith(".json") ? "json" : "csv")
+  const input = { format, content: readFileSync(file, "utf8"), mode: values["dry-run"] === true ? "validate" : "import" }
+  const passed = (["as", "data-dir", "database-url", "config"] as const).flatMap((name) => {
+    const value = values[name]
+    return value === undefined ? [] : [`--${name}`, value]
+  })
+  return op(["catalog.importCatalog", "--input", JSON.stringify(input), ...passed], io)
+}
+
 const config = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const [sub, target] = args
   if (sub === "schema") {
@@ -513,6 +543,8 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Pro
       return ops(rest, io)
     case "op":
       return op(rest, io)
+    case "catalog":
+      return catalog(rest, io)
     case "config":
       return config(rest, io)
     case "worker":

@@ -60,6 +60,43 @@ describe("procura CLI", () => {
     }
   }, 60_000)
 
+  it("imports a catalog file with procura catalog import, all rows or none", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "procura-cli-"))
+    try {
+      const dataDir = join(dir, "data")
+      const as = ["--as", "pat@acme:procurement_manager", "--data-dir", dataDir]
+      const vendor = capture()
+      assert.strictEqual(await Cli.main(["op", "catalog.createVendor", ...as, "--input", '{"code":"ACME","name":"Acme"}'], vendor.io), 0, vendor.err.join(""))
+      const csv = join(dir, "items.csv")
+      writeFileSync(csv, 'sku,name,kind,vendors\r\nLAP-1,"Laptop, 14 inch",hardware,ACME:1200.00 EUR\r\n')
+
+      const dryRun = capture()
+      assert.strictEqual(await Cli.main(["catalog", "import", csv, "--dry-run", ...as], dryRun.io), 0, dryRun.err.join(""))
+      const checked = JSON.parse(dryRun.out.join(""))
+      assert.deepStrictEqual([checked.imported, checked.rows[0].row, checked.rows[0].status], [false, 2, "created"])
+
+      const bad = join(dir, "bad.json")
+      writeFileSync(bad, JSON.stringify([{ sku: "X-1", name: "Thing", kind: "gadget" }]))
+      const rejected = capture()
+      assert.strictEqual(await Cli.main(["catalog", "import", bad, ...as], rejected.io), 1)
+      assert.include(rejected.err.join(""), "CatalogError (ImportRejected)")
+      assert.include(rejected.err.join(""), "row 1 (SKU X-1), kind")
+
+      const imported = capture()
+      assert.strictEqual(await Cli.main(["catalog", "import", csv, ...as], imported.io), 0, imported.err.join(""))
+      assert.deepStrictEqual(JSON.parse(imported.out.join("")).counts, { rows: 1, created: 1, updated: 0, unchanged: 0, errors: 0 })
+      const listed = capture()
+      assert.strictEqual(await Cli.main(["op", "catalog.listCatalogItems", ...as], listed.io), 0)
+      assert.deepStrictEqual(JSON.parse(listed.out.join("")).items.map((i: { name: string }) => i.name), ["Laptop, 14 inch"])
+
+      const usage = capture()
+      assert.strictEqual(await Cli.main(["catalog", "import", ...as], usage.io), 2)
+      assert.include(usage.err.join(""), "Usage: procura catalog import <file>")
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+
   it("validates configuration files and prints plugin schemas", async () => {
     const config = fileURLToPath(new URL("../../../docs/examples/procura.config.yaml", import.meta.url))
     const valid = capture()

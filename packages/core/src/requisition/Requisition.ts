@@ -3,6 +3,11 @@
  * right channel, and approved along the chain the approval policy sets (seed 002: Request ->
  * Approval; seed 000: service catalog vs shopping hub).
  *
+ * What is not in the catalog is requested with a custom line stating its kind, description,
+ * vendor and unit cost (seed 002: "it must be manually defined"). A custom line becomes a hidden
+ * catalog item (`Catalog.customItem`), so purchase orders, template assets and stock treat it
+ * like any catalog item.
+ *
  * A request's approval is a chain of steps decided in sequence. Each step names its approver
  * (a role, a user, or the requester's manager resolved to a user); the step's approver may
  * delegate it to a named deputy; any step may reject with a reason; a rejected request can be
@@ -13,14 +18,26 @@
  */
 import { Context, Data, Effect, Option } from "effect"
 import { z } from "zod"
-import { AccessDenied, notFound } from "../Errors.js"
+import { AccessDenied, invalid, notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Money from "../Money.js"
 import * as Operation from "../Operation.js"
 import { CurrentPrincipal, type Principal } from "../Principal.js"
 import * as Storage from "../Storage.js"
-import { Channel, ChannelRouting, ItemKind, itemsById, Sourcing, sourcesFor } from "../catalog/Catalog.js"
+import {
+  type CatalogItem,
+  Channel,
+  ChannelRouting,
+  customItem,
+  type CustomItemSpec,
+  ItemKind,
+  itemsById,
+  saveCustomItems,
+  Sourcing,
+  sourcesFor,
+  vendorsById
+} from "../catalog/Catalog.js"
 import { ApprovalPolicy, Approver, Directory } from "./ApprovalPolicy.js"
 
 // ----- model -----------------------------------------------------------------------------------
@@ -34,7 +51,8 @@ import { ApprovalPolicy, Approver, Directory } from "./ApprovalPolicy.js"
 export const RequestStatus = z.enum(["pending_approval", "approved", "rejected", "ordered"])
 
 /**
- * A line of a purchase request, priced from the catalog.
+ * A line of a purchase request, priced from the catalog. A custom line (`custom: true`) refers
+ * to the hidden catalog item standing for what it stated (see `Catalog.customItem`).
  *
  * @since 0.1.0
  * @category models
@@ -49,6 +67,9 @@ export const RequestLine = z.object({
   quantity: z.number().int().positive(),
   unitCost: Money.Money,
   createAsset: z.boolean(),
+  /** Whether the purchase order line gets a fixed-asset record when received. */
+  capitalisable: z.boolean(),
+  custom: z.boolean(),
   supplierProductId: z.string().optional()
 })
 
@@ -195,36 +216,115 @@ export class RequisitionError extends Data.TaggedError("RequisitionError")<{
 
 // ----- pricing and planning --------------------------------------------------------------------
 
+/** The fields only a custom line states; a catalog line takes them from its catalog item. */
+const customFields = ["kind", "description", "unitCost", "category", "createAsset", "capitalisable"] as const
+
+/** What a custom line must state, and how to say so. */
+const customRequired = {
+  kind: "its kind (hardware, software, consumable, service or enterprise)",
+  description: "a description",
+  vendorId: "its vendor (an existing vendor id)",
+  unitCost: "its unit cost ({ amount, currency }, amount in minor units)"
+} as const
+
 /**
- * A request line as callers give it.
+ * A request line as callers give it: either a catalog line (`catalogItemId`, optionally the
+ * vendor to buy from among the item's sources) or a custom line for something not in the
+ * catalog, which must state its kind, description, vendor and unit cost, and may state its
+ * category and whether it creates assets or is capitalisable.
  *
  * @since 0.1.0
  * @category inputs
  */
 export const LineInput = z.object({
-  catalogItemId: z.string().min(1),
+  catalogItemId: z.string().min(1).optional(),
   quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1").max(1_000_000),
-  vendorId: z.string().min(1).optional()
+  vendorId: z.string().min(1).optional(),
+  kind: ItemKind.optional(),
+  description: z.string().trim().min(1, "the description must not be blank").max(200).optional(),
+  unitCost: Money.Money.optional(),
+  category: z.string().trim().min(1).max(200).optional(),
+  createAsset: z.boolean().optional(),
+  capitalisable: z.boolean().optional()
+}).transform((line, ctx): LineRequest => {
+  const { catalogItemId, quantity, vendorId, kind, description, unitCost, category, createAsset, capitalisable } = line
+  if (catalogItemId !== undefined) {
+    for (const field of customFields.filter((f) => line[f] !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [field],
+        message: `a catalog line takes its ${field} from the catalog item; leave ${field} out, or leave catalogItemId out for a custom line`
+      })
+    }
+    return { catalogItemId, quantity, ...(vendorId !== undefined ? { vendorId } : {}) }
+  }
+  for (const [field, what] of Object.entries(customRequired)) {
+    if (line[field as keyof typeof customRequired] === undefined) {
+      ctx.addIssue({ code: "custom", path: [field], message: `a custom line (one without catalogItemId) must state ${what}` })
+    }
+  }
+  if (kind === undefined || description === undefined || vendorId === undefined || unitCost === undefined) return z.NEVER
+  return { quantity, custom: { kind, description, vendorId, unitCost, category, createAsset, capitalisable } }
 })
+
+/**
+ * A request line once validated: a catalog item (and maybe a vendor), or a custom item's spec.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LineRequest =
+  | { readonly catalogItemId: string; readonly quantity: number; readonly vendorId?: string }
+  | { readonly custom: CustomItemSpec; readonly quantity: number }
 
 const LinesInput = z.array(LineInput).min(1, "a purchase request needs at least one line")
 
-/** Prices lines from the catalog's sources and checks each item's channel. */
+/**
+ * The items of the lines: catalog items by id, and the hidden items of custom lines (built, not
+ * yet stored). A custom line naming no existing vendor is refused with a `ValidationError` whose
+ * path names the line and its `vendorId`.
+ */
+const itemsOfLines = Effect.fn("Requisition.itemsOfLines")(function*(operation: string, lines: ReadonlyArray<LineRequest>) {
+  const specs = lines.flatMap((line, index) => ("custom" in line ? [{ index, spec: line.custom }] : []))
+  const known = yield* vendorsById([...new Set(specs.map(({ spec }) => spec.vendorId))])
+  const unknown = specs.filter(({ spec }) => !known.has(spec.vendorId))
+  if (unknown.length > 0) {
+    return yield* invalid(operation, unknown.map(({ index, spec }) => ({
+      path: ["lines", index, "vendorId"],
+      message: `line ${index + 1}: no vendor with id ${spec.vendorId}`,
+      received: spec.vendorId
+    })))
+  }
+  const catalog = yield* itemsById(lines.flatMap((line) => ("catalogItemId" in line ? [line.catalogItemId] : [])))
+  const custom = new Map<number, Storage.New<CatalogItem>>()
+  for (const { index, spec } of specs) custom.set(index, yield* customItem(spec))
+  return {
+    itemOf: (line: LineRequest, index: number) => ("catalogItemId" in line ? catalog.get(line.catalogItemId) : custom.get(index)),
+    customItems: [...custom.values()]
+  }
+})
+
+/**
+ * Prices lines from the catalog's sources (custom lines: the vendor and price they state) and
+ * checks each item's channel, then stores the hidden items of custom lines not stored yet.
+ */
 const priceLines = Effect.fn("Requisition.priceLines")(function*(
-  lines: ReadonlyArray<z.infer<typeof LineInput>>,
+  operation: string,
+  lines: ReadonlyArray<LineRequest>,
   channel: Channel
 ) {
-  const items = yield* itemsById(lines.map((l) => l.catalogItemId))
+  const { itemOf, customItems } = yield* itemsOfLines(operation, lines)
   const router = yield* ChannelRouting
   const sourcesLabel = (yield* Sourcing) === "vendor_catalog" ? "approved vendor" : "active supplier product"
   const priced: Array<RequestLine> = []
   for (const [index, line] of lines.entries()) {
-    const item = items.get(line.catalogItemId)
+    const item = itemOf(line, index)
+    const vendorId = "catalogItemId" in line ? line.vendorId : undefined
     if (item === undefined) {
       return yield* new RequisitionError({
         reason: "UnknownCatalogItem",
         lineIndex: index,
-        message: `Line ${index + 1}: no catalog item with id ${line.catalogItemId}`
+        message: `Line ${index + 1}: no catalog item with id ${"catalogItemId" in line ? line.catalogItemId : ""}`
       })
     }
     const route = yield* router.route(item)
@@ -244,12 +344,12 @@ const priceLines = Effect.fn("Requisition.priceLines")(function*(
         message: `Line ${index + 1}: ${item.name} has no ${sourcesLabel} to buy it from`
       })
     }
-    const source = line.vendorId === undefined ? sources[0] : sources.find((s) => s.vendorId === line.vendorId)
+    const source = vendorId === undefined ? sources[0] : sources.find((s) => s.vendorId === vendorId)
     if (source === undefined) {
       return yield* new RequisitionError({
         reason: "VendorNotApproved",
         lineIndex: index,
-        message: `Line ${index + 1}: vendor ${line.vendorId} is not an ${sourcesLabel} of ${item.name}`
+        message: `Line ${index + 1}: vendor ${vendorId} is not an ${sourcesLabel} of ${item.name}`
       })
     }
     priced.push({
@@ -262,6 +362,9 @@ const priceLines = Effect.fn("Requisition.priceLines")(function*(
       quantity: line.quantity,
       unitCost: source.unitCost,
       createAsset: item.createAsset,
+      // Items stored before the flag existed are not capitalisable.
+      capitalisable: item.capitalisable ?? false,
+      custom: item.source === "custom",
       ...(source.supplierProductId !== undefined ? { supplierProductId: source.supplierProductId } : {})
     })
   }
@@ -270,6 +373,7 @@ const priceLines = Effect.fn("Requisition.priceLines")(function*(
   if (total === undefined) {
     return yield* new RequisitionError({ reason: "MixedCurrencies", message: "All lines of a request must be priced in one currency" })
   }
+  yield* saveCustomItems(customItems)
   return { lines: priced, total }
 })
 
@@ -371,8 +475,9 @@ export const markOrdered = Effect.fn("Requisition.markOrdered")(function*(reques
 // ----- operations ------------------------------------------------------------------------------
 
 /**
- * Input of {@link createRequest}: catalog lines with quantities; the vendor defaults to the
- * item's first source. The channel defaults to the service catalog.
+ * Input of {@link createRequest}: catalog lines with quantities (the vendor defaults to the
+ * item's first source) and custom lines (see {@link LineInput}). The channel defaults to the
+ * service catalog.
  *
  * @since 0.1.0
  * @category inputs
@@ -400,15 +505,16 @@ const requestEvent = (type: string, request: PurchaseRequest, extra: Record<stri
 })
 
 /**
- * Creates a purchase request from catalog items: prices from the catalog, channel checked, and
- * the approval chain planned by the policy in force (no steps: approved at once).
+ * Creates a purchase request from catalog items and custom lines: prices from the catalog (custom
+ * lines: the vendor and price they state), every line's channel checked by the same routing, and
+ * the approval chain planned by the policy in force from all lines (no steps: approved at once).
  *
  * @since 0.1.0
  * @category operations
  */
 export const createRequest = Operation.make({
   id: "requisition.createRequest",
-  summary: "Create a purchase request for catalog items; the approval policy plans its approval chain.",
+  summary: "Create a purchase request for catalog items or custom lines; the approval policy plans its approval chain.",
   kind: "command",
   permission: "request.create",
   input: CreateRequestInput,
@@ -417,7 +523,7 @@ export const createRequest = Operation.make({
   handler: Effect.fn(function*(input) {
     const storage = yield* Storage.Storage
     const principal = yield* CurrentPrincipal
-    const { lines, total } = yield* priceLines(input.lines, input.channel)
+    const { lines, total } = yield* priceLines("requisition.createRequest", input.lines, input.channel)
     const approval = yield* planChain({ lines, total, requesterId: principal.userId, costCenter: input.costCenter, channel: input.channel })
     const now = yield* Events.now
     const [request] = yield* storage.insertMany(purchaseRequests, [{
@@ -656,8 +762,8 @@ export const reviseRequest = Operation.make({
       })
     }
     const lineInputs = input.lines ??
-      request.lines.map((l) => ({ catalogItemId: l.catalogItemId, quantity: l.quantity, vendorId: l.vendorId }))
-    const { lines, total } = yield* priceLines(lineInputs, request.channel)
+      request.lines.map((l): LineRequest => ({ catalogItemId: l.catalogItemId, quantity: l.quantity, vendorId: l.vendorId }))
+    const { lines, total } = yield* priceLines("requisition.reviseRequest", lineInputs, request.channel)
     const costCenter = input.costCenter ?? request.costCenter
     const approval = yield* planChain({ lines, total, requesterId: request.requesterId, costCenter, channel: request.channel })
     const now = yield* Events.now
