@@ -708,6 +708,13 @@ const guard = <A>(evaluate: () => A): Effect.Effect<A, StorageError> =>
 const tenant = Effect.map(CurrentPrincipal, (principal) => principal.tenantId)
 
 /**
+ * Tags the current storage span with what a trace reader needs: the collection, the tenant and
+ * the number of records (never their contents).
+ */
+const annotate = (collection: string, tenantId: string, rows: number) =>
+  Effect.annotateCurrentSpan({ "procura.collection": collection, "procura.tenant": tenantId, "procura.rows": rows })
+
+/**
  * Derives the {@link StorageService} from a driver.
  *
  * @since 0.1.0
@@ -750,6 +757,7 @@ export const make = (driver: StorageDriver): StorageService => {
     })
     const rows = yield* driver.select(definition, tenantId, { where, orderBy: order, limit: limit + 1 })
     const items = rows.slice(0, limit)
+    yield* annotate(definition.name, tenantId, items.length)
     const last = items[items.length - 1]
     const cursor = rows.length > limit && last !== undefined
       ? encodeCursor(order.map((term) => fieldValue(last, term.field)))
@@ -759,9 +767,14 @@ export const make = (driver: StorageDriver): StorageService => {
 
   return {
     driverName: driver.name,
-    prepare: (collections) => driver.prepare(collections.map(definitionOf)),
+    prepare: (collections) =>
+      driver.prepare(collections.map(definitionOf)).pipe(
+        Effect.withSpan("Storage.prepare", { attributes: { "procura.collections": collections.length } })
+      ),
     get: Effect.fn("Storage.get")(function*<A extends Entity>(collection: Collection<A>, id: string) {
-      const rows = yield* driver.get(definitionOf(collection), yield* tenant, [id])
+      const tenantId = yield* tenant
+      const rows = yield* driver.get(definitionOf(collection), tenantId, [id])
+      yield* annotate(collection.name, tenantId, rows.length)
       return Option.map(Option.fromNullishOr(rows[0]), (row) => toEntity<A>(row))
     }),
     getMany: Effect.fn("Storage.getMany")(function*<A extends Entity>(collection: Collection<A>, ids: ReadonlyArray<string>) {
@@ -773,6 +786,7 @@ export const make = (driver: StorageDriver): StorageService => {
         (batch) => driver.get(definitionOf(collection), tenantId, batch)
       )
       const byId = new Map(rows.flat().map((row) => [row.id, row]))
+      yield* annotate(collection.name, tenantId, byId.size)
       return ids.flatMap((id) => {
         const row = byId.get(id)
         return row === undefined ? [] : [toEntity<A>(row)]
@@ -797,6 +811,7 @@ export const make = (driver: StorageDriver): StorageService => {
           message: `${definition.name}: the batch repeats id ${duplicates.slice(0, 5).join(", ")}`
         })
       }
+      yield* annotate(definition.name, tenantId, records.length)
       const stored = yield* guard(() => records.map((record) => toStored(definition, record as unknown as Entity, 1)))
       yield* inBatches(stored, (batch) => driver.insert(definition, tenantId, batch))
       return stored.map((row) => toEntity<A>(row))
@@ -813,41 +828,71 @@ export const make = (driver: StorageDriver): StorageService => {
           message: `${definition.name}: the batch updates id ${duplicates.slice(0, 5).join(", ")} more than once`
         })
       }
+      yield* annotate(definition.name, tenantId, records.length)
       const changes = yield* guard(() =>
         records.map((record) => ({ record: toStored(definition, record, record.version + 1), expectedVersion: record.version }))
       )
       yield* inBatches(changes, (batch) => driver.update(definition, tenantId, batch))
       return changes.map((change) => toEntity<A>(change.record))
     }),
-    transaction: driver.transaction,
-    appendEvents: (events) => (events.length === 0 ? Effect.void : inBatches(events, driver.appendEvents)),
+    transaction: (effect) => Effect.withSpan(driver.transaction(effect), "Storage.transaction"),
+    appendEvents: (events) =>
+      events.length === 0
+        ? Effect.void
+        : inBatches(events, driver.appendEvents).pipe(
+          Effect.withSpan("Storage.appendEvents", { attributes: { "procura.events": events.length } })
+        ),
     readEvents: (query) =>
       Number.isSafeInteger(query.after) && query.after >= 0 && Number.isSafeInteger(query.limit) && query.limit >= 1
-        ? driver.readEvents(query)
+        ? driver.readEvents(query).pipe(
+          Effect.tap((events) => Effect.annotateCurrentSpan("procura.events", events.length)),
+          Effect.withSpan("Storage.readEvents", {
+            attributes: { "procura.after": query.after, "procura.limit": query.limit, "procura.tenant": query.tenantId ?? "*" }
+          })
+        )
         : Effect.fail(
           new StorageError({
             reason: "Invalid",
             message: `readEvents needs a non-negative integer "after" and a positive integer "limit", got ${query.after} and ${query.limit}`
           })
         ),
-    getCheckpoint: driver.getCheckpoint,
-    saveCheckpoint: driver.saveCheckpoint,
+    getCheckpoint: (subscriber) =>
+      driver.getCheckpoint(subscriber).pipe(Effect.withSpan("Storage.getCheckpoint", { attributes: { "procura.subscriber": subscriber } })),
+    saveCheckpoint: (subscriber, position) =>
+      driver.saveCheckpoint(subscriber, position).pipe(
+        Effect.withSpan("Storage.saveCheckpoint", { attributes: { "procura.subscriber": subscriber, "procura.position": position } })
+      ),
     acquireLease: (name, owner, now, ttlMillis) =>
       Number.isFinite(now) && Number.isSafeInteger(ttlMillis) && ttlMillis > 0
-        ? driver.acquireLease(name, owner, Math.floor(now), ttlMillis)
+        ? driver.acquireLease(name, owner, Math.floor(now), ttlMillis).pipe(
+          Effect.tap((held) => Effect.annotateCurrentSpan("procura.lease.held", held)),
+          Effect.withSpan("Storage.acquireLease", { attributes: { "procura.lease": name, "procura.lease.owner": owner } })
+        )
         : Effect.fail(
           new StorageError({
             reason: "Invalid",
             message: `acquireLease needs a time and a positive whole number of milliseconds, got ${now} and ${ttlMillis}`
           })
         ),
-    releaseLease: driver.releaseLease,
-    parkEvent: driver.parkEvent,
+    releaseLease: (name, owner) =>
+      driver.releaseLease(name, owner).pipe(
+        Effect.withSpan("Storage.releaseLease", { attributes: { "procura.lease": name, "procura.lease.owner": owner } })
+      ),
+    parkEvent: (letter) =>
+      driver.parkEvent(letter).pipe(
+        Effect.withSpan("Storage.parkEvent", { attributes: { "procura.subscriber": letter.subscriber, "procura.event": letter.event.id } })
+      ),
     listParked: (query) =>
       Number.isSafeInteger(query.limit) && query.limit >= 1
-        ? driver.listParked(query)
+        ? driver.listParked(query).pipe(
+          Effect.tap((letters) => Effect.annotateCurrentSpan("procura.rows", letters.length)),
+          Effect.withSpan("Storage.listParked", { attributes: { "procura.subscriber": query.subscriber ?? "*" } })
+        )
         : Effect.fail(new StorageError({ reason: "Invalid", message: `listParked needs a positive integer "limit", got ${query.limit}` })),
-    removeParked: driver.removeParked
+    removeParked: (subscriber, eventId) =>
+      driver.removeParked(subscriber, eventId).pipe(
+        Effect.withSpan("Storage.removeParked", { attributes: { "procura.subscriber": subscriber, "procura.event": eventId } })
+      )
   }
 }
 

@@ -16,6 +16,10 @@
  * come from versioned migrations run by {@link migrate}; migrations and {@link make}'s `prepare` take a
  * transaction-scoped advisory lock, so processes starting at the same time do not race.
  *
+ * On PostgreSQL, row-level security can back the tenant filter up (see {@link Options}): the
+ * tables get a policy admitting only the rows of the tenant in the transaction-local setting
+ * `procura.tenant_id`, which the driver sets from the caller's tenant before each statement.
+ *
  * @since 0.1.0
  */
 import { PgClient } from "@effect/sql-pg"
@@ -316,6 +320,76 @@ const advisoryLock = (sql: SqlClient.SqlClient) => sql.unsafe(`SELECT pg_advisor
  */
 const eventsLockKey = lockKey + 1
 
+// ---------------------------------------------------------------------------------------------
+// Row-level security
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Options of the driver.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface Options {
+  /**
+   * PostgreSQL row-level security, as defence in depth behind the tenant filter every query
+   * already has. `true`: `prepare` enables and forces it on every collection table and on the
+   * event log, with a policy admitting only the rows of the tenant in the transaction-local
+   * setting {@link tenantSetting}, which the driver sets from the caller's tenant before each
+   * statement. `false`: `prepare` removes it. Unset: the database decides; the driver sets the
+   * tenant when the event log has row-level security (so processes started without the option,
+   * such as `procura worker`, keep working on a database where it was enabled).
+   *
+   * It only protects against a role that is neither superuser nor `BYPASSRLS`; see the guide
+   * "Deploying on PostgreSQL".
+   */
+  readonly rowLevelSecurity?: boolean | undefined
+}
+
+/**
+ * The transaction-local setting the row-level security policies compare `tenant_id` with.
+ * Raw SQL run in a transaction of the driver sees the tenant the driver last set in it; raw SQL
+ * run elsewhere sees no rows at all.
+ *
+ * @since 0.1.0
+ * @category row-level security
+ */
+export const tenantSetting = "procura.tenant_id"
+
+/**
+ * The value of {@link tenantSetting} that admits every tenant's events (the event log only). The
+ * driver sets it for the calls that are cross-tenant by design: reading the whole log
+ * (delivery) and listing dead letters.
+ *
+ * @since 0.1.0
+ * @category row-level security
+ */
+export const allTenants = "*"
+
+const policyName = "procura_tenant"
+
+/** The setting, read once per statement (an init plan), not once per row. */
+const currentTenant = `(SELECT current_setting('${tenantSetting}', true))`
+
+/**
+ * The policy of a collection table: a plain equality, which the planner merges with the query's
+ * own `tenant_id = $1` into a one-time check per statement, so row estimates and plans are the
+ * same as without row-level security.
+ */
+const collectionCheck = `(tenant_id = ${currentTenant})`
+
+/** The policy of the event log, which delivery reads across tenants. */
+const eventLogCheck = `(tenant_id = ${currentTenant} OR ${currentTenant} = '${allTenants}')`
+
+/** Whether the event log has row-level security: the database's state, for drivers not told. */
+const rowLevelSecurityInForce = (sql: SqlClient.SqlClient) =>
+  Effect.map(
+    sql.unsafe<{ readonly enabled: boolean | null }>(
+      `SELECT (SELECT relrowsecurity FROM pg_class WHERE oid = to_regclass('procura_events')) AS enabled`
+    ),
+    (rows) => rows[0]?.enabled === true
+  )
+
 const statements = (sql: SqlClient.SqlClient, list: ReadonlyArray<string>) =>
   Effect.forEach(list, (text) => sql.unsafe(text), { discard: true })
 
@@ -529,6 +603,13 @@ const toEvent = (row: EventRow): Storage.StoredEvent => ({
   payload: row.payload
 })
 
+/**
+ * The span of a driver call: the database system and what the call concerns (a collection, row
+ * counts, a subscriber), never record contents or parameters.
+ */
+const span = (name: string, attributes: Record<string, unknown> = {}) =>
+  Effect.withSpan(name, { attributes: { "db.system.name": "postgresql", ...attributes } })
+
 /** Carries a failure of the caller's effect through `withTransaction`, untouched. */
 class Inner<E> {
   readonly error: E
@@ -553,13 +634,63 @@ interface DefinitionRow {
 /**
  * Builds the driver on a given `SqlClient` (PostgreSQL dialect: `@effect/sql-pg` or
  * `@effect/sql-pglite`). Result-name and JSON transforms configured on the client are bypassed.
- * The system tables must exist: run {@link migrate} first (the layers do).
+ * The system tables must exist: run {@link migrate} first (the layers do). Without
+ * `rowLevelSecurity` in the options it does not set the tenant for row-level security; use
+ * {@link makeWith} to follow the database's state.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver => {
+export const fromClient = (client: SqlClient.SqlClient, options: Options = {}): Storage.StorageDriver => {
   const sql = client.withoutTransforms()
+  const rowLevelSecurity = options.rowLevelSecurity === true
+
+  const setTenant = (tenantId: string) =>
+    sql.unsafe(`SELECT set_config('${tenantSetting}', $1::text, true) AS tenant`, [tenantId])
+
+  /**
+   * Runs statements for a tenant. With row-level security the tenant setting comes first, in the
+   * caller's transaction or in a transaction of their own (the setting lasts until it ends).
+   */
+  const asTenant = <A, E>(tenantId: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E | SqlError.SqlError> =>
+    rowLevelSecurity
+      ? Effect.flatMap(Effect.serviceOption(sql.transactionService), (current) => {
+        const scoped = Effect.andThen(setTenant(tenantId), effect)
+        return Option.isSome(current) ? scoped : sql.withTransaction(scoped)
+      })
+      : effect
+
+  /** A table's row-level security: enabled, forced, and whether it has Procura's policy. */
+  const rowSecurity = (table: string) =>
+    Effect.map(
+      sql.unsafe<{ readonly enabled: boolean; readonly forced: boolean; readonly policy: boolean }>(
+        `SELECT c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+                EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = $2::text) AS policy
+         FROM pg_class c WHERE c.oid = $1::text::regclass`,
+        [table, policyName]
+      ),
+      (rows) => rows[0]
+    )
+
+  /** Creates, or removes, the tenant policy on a table with a `tenant_id` column. */
+  const reconcileRowLevelSecurity = (raw: string, check: string) =>
+    Effect.gen(function*() {
+      const table = quote(raw)
+      const state = yield* rowSecurity(table)
+      if (state === undefined) return
+      if (rowLevelSecurity) {
+        if (!state.policy) {
+          yield* sql.unsafe(`CREATE POLICY ${policyName} ON ${table} USING ${check} WITH CHECK ${check}`)
+        }
+        // FORCE: the policy applies to the table's owner too (Procura's role usually owns its tables).
+        if (!state.enabled) yield* sql.unsafe(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`)
+        if (!state.forced) yield* sql.unsafe(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`)
+      } else if (options.rowLevelSecurity === false) {
+        if (state.forced) yield* sql.unsafe(`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`)
+        if (state.enabled) yield* sql.unsafe(`ALTER TABLE ${table} DISABLE ROW LEVEL SECURITY`)
+        if (state.policy) yield* sql.unsafe(`DROP POLICY ${policyName} ON ${table}`)
+      }
+    })
 
   /** Runs a write as a savepoint when inside a transaction, so its failure leaves it usable. */
   const atomic = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | SqlError.SqlError> =>
@@ -626,11 +757,16 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
         }
       }
       if (backfill.length > 0) {
+        // Every tenant's rows: the owner is exempt from the policy until FORCE is back, which
+        // happens in this same transaction, so no other session ever sees the table without it.
+        const forced = (yield* rowSecurity(table.table))?.forced === true
+        if (forced) yield* sql.unsafe(`ALTER TABLE ${table.table} NO FORCE ROW LEVEL SECURITY`)
         yield* sql.unsafe(
           `UPDATE ${table.table} SET ${
             backfill.map((c) => `${c.column} = ${derive("data", c.field, c.type)}`).join(", ")
           }`
         )
+        if (forced) yield* sql.unsafe(`ALTER TABLE ${table.table} FORCE ROW LEVEL SECURITY`)
       }
 
       // Indexes and unique keys: create the missing ones, drop the ones no longer declared.
@@ -683,6 +819,7 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
          ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`,
         [table.name, definitionJson]
       )
+      yield* reconcileRowLevelSecurity(raw, collectionCheck)
     }).pipe(Effect.mapError((error) => classifyError(error, definition)))
 
   const transaction = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | Storage.StorageError, R> =>
@@ -696,28 +833,38 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
     prepare: (collections) =>
       collections.length === 0
         ? Effect.void
-        : sql.withTransaction(
-          Effect.andThen(advisoryLock(sql), Effect.forEach(collections, prepareOne, { discard: true }))
-        ).pipe(
+        : sql.withTransaction(Effect.gen(function*() {
+          yield* advisoryLock(sql)
+          yield* Effect.forEach(collections, prepareOne, { discard: true })
+          yield* reconcileRowLevelSecurity("procura_events", eventLogCheck)
+        })).pipe(
           Effect.mapError((error) => classifyError(error)),
-          Effect.withSpan("SqlStorage.prepare")
+          span("SqlStorage.prepare", { "procura.collections": collections.length })
         ),
 
     get: (collection, tenantId, ids) =>
       Effect.gen(function*() {
         if (ids.length === 0) return []
         const table = yield* guard(() => tableOf(collection), collection.name)
-        const rows = yield* sql.unsafe<RecordRow>(table.getSql, [tenantId, JSON.stringify(ids)])
+        const rows = yield* asTenant(tenantId, sql.unsafe<RecordRow>(table.getSql, [tenantId, JSON.stringify(ids)]))
+        yield* Effect.annotateCurrentSpan("procura.rows", rows.length)
         return rows.map(toRecord)
-      }).pipe(Effect.mapError((error) => classifyError(error, collection)), Effect.withSpan("SqlStorage.get")),
+      }).pipe(
+        Effect.mapError((error) => classifyError(error, collection)),
+        span("SqlStorage.get", { "db.collection.name": tableName(collection.name), "procura.ids": ids.length })
+      ),
 
     select: (collection, tenantId, query) =>
       Effect.gen(function*() {
         const table = yield* guard(() => tableOf(collection), collection.name)
         const { params, text } = yield* guard(() => renderSelect(table, tenantId, query), collection.name)
-        const rows = yield* sql.unsafe<RecordRow>(text, params)
+        const rows = yield* asTenant(tenantId, sql.unsafe<RecordRow>(text, params))
+        yield* Effect.annotateCurrentSpan("procura.rows", rows.length)
         return rows.map(toRecord)
-      }).pipe(Effect.mapError((error) => classifyError(error, collection)), Effect.withSpan("SqlStorage.select")),
+      }).pipe(
+        Effect.mapError((error) => classifyError(error, collection)),
+        span("SqlStorage.select", { "db.collection.name": tableName(collection.name), "procura.limit": query.limit })
+      ),
 
     insert: (collection, tenantId, records) =>
       Effect.gen(function*() {
@@ -727,7 +874,7 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
           records.map((record) => ({ id: record.id, version: record.version, data: record.data })),
           collection.name
         )
-        yield* sql.withTransaction(Effect.gen(function*() {
+        yield* sql.withTransaction(asTenant(tenantId, Effect.gen(function*() {
           const rows = yield* sql.unsafe<{ readonly id: string }>(table.insertSql, [tenantId, batch])
           if (rows.length === records.length) return
           const inserted = new Set(rows.map((row) => row.id))
@@ -738,8 +885,11 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
             seen.add(id)
           }
           return yield* conflict(table.name, `id ${taken.slice(0, 5).join(", ")} already exists`, taken)
-        }))
-      }).pipe(Effect.mapError((error) => classifyError(error, collection)), Effect.withSpan("SqlStorage.insert")),
+        })))
+      }).pipe(
+        Effect.mapError((error) => classifyError(error, collection)),
+        span("SqlStorage.insert", { "db.collection.name": tableName(collection.name), "procura.rows": records.length })
+      ),
 
     update: (collection, tenantId, changes) =>
       Effect.gen(function*() {
@@ -754,7 +904,7 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
           })),
           collection.name
         )
-        yield* sql.withTransaction(Effect.gen(function*() {
+        yield* sql.withTransaction(asTenant(tenantId, Effect.gen(function*() {
           const rows = yield* sql.unsafe<{ readonly id: string }>(table.updateSql, [tenantId, batch])
           if (rows.length === changes.length) return
           const updated = new Set(rows.map((row) => row.id))
@@ -765,8 +915,11 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
             stale,
             true
           )
-        }))
-      }).pipe(Effect.mapError((error) => classifyError(error, collection)), Effect.withSpan("SqlStorage.update")),
+        })))
+      }).pipe(
+        Effect.mapError((error) => classifyError(error, collection)),
+        span("SqlStorage.update", { "db.collection.name": tableName(collection.name), "procura.rows": changes.length })
+      ),
 
     transaction,
 
@@ -787,7 +940,9 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
         // concurrent appenders could commit out of order and a reader could checkpoint past an event
         // not yet visible; holding a transaction-scoped lock from the append to the commit keeps
         // the log's visible order the append order (as the in-memory reference does).
-        yield* sql.withTransaction(Effect.andThen(
+        const tenants = new Set(events.map((event) => event.tenantId))
+        const tenantId = tenants.size === 1 ? events[0]!.tenantId : allTenants
+        yield* sql.withTransaction(asTenant(tenantId, Effect.andThen(
           sql.unsafe(`SELECT pg_advisory_xact_lock(${eventsLockKey}) AS locked`),
           sql.unsafe(
             `INSERT INTO procura_events (id, tenant_id, type, aggregate_type, aggregate_id, actor_id, occurred_at, payload)
@@ -799,14 +954,17 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
              ORDER BY e.n`,
             [batch]
           )
-        ))
-      }).pipe(Effect.mapError((error) => classifyError(error)), Effect.withSpan("SqlStorage.appendEvents")),
+        )))
+      }).pipe(
+        Effect.mapError((error) => classifyError(error)),
+        span("SqlStorage.appendEvents", { "db.collection.name": "procura_events", "procura.events": events.length })
+      ),
 
     readEvents: ({ after, limit, tenantId }) =>
       Effect.gen(function*() {
         if (limit <= 0) return []
         const columns = "position, id, tenant_id, type, aggregate_type, aggregate_id, actor_id, occurred_at, payload"
-        const rows = yield* (tenantId === undefined
+        const rows = yield* asTenant(tenantId ?? allTenants, tenantId === undefined
           ? sql.unsafe<EventRow>(
             `SELECT ${columns} FROM procura_events WHERE position > $1::bigint ORDER BY position LIMIT $2::bigint`,
             [Math.max(0, Math.floor(after)), Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER)]
@@ -816,8 +974,12 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
              ORDER BY position LIMIT $3::bigint`,
             [tenantId, Math.max(0, Math.floor(after)), Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER)]
           ))
+        yield* Effect.annotateCurrentSpan("procura.events", rows.length)
         return rows.map(toEvent)
-      }).pipe(Effect.mapError((error) => classifyError(error)), Effect.withSpan("SqlStorage.readEvents")),
+      }).pipe(
+        Effect.mapError((error) => classifyError(error)),
+        span("SqlStorage.readEvents", { "db.collection.name": "procura_events", "procura.after": after, "procura.limit": limit })
+      ),
 
     getCheckpoint: (subscriber) =>
       sql.unsafe<{ readonly position: number | string | bigint }>(
@@ -826,7 +988,7 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
       ).pipe(
         Effect.map((rows) => (rows[0] === undefined ? 0 : Number(rows[0].position))),
         Effect.mapError((error) => classifyError(error)),
-        Effect.withSpan("SqlStorage.getCheckpoint")
+        span("SqlStorage.getCheckpoint", { "procura.subscriber": subscriber })
       ),
 
     saveCheckpoint: (subscriber, position) =>
@@ -837,7 +999,7 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
       )).pipe(
         Effect.asVoid,
         Effect.mapError((error) => classifyError(error)),
-        Effect.withSpan("SqlStorage.saveCheckpoint")
+        span("SqlStorage.saveCheckpoint", { "procura.subscriber": subscriber })
       ),
 
     // One statement decides: the upsert takes the row lock, so of concurrent callers at most one
@@ -852,14 +1014,14 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
       ).pipe(
         Effect.map((rows) => rows.length === 1),
         Effect.mapError((error) => classifyError(error)),
-        Effect.withSpan("SqlStorage.acquireLease")
+        span("SqlStorage.acquireLease", { "procura.lease": name })
       ),
 
     releaseLease: (name, owner) =>
       sql.unsafe(`DELETE FROM procura_leases WHERE name = $1::text AND owner = $2::text`, [name, owner]).pipe(
         Effect.asVoid,
         Effect.mapError((error) => classifyError(error)),
-        Effect.withSpan("SqlStorage.releaseLease")
+        span("SqlStorage.releaseLease", { "procura.lease": name })
       ),
 
     parkEvent: (letter) =>
@@ -880,7 +1042,7 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
       )).pipe(
         Effect.asVoid,
         Effect.mapError((error) => classifyError(error)),
-        Effect.withSpan("SqlStorage.parkEvent")
+        span("SqlStorage.parkEvent", { "procura.subscriber": letter.subscriber })
       ),
 
     listParked: ({ limit, subscriber }) =>
@@ -888,7 +1050,8 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
         const columns = `d.subscriber, d.error, d.attempts, d.first_failed_at, d.last_failed_at,
           e.position, e.id, e.tenant_id, e.type, e.aggregate_type, e.aggregate_id, e.actor_id, e.occurred_at, e.payload`
         const from = `FROM procura_dead_letters d JOIN procura_events e ON e.id = d.event_id`
-        const rows = yield* (subscriber === undefined
+        // Dead letters are per subscriber, across tenants: their events are read for every tenant.
+        const rows = yield* asTenant(allTenants, subscriber === undefined
           ? sql.unsafe<DeadLetterRow>(`SELECT ${columns} ${from} ORDER BY d.subscriber, d.position LIMIT $1::bigint`, [limit])
           : sql.unsafe<DeadLetterRow>(
             `SELECT ${columns} ${from} WHERE d.subscriber = $1::text ORDER BY d.position LIMIT $2::bigint`,
@@ -903,7 +1066,7 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
           firstFailedAt: toIso(row.first_failed_at),
           lastFailedAt: toIso(row.last_failed_at)
         }))
-      }).pipe(Effect.mapError((error) => classifyError(error)), Effect.withSpan("SqlStorage.listParked")),
+      }).pipe(Effect.mapError((error) => classifyError(error)), span("SqlStorage.listParked", { "procura.subscriber": subscriber ?? "*" })),
 
     removeParked: (subscriber, eventId) =>
       atomic(sql.unsafe(
@@ -912,26 +1075,52 @@ export const fromClient = (client: SqlClient.SqlClient): Storage.StorageDriver =
       )).pipe(
         Effect.asVoid,
         Effect.mapError((error) => classifyError(error)),
-        Effect.withSpan("SqlStorage.removeParked")
+        span("SqlStorage.removeParked", { "procura.subscriber": subscriber })
       )
   }
 }
 
 /**
- * Builds the driver on the `SqlClient` in context. Does not run migrations: see {@link migrate}
- * and {@link layer}.
+ * Builds the driver on the `SqlClient` in context with options. Without `rowLevelSecurity` it
+ * reads whether the database has row-level security on (the event log's state) and follows it.
+ * Does not run migrations: see {@link migrate} and {@link layerWith}.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Storage.StorageDriver, never, SqlClient.SqlClient> = Effect.map(
-  SqlClient.SqlClient,
-  fromClient
-)
+export const makeWith = (options: Options = {}): Effect.Effect<Storage.StorageDriver, Storage.StorageError, SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (client) =>
+    options.rowLevelSecurity !== undefined
+      ? Effect.succeed(fromClient(client, options))
+      : rowLevelSecurityInForce(client.withoutTransforms()).pipe(
+        Effect.map((enabled) => fromClient(client, { ...options, rowLevelSecurity: enabled ? true : undefined })),
+        Effect.mapError((error) => classifyError(error))
+      ))
+
+/**
+ * Builds the driver on the `SqlClient` in context, following the database's row-level security
+ * state. Does not run migrations: see {@link migrate} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Storage.StorageDriver, Storage.StorageError, SqlClient.SqlClient> = makeWith()
 
 // ---------------------------------------------------------------------------------------------
 // Layers
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * Provides the storage port (`Storage.Storage` and `Storage.Driver`) on the `SqlClient` in
+ * context with options, after running {@link migrate}.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWith = (
+  options: Options
+): Layer.Layer<Storage.Storage | Storage.Driver, Storage.StorageError, SqlClient.SqlClient> =>
+  Storage.layerFromDriver(Effect.andThen(migrate, makeWith(options)))
 
 /**
  * Provides the storage port (`Storage.Storage` and `Storage.Driver`) on the `SqlClient` in
@@ -940,8 +1129,7 @@ export const make: Effect.Effect<Storage.StorageDriver, never, SqlClient.SqlClie
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Storage.Storage | Storage.Driver, Storage.StorageError, SqlClient.SqlClient> = Storage
-  .layerFromDriver(Effect.andThen(migrate, make))
+export const layer: Layer.Layer<Storage.Storage | Storage.Driver, Storage.StorageError, SqlClient.SqlClient> = layerWith({})
 
 /**
  * Options of {@link layerPglite}.
@@ -976,42 +1164,50 @@ export const layerPglite = (
   )
 
 /**
+ * Options of {@link layerPg}: the pool's configuration (`PgClient.PgPoolConfig`) and the
+ * driver's {@link Options}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface PgOptions extends PgClient.PgPoolConfig, Options {}
+
+/** The storage port on a pool built from options: the pool gets everything but the driver's. */
+const onPool = <E, R>(
+  options: Effect.Effect<PgOptions, E, R>
+): Layer.Layer<Storage.Storage | Storage.Driver | SqlClient.SqlClient, Storage.StorageError | E, R> =>
+  Layer.unwrap(Effect.map(options, ({ rowLevelSecurity, ...pool }) =>
+    layerWith({ rowLevelSecurity }).pipe(
+      Layer.provideMerge(PgClient.layerFrom(Effect.mapError(PgClient.make(pool), (error) => classifyError(error))))
+    )))
+
+/**
  * Provides the storage port on PostgreSQL through a connection pool (`{ url: Redacted.make(...) }`
  * or host, port, database, user and password; see `PgClient.PgPoolConfig`), with the `SqlClient`
- * too. Migrations run at start.
+ * too. Migrations run at start. `rowLevelSecurity: true` turns on row-level security (see
+ * {@link Options}).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerPg = (
-  options: PgClient.PgPoolConfig
-): Layer.Layer<Storage.Storage | Storage.Driver | SqlClient.SqlClient, Storage.StorageError> =>
-  layer.pipe(
-    Layer.provideMerge(
-      PgClient.layerFrom(Effect.mapError(PgClient.make(options), (error) => classifyError(error)))
-    )
-  )
+  options: PgOptions
+): Layer.Layer<Storage.Storage | Storage.Driver | SqlClient.SqlClient, Storage.StorageError> => onPool(Effect.succeed(options))
 
 /**
  * Like {@link layerPg}, with the pool configuration read from `Config`: by default the
- * connection URL from `PROCURA_DATABASE_URL`, as a redacted secret.
+ * connection URL from `PROCURA_DATABASE_URL`, as a redacted secret, and row-level security
+ * from `PROCURA_ROW_LEVEL_SECURITY` (`true` or `false`; unset follows the database).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerPgConfig = (
-  config: Config.Wrap<PgClient.PgPoolConfig> = { url: Config.Redacted("PROCURA_DATABASE_URL") }
+  config: Config.Wrap<PgOptions> = {
+    url: Config.Redacted("PROCURA_DATABASE_URL"),
+    rowLevelSecurity: Config.option(Config.Boolean("PROCURA_ROW_LEVEL_SECURITY")).pipe(Config.map(Option.getOrUndefined))
+  }
 ): Layer.Layer<
   Storage.Storage | Storage.Driver | SqlClient.SqlClient,
   Storage.StorageError | Config.ConfigError
-> =>
-  layer.pipe(
-    Layer.provideMerge(
-      PgClient.layerFrom(
-        Effect.flatMap(
-          Config.unwrap(config),
-          (options) => Effect.mapError(PgClient.make(options), (error) => classifyError(error))
-        )
-      )
-    )
-  )
+> => onPool(Config.unwrap(config))

@@ -1,7 +1,12 @@
 import { SqlStorage } from "@procura/storage-sql"
-import { DeliveryScenarios, FlowScenarios, StockScenarios, StorageConformance } from "@procura/testkit"
+import { AssetLifecycleScenarios, CatalogImportScenarios, DeliveryScenarios, FlowScenarios, LicensingScenarios, StockScenarios, StorageConformance } from "@procura/testkit"
+import { InvoicingScenarios } from "@procura/testkit"
 
 StorageConformance.suite("PGlite", SqlStorage.layerPglite())
 FlowScenarios.suite("PGlite", SqlStorage.layerPglite())
 DeliveryScenarios.suite("PGlite", SqlStorage.layerPglite())
 StockScenarios.suite("PGlite", SqlStorage.layerPglite())
+InvoicingScenarios.suite("PGlite", SqlStorage.layerPglite())
+LicensingScenarios.suite("PGlite", SqlStorage.layerPglite())
+AssetLifecycleScenarios.suite("PGlite", SqlStorage.layerPglite())
+CatalogImportScenarios.suite("PGlite", SqlStorage.layerPglite())

@@ -1,5 +1,6 @@
 import { describe } from "@effect/vitest"
-import { DeliveryScenarios, FlowScenarios, StockScenarios, StorageConformance } from "@procura/testkit"
+import { AssetLifecycleScenarios, CatalogImportScenarios, DeliveryScenarios, FlowScenarios, LicensingScenarios, StockScenarios, StorageConformance } from "@procura/testkit"
+import { InvoicingScenarios } from "@procura/testkit"
 import { layerFreshPostgres, postgresEnabled } from "./utils.js"
 
 describe.skipIf(!postgresEnabled)("PostgreSQL (PROCURA_SKIP_POSTGRES=1 skips)", () => {
@@ -7,4 +8,17 @@ describe.skipIf(!postgresEnabled)("PostgreSQL (PROCURA_SKIP_POSTGRES=1 skips)", 
   FlowScenarios.suite("PostgreSQL", layerFreshPostgres())
   DeliveryScenarios.suite("PostgreSQL", layerFreshPostgres())
   StockScenarios.suite("PostgreSQL", layerFreshPostgres())
+  InvoicingScenarios.suite("PostgreSQL", layerFreshPostgres())
+  LicensingScenarios.suite("PostgreSQL", layerFreshPostgres())
+  AssetLifecycleScenarios.suite("PostgreSQL", layerFreshPostgres())
+  CatalogImportScenarios.suite("PostgreSQL", layerFreshPostgres())
+})
+
+// The same suites with row-level security on, as a role that is not a superuser: the policies
+// must never hide from the adapter what its tenant filter admits.
+describe.skipIf(!postgresEnabled)("PostgreSQL with row-level security (PROCURA_SKIP_POSTGRES=1 skips)", () => {
+  StorageConformance.suite("PostgreSQL with row-level security", layerFreshPostgres({ rowLevelSecurity: true }))
+  FlowScenarios.suite("PostgreSQL with row-level security", layerFreshPostgres({ rowLevelSecurity: true }))
+  DeliveryScenarios.suite("PostgreSQL with row-level security", layerFreshPostgres({ rowLevelSecurity: true }))
+  StockScenarios.suite("PostgreSQL with row-level security", layerFreshPostgres({ rowLevelSecurity: true }))
 })

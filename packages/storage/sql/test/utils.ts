@@ -44,15 +44,45 @@ export const freshDatabase: Effect.Effect<string, unknown, Scope.Scope> = Effect
 })
 
 /**
- * A layer creating a fresh database, providing the SQL storage (and its `SqlClient`) on it,
- * and dropping the database on release.
+ * Creates, for the current scope, a fresh login role that is neither superuser nor `BYPASSRLS`
+ * (as row-level security needs) and a fresh database it owns; drops both when the scope closes.
+ * Gives the database's URL as that role, and as the server's superuser.
  */
-export const layerFreshPostgres = (): Layer.Layer<
+export const freshDatabaseOwnedByRole: Effect.Effect<
+  { readonly url: string; readonly superuserUrl: string; readonly role: string },
+  unknown,
+  Scope.Scope
+> = Effect.gen(function*() {
+  const database = freshDatabaseName()
+  const role = database.replace("procura_test_", "procura_role_")
+  yield* Effect.acquireRelease(
+    onServer([`CREATE ROLE "${role}" LOGIN NOSUPERUSER NOBYPASSRLS`, `CREATE DATABASE "${database}" OWNER "${role}"`]),
+    () =>
+      onServer([`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`, `DROP ROLE IF EXISTS "${role}"`]).pipe(
+        Effect.tapError((error) => Effect.logWarning(`could not drop test database ${database} or role ${role}`, error)),
+        Effect.ignore
+      )
+  )
+  const superuserUrl = withDatabase(serverUrl, database)
+  const url = new URL(superuserUrl)
+  url.username = role
+  url.password = ""
+  return { url: url.toString(), superuserUrl, role }
+})
+
+/**
+ * A layer creating a fresh database, providing the SQL storage (and its `SqlClient`) on it,
+ * and dropping the database on release. With `rowLevelSecurity: true` the database belongs to a
+ * fresh role that is not a superuser, which the storage connects as.
+ */
+export const layerFreshPostgres = (options: SqlStorage.Options = {}): Layer.Layer<
   Storage.Storage | Storage.Driver | SqlClient.SqlClient,
   unknown
 > =>
   Layer.unwrap(
-    Effect.map(freshDatabase, (url) => SqlStorage.layerPg({ url: Redacted.make(url), maxConnections: 4 }))
+    options.rowLevelSecurity === true
+      ? Effect.map(freshDatabaseOwnedByRole, ({ url }) => SqlStorage.layerPg({ url: Redacted.make(url), maxConnections: 4, ...options }))
+      : Effect.map(freshDatabase, (url) => SqlStorage.layerPg({ url: Redacted.make(url), maxConnections: 4, ...options }))
   )
 
 /**
