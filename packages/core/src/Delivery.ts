@@ -4,8 +4,9 @@
  *
  * {@link drain} delivers everything appended since each subscriber's checkpoint and returns;
  * {@link worker} drains again and again until interrupted. A handler runs as a system principal
- * of the event's tenant; the checkpoint advances after each handled event, so handlers must be
- * idempotent (an event may be delivered again after a crash).
+ * of the event's tenant; the checkpoint advances after each batch of handled events (and before
+ * a drain stops at a failure), so handlers must be idempotent: after a crash, the events of the
+ * unfinished batch are delivered again.
  *
  * - Leases: a drain works for a subscriber only while it holds the subscriber's lease in storage
  *   (renewed while it works, released when it is done), so several drains or worker processes on
@@ -158,6 +159,13 @@ const drainOne = Effect.fn("Delivery.drainOne")(function*(
 ) {
   const storage = yield* Storage
   let position = yield* storage.getCheckpoint(subscriber.id)
+  let saved = position
+  /** Saves the checkpoint when it moved, unless the lease was lost (the new holder redelivers). */
+  const checkpoint = Effect.gen(function*() {
+    if (position === saved || (yield* Ref.get(lost))) return
+    yield* storage.saveCheckpoint(subscriber.id, position)
+    saved = position
+  })
   let delivered = 0
   let parked = 0
   const report = (failed?: DrainReport["failed"]): DrainReport => ({
@@ -193,7 +201,10 @@ const drainOne = Effect.fn("Delivery.drainOne")(function*(
           parked++
         } else if (options.retry === undefined) {
           const exit = yield* handleOnce(subscriber, event)
-          if (exit._tag === "Failure") return report({ eventId: event.id, position: event.position, error: exit.cause })
+          if (exit._tag === "Failure") {
+            yield* checkpoint
+            return report({ eventId: event.id, position: event.position, error: exit.cause })
+          }
           delivered++
         } else {
           const failure = yield* attempt(subscriber, event, options.retry)
@@ -219,8 +230,10 @@ const drainOne = Effect.fn("Delivery.drainOne")(function*(
       // A drain that lost its lease leaves the checkpoint to the new holder (it redelivers this event).
       if (yield* Ref.get(lost)) return report()
       position = event.position
-      yield* storage.saveCheckpoint(subscriber.id, position)
     }
+    // One checkpoint write per batch: a crash redelivers at most one batch, which idempotent
+    // handlers absorb, and delivery no longer pays a commit per event.
+    yield* checkpoint
   }
 })
 
