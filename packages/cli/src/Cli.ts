@@ -27,6 +27,7 @@ import { parseArgs } from "node:util"
 import { z } from "zod"
 import { approvals } from "@procura/plugin-approvals"
 import { itamSpo } from "@procura/plugin-itam-spo"
+import { spmOversight } from "@procura/plugin-spm-oversight"
 import { parse as parseYaml } from "yaml"
 import * as Demo from "./Demo.js"
 
@@ -36,7 +37,7 @@ import * as Demo from "./Demo.js"
  * @since 0.1.0
  * @category constants
  */
-export const installedPlugins: ReadonlyArray<Plugin.Plugin<string, any>> = [approvals, itamSpo]
+export const installedPlugins: ReadonlyArray<Plugin.Plugin<string, any>> = [approvals, itamSpo, spmOversight]
 
 /** Reads a JSON or YAML configuration file (by extension; YAML otherwise, which also reads JSON). */
 const readConfigFile = (path: string): unknown => {

@@ -21,6 +21,7 @@ import {
   Storage
 } from "@procura/core"
 import { Clock, Effect } from "effect"
+import * as DemoOversight from "./DemoOversight.js"
 
 /**
  * Options of {@link run}.
@@ -61,6 +62,8 @@ export interface DemoSummary {
     readonly storageSpace: string
     readonly items: ReadonlyArray<{ readonly name: string; readonly onHand: number }>
   }>
+  /** Seed 001: a customer order overseen by a program, site projects, projects and tasks. */
+  readonly oversight: DemoOversight.DemoOversightSummary
 }
 
 const vendorSpecs = [
@@ -281,6 +284,9 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     return n
   }))
 
+  // 6. Project oversight of order fulfilment (seed 001), when the spm-oversight plugin is on.
+  const oversight = yield* timed(phases, "project oversight", DemoOversight.run({ tenantId: options.tenantId }))
+
   // Summary
   const assetsByStatus = yield* as(people.assetManager, assets.countAssetsByStatus({}))
   const perVendor = vendors.map((vendor) => {
@@ -311,7 +317,8 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     perVendor,
     phases,
     events: events.length,
-    consumables
+    consumables,
+    oversight
   } satisfies DemoSummary
 })
 
@@ -356,6 +363,7 @@ export const format = (summary: DemoSummary, context: { readonly storage: string
       for (const item of space.items) lines.push(`      ${pad(item.name, 30)}${padLeft(count(item.onHand), 8)}`)
     }
   }
+  lines.push(...DemoOversight.format(summary.oversight))
   lines.push("")
   lines.push("  Elapsed")
   for (const phase of summary.phases) lines.push(`    ${pad(phase.phase, 26)}${padLeft((phase.millis / 1000).toFixed(2), 8)} s`)
@@ -409,6 +417,7 @@ export const demoConfig = {
           }
         ]
       }
-    }
+    },
+    "spm-oversight": DemoOversight.config
   }
 } as const

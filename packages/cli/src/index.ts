@@ -8,3 +8,5 @@
 export * as Cli from "./Cli.js"
 /** @since 0.1.0 */
 export * as Demo from "./Demo.js"
+/** @since 0.1.0 */
+export * as DemoOversight from "./DemoOversight.js"

@@ -6,6 +6,9 @@
  * `admin` role holds every permission. Hosts can replace the matrix (for example to add their
  * own requester role) by providing {@link PermissionMatrix}.
  *
+ * Plugins add permissions of their own (`<plugin>/<name>`, see {@link PluginPermission}) with the
+ * roles that hold them by default; the matrix in force is the host's merged over those.
+ *
  * @since 0.1.0
  */
 import { Context, Effect } from "effect"
@@ -79,13 +82,52 @@ export const Permissions = [
 export type Permission = (typeof Permissions)[number]
 
 /**
- * Which roles hold which permission. `admin` holds all of them whatever the matrix says; `"*"`
- * grants a permission to every principal, whatever their roles.
+ * The name of a permission a plugin contributes: `<namespace>/<name>`, such as
+ * `spm-oversight/project.read`. The slash keeps plugin permissions apart from the core's (a
+ * misspelt core permission is a type error, not a new plugin permission); a plugin declares
+ * each of its permissions with the roles that hold it by default (`Plugin.Contribution.permissions`).
  *
  * @since 0.1.0
  * @category models
  */
-export type Matrix = { readonly [P in Permission]: ReadonlyArray<string> }
+export type PluginPermission = `${string}/${string}`
+
+/**
+ * A permission an operation can require: one of the core's, or one a plugin contributes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AnyPermission = Permission | PluginPermission
+
+/**
+ * Whether a name is one of the core's permissions.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isCorePermission = (name: string): name is Permission => (Permissions as ReadonlyArray<string>).includes(name)
+
+/**
+ * Whether a name has the shape of a plugin permission, `<namespace>/<name>`.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isPluginPermission = (name: string): name is PluginPermission => /^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/.test(name)
+
+/**
+ * Which roles hold which permission. `admin` holds all of them whatever the matrix says; `"*"`
+ * grants a permission to every principal, whatever their roles. A host's matrix may also grant
+ * plugin permissions; those it leaves out keep the roles their plugin gives them by default
+ * ({@link PluginPermissions}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Matrix =
+  & { readonly [P in Permission]: ReadonlyArray<string> }
+  & { readonly [P in PluginPermission]?: ReadonlyArray<string> }
 
 const everyone = [
   "procurement_manager",
@@ -151,14 +193,62 @@ export const PermissionMatrix = Context.Reference<Matrix>("@procura/core/Permiss
 })
 
 /**
- * Whether a principal holds a permission under a matrix.
+ * The permissions the enabled plugins contribute, with the roles that hold each by default.
+ * Empty unless plugins are enabled: `Plugin.compose` gathers them (refusing one that clashes with
+ * a core permission or another plugin's) and the composition's layer provides them.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export const PluginPermissions = Context.Reference<Readonly<Record<PluginPermission, ReadonlyArray<string>>>>(
+  "@procura/core/PluginPermissions",
+  { defaultValue: () => ({}) }
+)
+
+/**
+ * The roles holding a permission: the matrix's entry, else (for a plugin permission the matrix
+ * leaves out) the plugin's default roles; `undefined` for a permission nobody declared.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const holdersOf = (
+  matrix: Matrix,
+  permission: AnyPermission,
+  plugins: Readonly<Record<PluginPermission, ReadonlyArray<string>>> = {}
+): ReadonlyArray<string> | undefined =>
+  isCorePermission(permission) ? matrix[permission] : matrix[permission as PluginPermission] ?? plugins[permission as PluginPermission]
+
+/**
+ * The matrix in force: the host's (or the default) merged over the enabled plugins' permissions
+ * and their default roles.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const matrixInForce: Effect.Effect<Matrix> = Effect.map(
+  Effect.all([PermissionMatrix, PluginPermissions]),
+  ([matrix, plugins]) => ({ ...plugins, ...matrix })
+)
+
+/**
+ * Whether a principal holds a permission under a matrix (and, for plugin permissions the
+ * matrix leaves out, the plugins' default roles). Nobody but `admin` holds a permission nobody
+ * declared.
  *
  * @since 0.1.0
  * @category predicates
  */
-export const isAllowed = (matrix: Matrix, principal: Principal, permission: Permission): boolean =>
-  principal.roles.includes("admin") || matrix[permission].includes("*") ||
-  principal.roles.some((role) => matrix[permission].includes(role))
+export const isAllowed = (
+  matrix: Matrix,
+  principal: Principal,
+  permission: AnyPermission,
+  plugins: Readonly<Record<PluginPermission, ReadonlyArray<string>>> = {}
+): boolean => {
+  if (principal.roles.includes("admin")) return true
+  const holders = holdersOf(matrix, permission, plugins) ?? []
+  return holders.includes("*") || principal.roles.some((role) => holders.includes(role))
+}
 
 /**
  * Succeeds with the current principal if it holds the permission, fails with
@@ -167,16 +257,19 @@ export const isAllowed = (matrix: Matrix, principal: Principal, permission: Perm
  * @since 0.1.0
  * @category combinators
  */
-export const authorize = (permission: Permission): Effect.Effect<Principal, AccessDenied, CurrentPrincipal> =>
-  Effect.flatMap(Effect.all([CurrentPrincipal, PermissionMatrix]), ([principal, matrix]) =>
-    isAllowed(matrix, principal, permission)
-      ? Effect.succeed(principal)
-      : Effect.fail(
-        new AccessDenied({
-          permission,
-          userId: principal.userId,
-          roles: principal.roles,
-          message: `${principal.userId} (roles: ${principal.roles.join(", ") || "none"}) lacks the permission ${permission}; ` +
-            `it is granted to ${["admin", ...matrix[permission]].join(", ")}`
-        })
-      ))
+export const authorize = (permission: AnyPermission): Effect.Effect<Principal, AccessDenied, CurrentPrincipal> =>
+  Effect.flatMap(Effect.all([CurrentPrincipal, PermissionMatrix, PluginPermissions]), ([principal, matrix, plugins]) => {
+    if (isAllowed(matrix, principal, permission, plugins)) return Effect.succeed(principal)
+    const holders = holdersOf(matrix, permission, plugins)
+    return Effect.fail(
+      new AccessDenied({
+        permission,
+        userId: principal.userId,
+        roles: principal.roles,
+        message: `${principal.userId} (roles: ${principal.roles.join(", ") || "none"}) lacks the permission ${permission}; ` +
+          (holders === undefined
+            ? "no matrix or enabled plugin declares it, so only admin holds it (is the plugin that contributes it enabled?)"
+            : `it is granted to ${["admin", ...holders].join(", ")}`)
+      })
+    )
+  })

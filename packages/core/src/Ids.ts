@@ -52,7 +52,8 @@ const randomGenerator: IdGenerator = {
       for (let offset = 0; offset < random.length; offset += 65_536) {
         crypto.getRandomValues(random.subarray(offset, Math.min(offset + 65_536, random.length)))
       }
-      return Array.from({ length: count }, (_, i) => formatUuidV7(millis, random.subarray(i * 10, i * 10 + 10)))
+      // Same millisecond, random tails: sort so a batch comes out in ascending order as promised.
+      return Array.from({ length: count }, (_, i) => formatUuidV7(millis, random.subarray(i * 10, i * 10 + 10))).toSorted()
     })
 }
 

@@ -16,7 +16,7 @@ import type { z } from "zod"
 import * as Access from "./Access.js"
 import { type Issue, invalid, type ValidationError } from "./Errors.js"
 import type { AccessDenied } from "./Errors.js"
-import type { CurrentPrincipal } from "./Principal.js"
+import { CurrentPrincipal } from "./Principal.js"
 import { Storage, StorageError } from "./Storage.js"
 
 /**
@@ -38,7 +38,11 @@ export interface Operation<
   readonly summary: string
   /** Commands change state and run in a transaction; queries only read. */
   readonly kind: "command" | "query"
-  readonly permission: Access.Permission
+  /**
+   * What the caller needs: a core permission, or a plugin's (`<plugin>/<name>`), which
+   * `Plugin.compose` checks is declared by an enabled plugin.
+   */
+  readonly permission: Access.AnyPermission
   readonly input: In
   readonly output: Out
   /** The event types a successful run may append. */
@@ -132,6 +136,17 @@ export const decode = <S extends z.ZodType>(
 const isStaleVersion = (error: unknown): boolean => error instanceof StorageError && error.stale === true
 
 /**
+ * Tags an operation's span and its logs with the operation id and the caller's tenant (never the
+ * input, which may hold personal data).
+ */
+const traced = <A, E, R>(id: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | CurrentPrincipal> =>
+  Effect.flatMap(CurrentPrincipal, (caller) =>
+    Effect.andThen(
+      Effect.annotateCurrentSpan("procura.tenant", caller.tenantId),
+      Effect.annotateLogs(effect, { operation: id, tenant: caller.tenantId })
+    ))
+
+/**
  * Runs an operation on an unvalidated input: authorise, validate, then run the handler (in a
  * transaction for commands, retried up to five times on a stale-version conflict).
  *
@@ -141,7 +156,9 @@ const isStaleVersion = (error: unknown): boolean => error instanceof StorageErro
 export const run = <Id extends string, In extends z.ZodType, Out extends z.ZodType, E, R extends Storage | CurrentPrincipal>(
   operation: Operation<Id, In, Out, E, R>
 ): (input: z.input<In>) => Effect.Effect<z.output<Out>, E | RunError, R | Storage | CurrentPrincipal> =>
-  Effect.fn(operation.id)(function*(input: z.input<In>) {
+  Effect.fn(operation.id, {
+    attributes: { "procura.operation": operation.id, "procura.operation.kind": operation.kind, "procura.permission": operation.permission }
+  })(function*(input: z.input<In>) {
     yield* Access.authorize(operation.permission)
     const parsed = yield* decode(operation.id, operation.input, input)
     if (operation.kind === "query") return yield* operation.handler(parsed)
@@ -149,7 +166,7 @@ export const run = <Id extends string, In extends z.ZodType, Out extends z.ZodTy
     return yield* storage.transaction(operation.handler(parsed)).pipe(
       Effect.retry({ while: isStaleVersion, schedule: Schedule.exponential("5 millis").pipe(Schedule.jittered), times: 5 })
     )
-  })
+  }, (effect) => traced(operation.id, effect))
 
 /**
  * The methods of a service derived from a record of operations: same names, validated input,

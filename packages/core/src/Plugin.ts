@@ -12,6 +12,7 @@
  */
 import { Data, Effect, Layer } from "effect"
 import { z } from "zod"
+import * as Access from "./Access.js"
 import { formatIssues, type Issue } from "./Errors.js"
 import type * as Operation from "./Operation.js"
 import { issuesFromZod } from "./Operation.js"
@@ -35,6 +36,19 @@ export interface Subscriber {
 }
 
 /**
+ * A permission a plugin declares: what it allows, and the roles that hold it unless the host's
+ * permission matrix says otherwise.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PermissionDeclaration {
+  readonly description: string
+  /** Roles holding it by default; `"*"` grants it to everyone. `admin` always holds it. */
+  readonly roles: ReadonlyArray<string>
+}
+
+/**
  * What a plugin adds, given its validated configuration.
  *
  * @since 0.1.0
@@ -48,6 +62,12 @@ export interface Contribution {
   /** Operations the plugin adds to the catalogue, keyed by method name, under the plugin's id. */
   readonly operations?: Readonly<Record<string, Operation.Any>>
   readonly subscribers?: ReadonlyArray<Subscriber>
+  /**
+   * Permissions of the plugin's own (`<plugin>/<name>`), with their default roles; merged into
+   * the permission matrix in force. A name clashing with a core permission or another enabled
+   * plugin's is refused at start.
+   */
+  readonly permissions?: Readonly<Record<Access.PluginPermission, PermissionDeclaration>>
 }
 
 /**
@@ -108,7 +128,13 @@ export const enable = <Id extends string, Config>(plugin: Plugin<Id, Config>, co
  * @since 0.1.0
  * @category models
  */
-export type PluginErrorReason = "InvalidConfig" | "DuplicatePlugin" | "ResponsibilityConflict" | "UnknownPlugin"
+export type PluginErrorReason =
+  | "InvalidConfig"
+  | "DuplicatePlugin"
+  | "ResponsibilityConflict"
+  | "UnknownPlugin"
+  | "PermissionConflict"
+  | "UnknownPermission"
 
 /**
  * Plugins could not start; nothing was started.
@@ -135,6 +161,8 @@ export interface Composition {
   readonly collections: ReadonlyArray<Storage.Collection<any>>
   readonly operations: Readonly<Record<string, Readonly<Record<string, Operation.Any>>>>
   readonly subscribers: ReadonlyArray<Subscriber>
+  /** The permissions the plugins declare, with the plugin declaring each. */
+  readonly permissions: Readonly<Record<Access.PluginPermission, PermissionDeclaration & { readonly pluginId: string }>>
 }
 
 /**
@@ -161,9 +189,72 @@ export const validateConfig = <Id extends string, Config>(
     )
   })
 
+/** Gathers the plugins' permissions, refusing malformed names and clashes with the core's or another plugin's. */
+const gatherPermissions = (plugins: ReadonlyArray<{ readonly id: string }>, contributions: ReadonlyArray<Contribution>) =>
+  Effect.gen(function*() {
+    const declared: Record<Access.PluginPermission, PermissionDeclaration & { readonly pluginId: string }> = {}
+    for (const [i, contribution] of contributions.entries()) {
+      const pluginId = plugins[i]!.id
+      for (const [name, declaration] of Object.entries(contribution.permissions ?? {})) {
+        const path = ["plugins", pluginId, "permissions", name]
+        const conflict = Access.isCorePermission(name)
+          ? `core permission ${name}`
+          : declared[name as Access.PluginPermission] !== undefined
+          ? `permission ${name} of plugin ${declared[name as Access.PluginPermission]!.pluginId}`
+          : undefined
+        if (conflict !== undefined) {
+          return yield* new PluginError({
+            reason: "PermissionConflict",
+            pluginId,
+            issues: [{ path, message: `clashes with the ${conflict}` }],
+            message: `Plugin ${pluginId} declares the permission ${name}, which clashes with the ${conflict}; ` +
+              `name plugin permissions <plugin>/<name>, e.g. ${pluginId}/${name.replace(/^.*\//, "")}`
+          })
+        }
+        if (!Access.isPluginPermission(name)) {
+          return yield* new PluginError({
+            reason: "PermissionConflict",
+            pluginId,
+            issues: [{ path, message: "expected <plugin>/<name> in lower case", received: name }],
+            message: `Plugin ${pluginId} declares the permission "${name}": plugin permissions are named <plugin>/<name> ` +
+              `(lower case letters, digits, dots, dashes, underscores), e.g. ${pluginId}/${name.toLowerCase().replace(/[^a-z0-9._-]/g, "_")}`
+          })
+        }
+        declared[name as Access.PluginPermission] = { ...declaration, pluginId }
+      }
+    }
+    return declared
+  })
+
+/** Checks every plugin operation requires a permission that the core or an enabled plugin declares. */
+const checkOperationPermissions = (
+  plugins: ReadonlyArray<{ readonly id: string }>,
+  contributions: ReadonlyArray<Contribution>,
+  declared: Readonly<Record<string, unknown>>
+) =>
+  Effect.gen(function*() {
+    for (const [i, contribution] of contributions.entries()) {
+      for (const [method, operation] of Object.entries(contribution.operations ?? {})) {
+        const permission: string = operation.permission
+        if (Access.isCorePermission(permission) || declared[permission] !== undefined) continue
+        const pluginId = plugins[i]!.id
+        const known = Object.keys(declared)
+        return yield* new PluginError({
+          reason: "UnknownPermission",
+          pluginId,
+          issues: [{ path: ["plugins", pluginId, "operations", method, "permission"], message: "no core permission or enabled plugin declares it", received: permission }],
+          message: `Operation ${operation.id} of plugin ${pluginId} requires the permission ${permission}, which neither the core nor an enabled plugin declares; ` +
+            `declared plugin permissions: ${known.join(", ") || "none"}`
+        })
+      }
+    }
+  })
+
 /**
  * Validates every enabled plugin and composes what they add. Fails, starting nothing, on an
- * invalid configuration, a plugin enabled twice, or two plugins claiming one responsibility.
+ * invalid configuration, a plugin enabled twice, two plugins claiming one responsibility, a
+ * plugin permission clashing with a core permission or another plugin's, or a plugin operation
+ * requiring a permission nobody declares.
  *
  * @since 0.1.0
  * @category constructors
@@ -204,7 +295,13 @@ export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composit
       plugins.push({ id: plugin.id, version: plugin.version, config: valid })
       contributions.push(plugin.contribute(valid))
     }
-    const layers = contributions.flatMap((c) => (c.layer === undefined ? [] : [c.layer]))
+    const permissions = yield* gatherPermissions(plugins, contributions)
+    yield* checkOperationPermissions(plugins, contributions, permissions)
+    const grants = Object.fromEntries(Object.entries(permissions).map(([name, declaration]) => [name, declaration.roles]))
+    const layers = [
+      ...contributions.flatMap((c) => (c.layer === undefined ? [] : [c.layer])),
+      ...(Object.keys(grants).length === 0 ? [] : [Layer.succeed(Access.PluginPermissions, grants)])
+    ]
     const layer: Layer.Layer<never, unknown, Storage.Storage> = layers.reduce(
       (all: Layer.Layer<never, unknown, Storage.Storage>, next) => Layer.merge(all, next),
       Layer.empty
@@ -216,7 +313,8 @@ export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composit
       operations: Object.fromEntries(
         plugins.flatMap((p, i) => (contributions[i]!.operations === undefined ? [] : [[p.id, contributions[i]!.operations!] as const]))
       ),
-      subscribers: contributions.flatMap((c) => c.subscribers ?? [])
+      subscribers: contributions.flatMap((c) => c.subscribers ?? []),
+      permissions
     }
     return composition
   })

@@ -15,6 +15,8 @@ describe("Ids", () => {
       const many = yield* Ids.nextMany(1000)
       assert.strictEqual(new Set(many).size, 1000)
       for (const each of many) assert.match(each, uuidV7)
+      // One millisecond, random tails: still handed out in ascending order.
+      assert.deepStrictEqual(many, many.toSorted())
     }))
 
   it.effect("orders by time", () =>

@@ -1,0 +1,5 @@
+// Seed 001's flow on embedded PGlite: the same scenarios as on memory, through the SQL adapter.
+import { SqlStorage } from "@procura/storage-sql"
+import { flowSuite } from "./scenarios.js"
+
+flowSuite("PGlite", SqlStorage.layerPglite())
