@@ -1,0 +1,960 @@
+/**
+ * Invoices and the three-way match (seed 002, Procurement levels: "You can associate one or more
+ * invoices with a purchase order. This helps you to track the invoices from your vendor and
+ * highlights any differences between the total cost from all of the invoices and the expected
+ * cost that was recorded on the purchase order").
+ *
+ * An invoice is the vendor's bill against one submitted purchase order: the vendor's invoice
+ * number (unique per vendor), its date, and lines against the order's lines with a quantity and a
+ * unit cost in the order's currency. An order may have many invoices; {@link purchaseOrderVariance}
+ * compares what they bill with what the order expects.
+ *
+ * Before an invoice is paid it is matched line by line, three ways: ordered vs received vs
+ * invoiced quantity (cumulative over the order's invoices up to this one) and ordered vs invoiced
+ * unit price, with the tolerances of `Tolerances.forLine`. Each line is `matched`,
+ * `within_tolerance` or an `exception`. The match is computed when asked (receipts change it) and
+ * stored on the invoice when it is approved for payment; exceptions block approval until someone
+ * allowed to overrides each of them with a reason. docs/invoicing.md tells the whole story.
+ *
+ * @since 0.1.0
+ */
+import { Context, Data, Effect, Option, Stream } from "effect"
+import { z } from "zod"
+import { notFound } from "../Errors.js"
+import * as Events from "../Events.js"
+import * as Ids from "../Ids.js"
+import * as Money from "../Money.js"
+import * as Operation from "../Operation.js"
+import { CurrentPrincipal } from "../Principal.js"
+import * as Storage from "../Storage.js"
+import { ItemKind } from "../catalog/Catalog.js"
+import { loadPurchaseOrder, openQuantity, type PurchaseOrder, type PurchaseOrderLine, purchaseOrders } from "../purchasing/Purchasing.js"
+import * as Tolerances from "../purchasing/Tolerances.js"
+
+// ----- model -----------------------------------------------------------------------------------
+
+/**
+ * The states of an invoice: `open` (recorded, awaiting approval), `approved` (for payment) or
+ * `cancelled`. Approved and cancelled invoices do not change any more.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const InvoiceStatus = z.enum(["open", "approved", "cancelled"])
+
+/**
+ * An invoice status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InvoiceStatus = z.infer<typeof InvoiceStatus>
+
+/**
+ * A line of an invoice: units of a purchase order line billed at a unit cost.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const InvoiceLine = z.object({
+  lineNo: z.number().int().positive(),
+  quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1"),
+  unitCost: Money.Money
+})
+
+/**
+ * An invoice line.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InvoiceLine = z.infer<typeof InvoiceLine>
+
+/**
+ * Why a line strays from the order:
+ * - `QuantityInvoicedExceedsOrdered`: more units invoiced (over the order's invoices so far) than ordered.
+ * - `QuantityInvoicedExceedsReceived`: more units invoiced than received (net of returns).
+ * - `PriceVariance`: the invoiced unit cost differs from the ordered one.
+ * - `LineNotOnOrder`: a revision removed the line from the order after it was invoiced.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const MatchReason = z.enum(["QuantityInvoicedExceedsOrdered", "QuantityInvoicedExceedsReceived", "PriceVariance", "LineNotOnOrder"])
+
+/**
+ * A match reason.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MatchReason = z.infer<typeof MatchReason>
+
+/**
+ * The outcome of matching a line (or, for a whole invoice, its worst line): no deviation at all,
+ * deviations all within tolerance, or at least one beyond it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const MatchStatus = z.enum(["matched", "within_tolerance", "exception"])
+
+/**
+ * A match status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MatchStatus = z.infer<typeof MatchStatus>
+
+/**
+ * One way a line strays from the order, whether the tolerance covers it, and a message with the
+ * numbers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Deviation = z.object({ reason: MatchReason, withinTolerance: z.boolean(), message: z.string() })
+
+/**
+ * A deviation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Deviation = z.infer<typeof Deviation>
+
+/**
+ * The tolerance limits a line was matched with (see `Tolerances.Tolerance`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ToleranceLimits = z.object({
+  quantityPercent: z.number(),
+  quantityAbsolute: z.number(),
+  pricePercent: z.number(),
+  priceAbsolute: z.number()
+})
+
+/**
+ * The three-way match of one invoice line. Quantities: `ordered` is ordered minus cancelled;
+ * `received` is received minus returned; `invoiced` is cumulative over the order's non-cancelled
+ * invoices up to and including this one (`invoicedBefore` of them earlier, `quantity` on this
+ * one). Software is never received (seed 002), so its lines are matched two ways
+ * (`receiptRequired: false`). `overridden` is true when the line has exceptions and overrides
+ * cover every one of them. A line a revision removed from the order has no `kind` nor
+ * `orderedUnitCost`, and is an exception (`LineNotOnOrder`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const LineMatch = z.object({
+  lineNo: z.number().int().positive(),
+  description: z.string(),
+  kind: ItemKind.optional(),
+  ordered: z.number().int(),
+  received: z.number().int(),
+  receiptRequired: z.boolean(),
+  invoicedBefore: z.number().int().nonnegative(),
+  quantity: z.number().int().positive(),
+  invoiced: z.number().int().nonnegative(),
+  orderedUnitCost: Money.Money.optional(),
+  invoicedUnitCost: Money.Money,
+  tolerance: ToleranceLimits,
+  status: MatchStatus,
+  deviations: z.array(Deviation),
+  overridden: z.boolean()
+})
+
+/**
+ * The match of one invoice line.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LineMatch = z.infer<typeof LineMatch>
+
+/**
+ * The three-way match of an invoice: its worst line status, whether it can be approved (every
+ * exception is overridden), the lines, and when it was computed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const MatchResult = z.object({
+  invoiceId: z.string(),
+  purchaseOrderId: z.string(),
+  status: MatchStatus,
+  approvable: z.boolean(),
+  lines: z.array(LineMatch),
+  computedAt: z.string()
+})
+
+/**
+ * The match of an invoice.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MatchResult = z.infer<typeof MatchResult>
+
+/**
+ * An override of a line's exceptions: which exceptions it covered, why, who and when.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ExceptionOverride = z.object({
+  lineNo: z.number().int().positive(),
+  exceptions: z.array(MatchReason),
+  reason: z.string(),
+  by: z.string(),
+  at: z.string()
+})
+
+/**
+ * An exception override.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExceptionOverride = z.infer<typeof ExceptionOverride>
+
+/**
+ * A vendor invoice against a purchase order, the `sequence`-th recorded for it. `number` is the
+ * vendor's, unique per vendor (a
+ * cancelled invoice keeps its number, so the same bill is never entered twice); `invoiceDate` is
+ * the date on the bill (`YYYY-MM-DD`); `total` is the sum of its lines. Approval stores who
+ * approved, when, and the match it was approved on.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Invoice = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  purchaseOrderId: z.string(),
+  /** The invoice's place among its order's invoices (1, 2, ...): the order of the cumulative match. */
+  sequence: z.number().int().positive(),
+  vendorId: z.string(),
+  number: z.string(),
+  invoiceDate: z.string(),
+  currency: z.string(),
+  lines: z.array(InvoiceLine),
+  total: Money.Money,
+  status: InvoiceStatus,
+  recordedBy: z.string(),
+  recordedAt: z.string(),
+  overrides: z.array(ExceptionOverride),
+  approvedBy: z.string().optional(),
+  approvedAt: z.string().optional(),
+  match: MatchResult.optional(),
+  cancelledBy: z.string().optional(),
+  cancelledAt: z.string().optional(),
+  cancellationReason: z.string().optional(),
+  updatedAt: z.string()
+})
+
+/**
+ * An invoice.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Invoice = z.infer<typeof Invoice>
+
+/**
+ * Where invoices are stored: one vendor invoice number per vendor.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const invoices = Storage.collection({
+  name: "invoices",
+  schema: Invoice,
+  fields: {
+    purchaseOrderId: "string",
+    sequence: "integer",
+    vendorId: "string",
+    number: "string",
+    status: "string",
+    recordedAt: "timestamp"
+  },
+  indexes: [["status", "recordedAt"]],
+  unique: [["purchaseOrderId", "sequence"], ["vendorId", "number"]]
+})
+
+// ----- errors ----------------------------------------------------------------------------------
+
+/**
+ * Why an invoicing operation was refused.
+ *
+ * - `InvalidState`: the order is not submitted (a draft or cancelled), or the invoice is no longer open.
+ * - `UnknownLine` / `DuplicateLine`: a line number is not on the order (or invoice), or repeats.
+ * - `CurrencyMismatch`: a unit cost is not in the order's currency.
+ * - `DuplicateInvoiceNumber`: the vendor already has an invoice with this number.
+ * - `MatchExceptions`: the invoice has exceptions no override covers (see `exceptions`).
+ * - `NoException`: an override was asked for a line without exceptions.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InvoicingErrorReason =
+  | "InvalidState"
+  | "UnknownLine"
+  | "DuplicateLine"
+  | "CurrencyMismatch"
+  | "DuplicateInvoiceNumber"
+  | "MatchExceptions"
+  | "NoException"
+
+/**
+ * An invoicing operation was refused; nothing was written. For `MatchExceptions`, `exceptions`
+ * lists each blocking line with the exceptions no override covers and their messages.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvoicingError extends Data.TaggedError("InvoicingError")<{
+  readonly reason: InvoicingErrorReason
+  readonly message: string
+  readonly purchaseOrderId: string
+  readonly invoiceId?: string
+  readonly lineNo?: number
+  readonly exceptions?: ReadonlyArray<{ readonly lineNo: number; readonly reasons: ReadonlyArray<MatchReason>; readonly messages: ReadonlyArray<string> }>
+}> {
+  /** @since 0.1.0 */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+// ----- module API ------------------------------------------------------------------------------
+
+/**
+ * Loads an invoice of the caller's tenant or fails with `NotFound`.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const loadInvoice = (id: string) =>
+  Effect.flatMap(Storage.Storage, (storage) =>
+    Effect.flatMap(storage.get(invoices, id), Option.match({
+      onNone: () => Effect.fail(notFound("Invoice", id)),
+      onSome: Effect.succeed
+    })))
+
+/** The order's non-cancelled invoices (recorded before the `before`-th), in the order they were recorded. */
+const liveInvoicesOf = (purchaseOrderId: string, before?: number) =>
+  Effect.flatMap(Storage.Storage, (storage) =>
+    Stream.runCollect(storage.stream(invoices, {
+      where: { purchaseOrderId, status: { ne: "cancelled" }, ...(before !== undefined ? { sequence: { lt: before } } : {}) },
+      orderBy: [{ field: "sequence" }],
+      limit: 1000
+    })))
+
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`
+
+const signed = (amount: number, currency: string) =>
+  `${amount < 0 ? "-" : "+"}${Money.format({ amount: Math.abs(amount), currency })}`
+
+/** Matches one invoice line against its order line. */
+const matchLine = (
+  line: InvoiceLine,
+  orderLine: PurchaseOrderLine,
+  invoicedBefore: number,
+  tolerance: Tolerances.Tolerance
+): Omit<LineMatch, "overridden"> => {
+  const ordered = openQuantity(orderLine)
+  const received = orderLine.receivedQuantity - orderLine.returnedQuantity
+  const receiptRequired = orderLine.kind !== "software"
+  const invoiced = invoicedBefore + line.quantity
+  const label = `Line ${line.lineNo} (${orderLine.description})`
+  const soFar = invoicedBefore > 0 ? ` (${invoicedBefore} on earlier invoices, ${line.quantity} on this one)` : ""
+  const verdict = (within: boolean, allowance: string) => `${within ? "within" : "beyond"} the tolerance of ${allowance}`
+  const deviations: Array<Deviation> = []
+  if (invoiced > ordered) {
+    const withinTolerance = Tolerances.quantityWithin(tolerance, ordered, invoiced)
+    deviations.push({
+      reason: "QuantityInvoicedExceedsOrdered",
+      withinTolerance,
+      message: `${label}: ${plural(invoiced, "unit")} invoiced${soFar}, ${ordered} ordered; ` +
+        verdict(withinTolerance, plural(Tolerances.quantityAllowance(tolerance, ordered), "unit"))
+    })
+  }
+  if (receiptRequired && invoiced > received) {
+    const withinTolerance = Tolerances.quantityWithin(tolerance, received, invoiced)
+    const returned = orderLine.returnedQuantity > 0 ? ` (${orderLine.receivedQuantity} received, ${orderLine.returnedQuantity} returned)` : ""
+    deviations.push({
+      reason: "QuantityInvoicedExceedsReceived",
+      withinTolerance,
+      message: `${label}: ${plural(invoiced, "unit")} invoiced${soFar}, ${received} received${returned}; ` +
+        verdict(withinTolerance, plural(Tolerances.quantityAllowance(tolerance, received), "unit"))
+    })
+  }
+  const orderedCost = orderLine.unitCost.amount
+  const difference = line.unitCost.amount - orderedCost
+  if (difference !== 0) {
+    const withinTolerance = Tolerances.priceWithin(tolerance, orderedCost, line.unitCost.amount)
+    const percent = orderedCost === 0 ? "" : `, ${difference < 0 ? "-" : "+"}${(Math.abs(difference) * 100 / orderedCost).toFixed(2)} %`
+    const allowance = Math.floor(Math.max((orderedCost * tolerance.pricePercent) / 100, tolerance.priceAbsolute))
+    deviations.push({
+      reason: "PriceVariance",
+      withinTolerance,
+      message: `${label}: invoiced at ${Money.format(line.unitCost)} a unit, ordered at ${Money.format(orderLine.unitCost)} ` +
+        `(${signed(difference, line.unitCost.currency)}${percent}); ` +
+        verdict(withinTolerance, `${Money.format({ amount: allowance, currency: line.unitCost.currency })} a unit`)
+    })
+  }
+  return {
+    lineNo: line.lineNo,
+    description: orderLine.description,
+    kind: orderLine.kind,
+    ordered,
+    received,
+    receiptRequired,
+    invoicedBefore,
+    quantity: line.quantity,
+    invoiced,
+    orderedUnitCost: orderLine.unitCost,
+    invoicedUnitCost: line.unitCost,
+    tolerance: {
+      quantityPercent: tolerance.quantityPercent,
+      quantityAbsolute: tolerance.quantityAbsolute,
+      pricePercent: tolerance.pricePercent,
+      priceAbsolute: tolerance.priceAbsolute
+    },
+    status: deviations.length === 0 ? "matched" : deviations.every((d) => d.withinTolerance) ? "within_tolerance" : "exception",
+    deviations
+  }
+}
+
+/** The match of a line a revision removed from the order: an exception, whatever the tolerances. */
+const removedLine = (line: InvoiceLine, purchaseOrderId: string, invoicedBefore: number): Omit<LineMatch, "overridden"> => ({
+  lineNo: line.lineNo,
+  description: "not on the order",
+  ordered: 0,
+  received: 0,
+  receiptRequired: false,
+  invoicedBefore,
+  quantity: line.quantity,
+  invoiced: invoicedBefore + line.quantity,
+  invoicedUnitCost: line.unitCost,
+  tolerance: { ...Tolerances.zero },
+  status: "exception",
+  deviations: [{
+    reason: "LineNotOnOrder",
+    withinTolerance: false,
+    message: `Line ${line.lineNo}: ${plural(line.quantity, "unit")} invoiced at ${Money.format(line.unitCost)} a unit, ` +
+      `but purchase order ${purchaseOrderId} no longer has this line (a revision removed it)`
+  }]
+})
+
+const exceptionsOf = (line: Pick<LineMatch, "deviations">): ReadonlyArray<MatchReason> =>
+  line.deviations.filter((d) => !d.withinTolerance).map((d) => d.reason)
+
+/** The exceptions of a line that none of the invoice's overrides of that line covered. */
+const uncovered = (invoice: Invoice, line: Pick<LineMatch, "lineNo" | "deviations">): ReadonlyArray<Deviation> => {
+  const covered = new Set(invoice.overrides.filter((o) => o.lineNo === line.lineNo).flatMap((o) => o.exceptions))
+  return line.deviations.filter((d) => !d.withinTolerance && !covered.has(d.reason))
+}
+
+const worst = (statuses: ReadonlyArray<MatchStatus>): MatchStatus =>
+  statuses.includes("exception") ? "exception" : statuses.includes("within_tolerance") ? "within_tolerance" : "matched"
+
+/**
+ * The three-way match of an invoice now: against its order as it stands (received, returned,
+ * cancelled), the order's other non-cancelled invoices recorded before it, and the tolerance
+ * policy in context.
+ */
+const computeMatch = Effect.fn("Invoicing.computeMatch")(function*(invoice: Invoice) {
+  const order = yield* loadPurchaseOrder(invoice.purchaseOrderId)
+  const policy = yield* Tolerances.Tolerances
+  const earlier = yield* liveInvoicesOf(invoice.purchaseOrderId, invoice.sequence)
+  const lines = invoice.lines.map((line): LineMatch => {
+    const orderLine = order.lines.find((l) => l.lineNo === line.lineNo)
+    const invoicedBefore = earlier.reduce((n, other) => n + (other.lines.find((l) => l.lineNo === line.lineNo)?.quantity ?? 0), 0)
+    const matched = orderLine === undefined
+      ? removedLine(line, order.id, invoicedBefore)
+      : matchLine(line, orderLine, invoicedBefore, Tolerances.forLine(policy, { kind: orderLine.kind, vendorId: order.vendorId }))
+    return { ...matched, overridden: matched.status === "exception" && uncovered(invoice, matched).length === 0 }
+  })
+  return {
+    invoiceId: invoice.id,
+    purchaseOrderId: invoice.purchaseOrderId,
+    status: worst(lines.map((l) => l.status)),
+    approvable: lines.every((l) => l.status !== "exception" || l.overridden),
+    lines,
+    computedAt: yield* Events.now
+  } satisfies MatchResult
+})
+
+const refuseUnlessOpen = (invoice: Invoice, action: string) =>
+  invoice.status === "open"
+    ? Effect.void
+    : Effect.fail(
+      new InvoicingError({
+        reason: "InvalidState",
+        purchaseOrderId: invoice.purchaseOrderId,
+        invoiceId: invoice.id,
+        message: `Invoice ${invoice.number} (${invoice.id}) is ${invoice.status}; only an open invoice can be ${action}`
+      })
+    )
+
+const invoiceEvent = (type: string, invoice: Invoice, payload: Record<string, unknown>): Events.EventSpec => ({
+  type,
+  aggregateType: "invoice",
+  aggregateId: invoice.id,
+  payload: { invoiceId: invoice.id, purchaseOrderId: invoice.purchaseOrderId, vendorId: invoice.vendorId, number: invoice.number, ...payload }
+})
+
+// ----- operations ------------------------------------------------------------------------------
+
+/** Purchase order states an invoice can be recorded against. */
+const invoiceable: ReadonlySet<PurchaseOrder["status"]> = new Set(["submitted", "partially_received", "received"])
+
+/**
+ * Input of {@link recordInvoice}.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const RecordInvoiceInput = z.object({
+  purchaseOrderId: z.string().min(1),
+  number: z.string().trim().min(1, "an invoice needs the vendor's invoice number").max(64),
+  invoiceDate: z.iso.date("the invoice date is a date such as 2026-11-30"),
+  lines: z.array(InvoiceLine).min(1, "an invoice needs at least one line")
+})
+
+/**
+ * What callers pass to {@link recordInvoice}.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export type RecordInvoiceInput = z.input<typeof RecordInvoiceInput>
+
+const duplicateNumber = (purchaseOrderId: string, number: string, existing?: Invoice) =>
+  new InvoicingError({
+    reason: "DuplicateInvoiceNumber",
+    purchaseOrderId,
+    ...(existing !== undefined ? { invoiceId: existing.id } : {}),
+    message: existing !== undefined
+      ? `Vendor ${existing.vendorId} already has an invoice numbered ${number} (${existing.id}, ${existing.status}, on purchase order ${existing.purchaseOrderId})`
+      : `The vendor of purchase order ${purchaseOrderId} already has an invoice numbered ${number} (recorded at the same time)`
+  })
+
+/**
+ * Records a vendor invoice against a submitted purchase order, status `open`, the order's next
+ * `sequence`. Refuses a draft or cancelled order, line numbers not on the order or repeated, unit
+ * costs in another currency than the order's, and a number the vendor already used.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const recordInvoice = Operation.make({
+  id: "invoicing.recordInvoice",
+  summary: "Record a vendor invoice against a submitted purchase order's lines.",
+  kind: "command",
+  permission: "invoice.manage",
+  input: RecordInvoiceInput,
+  output: Invoice,
+  events: ["invoice.recorded"],
+  handler: Effect.fn(function*(input) {
+    const storage = yield* Storage.Storage
+    const principal = yield* CurrentPrincipal
+    const order = yield* loadPurchaseOrder(input.purchaseOrderId)
+    const refuse = (reason: InvoicingErrorReason, message: string, lineNo?: number) =>
+      new InvoicingError({ reason, message, purchaseOrderId: order.id, ...(lineNo !== undefined ? { lineNo } : {}) })
+    if (!invoiceable.has(order.status)) {
+      return yield* refuse("InvalidState", `Purchase order ${order.id} is ${order.status}; invoices are recorded against submitted orders only`)
+    }
+    const currency = order.total.currency
+    const seen = new Set<number>()
+    for (const line of input.lines) {
+      if (seen.has(line.lineNo)) return yield* refuse("DuplicateLine", `Line ${line.lineNo} appears more than once on the invoice`, line.lineNo)
+      seen.add(line.lineNo)
+      if (!order.lines.some((l) => l.lineNo === line.lineNo)) {
+        return yield* refuse("UnknownLine", `Purchase order ${order.id} has no line ${line.lineNo}`, line.lineNo)
+      }
+      if (line.unitCost.currency !== currency) {
+        return yield* refuse(
+          "CurrencyMismatch",
+          `Line ${line.lineNo} is invoiced in ${line.unitCost.currency}, but purchase order ${order.id} is in ${currency}`,
+          line.lineNo
+        )
+      }
+    }
+    const taken = yield* storage.find(invoices, { where: { vendorId: order.vendorId, number: input.number }, limit: 1 })
+    if (taken.items.length > 0) return yield* duplicateNumber(order.id, input.number, taken.items[0])
+    // The order is written first (unchanged but for its version): concurrent recordings against
+    // one order take turns (a stale conflict retries the later one on the new state), so each gets
+    // the next sequence.
+    yield* storage.updateMany(purchaseOrders, [order])
+    const last = yield* storage.find(invoices, { where: { purchaseOrderId: order.id }, orderBy: [{ field: "sequence", direction: "desc" }], limit: 1 })
+    const now = yield* Events.now
+    const [invoice] = yield* storage.insertMany(invoices, [{
+      id: yield* Ids.next,
+      purchaseOrderId: order.id,
+      sequence: (last.items[0]?.sequence ?? 0) + 1,
+      vendorId: order.vendorId,
+      number: input.number,
+      invoiceDate: input.invoiceDate,
+      currency,
+      lines: input.lines,
+      total: Money.sum(input.lines.map((l) => Money.times(l.unitCost, l.quantity)), currency)!,
+      status: "open",
+      recordedBy: principal.userId,
+      recordedAt: now,
+      overrides: [],
+      updatedAt: now
+    }])
+    yield* Events.append(invoiceEvent("invoice.recorded", invoice!, {
+      invoiceDate: invoice!.invoiceDate,
+      total: invoice!.total,
+      lines: invoice!.lines
+    }))
+    return invoice!
+  }, (effect, input) =>
+    // A concurrent recording of the same number loses on the unique key (nothing more can be read:
+    // the transaction has failed).
+    Effect.mapError(effect, (error) =>
+      error instanceof Storage.StorageError && error.reason === "Conflict" && error.key?.includes("number") === true
+        ? duplicateNumber(input.purchaseOrderId, input.number)
+        : error))
+})
+
+/**
+ * Cancels an open invoice, with an optional reason. Its number stays taken; it no longer counts
+ * in the variance or in the match of the order's other invoices.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const cancelInvoice = Operation.make({
+  id: "invoicing.cancelInvoice",
+  summary: "Cancel an open invoice; it stops counting in the order's variance and match.",
+  kind: "command",
+  permission: "invoice.manage",
+  input: z.object({ invoiceId: z.string().min(1), reason: z.string().trim().min(1).max(500).optional() }),
+  output: Invoice,
+  events: ["invoice.cancelled"],
+  handler: Effect.fn(function*({ invoiceId, reason }) {
+    const storage = yield* Storage.Storage
+    const principal = yield* CurrentPrincipal
+    const invoice = yield* loadInvoice(invoiceId)
+    yield* refuseUnlessOpen(invoice, "cancelled")
+    const now = yield* Events.now
+    const [cancelled] = yield* storage.updateMany(invoices, [{
+      ...invoice,
+      status: "cancelled",
+      cancelledBy: principal.userId,
+      cancelledAt: now,
+      ...(reason !== undefined ? { cancellationReason: reason } : {}),
+      updatedAt: now
+    }])
+    yield* Events.append(invoiceEvent("invoice.cancelled", cancelled!, reason !== undefined ? { reason } : {}))
+    return cancelled!
+  })
+})
+
+/**
+ * Overrides the exceptions a line of an open invoice has now, recording who, when and why (the
+ * reason is required). Approval then lets those exceptions through; an exception the override did
+ * not cover (one that appeared later) still blocks.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const overrideException = Operation.make({
+  id: "invoicing.overrideException",
+  summary: "Override a line's match exceptions on an open invoice, with a reason.",
+  kind: "command",
+  permission: "invoice.override",
+  input: z.object({
+    invoiceId: z.string().min(1),
+    lineNo: z.number().int().positive(),
+    reason: z.string().trim().min(1, "an override needs a reason").max(1000)
+  }),
+  output: Invoice,
+  events: ["invoice.exception_overridden"],
+  handler: Effect.fn(function*({ invoiceId, lineNo, reason }) {
+    const storage = yield* Storage.Storage
+    const principal = yield* CurrentPrincipal
+    const invoice = yield* loadInvoice(invoiceId)
+    yield* refuseUnlessOpen(invoice, "overridden")
+    const refuse = (why: InvoicingErrorReason, message: string) =>
+      new InvoicingError({ reason: why, message, purchaseOrderId: invoice.purchaseOrderId, invoiceId, lineNo })
+    const match = yield* computeMatch(invoice)
+    const line = match.lines.find((l) => l.lineNo === lineNo)
+    if (line === undefined) return yield* refuse("UnknownLine", `Invoice ${invoice.number} (${invoiceId}) has no line ${lineNo}`)
+    const exceptions = exceptionsOf(line)
+    if (exceptions.length === 0) {
+      return yield* refuse("NoException", `Line ${lineNo} of invoice ${invoice.number} is ${line.status}; it has no exception to override`)
+    }
+    const now = yield* Events.now
+    const override: ExceptionOverride = { lineNo, exceptions: [...exceptions], reason, by: principal.userId, at: now }
+    const [updated] = yield* storage.updateMany(invoices, [{ ...invoice, overrides: [...invoice.overrides, override], updatedAt: now }])
+    yield* Events.append(invoiceEvent("invoice.exception_overridden", updated!, { lineNo, exceptions, reason }))
+    return updated!
+  })
+})
+
+/**
+ * Approves an open invoice for payment: computes the three-way match and, when every exception is
+ * overridden (or there is none), stores it with the approver and time. Otherwise fails with
+ * `MatchExceptions`, listing each blocking line with its reasons.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const approveInvoice = Operation.make({
+  id: "invoicing.approveInvoice",
+  summary: "Approve an invoice for payment; match exceptions block it unless overridden.",
+  kind: "command",
+  permission: "invoice.approve",
+  input: z.object({ invoiceId: z.string().min(1) }),
+  output: Invoice,
+  events: ["invoice.approved"],
+  handler: Effect.fn(function*({ invoiceId }) {
+    const storage = yield* Storage.Storage
+    const principal = yield* CurrentPrincipal
+    const invoice = yield* loadInvoice(invoiceId)
+    yield* refuseUnlessOpen(invoice, "approved")
+    const match = yield* computeMatch(invoice)
+    const blocking = match.lines
+      .map((l) => ({ lineNo: l.lineNo, open: uncovered(invoice, l) }))
+      .filter((l) => l.open.length > 0)
+      .map((l) => ({ lineNo: l.lineNo, reasons: l.open.map((d) => d.reason), messages: l.open.map((d) => d.message) }))
+    if (blocking.length > 0) {
+      return yield* new InvoicingError({
+        reason: "MatchExceptions",
+        purchaseOrderId: invoice.purchaseOrderId,
+        invoiceId,
+        exceptions: blocking,
+        message: `Invoice ${invoice.number} (${invoiceId}) cannot be approved: ` +
+          `${plural(blocking.length, "line")} ${blocking.length === 1 ? "has" : "have"} exceptions no override covers: ` +
+          blocking.flatMap((b) => b.messages).join("; ")
+      })
+    }
+    const [approved] = yield* storage.updateMany(invoices, [{
+      ...invoice,
+      status: "approved",
+      approvedBy: principal.userId,
+      approvedAt: match.computedAt,
+      match,
+      updatedAt: match.computedAt
+    }])
+    yield* Events.append(invoiceEvent("invoice.approved", approved!, {
+      total: approved!.total,
+      matchStatus: match.status,
+      overriddenLines: match.lines.filter((l) => l.overridden).map((l) => l.lineNo)
+    }))
+    return approved!
+  })
+})
+
+/**
+ * Reads one invoice.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getInvoice = Operation.make({
+  id: "invoicing.getInvoice",
+  summary: "Read one invoice by id.",
+  kind: "query",
+  permission: "invoice.read",
+  input: z.object({ id: z.string().min(1) }),
+  output: Invoice,
+  events: [],
+  handler: ({ id }) => loadInvoice(id)
+})
+
+/**
+ * Lists invoices, oldest first, by purchase order, vendor or status (or all of them).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const listInvoices = Operation.make({
+  id: "invoicing.listInvoices",
+  summary: "List invoices, oldest first, optionally by purchase order, vendor or status.",
+  kind: "query",
+  permission: "invoice.read",
+  input: z.object({
+    purchaseOrderId: z.string().optional(),
+    vendorId: z.string().optional(),
+    status: InvoiceStatus.optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+    cursor: z.string().optional()
+  }),
+  output: z.object({ items: z.array(Invoice), cursor: z.string().optional() }),
+  events: [],
+  handler: Effect.fn(function*({ limit, cursor, ...where }) {
+    const storage = yield* Storage.Storage
+    const page = yield* storage.find(invoices, {
+      where: Object.fromEntries(Object.entries(where).filter(([, v]) => v !== undefined)),
+      orderBy: [{ field: where.purchaseOrderId !== undefined ? "sequence" : "recordedAt" }],
+      ...(limit ? { limit } : {}),
+      ...(cursor ? { cursor } : {})
+    })
+    return { items: [...page.items], ...(page.cursor ? { cursor: page.cursor } : {}) }
+  })
+})
+
+/**
+ * Computes an invoice's three-way match now, changing nothing.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const matchInvoice = Operation.make({
+  id: "invoicing.matchInvoice",
+  summary: "Compute an invoice's line-level three-way match (ordered, received, invoiced, price) now.",
+  kind: "query",
+  permission: "invoice.read",
+  input: z.object({ invoiceId: z.string().min(1) }),
+  output: MatchResult,
+  events: [],
+  handler: Effect.fn(function*({ invoiceId }) {
+    return yield* computeMatch(yield* loadInvoice(invoiceId))
+  })
+})
+
+/**
+ * A line's expected cost, what the order's invoices bill for it, and the difference
+ * (`invoiced - expected`, minor units: positive when billed above the expected cost). A line a
+ * revision removed after it was invoiced expects nothing.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const LineVariance = z.object({
+  lineNo: z.number().int().positive(),
+  description: z.string(),
+  expectedQuantity: z.number().int(),
+  expected: Money.Money,
+  invoicedQuantity: z.number().int().nonnegative(),
+  invoiced: Money.Money,
+  difference: z.number().int()
+})
+
+/**
+ * A purchase order's expected cost (ordered minus cancelled units at the ordered unit cost), the
+ * total of its non-cancelled invoices, and the difference (`invoiced - expected`, signed minor
+ * units in `currency`), per line too.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PurchaseOrderVariance = z.object({
+  purchaseOrderId: z.string(),
+  vendorId: z.string(),
+  currency: z.string(),
+  expected: Money.Money,
+  invoiced: Money.Money,
+  difference: z.number().int(),
+  invoiceIds: z.array(z.string()),
+  lines: z.array(LineVariance)
+})
+
+/**
+ * A purchase order variance.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PurchaseOrderVariance = z.infer<typeof PurchaseOrderVariance>
+
+/**
+ * Compares a purchase order's expected cost with what its non-cancelled invoices bill, in all and
+ * per line.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const purchaseOrderVariance = Operation.make({
+  id: "invoicing.purchaseOrderVariance",
+  summary: "Show a purchase order's expected cost, the total of its invoices and the difference, per line too.",
+  kind: "query",
+  permission: "invoice.read",
+  input: z.object({ purchaseOrderId: z.string().min(1) }),
+  output: PurchaseOrderVariance,
+  events: [],
+  handler: Effect.fn(function*({ purchaseOrderId }) {
+    const order = yield* loadPurchaseOrder(purchaseOrderId)
+    const live = yield* liveInvoicesOf(purchaseOrderId)
+    const currency = order.total.currency
+    // The order's lines, then any invoiced line a revision removed from the order (expecting nothing).
+    const removed = [...new Set(live.flatMap((invoice) => invoice.lines.map((l) => l.lineNo)))]
+      .filter((lineNo) => !order.lines.some((l) => l.lineNo === lineNo))
+      .toSorted((a, b) => a - b)
+    const lineNos = [...order.lines.map((l) => l.lineNo), ...removed]
+    const lines = lineNos.map((lineNo) => {
+      const orderLine = order.lines.find((l) => l.lineNo === lineNo)
+      const billed = live.flatMap((invoice) => invoice.lines.filter((l) => l.lineNo === lineNo))
+      const expectedQuantity = orderLine === undefined ? 0 : openQuantity(orderLine)
+      const expected = orderLine === undefined ? 0 : orderLine.unitCost.amount * expectedQuantity
+      const invoiced = billed.reduce((total, l) => total + l.unitCost.amount * l.quantity, 0)
+      return {
+        lineNo,
+        description: orderLine?.description ?? "not on the order",
+        expectedQuantity,
+        expected: { amount: expected, currency },
+        invoicedQuantity: billed.reduce((n, l) => n + l.quantity, 0),
+        invoiced: { amount: invoiced, currency },
+        difference: invoiced - expected
+      }
+    })
+    const expected = lines.reduce((total, l) => total + l.expected.amount, 0)
+    const invoiced = lines.reduce((total, l) => total + l.invoiced.amount, 0)
+    return {
+      purchaseOrderId,
+      vendorId: order.vendorId,
+      currency,
+      expected: { amount: expected, currency },
+      invoiced: { amount: invoiced, currency },
+      difference: invoiced - expected,
+      invoiceIds: live.map((invoice) => invoice.id),
+      lines
+    }
+  })
+})
+
+/**
+ * The invoicing module's operations, by method name.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const operations = {
+  recordInvoice,
+  cancelInvoice,
+  overrideException,
+  approveInvoice,
+  getInvoice,
+  listInvoices,
+  matchInvoice,
+  purchaseOrderVariance
+}
+
+/**
+ * The invoicing service: one method per operation.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Invoicing extends Context.Service<Invoicing, Operation.Methods<typeof operations>>()("@procura/core/Invoicing") {
+  /** @since 0.1.0 */
+  static readonly layer = Operation.serviceLayer(Invoicing, operations)
+}
+
+/**
+ * The collections the invoicing module owns.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const collections = [invoices] as const
