@@ -218,7 +218,9 @@ const pgFields = (cause: unknown): PgErrorFields =>
  *   (`key`), on the primary key it is a duplicate id, on the event log a duplicate event id;
  * - data exceptions and other integrity violations (SQLSTATE classes 22 and 23, such as a value
  *   that does not fit its field's type) are `Invalid`;
- * - everything else (connection, authentication, deadlocks, timeouts, unknown failures) is
+ * - deadlocks and serialization failures (SQLSTATE 40P01, 40001) are stale `Conflict`s: the
+ *   transaction was aborted whole, and operations retry it on fresh reads;
+ * - everything else (connection, authentication, timeouts, unknown failures) is
  *   `Unavailable`, with the original error kept as `cause`.
  *
  * A `StorageError` passes through unchanged.
@@ -226,6 +228,20 @@ const pgFields = (cause: unknown): PgErrorFields =>
  * @since 0.1.0
  * @category errors
  */
+/**
+ * PostgreSQL aborted the transaction to break a deadlock or a serialization conflict between
+ * concurrent writers: nothing was written, and running the command again on fresh reads is the
+ * cure, so it is reported like a stale version (which operations retry).
+ */
+const concurrencyAbort = (prefix: string, detail: string, base: { readonly collection?: string }, cause: unknown) =>
+  new Storage.StorageError({
+    reason: "Conflict",
+    stale: true,
+    ...base,
+    message: `${prefix}aborted by a concurrent writer (${detail}); nothing was written, run it again`,
+    cause
+  })
+
 export const classifyError = (error: unknown, collection?: CollectionDefinition): Storage.StorageError => {
   if (error instanceof Storage.StorageError) return error
   const name = collection?.name
@@ -273,9 +289,13 @@ export const classifyError = (error: unknown, collection?: CollectionDefinition)
       }
       case "ConstraintError":
         return new Storage.StorageError({ reason: "Invalid", ...base, message: `${prefix}${detail}`, cause: error })
+      case "DeadlockError":
+      case "SerializationError":
+        return concurrencyAbort(prefix, detail, base, error)
       case "UnknownError":
       case "SqlSyntaxError": {
         const code = fields.code ?? ""
+        if (code === "40P01" || code === "40001") return concurrencyAbort(prefix, detail, base, error)
         if (code.startsWith("22") || code.startsWith("23")) {
           return new Storage.StorageError({ reason: "Invalid", ...base, message: `${prefix}${detail}`, cause: error })
         }

@@ -246,6 +246,31 @@ const smoke = (name: string, storageLayer: Layer.Layer<Storage.Storage | Storage
           }).pipe(TestClock.withLive)
         ))
 
+      it.effect("reports a deadlock between two writers as a stale Conflict, so operations retry it", () =>
+        asTenant(() =>
+          Effect.gen(function*() {
+            const s = yield* Storage.Storage
+            const [a, b] = yield* s.insertMany(items, [item(801), item(802)])
+            // Each transaction locks one row, then wants the other's: PostgreSQL aborts one of them.
+            const crosswise = (first: Item, second: Item, delay: string) =>
+              Effect.exit(s.transaction(Effect.gen(function*() {
+                yield* Effect.sleep(delay)
+                yield* s.updateMany(items, [{ ...first, quantity: 9 }])
+                yield* Effect.sleep("300 millis")
+                yield* s.updateMany(items, [{ ...second, quantity: 9 }])
+              })))
+            const exits = yield* Effect.all([crosswise(a!, b!, "0 millis"), crosswise(b!, a!, "50 millis")], { concurrency: 2 })
+            const failed = exits.filter(Exit.isFailure)
+            // PGlite has one connection, so its transactions take turns and cannot deadlock.
+            if (name.startsWith("PGlite")) return assert.strictEqual(failed.length, 1, "the second sees a stale version")
+            assert.strictEqual(failed.length, 1)
+            const error = failure(failed[0]!)
+            assert.strictEqual(error.reason, "Conflict")
+            assert.isTrue(error.stale)
+            assert.isTrue(error.isRetryable)
+          }).pipe(TestClock.withLive)
+        ))
+
       it.effect("rejects values that do not fit their field's type with Invalid", () =>
         asTenant(() =>
           Effect.gen(function*() {
