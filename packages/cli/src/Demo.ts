@@ -12,13 +12,16 @@ import {
   ApprovalPolicy,
   Assets,
   Catalog,
+  Invoicing,
+  Licensing,
   Money,
   Principal,
   Purchasing,
   Receiving,
   Requisition,
   Stock,
-  Storage
+  Storage,
+  Tolerances
 } from "@procura/core"
 import { Clock, Effect } from "effect"
 import * as DemoOversight from "./DemoOversight.js"
@@ -62,6 +65,26 @@ export interface DemoSummary {
     readonly storageSpace: string
     readonly items: ReadonlyArray<{ readonly name: string; readonly onHand: number }>
   }>
+  /** Partial deliveries: orders still waiting for units, and how many. */
+  readonly backorders: { readonly orders: number; readonly units: number }
+  /** Invoices against the orders, their three-way match and the variance to the orders' cost. */
+  readonly invoices: {
+    readonly recorded: number
+    readonly approved: number
+    readonly overridden: number
+    readonly awaitingReceipt: number
+    readonly expected: Money.Money
+    readonly invoiced: Money.Money
+    readonly examples: ReadonlyArray<string>
+  }
+  /** Software bought: entitlements and their seats. */
+  readonly licences: {
+    readonly entitlements: number
+    readonly seats: number
+    readonly assigned: number
+    readonly expiringSoon: number
+    readonly refusedBeyondBought: string | undefined
+  }
   /** Seed 001: a customer order overseen by a program, site projects, projects and tasks. */
   readonly oversight: DemoOversight.DemoOversightSummary
 }
@@ -126,6 +149,8 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
   const assets = yield* Assets.Assets
   const storage = yield* Storage.Storage
   const stock = yield* Stock.Stock
+  const invoicing = yield* Invoicing.Invoicing
+  const licensing = yield* Licensing.Licensing
   const progress = options.progress ?? (() => {})
   const phases: Array<{ phase: string; millis: number }> = []
   const people = {
@@ -244,29 +269,131 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
   }))
 
   // 4. Receiving: serial numbers for asset lines, quantities for the rest; some by the mobile app.
-  const unitsReceived = yield* timed(phases, "receiving", Effect.gen(function*() {
+  // Software is not received (its entitlements were created on submit). Every sixth order is
+  // delivered in part: half of each line arrives, the rest stays on backorder.
+  const { unitsReceived, backorders } = yield* timed(phases, "receiving", Effect.gen(function*() {
     let units = 0
     const spaces = ["Main store room", "IT cage B2", "Dock 1 staging"]
     for (const [i, order] of orders.entries()) {
-      const lines = order.lines.map((line) =>
-        line.createAsset
-          ? { lineNo: line.lineNo, serialNumbers: Array.from({ length: line.quantity }, (_, u) => `SN-${order.id.slice(-8)}-${line.lineNo}-${u + 1}`) }
-          : { lineNo: line.lineNo, quantity: line.quantity }
-      )
-      yield* as(i % 4 === 0 ? people.mobile : people.storekeeper, receiving.receivePurchaseOrder({
-        purchaseOrderId: order.id,
-        locationId: "HQ Amsterdam",
-        storageSpace: spaces[i % spaces.length]!,
-        condition: "new",
-        lines
-      }))
-      units += order.lines.reduce((n, l) => n + l.quantity, 0)
+      const partial = i % 6 === 5
+      const lines = order.lines.filter((line) => line.kind !== "software").map((line) => {
+        const quantity = partial ? Math.ceil(line.quantity / 2) : line.quantity
+        units += quantity
+        return line.createAsset
+          ? { lineNo: line.lineNo, serialNumbers: Array.from({ length: quantity }, (_, u) => `SN-${order.id.slice(-8)}-${line.lineNo}-${u + 1}`) }
+          : { lineNo: line.lineNo, quantity }
+      })
+      if (lines.length > 0) {
+        yield* as(i % 4 === 0 ? people.mobile : people.storekeeper, receiving.receivePurchaseOrder({
+          purchaseOrderId: order.id,
+          locationId: "HQ Amsterdam",
+          storageSpace: spaces[i % spaces.length]!,
+          condition: "new",
+          lines
+        }))
+      }
       progress("Receiving", i + 1, orders.length)
     }
-    return units
+    const open = []
+    for (const order of orders) {
+      const current = yield* as(people.buyer, purchasing.getPurchaseOrder({ id: order.id }))
+      const units = current.lines.filter((l) => l.kind !== "software").reduce((n, l) => n + Purchasing.backorderedQuantity(l), 0)
+      if (units > 0) open.push(units)
+    }
+    return { unitsReceived: units, backorders: { orders: open.length, units: open.reduce((a, b) => a + b, 0) } }
   }))
 
-  // 5. Assignment of every in-stock asset.
+  // 5. Invoices: one per order, for everything ordered. Every seventh vendor invoice charges 2 %
+  // more on its first line: within the 1 % price tolerance it would match; beyond it, it is an
+  // exception the buyer overrides with a reason. Invoices of partly delivered orders bill units
+  // not yet received: they wait for the goods.
+  const invoices = yield* timed(phases, "invoices and match", Effect.gen(function*() {
+    let approvedCount = 0
+    let overridden = 0
+    let awaitingReceipt = 0
+    const examples: Array<string> = []
+    for (const [i, order] of orders.entries()) {
+      const invoice = yield* as(people.buyer, invoicing.recordInvoice({
+        purchaseOrderId: order.id,
+        number: `INV-${String(i + 1).padStart(5, "0")}`,
+        invoiceDate: "2026-11-20",
+        lines: order.lines.map((line) => ({
+          lineNo: line.lineNo,
+          quantity: line.quantity,
+          unitCost: i % 7 === 3 && line.lineNo === 1 ? { ...line.unitCost, amount: Math.round(line.unitCost.amount * 1.02) } : line.unitCost
+        }))
+      }))
+      const match = yield* as(people.buyer, invoicing.matchInvoice({ invoiceId: invoice.id }))
+      const exceptions = match.lines.filter((l) => l.status === "exception")
+      if (exceptions.some((l) => l.deviations.some((d) => d.reason === "QuantityInvoicedExceedsReceived"))) {
+        awaitingReceipt++
+        if (examples.length < 3) examples.push(`${invoice.number}: ${exceptions[0]!.deviations[0]!.message}`)
+      } else {
+        for (const line of exceptions) {
+          if (examples.length < 3) examples.push(`${invoice.number}: ${line.deviations[0]!.message} (overridden)`)
+          yield* as(people.buyer, invoicing.overrideException({ invoiceId: invoice.id, lineNo: line.lineNo, reason: "Price increase agreed with the vendor" }))
+          overridden++
+        }
+        yield* as(people.buyer, invoicing.approveInvoice({ invoiceId: invoice.id }))
+        approvedCount++
+      }
+      progress("Invoices", i + 1, orders.length)
+    }
+    let expected = 0
+    let invoiced = 0
+    for (const order of orders) {
+      const variance = yield* as(people.buyer, invoicing.purchaseOrderVariance({ purchaseOrderId: order.id }))
+      expected += variance.expected.amount
+      invoiced += variance.invoiced.amount
+    }
+    return {
+      recorded: orders.length,
+      approved: approvedCount,
+      overridden,
+      awaitingReceipt,
+      expected: { amount: expected, currency: "EUR" },
+      invoiced: { amount: invoiced, currency: "EUR" },
+      examples
+    }
+  }).pipe(Effect.provideService(Tolerances.Tolerances, Tolerances.policy({ rules: [{ pricePercent: 1 }] }))))
+
+  // 6. Software: one entitlement per licence line, a one-year term (one ends within the month),
+  // seats handed to employees until none is left; one seat more is refused.
+  const licences = yield* timed(phases, "licences", Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const day = 86_400_000
+    const entitlements = (yield* as(people.assetManager, licensing.listEntitlements({ limit: 1000 }))).items
+    let seats = 0
+    let assigned = 0
+    let refusedBeyondBought: string | undefined
+    for (const [i, entitlement] of entitlements.entries()) {
+      yield* as(people.assetManager, licensing.updateEntitlement({
+        id: entitlement.id,
+        subscriptionStart: new Date(now - (i === 0 ? 345 : 30) * day).toISOString(),
+        subscriptionEnd: new Date(now + (i === 0 ? 20 : 335) * day).toISOString()
+      }))
+      seats += entitlement.seats
+      for (let n = 0; n < entitlement.seats; n++) {
+        yield* as(people.assetManager, licensing.assignSeat({
+          entitlementId: entitlement.id,
+          assignee: { kind: "user", id: `employee-${String(1 + ((assigned + n) % 400)).padStart(4, "0")}` }
+        }))
+      }
+      assigned += entitlement.seats
+      if (refusedBeyondBought === undefined) {
+        const beyond = yield* Effect.flip(as(people.assetManager, licensing.assignSeat({
+          entitlementId: entitlement.id,
+          assignee: { kind: "device", id: "kiosk-01" }
+        })))
+        refusedBeyondBought = beyond.message
+      }
+      progress("Licences", i + 1, entitlements.length)
+    }
+    const expiringSoon = (yield* as(people.assetManager, licensing.listEntitlements({ status: "expiring", expiringWithinDays: 30, limit: 1000 }))).items.length
+    return { entitlements: entitlements.length, seats, assigned, expiringSoon, refusedBeyondBought }
+  }))
+
+  // 7. Assignment of every in-stock asset.
   const assigned = yield* timed(phases, "assignment", Effect.gen(function*() {
     const total = (yield* as(people.assetManager, assets.countAssetsByStatus({}))).in_stock
     let n = 0
@@ -284,7 +411,7 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     return n
   }))
 
-  // 6. Project oversight of order fulfilment (seed 001), when the spm-oversight plugin is on.
+  // 8. Project oversight of order fulfilment (seed 001), when the spm-oversight plugin is on.
   const oversight = yield* timed(phases, "project oversight", DemoOversight.run({ tenantId: options.tenantId }))
 
   // Summary
@@ -318,6 +445,9 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     phases,
     events: events.length,
     consumables,
+    backorders,
+    invoices,
+    licences,
     oversight
   } satisfies DemoSummary
 })
@@ -342,7 +472,17 @@ export const format = (summary: DemoSummary, context: { readonly storage: string
   lines.push(`  ${count(summary.requests.approved)} purchase requests approved along "${summary.approvals.policy}":`)
   lines.push(`    ${count(summary.approvals.steps)} approval steps decided, ${count(summary.approvals.delegated)} delegated to a deputy,`)
   lines.push(`    ${count(summary.requests.rejected)} rejected with a reason, revised and resubmitted`)
-  lines.push(`  ${count(summary.purchaseOrders)} purchase orders submitted and received (${count(summary.unitsReceived)} units)`)
+  lines.push(`  ${count(summary.purchaseOrders)} purchase orders submitted, ${count(summary.unitsReceived)} units received`)
+  lines.push(`    ${count(summary.backorders.orders)} orders delivered in part, ${count(summary.backorders.units)} units on backorder`)
+  lines.push(`  ${count(summary.invoices.recorded)} invoices: ${count(summary.invoices.approved)} approved for payment ` +
+    `(${count(summary.invoices.overridden)} price exceptions overridden with a reason), ${count(summary.invoices.awaitingReceipt)} waiting for goods`)
+  lines.push(`    orders' expected cost ${Money.format(summary.invoices.expected)}, invoiced ${Money.format(summary.invoices.invoiced)}, ` +
+    `variance ${Money.format({ ...summary.invoices.invoiced, amount: Math.abs(summary.invoices.invoiced.amount - summary.invoices.expected.amount) })}` +
+    `${summary.invoices.invoiced.amount >= summary.invoices.expected.amount ? " over" : " under"}`)
+  for (const example of summary.invoices.examples) lines.push(`    ${example}`)
+  lines.push(`  ${count(summary.licences.entitlements)} software entitlements: ${count(summary.licences.assigned)} of ${count(summary.licences.seats)} seats assigned, ` +
+    `${count(summary.licences.expiringSoon)} expiring within 30 days`)
+  if (summary.licences.refusedBeyondBought !== undefined) lines.push(`    one seat more: ${summary.licences.refusedBeyondBought}`)
   lines.push(`  ${count(summary.assetsAssigned)} assets assigned to employees`)
   lines.push(`  ${count(summary.events)} domain events recorded`)
   lines.push("")

@@ -1,6 +1,6 @@
 import { assert, describe, it as vitest, layer } from "@effect/vitest"
 import { Principal, Storage } from "@procura/core"
-import { Cause, Effect, Exit, Fiber, Layer, Option, Redacted } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Layer, Option, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { TestClock } from "effect/testing"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -252,7 +252,7 @@ const smoke = (name: string, storageLayer: Layer.Layer<Storage.Storage | Storage
             const s = yield* Storage.Storage
             const [a, b] = yield* s.insertMany(items, [item(801), item(802)])
             // Each transaction locks one row, then wants the other's: PostgreSQL aborts one of them.
-            const crosswise = (first: Item, second: Item, delay: string) =>
+            const crosswise = (first: Item, second: Item, delay: Duration.Input) =>
               Effect.exit(s.transaction(Effect.gen(function*() {
                 yield* Effect.sleep(delay)
                 yield* s.updateMany(items, [{ ...first, quantity: 9 }])
