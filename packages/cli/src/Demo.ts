@@ -20,8 +20,7 @@ import {
   Receiving,
   Requisition,
   Stock,
-  Storage,
-  Tolerances
+  Storage
 } from "@procura/core"
 import { Clock, Effect } from "effect"
 import * as DemoOversight from "./DemoOversight.js"
@@ -304,8 +303,8 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
   }))
 
   // 5. Invoices: one per order, for everything ordered. Every seventh vendor invoice charges 2 %
-  // more on its first line: within the 1 % price tolerance it would match; beyond it, it is an
-  // exception the buyer overrides with a reason. Invoices of partly delivered orders bill units
+  // more on its first line: beyond the configuration's 1 % price tolerance (itam-spo's
+  // `tolerances`), it is an exception the buyer overrides with a reason. Invoices of partly delivered orders bill units
   // not yet received: they wait for the goods.
   const invoices = yield* timed(phases, "invoices and match", Effect.gen(function*() {
     let approvedCount = 0
@@ -355,7 +354,7 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
       invoiced: { amount: invoiced, currency: "EUR" },
       examples
     }
-  }).pipe(Effect.provideService(Tolerances.Tolerances, Tolerances.policy({ rules: [{ pricePercent: 1 }] }))))
+  }))
 
   // 6. Software: one entitlement per licence line, a one-year term (one ends within the month),
   // seats handed to employees until none is left; one seat more is refused.
@@ -518,7 +517,8 @@ export const format = (summary: DemoSummary, context: { readonly storage: string
 /**
  * The configuration the demo runs with unless given another: the approvals plugin with a
  * multi-level policy (line manager always; finance above 10,000 EUR; IT architecture for
- * enterprise items; the CIO above 50,000 EUR). `docs/examples/procura.config.yaml` holds the
+ * enterprise items; the CIO above 50,000 EUR); itam-spo with approved-vendor sourcing and
+ * tolerances (unit prices within 1 %, consumable quantities within 5 %); and spm-oversight. `docs/examples/procura.config.yaml` holds the
  * same configuration as YAML.
  *
  * @since 0.1.0
@@ -555,6 +555,15 @@ export const demoConfig = {
             when: { amount: { gt: 50000 } },
             then: { level: 3, approver: { kind: "role", role: "cio" }, label: "CIO" }
           }
+        ]
+      }
+    },
+    "itam-spo": {
+      supplierProducts: false,
+      tolerances: {
+        rules: [
+          { pricePercent: 1 },
+          { kind: "consumable", quantityPercent: 5, pricePercent: 1 }
         ]
       }
     },

@@ -7,12 +7,15 @@
  * - **Purchase channels**: IT assets, consumables and enterprise items through the service
  *   catalog, services through the shopping hub, which refuses IT-asset items naming the channel
  *   to use. The routing is a decision table; `routing` replaces the default table.
+ * - **Tolerances**: how far deliveries and invoices may stray from the purchase order, by item
+ *   kind and vendor (`tolerances`, see `Tolerances` in core); zero tolerance without it.
  *
- * The plugin holds the `sourcing` and `channel-routing` responsibilities.
+ * The plugin holds the `sourcing` and `channel-routing` responsibilities, and `tolerances` when
+ * it is given tolerances.
  *
  * @since 0.1.0
  */
-import { Catalog, Plugin, TableConfig } from "@procura/core"
+import { Catalog, Plugin, TableConfig, Tolerances } from "@procura/core"
 import { Layer } from "effect"
 import { z } from "zod"
 
@@ -30,7 +33,9 @@ export const Config = z.object({
     result: Catalog.Route,
     hitPolicy: "first",
     description: "Purchase-channel routing over kind, category and SKU; items no row matches and with no default go by seed 000's table."
-  }).optional()
+  }).optional(),
+  tolerances: Tolerances.TolerancePolicy.optional()
+    .describe("receiving and three-way match tolerances by item kind and vendor; without it, nothing may stray from the order")
 })
 
 /**
@@ -52,11 +57,12 @@ export const itamSpo: Plugin.Plugin<"itam-spo", z.output<typeof Config>> = Plugi
   version: "0.1.0",
   description: "Seed 000's ITAM-SPO flow: supplier-product sourcing and purchase-channel routing (service catalog vs shopping hub).",
   config: Config,
-  responsibilities: ["sourcing", "channel-routing"],
+  responsibilities: (config) => ["sourcing", "channel-routing", ...(config.tolerances === undefined ? [] : ["tolerances"])],
   contribute: (config) => ({
     layer: Layer.mergeAll(
       Layer.succeed(Catalog.Sourcing, config.supplierProducts ? "supplier_products" : "vendor_catalog"),
-      config.routing === undefined ? Layer.empty : Layer.succeed(Catalog.ChannelRouting, Catalog.routerFromTable(config.routing))
+      config.routing === undefined ? Layer.empty : Layer.succeed(Catalog.ChannelRouting, Catalog.routerFromTable(config.routing)),
+      config.tolerances === undefined ? Layer.empty : Layer.succeed(Tolerances.Tolerances, config.tolerances)
     )
   })
 })

@@ -1,9 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Catalog, Plugin, Principal, Procura, Requisition } from "@procura/core"
+import { Catalog, Plugin, Principal, Procura, Requisition, Tolerances } from "@procura/core"
 import { itamSpo } from "@procura/plugin-itam-spo"
 import { MemoryStorage } from "@procura/storage-memory"
 import { Fixtures } from "@procura/testkit"
-import { Effect, Layer } from "effect"
+import { Effect, Exit, Layer } from "effect"
+import { z } from "zod"
 
 const team = Fixtures.team("itam-spo-test")
 
@@ -134,5 +135,35 @@ describe("purchase-channel routing", () => {
     const exit = Effect.runSyncExit(Plugin.compose([Plugin.enable(itamSpo, { routing: { rows: [{ when: { kind: "service" }, then: { channel: "fax" } }] } })]))
     const error = failureOf(exit) as Plugin.PluginError
     assert.include(error.message, "plugins.itam-spo.routing.rows.0.then.channel")
+  })
+})
+
+describe("tolerances", () => {
+  it.effect("sets the tolerance policy from configuration, and holds the tolerances responsibility", () =>
+    Effect.gen(function*() {
+      const policy = yield* Tolerances.Tolerances
+      const rule = Tolerances.forLine(policy, { kind: "consumable", vendorId: "v-1" })
+      assert.strictEqual(rule.quantityPercent, 5)
+      assert.strictEqual(rule.pricePercent, 1)
+      assert.strictEqual(Tolerances.forLine(policy, { kind: "hardware", vendorId: "v-1" }).quantityPercent, 0)
+    }).pipe(Effect.provide(withPlugin({
+      supplierProducts: false,
+      tolerances: { rules: [{ kind: "consumable", quantityPercent: 5, pricePercent: 1 }] }
+    }))))
+
+  it("holds the tolerances responsibility only when it sets tolerances", () => {
+    const other = Plugin.make({ id: "matching", version: "1.0.0", description: "Another tolerance source", config: z.object({}), responsibilities: ["tolerances"], contribute: () => ({}) })
+    const clash = Effect.runSyncExit(Plugin.compose([Plugin.enable(itamSpo, { tolerances: { rules: [] } }), Plugin.enable(other, {})]))
+    assert.include((failureOf(clash) as Plugin.PluginError).message, "tolerances")
+    assert.isTrue(Exit.isSuccess(Effect.runSyncExit(Plugin.compose([Plugin.enable(itamSpo, {}), Plugin.enable(other, {})]))))
+  })
+
+  it("refuses two rules for the same kind and vendor at start, naming both", () => {
+    const exit = Effect.runSyncExit(Plugin.compose([Plugin.enable(itamSpo, {
+      tolerances: { rules: [{ kind: "consumable", quantityPercent: 5 }, { kind: "consumable", pricePercent: 1 }] }
+    })]))
+    const error = failureOf(exit) as Plugin.PluginError
+    assert.include(error.message, "plugins.itam-spo.tolerances.rules.1")
+    assert.include(error.message, "rules 0 and 1")
   })
 })
