@@ -3,18 +3,27 @@
  * order creates a template asset ("on order") per unit of every line flagged create-asset
  * (seed 002: Approval -> Purchase Order).
  *
+ * A submitted order can still change (seed 000 admits its flow cannot): {@link revisePurchaseOrder}
+ * changes quantities and unit costs, adds and removes lines; {@link cancelPurchaseOrder} and
+ * {@link cancelPurchaseOrderLines} cancel what is still outstanding. Template assets follow: one
+ * on order per outstanding unit, never touching what was received. Every such change is a numbered
+ * revision of the order, kept with who, when, why and each line before and after
+ * ({@link listPurchaseOrderRevisions}).
+ *
  * @since 0.1.0
  */
-import { Context, Data, Effect, Option } from "effect"
+import { Context, Data, Effect, Option, Stream } from "effect"
 import { z } from "zod"
 import { notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Money from "../Money.js"
 import * as Operation from "../Operation.js"
+import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
-import { createTemplates } from "../assets/Assets.js"
-import { ItemKind } from "../catalog/Catalog.js"
+import { type Asset, assets, createTemplates, type HistoryChange, recordHistory, type TemplateRequest } from "../assets/Assets.js"
+import { ItemKind, itemsById, sourcesFor } from "../catalog/Catalog.js"
+import { createEntitlements, type Entitlement, entitlements } from "../licensing/Licensing.js"
 import { loadRequest, markOrdered } from "../requisition/Requisition.js"
 
 // ----- model -----------------------------------------------------------------------------------
@@ -38,7 +47,8 @@ export type PurchaseOrderStatus = z.infer<typeof PurchaseOrderStatus>
 /**
  * A purchase order line. `receivedQuantity` never exceeds `quantity` minus `cancelledQuantity`
  * (plus the over-receipt tolerance, when one applies); `returnedQuantity` counts received units
- * sent back to the vendor. `capitalisable` service lines get a fixed-asset record when received.
+ * sent back to the vendor for credit (at most `receivedQuantity`), `replacedQuantity` those sent
+ * back for replacement. `capitalisable` service lines get a fixed-asset record when received.
  *
  * @since 0.1.0
  * @category models
@@ -54,7 +64,12 @@ export const PurchaseOrderLine = z.object({
   capitalisable: z.boolean(),
   receivedQuantity: z.number().int().nonnegative(),
   cancelledQuantity: z.number().int().nonnegative(),
-  returnedQuantity: z.number().int().nonnegative()
+  returnedQuantity: z.number().int().nonnegative(),
+  /**
+   * Units sent back to the vendor for replacement: taken off `receivedQuantity` (the backorder
+   * re-opens for the replacements) and counted here. Absent: none.
+   */
+  replacedQuantity: z.number().int().nonnegative().optional()
 })
 
 /**
@@ -78,7 +93,10 @@ export const PurchaseOrder = z.object({
   requestId: z.string().optional(),
   status: PurchaseOrderStatus,
   lines: z.array(PurchaseOrderLine),
+  /** What is still ordered: the sum of unit cost times quantity less cancelled, over the lines. */
   total: Money.Money,
+  /** The number of the latest revision (a revision or a cancellation); absent until the first. */
+  revision: z.number().int().positive().optional(),
   submittedAt: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string()
@@ -105,19 +123,156 @@ export const purchaseOrders = Storage.collection({
   indexes: [["vendorId"], ["requestId"], ["status"]]
 })
 
+/**
+ * The terms of a line a revision or cancellation can change: quantity ordered, units cancelled,
+ * unit cost.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const LineTerms = z.object({
+  quantity: z.number().int().nonnegative(),
+  cancelledQuantity: z.number().int().nonnegative(),
+  unitCost: Money.Money
+})
+
+/**
+ * The terms of a line.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LineTerms = z.infer<typeof LineTerms>
+
+/**
+ * What happened to one line in a revision: added (only `after`), removed (only `before`),
+ * changed or cancelled (both).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const LineChange = z.object({
+  lineNo: z.number().int().positive(),
+  description: z.string(),
+  action: z.enum(["added", "removed", "changed", "cancelled"]),
+  before: LineTerms.optional(),
+  after: LineTerms.optional()
+})
+
+/**
+ * A line change.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LineChange = z.infer<typeof LineChange>
+
+/**
+ * One revision of a purchase order: its number (1, 2, ...), whether it revised the lines or
+ * cancelled outstanding units, who made it, when and why, each line before and after, and the
+ * order's total and status before and after.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PurchaseOrderRevision = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  purchaseOrderId: z.string(),
+  revision: z.number().int().positive(),
+  action: z.enum(["revised", "cancelled"]),
+  by: z.string(),
+  at: z.string(),
+  reason: z.string(),
+  changes: z.array(LineChange),
+  totalBefore: Money.Money,
+  totalAfter: Money.Money,
+  statusBefore: PurchaseOrderStatus,
+  statusAfter: PurchaseOrderStatus
+})
+
+/**
+ * A purchase order revision.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PurchaseOrderRevision = z.infer<typeof PurchaseOrderRevision>
+
+/**
+ * Where the revision history of purchase orders is stored: one record per revision, numbered
+ * per order.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const purchaseOrderRevisions = Storage.collection({
+  name: "purchase_order_revisions",
+  schema: PurchaseOrderRevision,
+  fields: { purchaseOrderId: "string", revision: "integer", at: "timestamp" },
+  unique: [["purchaseOrderId", "revision"]]
+})
+
 // ----- errors ----------------------------------------------------------------------------------
 
 /**
- * A purchasing operation was refused because the order or request is in the wrong state.
+ * Why a purchasing operation was refused.
+ *
+ * - `RequestNotApproved`: only an approved request becomes a purchase order.
+ * - `InvalidState`: the order's status does not allow the operation.
+ * - `UnknownLine`: the order has no line with that number.
+ * - `BelowReceived`: a line's quantity would go below what it received plus what it cancelled.
+ * - `LineReceived`: a line that received units cannot be removed.
+ * - `NoLinesLeft`: a revision would remove every line (cancel the order instead).
+ * - `SoftwareLine`: a software line of a submitted order has its entitlement; it is not removed.
+ * - `SeatsAssigned`: a software line's quantity would go below the seats already assigned.
+ * - `UnknownCatalogItem` / `VendorNotApproved`: a line to add names no catalog item, or one the
+ *   order's vendor does not supply.
+ * - `CurrencyMismatch`: a unit cost is not in the order's currency.
+ * - `NoChange`: a revision changes nothing.
+ * - `NothingToCancel`: a line (or the order) has no outstanding units.
+ * - `OverCancel`: more units to cancel than are outstanding on the line.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PurchasingErrorReason =
+  | "RequestNotApproved"
+  | "InvalidState"
+  | "UnknownLine"
+  | "BelowReceived"
+  | "LineReceived"
+  | "NoLinesLeft"
+  | "SoftwareLine"
+  | "SeatsAssigned"
+  | "UnknownCatalogItem"
+  | "VendorNotApproved"
+  | "CurrencyMismatch"
+  | "NoChange"
+  | "NothingToCancel"
+  | "OverCancel"
+
+/**
+ * A purchasing operation was refused; nothing was written. `id` is the request's or order's id;
+ * `lineNo`, `received` and `requested` name the line, what it received and what was asked for,
+ * where they apply.
  *
  * @since 0.1.0
  * @category errors
  */
 export class PurchasingError extends Data.TaggedError("PurchasingError")<{
-  readonly reason: "RequestNotApproved" | "InvalidState"
+  readonly reason: PurchasingErrorReason
   readonly message: string
   readonly id: string
-}> {}
+  readonly lineNo?: number
+  readonly received?: number
+  readonly requested?: number
+}> {
+  /** @since 0.1.0 */
+  get isRetryable(): boolean {
+    return false
+  }
+}
 
 // ----- module API ------------------------------------------------------------------------------
 
@@ -135,15 +290,20 @@ export const loadPurchaseOrder = (id: string) =>
     })))
 
 /**
- * The status an order has given what its lines received.
+ * The status a submitted order has given what its lines received and cancelled: `received` once
+ * every line received all it still expects, `cancelled` when that holds with nothing received
+ * (everything was cancelled), `partially_received` or `submitted` otherwise. Software lines are
+ * not received (their licences are entitlements from submission on), so they do not count.
  *
  * @since 0.1.0
  * @category module api
  */
 export const receivingStatus = (lines: ReadonlyArray<PurchaseOrderLine>): PurchaseOrderStatus => {
-  const received = lines.reduce((n, l) => n + l.receivedQuantity, 0)
-  if (received === 0) return "submitted"
-  return lines.every((l) => l.receivedQuantity >= openQuantity(l)) ? "received" : "partially_received"
+  const receivable = lines.filter((l) => l.kind !== "software")
+  const received = receivable.reduce((n, l) => n + l.receivedQuantity, 0)
+  const complete = receivable.length > 0 && receivable.every((l) => l.receivedQuantity >= openQuantity(l))
+  if (received === 0) return complete ? "cancelled" : "submitted"
+  return complete ? "received" : "partially_received"
 }
 
 /**
@@ -163,6 +323,133 @@ export const openQuantity = (line: PurchaseOrderLine): number => line.quantity -
 export const backorderedQuantity = (line: PurchaseOrderLine): number => Math.max(0, openQuantity(line) - line.receivedQuantity)
 
 /**
+ * The units of a line that can still be received or cancelled: the backorder, except on software
+ * lines, which are never received (their entitlement is created when the order is submitted).
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const outstandingQuantity = (line: PurchaseOrderLine): number => (line.kind === "software" ? 0 : backorderedQuantity(line))
+
+/**
+ * Whether a line's units are tracked as assets: create-asset lines, except software (entitlements).
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const hasAssets = (line: PurchaseOrderLine): boolean => line.createAsset && line.kind !== "software"
+
+/**
+ * What an order's lines still order: unit cost times quantity less cancelled, summed.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const orderTotal = (lines: ReadonlyArray<PurchaseOrderLine>, currency: string): Money.Money => ({
+  amount: lines.reduce((sum, line) => sum + line.unitCost.amount * openQuantity(line), 0),
+  currency
+})
+
+/**
+ * A line before and after a change: `before` absent for a line added, `after` absent for a line
+ * removed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LineUpdate {
+  readonly before?: PurchaseOrderLine | undefined
+  readonly after?: PurchaseOrderLine | undefined
+}
+
+const sameCost = (a: Money.Money, b: Money.Money): boolean => a.amount === b.amount && a.currency === b.currency
+
+/**
+ * Keeps an order's template assets in step with changed lines: one template (`on_order`) per
+ * backordered unit of each asset line. Lines whose backorder grew get new templates; lines whose
+ * backorder shrank (or that were removed) have their surplus templates retired, with a history
+ * entry giving the reason and one `asset.templates_cancelled` event per line; a new unit cost
+ * reprices the templates still on order. Received assets are never touched. Runs in the caller's
+ * transaction, in batches.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const adjustTemplates = Effect.fn("Purchasing.adjustTemplates")(function*(
+  order: PurchaseOrder,
+  updates: ReadonlyArray<LineUpdate>,
+  reason: string
+) {
+  const storage = yield* Storage.Storage
+  const now = yield* Events.now
+  const create: Array<TemplateRequest> = []
+  const changes: Array<{ readonly before: Asset; readonly after: Asset; readonly why: string; readonly retired: boolean }> = []
+  const cancelled: Array<Events.EventSpec> = []
+  for (const { before, after } of updates) {
+    const line = (after ?? before)!
+    if (!hasAssets(line)) continue
+    const wasOnOrder = before === undefined ? 0 : backorderedQuantity(before)
+    const onOrder = after === undefined ? 0 : backorderedQuantity(after)
+    const repriced = before !== undefined && after !== undefined && !sameCost(before.unitCost, after.unitCost)
+    if (onOrder > wasOnOrder) {
+      create.push({
+        purchaseOrderId: order.id,
+        vendorId: order.vendorId,
+        lineNo: line.lineNo,
+        catalogItemId: line.catalogItemId,
+        name: line.description,
+        kind: line.kind,
+        quantity: onOrder - wasOnOrder,
+        unitCost: line.unitCost
+      })
+    }
+    const surplus = Math.max(0, wasOnOrder - onOrder)
+    if (surplus === 0 && !repriced) continue
+    const templates = storage.stream(assets, {
+      where: { purchaseOrderId: order.id, purchaseOrderLineNo: line.lineNo, status: "on_order" },
+      limit: 1000
+    })
+    const found = yield* Stream.runCollect(repriced ? templates : Stream.take(templates, surplus))
+    const retire = found.slice(0, surplus)
+    for (const template of retire) {
+      changes.push({
+        before: template,
+        after: { ...template, status: "retired", updatedAt: now },
+        why: `Cancelled on purchase order ${order.id}, line ${line.lineNo}: ${reason}`,
+        retired: true
+      })
+    }
+    for (const template of found.slice(surplus)) {
+      changes.push({
+        before: template,
+        after: { ...template, unitCost: after!.unitCost, updatedAt: now },
+        why: `Unit cost revised on purchase order ${order.id}, line ${line.lineNo}, from ` +
+          `${Money.format(before!.unitCost)} to ${Money.format(after!.unitCost)}: ${reason}`,
+        retired: false
+      })
+    }
+    if (retire.length > 0) {
+      cancelled.push({
+        type: "asset.templates_cancelled",
+        aggregateType: "purchase_order",
+        aggregateId: order.id,
+        payload: { purchaseOrderId: order.id, lineNo: line.lineNo, assetIds: retire.map((a) => a.id), reason }
+      })
+    }
+  }
+  const written = yield* storage.updateMany(assets, changes.map((c) => c.after))
+  yield* recordHistory(written.map((after, i): HistoryChange => ({
+    before: changes[i]!.before,
+    after,
+    action: changes[i]!.retired ? "status_changed" : "ordered",
+    reason: changes[i]!.why
+  })))
+  yield* Events.append(...cancelled)
+  const created = yield* createTemplates(create)
+  return { created, retired: changes.filter((c) => c.retired).length }
+})
+
+/**
  * Records units received against an order's lines (line number -> quantity) and moves the
  * order to `partially_received` or `received`. Callers have checked the quantities.
  *
@@ -175,6 +462,37 @@ export const recordReceived = Effect.fn("Purchasing.recordReceived")(function*(
 ) {
   const storage = yield* Storage.Storage
   const lines = order.lines.map((line) => ({ ...line, receivedQuantity: line.receivedQuantity + (received.get(line.lineNo) ?? 0) }))
+  const [updated] = yield* storage.updateMany(purchaseOrders, [{
+    ...order,
+    lines,
+    status: receivingStatus(lines),
+    updatedAt: yield* Events.now
+  }])
+  return updated!
+})
+
+/**
+ * Records units of an order's lines sent back to the vendor (line number -> quantity). Credited
+ * returns (`replace: false`) add to `returnedQuantity`; returns the vendor replaces
+ * (`replace: true`) are taken off `receivedQuantity` instead, re-opening the backorder for the
+ * replacements. The order's status follows. Callers have checked the quantities.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const recordReturned = Effect.fn("Purchasing.recordReturned")(function*(
+  order: PurchaseOrder,
+  returned: ReadonlyMap<number, number>,
+  replace: boolean
+) {
+  const storage = yield* Storage.Storage
+  const lines = order.lines.map((line) => {
+    const quantity = returned.get(line.lineNo) ?? 0
+    if (quantity === 0) return line
+    return replace
+      ? { ...line, receivedQuantity: line.receivedQuantity - quantity, replacedQuantity: (line.replacedQuantity ?? 0) + quantity }
+      : { ...line, returnedQuantity: line.returnedQuantity + quantity }
+  })
   const [updated] = yield* storage.updateMany(purchaseOrders, [{
     ...order,
     lines,
@@ -226,7 +544,8 @@ export const createFromRequest = Operation.make({
         quantity: line.quantity,
         unitCost: line.unitCost,
         createAsset: line.createAsset,
-        capitalisable: false,
+        // Requests stored before the flag existed are not capitalisable.
+        capitalisable: line.capitalisable ?? false,
         receivedQuantity: 0,
         cancelledQuantity: 0,
         returnedQuantity: 0
@@ -261,7 +580,7 @@ export const submitPurchaseOrder = Operation.make({
   permission: "purchase_order.manage",
   input: z.object({ purchaseOrderId: z.string().min(1) }),
   output: PurchaseOrder,
-  events: ["purchase_order.submitted", "asset.templates_created"],
+  events: ["purchase_order.submitted", "asset.templates_created", "entitlement.created"],
   handler: Effect.fn(function*({ purchaseOrderId }) {
     const storage = yield* Storage.Storage
     const order = yield* loadPurchaseOrder(purchaseOrderId)
@@ -274,7 +593,8 @@ export const submitPurchaseOrder = Operation.make({
     }
     const now = yield* Events.now
     const [submitted] = yield* storage.updateMany(purchaseOrders, [{ ...order, status: "submitted", submittedAt: now, updatedAt: now }])
-    const templates = yield* createTemplates(order.lines.filter((line) => line.createAsset).map((line) => ({
+    // Software is never received: its lines become entitlements, never template assets.
+    const templates = yield* createTemplates(order.lines.filter((line) => line.createAsset && line.kind !== "software").map((line) => ({
       purchaseOrderId,
       vendorId: order.vendorId,
       lineNo: line.lineNo,
@@ -284,6 +604,15 @@ export const submitPurchaseOrder = Operation.make({
       quantity: line.quantity,
       unitCost: line.unitCost
     })))
+    yield* createEntitlements(order.lines.filter((line) => line.kind === "software").map((line) => ({
+      purchaseOrderId,
+      vendorId: order.vendorId,
+      lineNo: line.lineNo,
+      catalogItemId: line.catalogItemId,
+      name: line.description,
+      seats: line.quantity,
+      unitCost: line.unitCost
+    })))
     yield* Events.append({
       type: "purchase_order.submitted",
       aggregateType: "purchase_order",
@@ -291,6 +620,544 @@ export const submitPurchaseOrder = Operation.make({
       payload: { purchaseOrderId, vendorId: order.vendorId, total: order.total, templateAssets: templates }
     })
     return submitted!
+  })
+})
+
+// ----- revisions and cancellations -------------------------------------------------------------
+
+const Reason = z.string().trim().min(1, "give a reason").max(2000)
+
+const termsOf = (line: PurchaseOrderLine): LineTerms => ({
+  quantity: line.quantity,
+  cancelledQuantity: line.cancelledQuantity,
+  unitCost: line.unitCost
+})
+
+const lineName = (line: PurchaseOrderLine): string => `Line ${line.lineNo} (${line.description})`
+
+/**
+ * Writes a changed order (its status and total follow the lines) and its next revision record.
+ * The order is written first: its version check makes concurrent changes take turns.
+ */
+const saveRevision = Effect.fn("Purchasing.saveRevision")(function*(
+  order: PurchaseOrder,
+  lines: ReadonlyArray<PurchaseOrderLine>,
+  entry: { readonly action: PurchaseOrderRevision["action"]; readonly reason: string; readonly changes: ReadonlyArray<LineChange> }
+) {
+  const storage = yield* Storage.Storage
+  const principal = yield* CurrentPrincipal
+  const now = yield* Events.now
+  const status: PurchaseOrderStatus = order.status !== "draft"
+    ? receivingStatus(lines)
+    : lines.every((line) => openQuantity(line) === 0)
+    ? "cancelled"
+    : "draft"
+  const revision = (order.revision ?? 0) + 1
+  const total = orderTotal(lines, order.total.currency)
+  const [updated] = yield* storage.updateMany(purchaseOrders, [{ ...order, lines: [...lines], status, total, revision, updatedAt: now }])
+  const [record] = yield* storage.insertMany(purchaseOrderRevisions, [{
+    id: yield* Ids.next,
+    purchaseOrderId: order.id,
+    revision,
+    action: entry.action,
+    by: principal.userId,
+    at: now,
+    reason: entry.reason,
+    changes: [...entry.changes],
+    totalBefore: order.total,
+    totalAfter: total,
+    statusBefore: order.status,
+    statusAfter: status
+  }])
+  return { order: updated!, revision: record! }
+})
+
+/**
+ * The event announcing an order's new status (`purchase_order.partially_received`,
+ * `purchase_order.received` or `purchase_order.cancelled`) when a change moved it there; none
+ * otherwise. An order going back to `submitted` (replaced returns took away all it received)
+ * announces nothing: `purchase_order.submitted` means sent to the vendor, which happens once.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const statusChanged = (before: PurchaseOrder, after: PurchaseOrder): ReadonlyArray<Events.EventSpec> =>
+  before.status === after.status || after.status === "submitted" || after.status === "draft" ? [] : [{
+    type: `purchase_order.${after.status}`,
+    aggregateType: "purchase_order",
+    aggregateId: after.id,
+    payload: { purchaseOrderId: after.id, status: after.status, previousStatus: before.status }
+  }]
+
+/** The number for a new line: numbers are never reused, not even those of removed lines. */
+const nextLineNo = Effect.fn("Purchasing.nextLineNo")(function*(order: PurchaseOrder) {
+  const storage = yield* Storage.Storage
+  const history = yield* Stream.runCollect(storage.stream(purchaseOrderRevisions, { where: { purchaseOrderId: order.id }, limit: 1000 }))
+  const numbers = [...order.lines.map((l) => l.lineNo), ...history.flatMap((r) => r.changes.map((c) => c.lineNo))]
+  return numbers.reduce((max, n) => Math.max(max, n), 0) + 1
+})
+
+/** The entitlement a software line of a submitted order created, if there is one. */
+const entitlementOf = Effect.fn("Purchasing.entitlementOf")(function*(purchaseOrderId: string, lineNo: number) {
+  const storage = yield* Storage.Storage
+  const page = yield* storage.find(entitlements, { where: { purchaseOrderId, lineNo }, limit: 1 })
+  return page.items[0]
+})
+
+/** Gives software lines whose quantity or cost changed their new seats and unit cost. */
+const reviseEntitlements = Effect.fn("Purchasing.reviseEntitlements")(function*(
+  changed: ReadonlyArray<{ readonly entitlement: Entitlement; readonly line: PurchaseOrderLine }>
+) {
+  if (changed.length === 0) return
+  const storage = yield* Storage.Storage
+  const now = yield* Events.now
+  const updated = yield* storage.updateMany(entitlements, changed.map(({ entitlement, line }) => ({
+    ...entitlement,
+    seats: openQuantity(line),
+    unitCost: line.unitCost,
+    updatedAt: now
+  })))
+  yield* Events.append(...updated.map((entitlement, i) => ({
+    type: "entitlement.revised",
+    aggregateType: "entitlement",
+    aggregateId: entitlement.id,
+    payload: {
+      entitlementId: entitlement.id,
+      purchaseOrderId: entitlement.purchaseOrderId,
+      lineNo: entitlement.lineNo,
+      seatsBefore: changed[i]!.entitlement.seats,
+      seats: entitlement.seats,
+      unitCost: entitlement.unitCost
+    }
+  })))
+})
+
+/**
+ * Input of {@link revisePurchaseOrder}: lines to change (new quantity, unit cost or both), line
+ * numbers to remove, catalog items to add (at the order's vendor's price unless a unit cost is
+ * given), and why.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const RevisePurchaseOrderInput = z.object({
+  purchaseOrderId: z.string().min(1),
+  reason: Reason,
+  lines: z.array(
+    z.object({
+      lineNo: z.number().int().positive(),
+      quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1; remove the line instead").optional(),
+      unitCost: Money.Money.optional()
+    }).refine((line) => line.quantity !== undefined || line.unitCost !== undefined, { message: "give the new quantity, unit cost or both" })
+  ).max(1000).default([]),
+  removeLines: z.array(z.number().int().positive()).max(1000).default([]),
+  addLines: z.array(z.object({
+    catalogItemId: z.string().min(1),
+    quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1"),
+    unitCost: Money.Money.optional()
+  })).max(1000).default([])
+}).superRefine((input, ctx) => {
+  if (input.lines.length + input.removeLines.length + input.addLines.length === 0) {
+    ctx.addIssue({ code: "custom", path: [], message: "nothing to revise: give lines to change, removeLines or addLines" })
+  }
+  const seen = new Set<number>()
+  const mentions = [
+    ...input.lines.map((line, i) => ({ lineNo: line.lineNo, path: ["lines", i, "lineNo"] })),
+    ...input.removeLines.map((lineNo, i) => ({ lineNo, path: ["removeLines", i] }))
+  ]
+  for (const { lineNo, path } of mentions) {
+    if (seen.has(lineNo)) ctx.addIssue({ code: "custom", path, message: `line ${lineNo} appears more than once` })
+    seen.add(lineNo)
+  }
+})
+
+/**
+ * What callers pass to {@link revisePurchaseOrder}.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export type RevisePurchaseOrderInput = z.input<typeof RevisePurchaseOrderInput>
+
+const revisable: ReadonlySet<PurchaseOrderStatus> = new Set(["draft", "submitted", "partially_received", "received"])
+
+/**
+ * Revises a purchase order that is not cancelled, received or not: changes line quantities and
+ * unit costs, adds lines and removes lines. A quantity never goes below what the line received
+ * plus what it cancelled; a line that received anything is not removed. Template assets follow
+ * (new ones for more units and added lines, surplus ones retired, never a received asset), software
+ * lines' entitlements follow their quantity (never below the seats assigned), the total and the
+ * status are recomputed, and the revision is numbered and kept with its reason and every line
+ * before and after.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const revisePurchaseOrder = Operation.make({
+  id: "purchasing.revisePurchaseOrder",
+  summary: "Revise a purchase order: change quantities and unit costs, add and remove lines; templates and total follow.",
+  kind: "command",
+  permission: "purchase_order.manage",
+  input: RevisePurchaseOrderInput,
+  output: z.object({ purchaseOrder: PurchaseOrder, revision: PurchaseOrderRevision }),
+  events: [
+    "purchase_order.revised",
+    "purchase_order.partially_received",
+    "purchase_order.received",
+    "purchase_order.cancelled",
+    "asset.templates_created",
+    "asset.templates_cancelled",
+    "entitlement.created",
+    "entitlement.revised"
+  ],
+  handler: Effect.fn(function*(input) {
+    const order = yield* loadPurchaseOrder(input.purchaseOrderId)
+    const refuse = (reason: PurchasingErrorReason, message: string, extra: { lineNo?: number; received?: number; requested?: number } = {}) =>
+      new PurchasingError({ reason, id: order.id, message, ...extra })
+    if (!revisable.has(order.status)) {
+      return yield* refuse("InvalidState", `Purchase order ${order.id} is ${order.status}; only a draft, submitted or received order can be revised`)
+    }
+    const submitted = order.status !== "draft"
+    const currency = order.total.currency
+    const byNo = new Map(order.lines.map((line) => [line.lineNo, line] as const))
+    const lineOf = (lineNo: number) =>
+      Option.match(Option.fromNullishOr(byNo.get(lineNo)), {
+        onNone: () => Effect.fail(refuse("UnknownLine", `Purchase order ${order.id} has no line ${lineNo}`, { lineNo })),
+        onSome: Effect.succeed
+      })
+    const sameCurrency = (where: string, cost: Money.Money, lineNo?: number) =>
+      cost.currency === currency
+        ? Effect.void
+        : Effect.fail(refuse("CurrencyMismatch", `${where}: the unit cost is in ${cost.currency}, the order is in ${currency}`, lineNo !== undefined ? { lineNo } : {}))
+
+    const updates: Array<LineUpdate> = []
+    const changes: Array<LineChange> = []
+    const removed = new Set<number>()
+    for (const lineNo of input.removeLines) {
+      const line = yield* lineOf(lineNo)
+      const everReceived = line.receivedQuantity + (line.replacedQuantity ?? 0)
+      if (everReceived > 0) {
+        return yield* refuse(
+          "LineReceived",
+          `${lineName(line)} received ${everReceived} units, so it cannot be removed; cancel what is outstanding instead`,
+          { lineNo, received: everReceived }
+        )
+      }
+      if (submitted && line.kind === "software") {
+        return yield* refuse(
+          "SoftwareLine",
+          `${lineName(line)} is software: its entitlement was created when the order was submitted, so the line cannot be removed; lower its quantity instead`,
+          { lineNo }
+        )
+      }
+      removed.add(lineNo)
+      updates.push({ before: line })
+      changes.push({ lineNo, description: line.description, action: "removed", before: termsOf(line) })
+    }
+
+    const changed = new Map<number, PurchaseOrderLine>()
+    const seatChanges: Array<{ entitlement: Entitlement; line: PurchaseOrderLine }> = []
+    for (const change of input.lines) {
+      const line = yield* lineOf(change.lineNo)
+      const quantity = change.quantity ?? line.quantity
+      const unitCost = change.unitCost ?? line.unitCost
+      yield* sameCurrency(lineName(line), unitCost, line.lineNo)
+      const settled = line.receivedQuantity + line.cancelledQuantity
+      if (quantity < settled) {
+        const cancelled = line.cancelledQuantity > 0 ? ` and cancelled ${line.cancelledQuantity}` : ""
+        return yield* refuse(
+          "BelowReceived",
+          `${lineName(line)} received ${line.receivedQuantity}${cancelled}, so its quantity cannot go below ${settled}; asked for ${quantity}`,
+          { lineNo: line.lineNo, received: line.receivedQuantity, requested: quantity }
+        )
+      }
+      if (quantity === line.quantity && sameCost(unitCost, line.unitCost)) continue
+      const after: PurchaseOrderLine = { ...line, quantity, unitCost }
+      if (submitted && line.kind === "software") {
+        const entitlement = yield* entitlementOf(order.id, line.lineNo)
+        if (entitlement !== undefined && openQuantity(after) < entitlement.seatsAssigned) {
+          return yield* refuse(
+            "SeatsAssigned",
+            `${lineName(line)}: ${entitlement.seatsAssigned} seats of its entitlement ${entitlement.id} are assigned, ` +
+              `so its quantity cannot go below ${entitlement.seatsAssigned}; asked for ${quantity}`,
+            { lineNo: line.lineNo, requested: quantity }
+          )
+        }
+        if (entitlement !== undefined) seatChanges.push({ entitlement, line: after })
+      }
+      changed.set(line.lineNo, after)
+      updates.push({ before: line, after })
+      changes.push({ lineNo: line.lineNo, description: line.description, action: "changed", before: termsOf(line), after: termsOf(after) })
+    }
+
+    const added: Array<PurchaseOrderLine> = []
+    if (input.addLines.length > 0) {
+      const items = yield* itemsById(input.addLines.map((line) => line.catalogItemId))
+      let lineNo = yield* nextLineNo(order)
+      for (const [index, add] of input.addLines.entries()) {
+        const where = `Line to add ${index + 1}`
+        const item = items.get(add.catalogItemId)
+        if (item === undefined) {
+          return yield* refuse("UnknownCatalogItem", `${where}: no catalog item with id ${add.catalogItemId}`)
+        }
+        const source = (yield* sourcesFor(item)).find((s) => s.vendorId === order.vendorId)
+        if (source === undefined) {
+          return yield* refuse("VendorNotApproved", `${where}: ${item.name} is not supplied by the order's vendor ${order.vendorId}`)
+        }
+        const unitCost = add.unitCost ?? source.unitCost
+        yield* sameCurrency(`${where} (${item.name})`, unitCost)
+        const line: PurchaseOrderLine = {
+          lineNo: lineNo++,
+          catalogItemId: item.id,
+          description: item.name,
+          kind: item.kind,
+          quantity: add.quantity,
+          unitCost,
+          createAsset: item.createAsset,
+          // Items stored before the flag existed are not capitalisable.
+          capitalisable: item.capitalisable ?? false,
+          receivedQuantity: 0,
+          cancelledQuantity: 0,
+          returnedQuantity: 0
+        }
+        added.push(line)
+        updates.push({ after: line })
+        changes.push({ lineNo: line.lineNo, description: line.description, action: "added", after: termsOf(line) })
+      }
+    }
+
+    if (changes.length === 0) {
+      return yield* refuse("NoChange", `The revision changes nothing on purchase order ${order.id}: every line already has the quantity and unit cost given`)
+    }
+    const lines = [...order.lines.filter((line) => !removed.has(line.lineNo)).map((line) => changed.get(line.lineNo) ?? line), ...added]
+    if (lines.length === 0) {
+      return yield* refuse("NoLinesLeft", `The revision would remove every line of purchase order ${order.id}; cancel the order instead`)
+    }
+
+    const saved = yield* saveRevision(order, lines, { action: "revised", reason: input.reason, changes })
+    if (submitted) {
+      yield* adjustTemplates(saved.order, updates, `revision ${saved.revision.revision}: ${input.reason}`)
+      yield* createEntitlements(added.filter((line) => line.kind === "software").map((line) => ({
+        purchaseOrderId: order.id,
+        vendorId: order.vendorId,
+        lineNo: line.lineNo,
+        catalogItemId: line.catalogItemId,
+        name: line.description,
+        seats: line.quantity,
+        unitCost: line.unitCost
+      })))
+      yield* reviseEntitlements(seatChanges)
+    }
+    yield* Events.append(
+      {
+        type: "purchase_order.revised",
+        aggregateType: "purchase_order",
+        aggregateId: order.id,
+        payload: {
+          purchaseOrderId: order.id,
+          revision: saved.revision.revision,
+          reason: input.reason,
+          changes,
+          total: saved.order.total,
+          status: saved.order.status
+        }
+      },
+      ...statusChanged(order, saved.order)
+    )
+    return { purchaseOrder: saved.order, revision: saved.revision }
+  })
+})
+
+/** Cancels units of an order's lines (line number -> units), keeping templates in step. */
+const cancelUnits = Effect.fn("Purchasing.cancelUnits")(function*(
+  order: PurchaseOrder,
+  units: ReadonlyMap<number, number>,
+  reason: string
+) {
+  const updates: Array<LineUpdate> = []
+  const changes: Array<LineChange> = []
+  const lines = order.lines.map((line) => {
+    const cancel = units.get(line.lineNo) ?? 0
+    if (cancel === 0) return line
+    const after = { ...line, cancelledQuantity: line.cancelledQuantity + cancel }
+    updates.push({ before: line, after })
+    changes.push({ lineNo: line.lineNo, description: line.description, action: "cancelled", before: termsOf(line), after: termsOf(after) })
+    return after
+  })
+  const saved = yield* saveRevision(order, lines, { action: "cancelled", reason, changes })
+  if (order.status !== "draft") yield* adjustTemplates(saved.order, updates, reason)
+  yield* Events.append(
+    {
+      type: "purchase_order.lines_cancelled",
+      aggregateType: "purchase_order",
+      aggregateId: order.id,
+      payload: {
+        purchaseOrderId: order.id,
+        revision: saved.revision.revision,
+        reason,
+        lines: changes.map((c) => ({ lineNo: c.lineNo, cancelled: c.after!.cancelledQuantity - c.before!.cancelledQuantity, cancelledQuantity: c.after!.cancelledQuantity })),
+        total: saved.order.total,
+        status: saved.order.status
+      }
+    },
+    ...statusChanged(order, saved.order)
+  )
+  return saved
+})
+
+const CancelOutput = z.object({ purchaseOrder: PurchaseOrder, revision: PurchaseOrderRevision })
+
+const cancellable: ReadonlySet<PurchaseOrderStatus> = new Set(["draft", "submitted", "partially_received"])
+
+/**
+ * Cancels everything still outstanding on a purchase order: each line's cancelled quantity
+ * becomes what it did not receive, and its surplus template assets are retired. The order
+ * becomes `cancelled` when nothing was received, `received` otherwise (closed short). Software
+ * lines are left as they are: their licences were delivered as entitlements.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const cancelPurchaseOrder = Operation.make({
+  id: "purchasing.cancelPurchaseOrder",
+  summary: "Cancel everything outstanding on a purchase order; it becomes cancelled, or received when some units arrived.",
+  kind: "command",
+  permission: "purchase_order.manage",
+  input: z.object({ purchaseOrderId: z.string().min(1), reason: Reason }),
+  output: CancelOutput,
+  events: ["purchase_order.lines_cancelled", "purchase_order.cancelled", "purchase_order.received", "asset.templates_cancelled"],
+  handler: Effect.fn(function*({ purchaseOrderId, reason }) {
+    const order = yield* loadPurchaseOrder(purchaseOrderId)
+    if (!cancellable.has(order.status)) {
+      return yield* new PurchasingError({
+        reason: "InvalidState",
+        id: order.id,
+        message: `Purchase order ${order.id} is ${order.status}; nothing is outstanding to cancel`
+      })
+    }
+    const units = new Map(
+      order.lines
+        .map((line) => [line.lineNo, order.status === "draft" ? openQuantity(line) : outstandingQuantity(line)] as const)
+        .filter(([, n]) => n > 0)
+    )
+    if (units.size === 0) {
+      return yield* new PurchasingError({
+        reason: "NothingToCancel",
+        id: order.id,
+        message: `Purchase order ${order.id} has nothing outstanding to cancel: its lines are received or software (delivered as entitlements)`
+      })
+    }
+    const saved = yield* cancelUnits(order, units, reason)
+    return { purchaseOrder: saved.order, revision: saved.revision }
+  })
+})
+
+/**
+ * Input of {@link cancelPurchaseOrderLines}: the lines, each with the units to cancel (all it
+ * still has outstanding when omitted), and why.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const CancelPurchaseOrderLinesInput = z.object({
+  purchaseOrderId: z.string().min(1),
+  reason: Reason,
+  lines: z.array(z.object({
+    lineNo: z.number().int().positive(),
+    quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1").optional()
+  })).min(1, "give at least one line").max(1000).refine(
+    (lines) => new Set(lines.map((l) => l.lineNo)).size === lines.length,
+    { message: "a line appears more than once" }
+  )
+})
+
+/**
+ * Cancels outstanding units of some lines of a submitted order: all that is outstanding on a
+ * line, or the quantity given. Surplus template assets are retired; the order becomes `received`
+ * (or `cancelled`, when nothing was received) once no line expects anything.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const cancelPurchaseOrderLines = Operation.make({
+  id: "purchasing.cancelPurchaseOrderLines",
+  summary: "Cancel the outstanding units (or some of them) of lines of a submitted purchase order.",
+  kind: "command",
+  permission: "purchase_order.manage",
+  input: CancelPurchaseOrderLinesInput,
+  output: CancelOutput,
+  events: ["purchase_order.lines_cancelled", "purchase_order.cancelled", "purchase_order.received", "asset.templates_cancelled"],
+  handler: Effect.fn(function*({ purchaseOrderId, reason, lines }) {
+    const order = yield* loadPurchaseOrder(purchaseOrderId)
+    const refuse = (reason: PurchasingErrorReason, message: string, extra: { lineNo?: number; received?: number; requested?: number } = {}) =>
+      new PurchasingError({ reason, id: order.id, message, ...extra })
+    if (order.status !== "submitted" && order.status !== "partially_received") {
+      return yield* refuse(
+        "InvalidState",
+        `Purchase order ${order.id} is ${order.status}; lines are cancelled on a submitted order (revise a draft, or cancel it whole)`
+      )
+    }
+    const units = new Map<number, number>()
+    for (const request of lines) {
+      const line = order.lines.find((l) => l.lineNo === request.lineNo)
+      if (line === undefined) {
+        return yield* refuse("UnknownLine", `Purchase order ${order.id} has no line ${request.lineNo}`, { lineNo: request.lineNo })
+      }
+      const outstanding = outstandingQuantity(line)
+      if (outstanding === 0) {
+        return yield* refuse(
+          "NothingToCancel",
+          line.kind === "software"
+            ? `${lineName(line)} is software: its licences were delivered as an entitlement when the order was submitted`
+            : `${lineName(line)} has nothing outstanding: ordered ${line.quantity}, received ${line.receivedQuantity}, cancelled ${line.cancelledQuantity}`,
+          { lineNo: line.lineNo, received: line.receivedQuantity }
+        )
+      }
+      const quantity = request.quantity ?? outstanding
+      if (quantity > outstanding) {
+        return yield* refuse(
+          "OverCancel",
+          `${lineName(line)} has ${outstanding} units outstanding (ordered ${line.quantity}, received ${line.receivedQuantity}, ` +
+            `cancelled ${line.cancelledQuantity}); cannot cancel ${quantity}`,
+          { lineNo: line.lineNo, received: line.receivedQuantity, requested: quantity }
+        )
+      }
+      units.set(line.lineNo, quantity)
+    }
+    const saved = yield* cancelUnits(order, units, reason)
+    return { purchaseOrder: saved.order, revision: saved.revision }
+  })
+})
+
+/**
+ * Lists the revisions of a purchase order, oldest first: revisions and cancellations, each with
+ * who, when, why and every line before and after.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const listPurchaseOrderRevisions = Operation.make({
+  id: "purchasing.listPurchaseOrderRevisions",
+  summary: "List the revisions of a purchase order, oldest first: who, when, why, each line before and after.",
+  kind: "query",
+  permission: "purchase_order.read",
+  input: z.object({
+    purchaseOrderId: z.string().min(1),
+    limit: z.number().int().min(1).max(1000).optional(),
+    cursor: z.string().optional()
+  }),
+  output: z.object({ items: z.array(PurchaseOrderRevision), cursor: z.string().optional() }),
+  events: [],
+  handler: Effect.fn(function*({ purchaseOrderId, limit, cursor }) {
+    const storage = yield* Storage.Storage
+    yield* loadPurchaseOrder(purchaseOrderId)
+    const page = yield* storage.find(purchaseOrderRevisions, {
+      where: { purchaseOrderId },
+      orderBy: [{ field: "revision" }],
+      ...(limit ? { limit } : {}),
+      ...(cursor ? { cursor } : {})
+    })
+    return { items: [...page.items], ...(page.cursor ? { cursor: page.cursor } : {}) }
   })
 })
 
@@ -348,7 +1215,16 @@ export const listPurchaseOrders = Operation.make({
  * @since 0.1.0
  * @category operations
  */
-export const operations = { createFromRequest, submitPurchaseOrder, getPurchaseOrder, listPurchaseOrders }
+export const operations = {
+  createFromRequest,
+  submitPurchaseOrder,
+  revisePurchaseOrder,
+  cancelPurchaseOrder,
+  cancelPurchaseOrderLines,
+  getPurchaseOrder,
+  listPurchaseOrders,
+  listPurchaseOrderRevisions
+}
 
 /**
  * The purchasing service: one method per operation.
@@ -367,4 +1243,4 @@ export class Purchasing extends Context.Service<Purchasing, Operation.Methods<ty
  * @since 0.1.0
  * @category collections
  */
-export const collections = [purchaseOrders] as const
+export const collections = [purchaseOrders, purchaseOrderRevisions] as const
