@@ -50,8 +50,11 @@ const refusedWithoutWrites = <A, E, R>(tenant: Principal.Principal, attempt: Eff
     return error
   })
 
-/** A tenant with `count` laptops bought and received into the store room, serials `SN-1`... */
-const received = (count: number) =>
+/**
+ * A tenant with `ordered` laptops bought (default `count`) and `count` of them received into the
+ * store room, serials `SN-1`...
+ */
+const received = (count: number, ordered = count) =>
   Effect.gen(function*() {
     const team = Fixtures.team(freshTenant())
     const requisition = yield* Requisition.Requisition
@@ -59,7 +62,7 @@ const received = (count: number) =>
     const receiving = yield* Receiving.Receiving
     const assets = yield* Assets.Assets
     const { laptop } = yield* Principal.runAs(Fixtures.smallCatalog, team.buyer)
-    const request = yield* Principal.runAs(requisition.createRequest({ lines: [{ catalogItemId: laptop.id, quantity: count }] }), team.requester)
+    const request = yield* Principal.runAs(requisition.createRequest({ lines: [{ catalogItemId: laptop.id, quantity: ordered }] }), team.requester)
     yield* Principal.runAs(requisition.approveRequest({ requestId: request.id }), team.buyer)
     const [draft] = yield* Principal.runAs(purchasing.createFromRequest({ requestId: request.id }), team.buyer)
     const order = yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: draft!.id }), team.buyer)
@@ -72,7 +75,7 @@ const received = (count: number) =>
       }),
       team.storekeeper
     )
-    const inStock = yield* Principal.runAs(assets.listAssets({ purchaseOrderId: order.id }), team.assetManager)
+    const inStock = yield* Principal.runAs(assets.listAssets({ purchaseOrderId: order.id, status: "in_stock" }), team.assetManager)
     const bySerial = inStock.items.toSorted((a, b) => a.serialNumber!.localeCompare(b.serialNumber!, "en", { numeric: true }))
     return { team, assets, laptops: bySerial }
   })
@@ -207,6 +210,19 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
             Principal.runAs(assets.transferAssets({ assetIds: [ids[0]!, ids[0]!], locationId: HQ, storageSpace: storeRoom }), team.storekeeper)
           )
           assert.include(repeated.message, "an asset appears more than once")
+        }))
+
+      it.effect("leaves on-order templates to their order line: no status change by hand", () =>
+        Effect.gen(function*() {
+          const { team, assets } = yield* received(1, 2)
+          const [template] = (yield* Principal.runAs(assets.listAssets({ status: "on_order" }), team.assetAdmin)).items
+          const refused = yield* refusedWithoutWrites(
+            team.admin,
+            Principal.runAs(assets.changeStatus({ assetIds: [template!.id], status: "retired", reason: "not needed" }), team.assetAdmin)
+          )
+          const error = refused as Assets.AssetError
+          assert.deepStrictEqual([error.reason, error.from, error.to], ["InvalidTransition", "on_order", "retired"])
+          assert.include(error.message, "cancel or revise the order line")
         }))
 
       it.effect("moves assets through maintenance, loss and retirement as the lifecycle allows, with reasons", () =>

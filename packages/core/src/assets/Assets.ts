@@ -50,7 +50,8 @@ export type AssetStatus = z.infer<typeof AssetStatus>
  * @category constants
  */
 export const transitions: { readonly [S in AssetStatus]: ReadonlyArray<AssetStatus> } = {
-  on_order: ["in_stock"],
+  // An on-order template is received (in_stock) or, when its unit is cancelled or revised away, retired.
+  on_order: ["in_stock", "retired"],
   in_stock: ["in_use", "in_maintenance", "retired", "missing", "returned"],
   in_use: ["in_stock", "in_maintenance", "retired", "missing"],
   in_maintenance: ["in_stock", "in_use", "retired"],
@@ -814,6 +815,16 @@ export const changeStatus = Operation.make({
         event: "asset.status_changed",
         reason,
         plan: (asset, now) => {
+          // A template belongs to its order line: it leaves on_order by receipt, cancellation or revision.
+          if (asset.status === "on_order") {
+            return Effect.fail(refuse(
+              "InvalidTransition",
+              asset,
+              status,
+              `Asset ${asset.id} is on order (purchase order ${asset.purchaseOrderId}, line ${asset.purchaseOrderLineNo}); ` +
+                `receive it, or cancel or revise the order line, instead of changing its status`
+            ))
+          }
           const moved = locationId === undefined ? unassigned(asset) : unstored(unassigned(asset))
           return Effect.as(ensureTransition(asset, status), {
             ...moved,
