@@ -6,15 +6,29 @@
  * PROCURA_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; the bench
  * creates and drops a database of its own there), BENCH_SKIP_POSTGRES=1 to run PGlite only.
  *
- * The ServiceNow section (after the receive benchmark): BENCH_SN_RECORDS (default 10000),
+ * The delivery section (PostgreSQL; after the receive benchmark): BENCH_DELIVERY_EVENTS (default
+ * 2000), BENCH_DELIVERY_SUBSCRIBERS (default 4), BENCH_DELIVERY_WORKERS (default 1,2,4),
+ * BENCH_SKIP_DELIVERY=1 to skip it.
+ *
+ * BENCH_ONLY=decision-table,oversight,receive,delivery,servicenow runs only the sections named.
+ *
+ * The oversight section (seed 001, after the decision table): BENCH_OVERSIGHT_LINES (default
+ * 1000) lines against 1,000-row tables, on memory, PGlite and PostgreSQL; BENCH_SKIP_OVERSIGHT=1
+ * skips it.
+ *
+ * The ServiceNow section (after the delivery benchmark): BENCH_SN_RECORDS (default 10000),
  * BENCH_SN_LIMIT requests per BENCH_SN_WINDOW_MS (default 10 per 1000 ms), BENCH_SN_LATENCY_MS
  * (default 20), BENCH_SKIP_SERVICENOW=1 to skip it.
  */
 import { PgClient } from "@effect/sql-pg"
 import { SqlStorage } from "@procura/storage-sql"
 import { Effect, Layer, Redacted } from "effect"
+import { availableParallelism } from "node:os"
 import { SqlClient } from "effect/sql"
+import { MemoryStorage } from "@procura/storage-memory"
 import { decisionTableBenchmark } from "./decision-table.js"
+import { oversightBenchmark, type OversightResult } from "./oversight.js"
+import { deliveryBenchmark, type DeliveryResult } from "./delivery.js"
 import { receiveBenchmark, type ReceiveResult } from "./receive.js"
 import { servicenowSyncBenchmark, type SyncResult } from "./servicenow-sync.js"
 
@@ -27,8 +41,8 @@ const onServer = (statement: string) =>
     Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl), maxConnections: 1 }))
   )
 
-/** A PostgreSQL storage layer on a database created for the run and dropped after it. */
-const freshPostgres = Layer.unwrap(Effect.gen(function*() {
+/** The URL of a PostgreSQL database created for the scope and dropped after it. */
+const freshDatabase = Effect.gen(function*() {
   const database = `procura_bench_${Date.now().toString(36)}_${process.pid}`
   yield* Effect.acquireRelease(
     onServer(`CREATE DATABASE "${database}"`),
@@ -36,8 +50,13 @@ const freshPostgres = Layer.unwrap(Effect.gen(function*() {
   )
   const url = new URL(serverUrl)
   url.pathname = `/${database}`
-  return SqlStorage.layerPg({ url: Redacted.make(url.toString()), maxConnections: 4 })
-}))
+  return url.toString()
+})
+
+/** A PostgreSQL storage layer on a database created for the run and dropped after it. */
+const freshPostgres = Layer.unwrap(
+  Effect.map(freshDatabase, (url) => SqlStorage.layerPg({ url: Redacted.make(url), maxConnections: 4 }))
+)
 
 const report = (name: string, result: ReceiveResult) => {
   const sdkRate = result.units / (result.sdkMillis / 1000)
@@ -58,6 +77,56 @@ const reportSync = (name: string, result: SyncResult) => {
   )
 }
 
+const reportDelivery = (result: DeliveryResult) => {
+  const rate = (millis: number) => result.deliveries / (millis / 1000)
+  const procura = rate(result.procuraMillis)
+  const queue = rate(result.queueMillis)
+  const single = rate(result.singleJobQueueMillis)
+  console.log(
+    `${String(result.workers).padStart(2)} worker${result.workers === 1 ? " " : "s"}   Procura ${procura.toFixed(0).padStart(7)} events/s` +
+      `   SKIP LOCKED queue, batches ${queue.toFixed(0).padStart(7)} events/s (ratio ${(procura / queue).toFixed(2)})` +
+      `   one job per transaction ${single.toFixed(0).padStart(7)} events/s (ratio ${(procura / single).toFixed(2)})`
+  )
+}
+
+const delivery = Effect.scoped(Effect.gen(function*() {
+  const events = Number(process.env["BENCH_DELIVERY_EVENTS"] ?? 2_000)
+  const subscribers = Number(process.env["BENCH_DELIVERY_SUBSCRIBERS"] ?? 4)
+  const workerCounts = (process.env["BENCH_DELIVERY_WORKERS"] ?? "1,2,4").split(",").map(Number)
+  const batchSize = 500
+  console.log(
+    `\nDeliver ${events} events to ${subscribers} no-op subscribers (${events * subscribers} deliveries, "events/s" counts deliveries) ` +
+      `on PostgreSQL with worker processes, against a bare FOR UPDATE SKIP LOCKED queue of the same jobs ` +
+      `(batches of ${batchSize}, and one job per transaction); this machine has ${availableParallelism()} cores`
+  )
+  const url = yield* freshDatabase
+  const results = yield* deliveryBenchmark(url, { events, subscribers, batchSize, workerCounts }).pipe(
+    Effect.provide(SqlStorage.layerPg({ url: Redacted.make(url), maxConnections: 2 }))
+  )
+  results.forEach(reportDelivery)
+}))
+
+const reportOversight = (name: string, result: OversightResult) => {
+  const sdk = result.approveMillis + result.decomposeMillis
+  console.log(
+    `${name.padEnd(12)} approve ${result.approveMillis.toFixed(0).padStart(6)} ms, decompose ${result.decomposeMillis.toFixed(0).padStart(6)} ms` +
+      `   tables alone ${result.tablesMillis.toFixed(1).padStart(7)} ms   ratio SDK/tables ${(sdk / result.tablesMillis).toFixed(1)}` +
+      `   (${result.projects.toLocaleString("en-US")} projects, ${result.projectTasks.toLocaleString("en-US")} project tasks)`
+  )
+}
+
+const oversight = Effect.gen(function*() {
+  const lines = Number(process.env["BENCH_OVERSIGHT_LINES"] ?? 1_000)
+  console.log(
+    `\nOversight (seed 001): approve an order of ${lines.toLocaleString("en-US")} lines and record its decomposition, against four 1,000-row decision tables (median of ${rounds} rounds)`
+  )
+  reportOversight("memory", yield* oversightBenchmark(MemoryStorage.layer(), { lines, rounds }))
+  reportOversight("PGlite", yield* oversightBenchmark(SqlStorage.layerPglite(), { lines, rounds }))
+  if (process.env["BENCH_SKIP_POSTGRES"] !== "1") {
+    reportOversight("PostgreSQL", yield* Effect.scoped(oversightBenchmark(freshPostgres, { lines, rounds })))
+  }
+})
+
 const servicenow = Effect.gen(function*() {
   const records = Number(process.env["BENCH_SN_RECORDS"] ?? 10_000)
   const limit = Number(process.env["BENCH_SN_LIMIT"] ?? 10)
@@ -71,21 +140,31 @@ const servicenow = Effect.gen(function*() {
   reportSync("Batch API (Table creates)", yield* servicenowSyncBenchmark({ ...options, mode: "batch" }))
 })
 
+/** BENCH_ONLY=delivery,receive (comma-separated sections) runs only those sections. */
+const only = process.env["BENCH_ONLY"]?.split(",")
+const runs = (section: "decision-table" | "oversight" | "receive" | "delivery" | "servicenow") => only === undefined || only.includes(section)
+
 const main = Effect.gen(function*() {
-  // In memory, no database: the decision-table engine against a hand-written loop over the same rows.
-  const table = yield* decisionTableBenchmark()
-  const count = (n: number) => n.toLocaleString("en-US")
-  console.log(
-    `decision table: ${count(table.inputs)} inputs x ${count(table.rows)} rows: engine ${table.engineMillis.toFixed(1)} ms, ` +
-      `hand-written loop ${table.loopMillis.toFixed(1)} ms, ratio engine/loop throughput ${table.ratio.toFixed(2)} ` +
-      `(median of 15 runs; ${count(table.defaults)} inputs matched no row and scanned all of them)`
-  )
-  console.log(`Submit a purchase order of ${units} units and receive them all by serial number (median of ${rounds} rounds)`)
-  report("PGlite", yield* receiveBenchmark(SqlStorage.layerPglite(), { units, rounds }))
-  if (process.env["BENCH_SKIP_POSTGRES"] !== "1") {
-    report("PostgreSQL", yield* Effect.scoped(receiveBenchmark(freshPostgres, { units, rounds })))
+  if (runs("decision-table")) {
+    // In memory, no database: the decision-table engine against a hand-written loop over the same rows.
+    const table = yield* decisionTableBenchmark()
+    const count = (n: number) => n.toLocaleString("en-US")
+    console.log(
+      `decision table: ${count(table.inputs)} inputs x ${count(table.rows)} rows: engine ${table.engineMillis.toFixed(1)} ms, ` +
+        `hand-written loop ${table.loopMillis.toFixed(1)} ms, ratio engine/loop throughput ${table.ratio.toFixed(2)} ` +
+        `(median of 15 runs; ${count(table.defaults)} inputs matched no row and scanned all of them)`
+    )
   }
-  if (process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenow
+  if (runs("oversight") && process.env["BENCH_SKIP_OVERSIGHT"] !== "1") yield* oversight
+  if (runs("receive")) {
+    console.log(`Submit a purchase order of ${units} units and receive them all by serial number (median of ${rounds} rounds)`)
+    report("PGlite", yield* receiveBenchmark(SqlStorage.layerPglite(), { units, rounds }))
+    if (process.env["BENCH_SKIP_POSTGRES"] !== "1") {
+      report("PostgreSQL", yield* Effect.scoped(receiveBenchmark(freshPostgres, { units, rounds })))
+    }
+  }
+  if (runs("delivery") && process.env["BENCH_SKIP_POSTGRES"] !== "1" && process.env["BENCH_SKIP_DELIVERY"] !== "1") yield* delivery
+  if (runs("servicenow") && process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenow
 })
 
 Effect.runPromise(main).catch((error: unknown) => {

@@ -13,8 +13,11 @@ import * as Plugin from "./Plugin.js"
 import * as Storage from "./Storage.js"
 import * as Assets from "./assets/Assets.js"
 import * as Catalog from "./catalog/Catalog.js"
+import * as Invoicing from "./invoicing/Invoicing.js"
+import * as Licensing from "./licensing/Licensing.js"
 import * as Purchasing from "./purchasing/Purchasing.js"
 import * as Receiving from "./receiving/Receiving.js"
+import * as Returns from "./receiving/Returns.js"
 import * as Requisition from "./requisition/Requisition.js"
 import * as Stock from "./stock/Stock.js"
 
@@ -29,7 +32,10 @@ export const collections: ReadonlyArray<Storage.Collection<any>> = [
   ...Requisition.collections,
   ...Purchasing.collections,
   ...Receiving.collections,
+  ...Returns.collections,
   ...Assets.collections,
+  ...Licensing.collections,
+  ...Invoicing.collections,
   ...Stock.collections
 ]
 
@@ -44,7 +50,10 @@ export const operations = {
   requisition: Requisition.operations,
   purchasing: Purchasing.operations,
   receiving: Receiving.operations,
+  returns: Returns.operations,
   assets: Assets.operations,
+  licensing: Licensing.operations,
+  invoicing: Invoicing.operations,
   stock: Stock.operations
 } as const
 
@@ -72,7 +81,7 @@ export const catalogue: ReadonlyMap<string, Operation.Any> = new Map(
  * @since 0.1.0
  * @category services
  */
-export type Services = Catalog.Catalog | Requisition.Requisition | Purchasing.Purchasing | Receiving.Receiving | Assets.Assets | Stock.Stock
+export type Services = Catalog.Catalog | Requisition.Requisition | Purchasing.Purchasing | Receiving.Receiving | Returns.Returns | Assets.Assets | Licensing.Licensing | Stock.Stock | Invoicing.Invoicing
 
 /** Every module service, each needing Storage. */
 const services = Layer.mergeAll(
@@ -80,7 +89,10 @@ const services = Layer.mergeAll(
   Requisition.Requisition.layer,
   Purchasing.Purchasing.layer,
   Receiving.Receiving.layer,
+  Returns.Returns.layer,
   Assets.Assets.layer,
+  Licensing.Licensing.layer,
+  Invoicing.Invoicing.layer,
   Stock.Stock.layer
 )
 

@@ -25,6 +25,10 @@ export * as Catalog from "./catalog/Catalog.js"
 /** @since 0.1.0 */
 export * as Assets from "./assets/Assets.js"
 /** @since 0.1.0 */
+export * as Licensing from "./licensing/Licensing.js"
+/** @since 0.1.0 */
+export * as Invoicing from "./invoicing/Invoicing.js"
+/** @since 0.1.0 */
 export * as Requisition from "./requisition/Requisition.js"
 /** @since 0.1.0 */
 export * as ApprovalPolicy from "./requisition/ApprovalPolicy.js"
@@ -32,6 +36,8 @@ export * as ApprovalPolicy from "./requisition/ApprovalPolicy.js"
 export * as Purchasing from "./purchasing/Purchasing.js"
 /** @since 0.1.0 */
 export * as Receiving from "./receiving/Receiving.js"
+/** @since 0.1.0 */
+export * as Returns from "./receiving/Returns.js"
 /** @since 0.1.0 */
 export * as Stock from "./stock/Stock.js"
 /** @since 0.1.0 */

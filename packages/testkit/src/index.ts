@@ -16,3 +16,13 @@ export * as ServiceNowSimulator from "./ServiceNowSimulator.js"
 export * as DeliveryScenarios from "./DeliveryScenarios.js"
 /** @since 0.1.0 */
 export * as StockScenarios from "./StockScenarios.js"
+/** @since 0.1.0 */
+export * as InvoicingScenarios from "./InvoicingScenarios.js"
+/** @since 0.1.0 */
+export * as LicensingScenarios from "./LicensingScenarios.js"
+/** @since 0.1.0 */
+export * as AssetLifecycleScenarios from "./AssetLifecycleScenarios.js"
+/** @since 0.1.0 */
+export * as CatalogImportScenarios from "./CatalogImportScenarios.js"
+/** @since 0.1.0 */
+export * as RevisionScenarios from "./RevisionScenarios.js"

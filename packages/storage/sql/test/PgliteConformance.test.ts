@@ -1,6 +1,7 @@
 import { SqlStorage } from "@procura/storage-sql"
 import { AssetLifecycleScenarios, CatalogImportScenarios, DeliveryScenarios, FlowScenarios, LicensingScenarios, StockScenarios, StorageConformance } from "@procura/testkit"
 import { InvoicingScenarios } from "@procura/testkit"
+import { RevisionScenarios } from "@procura/testkit"
 
 StorageConformance.suite("PGlite", SqlStorage.layerPglite())
 FlowScenarios.suite("PGlite", SqlStorage.layerPglite())
@@ -10,3 +11,4 @@ InvoicingScenarios.suite("PGlite", SqlStorage.layerPglite())
 LicensingScenarios.suite("PGlite", SqlStorage.layerPglite())
 AssetLifecycleScenarios.suite("PGlite", SqlStorage.layerPglite())
 CatalogImportScenarios.suite("PGlite", SqlStorage.layerPglite())
+RevisionScenarios.suite("PGlite", SqlStorage.layerPglite())
