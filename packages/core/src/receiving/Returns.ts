@@ -40,7 +40,7 @@ import {
   recordReturned,
   statusChanged
 } from "../purchasing/Purchasing.js"
-import { issueStock } from "../stock/Stock.js"
+import { returnToVendor as returnStock } from "../stock/Stock.js"
 
 // ----- model -----------------------------------------------------------------------------------
 
@@ -241,7 +241,7 @@ export const returnToVendor = Operation.make({
     "purchase_order.partially_received",
     "asset.returned_to_vendor",
     "asset.templates_created",
-    "stock.issued",
+    "stock.returned_to_vendor",
     "stock.replenishment_needed"
   ],
   handler: Effect.fn(function*(input) {
@@ -336,16 +336,17 @@ export const returnToVendor = Operation.make({
 
     const lines: Array<VendorReturnLine> = []
     for (const { line, orderLine, quantity } of plan) {
-      const movement = trackingOf(orderLine) === "stock"
-        ? (yield* issueStock.handler({
+      const [movement] = trackingOf(orderLine) === "stock"
+        ? yield* returnStock([{
           catalogItemId: orderLine.catalogItemId,
           locationId: line.locationId!,
           storageSpace: line.storageSpace!,
           quantity,
-          issuedTo: `vendor:${order.vendorId}`,
-          reason: `Returned to the vendor on purchase order ${order.id}, line ${orderLine.lineNo} (return ${id}): ${note}`
-        })).movement
-        : undefined
+          purchaseOrderId: order.id,
+          lineNo: orderLine.lineNo,
+          reason: `Returned to the vendor (return ${id}): ${note}`
+        }])
+        : []
       lines.push({
         lineNo: line.lineNo,
         quantity,

@@ -83,7 +83,7 @@ export type StockRecord = z.infer<typeof StockRecord>
  * @since 0.1.0
  * @category models
  */
-export const MovementKind = z.enum(["receipt", "issue", "transfer_in", "transfer_out", "adjustment"])
+export const MovementKind = z.enum(["receipt", "issue", "transfer_in", "transfer_out", "adjustment", "vendor_return"])
 
 /**
  * A movement kind.
@@ -418,6 +418,43 @@ export const receive = Effect.fn("Stock.receive")(function*(lines: ReadonlyArray
     unitCost: line.unitCost,
     reference: { purchaseOrderId: line.purchaseOrderId, lineNo: line.lineNo, receiptId: line.receiptId }
   }))).pipe(Effect.catchTag("StockError", (error) => Effect.die(error)))
+  return result.movements
+})
+
+/**
+ * What a return to the vendor takes out of one stock record.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReturnedStock extends StockKey {
+  readonly quantity: number
+  readonly purchaseOrderId: string
+  readonly lineNo: number
+  readonly reason: string
+}
+
+/**
+ * Takes consumables sent back to the vendor out of stock, with one `vendor_return` ledger entry
+ * per line referencing the purchase order and line (so consumption reports never count returns
+ * as use). Fails with `InsufficientStock` when a storage space holds fewer units; runs in the
+ * caller's transaction and appends `stock.returned_to_vendor` (and `stock.replenishment_needed`
+ * when a reorder level is crossed).
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const returnToVendor = Effect.fn("Stock.returnToVendor")(function*(lines: ReadonlyArray<ReturnedStock>) {
+  if (lines.length === 0) return []
+  const result = yield* post(lines.map(({ quantity, purchaseOrderId, lineNo, reason, ...key }): Posting => ({
+    key,
+    kind: "vendor_return",
+    quantity: -quantity,
+    reference: { purchaseOrderId, lineNo, reason }
+  })))
+  yield* Events.append(...result.movements.map((movement) =>
+    movementEvent("stock.returned_to_vendor", result.records.get(movement.stockRecordId)!, movement)
+  ))
   return result.movements
 })
 
