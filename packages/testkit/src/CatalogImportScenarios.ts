@@ -28,8 +28,7 @@ import {
 import { Effect, Layer } from "effect"
 import * as Fixtures from "./Fixtures.js"
 
-let tenantCounter = 0
-const freshTenant = () => `catalog-${Date.now().toString(36)}-${process.pid}-${++tenantCounter}`
+const freshTenant = () => Fixtures.freshTenant("catalog")
 
 const failureOf = Fixtures.failureOf
 
@@ -37,31 +36,7 @@ type Team = ReturnType<typeof Fixtures.team>
 
 const eur = (amount: number) => ({ amount, currency: "EUR" })
 
-/** The tenant's catalog items (hidden ones too) and requests, with versions, and its event types. */
-const snapshot = (tenant: Principal.Principal) =>
-  Principal.runAs(
-    Effect.gen(function*() {
-      const storage = yield* Storage.Storage
-      const items = yield* storage.find(Catalog.catalogItems, { limit: 1000 })
-      const requests = yield* storage.find(Requisition.purchaseRequests, { limit: 1000 })
-      const events = yield* storage.readEvents({ after: 0, limit: 100_000, tenantId: tenant.tenantId })
-      return {
-        items: items.items.map((i) => `${i.id}@${i.version}`),
-        requests: requests.items.map((r) => `${r.id}@${r.version}`),
-        events: events.map((e) => e.type)
-      }
-    }),
-    tenant
-  )
-
-/** Runs `attempt`, expects it to fail, and checks the tenant's storage did not change. */
-const refusedWithoutWrites = <A, E, R>(tenant: Principal.Principal, attempt: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const before = yield* snapshot(tenant)
-    const error = failureOf(yield* Effect.exit(attempt))
-    assert.deepStrictEqual(yield* snapshot(tenant), before, "a refused operation must write nothing")
-    return error
-  })
+const refusedWithoutWrites = Fixtures.refusedWithoutWrites
 
 const eventsOf = (tenant: Principal.Principal, type: string) =>
   Effect.flatMap(Storage.Storage, (storage) =>

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { assert } from "@effect/vitest"
-import { Catalog, type Principal } from "@procura/core"
+import { Catalog, Principal, Procura, Storage } from "@procura/core"
 import { Cause, Effect, Exit, Option } from "effect"
 
 /**
@@ -70,3 +70,50 @@ export const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   assert.isTrue(Exit.isFailure(exit), "expected the operation to fail")
   return Option.getOrThrow(Cause.findErrorOption((exit as Exit.Failure<A, E>).cause))
 }
+
+let tenantCounter = 0
+
+/**
+ * A tenant id no other test (in this or another process) uses: `<prefix>-<time>-<pid>-<n>`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const freshTenant = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${process.pid}-${++tenantCounter}`
+
+/**
+ * Everything a tenant has stored: the ids and versions of its records in every core collection
+ * (and in `extra` collections, such as a plugin's), and its event types in order.
+ *
+ * @since 0.1.0
+ * @category assertions
+ */
+export const snapshot = (tenant: Principal.Principal, extra: ReadonlyArray<Storage.Collection<any>> = []) =>
+  Principal.runAs(
+    Effect.gen(function*() {
+      const storage = yield* Storage.Storage
+      const out: Record<string, unknown> = {}
+      for (const collection of [...Procura.collections, ...extra]) {
+        const page = yield* storage.find(collection, { limit: 1000 })
+        out[collection.name] = page.items.map((r) => `${r.id}@${r.version}`)
+      }
+      out.events = (yield* storage.readEvents({ after: 0, limit: 100_000, tenantId: tenant.tenantId })).map((e) => e.type)
+      return out
+    }),
+    tenant
+  )
+
+/**
+ * Runs `attempt`, expects it to fail, checks that the tenant's storage did not change (see
+ * {@link snapshot}), and gives the typed error.
+ *
+ * @since 0.1.0
+ * @category assertions
+ */
+export const refusedWithoutWrites = <A, E, R>(tenant: Principal.Principal, attempt: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const before = yield* snapshot(tenant)
+    const error = failureOf(yield* Effect.exit(attempt))
+    assert.deepStrictEqual(yield* snapshot(tenant), before, "a refused operation must write nothing")
+    return error
+  })

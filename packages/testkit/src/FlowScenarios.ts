@@ -27,35 +27,11 @@ import { Effect, Exit, Layer } from "effect"
 import { z } from "zod"
 import * as Fixtures from "./Fixtures.js"
 
-let tenantCounter = 0
-const freshTenant = () => `flow-${Date.now().toString(36)}-${process.pid}-${++tenantCounter}`
+const freshTenant = () => Fixtures.freshTenant("flow")
 
 const failureOf = Fixtures.failureOf
 
-/** Everything a tenant has stored: record counts and versions per collection, and events. */
-const snapshot = (tenant: Principal.Principal) =>
-  Principal.runAs(
-    Effect.gen(function*() {
-      const storage = yield* Storage.Storage
-      const out: Record<string, unknown> = {}
-      for (const collection of Procura.collections) {
-        const page = yield* storage.find(collection, { limit: 1000 })
-        out[collection.name] = page.items.map((r) => `${r.id}@${r.version}`)
-      }
-      out.events = (yield* storage.readEvents({ after: 0, limit: 100_000, tenantId: tenant.tenantId })).map((e) => e.type)
-      return out
-    }),
-    tenant
-  )
-
-/** Runs `attempt`, expects it to fail, and checks the tenant's storage did not change. */
-const refusedWithoutWrites = <A, E, R>(tenant: Principal.Principal, attempt: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const before = yield* snapshot(tenant)
-    const error = failureOf(yield* Effect.exit(attempt))
-    assert.deepStrictEqual(yield* snapshot(tenant), before, "a refused operation must write nothing")
-    return error
-  })
+const refusedWithoutWrites = Fixtures.refusedWithoutWrites
 
 /** Creates a catalog, a request for 3 laptops and 1 mouse, approves and orders it. */
 const orderedLaptops = (team: ReturnType<typeof Fixtures.team>, options: { readonly submit: boolean }) =>

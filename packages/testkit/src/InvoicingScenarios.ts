@@ -17,8 +17,7 @@ import { Catalog, Invoicing, Principal, Procura, Purchasing, Receiving, Requisit
 import { Effect, Exit, Layer } from "effect"
 import * as Fixtures from "./Fixtures.js"
 
-let tenantCounter = 0
-const freshTenant = () => `invoicing-${Date.now().toString(36)}-${process.pid}-${++tenantCounter}`
+const freshTenant = () => Fixtures.freshTenant("invoicing")
 
 const failureOf = Fixtures.failureOf
 
@@ -26,30 +25,8 @@ type Team = ReturnType<typeof Fixtures.team>
 
 const eur = (amount: number) => ({ amount, currency: "EUR" })
 
-/** Everything a tenant has stored: ids and versions per collection, and its event types. */
-const snapshot = (tenant: Principal.Principal) =>
-  Principal.runAs(
-    Effect.gen(function*() {
-      const storage = yield* Storage.Storage
-      const out: Record<string, unknown> = {}
-      for (const collection of Procura.collections) {
-        const page = yield* storage.find(collection, { limit: 1000 })
-        out[collection.name] = page.items.map((r) => `${r.id}@${r.version}`)
-      }
-      out.events = (yield* storage.readEvents({ after: 0, limit: 100_000, tenantId: tenant.tenantId })).map((e) => e.type)
-      return out
-    }),
-    tenant
-  )
-
-/** Runs `attempt`, expects it to fail, and checks the tenant's storage did not change. */
-const refusedWithoutWrites = <A, E, R>(tenant: Principal.Principal, attempt: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const before = yield* snapshot(tenant)
-    const error = failureOf(yield* Effect.exit(attempt))
-    assert.deepStrictEqual(yield* snapshot(tenant), before, "a refused operation must write nothing")
-    return error
-  })
+const snapshot = Fixtures.snapshot
+const refusedWithoutWrites = Fixtures.refusedWithoutWrites
 
 const eventsOf = (tenant: Principal.Principal, type: string) =>
   Effect.flatMap(Storage.Storage, (storage) =>

@@ -15,8 +15,7 @@ import { Assets, Principal, Procura, Purchasing, Receiving, Requisition, Stock, 
 import { Effect, Exit, Layer } from "effect"
 import * as Fixtures from "./Fixtures.js"
 
-let tenantCounter = 0
-const freshTenant = () => `stock-${Date.now().toString(36)}-${process.pid}-${++tenantCounter}`
+const freshTenant = () => Fixtures.freshTenant("stock")
 
 const failureOf = Fixtures.failureOf
 
