@@ -404,7 +404,9 @@ const ops = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     io.out(`${JSON.stringify(list, null, 2)}\n`)
     return 0
   }
-  for (const op of list) io.out(`${op.id.padEnd(36)} ${op.kind.padEnd(8)} ${op.permission.padEnd(22)} ${op.summary}\n`)
+  const idWidth = Math.max(...list.map((op) => op.id.length))
+  const permissionWidth = Math.max(...list.map((op) => op.permission.length))
+  for (const op of list) io.out(`${op.id.padEnd(idWidth)} ${op.kind.padEnd(8)} ${op.permission.padEnd(permissionWidth)} ${op.summary}\n`)
   return 0
 }
 
