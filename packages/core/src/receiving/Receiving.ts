@@ -13,8 +13,9 @@ import * as Ids from "../Ids.js"
 import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
-import { activateTemplates, Condition, takenSerialNumbers } from "../assets/Assets.js"
-import { loadPurchaseOrder, recordReceived } from "../purchasing/Purchasing.js"
+import { activateTemplates, Condition, createTemplates, takenSerialNumbers } from "../assets/Assets.js"
+import { backorderedQuantity, loadPurchaseOrder, openQuantity, recordReceived } from "../purchasing/Purchasing.js"
+import * as Tolerances from "../purchasing/Tolerances.js"
 import { receive as receiveIntoStock } from "../stock/Stock.js"
 
 // ----- model -----------------------------------------------------------------------------------
@@ -75,7 +76,9 @@ export const receipts = Storage.collection({
 /**
  * Why a receipt was refused.
  *
- * - `OverReceipt`: more units than remain on the line.
+ * - `OverReceipt`: more units than remain on the line (ordered, less cancelled and received), beyond
+ *   the over-receipt tolerance.
+ * - `NotReceivable`: a software line: its entitlements were created when the order was submitted.
  * - `DuplicateSerialNumber`: a serial number repeats in the receipt or is already on an asset.
  * - `UnknownLine` / `DuplicateLine`: the line number is not on the order, or appears twice.
  * - `NotAnAssetLine`: serial numbers were given for a line that creates no assets.
@@ -86,6 +89,7 @@ export const receipts = Storage.collection({
  */
 export type ReceivingErrorReason =
   | "OverReceipt"
+  | "NotReceivable"
   | "DuplicateSerialNumber"
   | "UnknownLine"
   | "DuplicateLine"
@@ -169,6 +173,7 @@ export const receivePurchaseOrder = Operation.make({
     const storage = yield* Storage.Storage
     const principal = yield* CurrentPrincipal
     const order = yield* loadPurchaseOrder(input.purchaseOrderId)
+    const tolerances = yield* Tolerances.Tolerances
     const refuse = (reason: ReceivingErrorReason, message: string, extra: { lineNo?: number; serialNumbers?: ReadonlyArray<string> } = {}) =>
       new ReceivingError({ reason, message, purchaseOrderId: order.id, ...extra })
 
@@ -187,13 +192,22 @@ export const receivePurchaseOrder = Operation.make({
       if (orderLine === undefined) {
         return yield* refuse("UnknownLine", `Purchase order ${order.id} has no line ${line.lineNo}`, { lineNo: line.lineNo })
       }
+      if (orderLine.kind === "software") {
+        return yield* refuse(
+          "NotReceivable",
+          `Line ${line.lineNo} (${orderLine.description}) is software: it is not received; its entitlement was created when the order was submitted`,
+          { lineNo: line.lineNo }
+        )
+      }
       const quantity = line.quantity ?? line.serialNumbers!.length
-      const remaining = orderLine.quantity - orderLine.receivedQuantity
+      const allowance = Tolerances.quantityAllowance(Tolerances.forLine(tolerances, { kind: orderLine.kind, vendorId: order.vendorId }), openQuantity(orderLine))
+      const remaining = backorderedQuantity(orderLine) + allowance - Math.max(0, orderLine.receivedQuantity - openQuantity(orderLine))
       if (quantity > remaining) {
         return yield* refuse(
           "OverReceipt",
-          `Line ${line.lineNo} (${orderLine.description}): ordered ${orderLine.quantity}, already received ${orderLine.receivedQuantity}, ` +
-            `so at most ${remaining} more can be received, not ${quantity}`,
+          `Line ${line.lineNo} (${orderLine.description}): ordered ${orderLine.quantity}` +
+            `${orderLine.cancelledQuantity > 0 ? `, cancelled ${orderLine.cancelledQuantity}` : ""}, already received ${orderLine.receivedQuantity}` +
+            `${allowance > 0 ? `, over-receipt tolerance ${allowance}` : ""}, so at most ${Math.max(0, remaining)} more can be received, not ${quantity}`,
           { lineNo: line.lineNo }
         )
       }
@@ -224,6 +238,20 @@ export const receivePurchaseOrder = Operation.make({
     const updated = yield* recordReceived(order, new Map(plan.map((p) => [p.line.lineNo, p.quantity])))
     const status = updated.status
     const receiptLines = []
+    // Units beyond the open quantity (within the over-receipt tolerance) have no template yet.
+    const extra = plan.filter((p) => p.orderLine.createAsset && p.quantity > backorderedQuantity(p.orderLine))
+    if (extra.length > 0) {
+      yield* createTemplates(extra.map(({ orderLine, quantity }) => ({
+        purchaseOrderId: order.id,
+        vendorId: order.vendorId,
+        lineNo: orderLine.lineNo,
+        catalogItemId: orderLine.catalogItemId,
+        name: orderLine.description,
+        kind: orderLine.kind,
+        quantity: quantity - backorderedQuantity(orderLine),
+        unitCost: orderLine.unitCost
+      })))
+    }
     for (const { line, orderLine, quantity } of plan) {
       const activated = orderLine.createAsset
         ? yield* activateTemplates({
