@@ -12,6 +12,7 @@ import * as Operation from "./Operation.js"
 import * as Plugin from "./Plugin.js"
 import * as Storage from "./Storage.js"
 import * as Assets from "./assets/Assets.js"
+import * as FixedAssets from "./assets/FixedAssets.js"
 import * as Catalog from "./catalog/Catalog.js"
 import * as Invoicing from "./invoicing/Invoicing.js"
 import * as Licensing from "./licensing/Licensing.js"
@@ -34,6 +35,7 @@ export const collections: ReadonlyArray<Storage.Collection<any>> = [
   ...Receiving.collections,
   ...Returns.collections,
   ...Assets.collections,
+  ...FixedAssets.collections,
   ...Licensing.collections,
   ...Invoicing.collections,
   ...Stock.collections
@@ -52,6 +54,7 @@ export const operations = {
   receiving: Receiving.operations,
   returns: Returns.operations,
   assets: Assets.operations,
+  fixedAssets: FixedAssets.operations,
   licensing: Licensing.operations,
   invoicing: Invoicing.operations,
   stock: Stock.operations
@@ -81,7 +84,7 @@ export const catalogue: ReadonlyMap<string, Operation.Any> = new Map(
  * @since 0.1.0
  * @category services
  */
-export type Services = Catalog.Catalog | Requisition.Requisition | Purchasing.Purchasing | Receiving.Receiving | Returns.Returns | Assets.Assets | Licensing.Licensing | Stock.Stock | Invoicing.Invoicing
+export type Services = Catalog.Catalog | Requisition.Requisition | Purchasing.Purchasing | Receiving.Receiving | Returns.Returns | Assets.Assets | FixedAssets.FixedAssets | Licensing.Licensing | Stock.Stock | Invoicing.Invoicing
 
 /** Every module service, each needing Storage. */
 const services = Layer.mergeAll(
@@ -91,6 +94,7 @@ const services = Layer.mergeAll(
   Receiving.Receiving.layer,
   Returns.Returns.layer,
   Assets.Assets.layer,
+  FixedAssets.FixedAssets.layer,
   Licensing.Licensing.layer,
   Invoicing.Invoicing.layer,
   Stock.Stock.layer

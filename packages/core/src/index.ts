@@ -25,6 +25,8 @@ export * as Catalog from "./catalog/Catalog.js"
 /** @since 0.1.0 */
 export * as Assets from "./assets/Assets.js"
 /** @since 0.1.0 */
+export * as FixedAssets from "./assets/FixedAssets.js"
+/** @since 0.1.0 */
 export * as Licensing from "./licensing/Licensing.js"
 /** @since 0.1.0 */
 export * as Invoicing from "./invoicing/Invoicing.js"

@@ -332,12 +332,15 @@ export const backorderedQuantity = (line: PurchaseOrderLine): number => Math.max
 export const outstandingQuantity = (line: PurchaseOrderLine): number => (line.kind === "software" ? 0 : backorderedQuantity(line))
 
 /**
- * Whether a line's units are tracked as assets: create-asset lines, except software (entitlements).
+ * Whether a line's units are tracked as inventory assets: create-asset lines, except software
+ * (entitlements instead) and services (seed 000: no inventory asset; a fixed asset when
+ * capitalisable).
  *
  * @since 0.1.0
  * @category predicates
  */
-export const hasAssets = (line: PurchaseOrderLine): boolean => line.createAsset && line.kind !== "software"
+export const hasAssets = (line: Pick<PurchaseOrderLine, "createAsset" | "kind">): boolean =>
+  line.createAsset && line.kind !== "software" && line.kind !== "service"
 
 /**
  * What an order's lines still order: unit cost times quantity less cancelled, summed.
@@ -594,7 +597,7 @@ export const submitPurchaseOrder = Operation.make({
     const now = yield* Events.now
     const [submitted] = yield* storage.updateMany(purchaseOrders, [{ ...order, status: "submitted", submittedAt: now, updatedAt: now }])
     // Software is never received: its lines become entitlements, never template assets.
-    const templates = yield* createTemplates(order.lines.filter((line) => line.createAsset && line.kind !== "software").map((line) => ({
+    const templates = yield* createTemplates(order.lines.filter(hasAssets).map((line) => ({
       purchaseOrderId,
       vendorId: order.vendorId,
       lineNo: line.lineNo,

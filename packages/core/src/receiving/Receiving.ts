@@ -14,7 +14,8 @@ import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import { activateTemplates, Condition, createTemplates, takenSerialNumbers } from "../assets/Assets.js"
-import { backorderedQuantity, loadPurchaseOrder, openQuantity, recordReceived } from "../purchasing/Purchasing.js"
+import { capitalise } from "../assets/FixedAssets.js"
+import { backorderedQuantity, hasAssets, loadPurchaseOrder, openQuantity, recordReceived } from "../purchasing/Purchasing.js"
 import * as Tolerances from "../purchasing/Tolerances.js"
 import { receive as receiveIntoStock } from "../stock/Stock.js"
 
@@ -168,7 +169,7 @@ export const receivePurchaseOrder = Operation.make({
   permission: "receiving.receive",
   input: ReceivePurchaseOrderInput,
   output: Receipt,
-  events: ["receipt.recorded", "purchase_order.partially_received", "purchase_order.received"],
+  events: ["receipt.recorded", "purchase_order.partially_received", "purchase_order.received", "fixed_asset.capitalised"],
   handler: Effect.fn(function*(input) {
     const storage = yield* Storage.Storage
     const principal = yield* CurrentPrincipal
@@ -211,7 +212,7 @@ export const receivePurchaseOrder = Operation.make({
           { lineNo: line.lineNo }
         )
       }
-      if (line.serialNumbers !== undefined && !orderLine.createAsset) {
+      if (line.serialNumbers !== undefined && !hasAssets(orderLine)) {
         return yield* refuse("NotAnAssetLine", `Line ${line.lineNo} (${orderLine.description}) creates no assets, so it takes no serial numbers`, {
           lineNo: line.lineNo
         })
@@ -239,7 +240,7 @@ export const receivePurchaseOrder = Operation.make({
     const status = updated.status
     const receiptLines = []
     // Units beyond the open quantity (within the over-receipt tolerance) have no template yet.
-    const extra = plan.filter((p) => p.orderLine.createAsset && p.quantity > backorderedQuantity(p.orderLine))
+    const extra = plan.filter((p) => hasAssets(p.orderLine) && p.quantity > backorderedQuantity(p.orderLine))
     if (extra.length > 0) {
       yield* createTemplates(extra.map(({ orderLine, quantity }) => ({
         purchaseOrderId: order.id,
@@ -253,7 +254,7 @@ export const receivePurchaseOrder = Operation.make({
       })))
     }
     for (const { line, orderLine, quantity } of plan) {
-      const activated = orderLine.createAsset
+      const activated = hasAssets(orderLine)
         ? yield* activateTemplates({
           purchaseOrderId: order.id,
           lineNo: line.lineNo,
@@ -276,7 +277,7 @@ export const receivePurchaseOrder = Operation.make({
       lines: receiptLines
     }])
     // Consumable lines (no assets created) add to the stock of the receipt's storage space.
-    yield* receiveIntoStock(plan.filter((p) => !p.orderLine.createAsset && p.orderLine.kind === "consumable").map((p) => ({
+    yield* receiveIntoStock(plan.filter((p) => !hasAssets(p.orderLine) && p.orderLine.kind === "consumable").map((p) => ({
       catalogItemId: p.orderLine.catalogItemId,
       name: p.orderLine.description,
       locationId: input.locationId,
@@ -285,6 +286,17 @@ export const receivePurchaseOrder = Operation.make({
       unitCost: p.orderLine.unitCost,
       purchaseOrderId: order.id,
       lineNo: p.line.lineNo,
+      receiptId: receipt!.id
+    })))
+    // Services never become inventory assets (seed 000); a capitalisable one is a fixed asset.
+    yield* capitalise(plan.filter((p) => p.orderLine.capitalisable).map((p) => ({
+      purchaseOrderId: order.id,
+      lineNo: p.line.lineNo,
+      catalogItemId: p.orderLine.catalogItemId,
+      description: p.orderLine.description,
+      vendorId: order.vendorId,
+      quantity: p.quantity,
+      unitCost: p.orderLine.unitCost,
       receiptId: receipt!.id
     })))
     yield* Events.append(
