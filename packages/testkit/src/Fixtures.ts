@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { assert } from "@effect/vitest"
-import { Catalog, Principal, Procura, Storage } from "@procura/core"
+import { Catalog, Principal, Procura, Purchasing, Requisition, Storage } from "@procura/core"
 import { Cause, Effect, Exit, Option } from "effect"
 
 /**
@@ -34,6 +34,14 @@ export const team = (tenantId: string) => ({
   assetAdmin: principal(tenantId, "ali.assetadmin", "asset_administrator"),
   requester: principal(tenantId, "rae.requester", "requester")
 })
+
+/**
+ * The principals of {@link team}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Team = ReturnType<typeof team>
 
 /**
  * A vendor and two catalog items (a laptop that creates assets, a consumable mouse that does
@@ -117,3 +125,32 @@ export const refusedWithoutWrites = <A, E, R>(tenant: Principal.Principal, attem
     assert.deepStrictEqual(yield* snapshot(tenant), before, "a refused operation must write nothing")
     return error
   })
+
+/**
+ * Buys lines through the whole flow: the team's requester requests them (through `channel`,
+ * the service catalog by default), the buyer approves the request, turns it into a purchase
+ * order and, unless `draft`, submits it. Gives the order (the first, when the lines' vendors
+ * differ).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const buy = (
+  people: Team,
+  lines: ReadonlyArray<{ readonly catalogItemId: string; readonly quantity: number }>,
+  options: { readonly channel?: "service_catalog" | "shopping_hub"; readonly draft?: boolean } = {}
+): Effect.Effect<Purchasing.PurchaseOrder, unknown, Requisition.Requisition | Purchasing.Purchasing> =>
+  Effect.gen(function*() {
+    const requisition = yield* Requisition.Requisition
+    const purchasing = yield* Purchasing.Purchasing
+    const request = yield* Principal.runAs(
+      requisition.createRequest({ lines: [...lines], ...(options.channel !== undefined ? { channel: options.channel } : {}) }),
+      people.requester
+    )
+    yield* Principal.runAs(requisition.approveRequest({ requestId: request.id }), people.buyer)
+    const [order] = yield* Principal.runAs(purchasing.createFromRequest({ requestId: request.id }), people.buyer)
+    if (options.draft === true) return order!
+    return yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: order!.id }), people.buyer)
+  })
+
+

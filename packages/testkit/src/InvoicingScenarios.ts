@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Catalog, Invoicing, Principal, Procura, Purchasing, Receiving, Requisition, Storage, Tolerances } from "@procura/core"
+import { Catalog, Invoicing, Principal, Procura, Purchasing, Receiving, Storage, Tolerances } from "@procura/core"
 import { Effect, Exit, Layer } from "effect"
 import * as Fixtures from "./Fixtures.js"
 
@@ -40,19 +40,7 @@ const buy = (
   team: Team,
   lines: ReadonlyArray<{ readonly catalogItemId: string; readonly quantity: number }>,
   options: { readonly channel?: "service_catalog"; readonly draft?: boolean } = {}
-) =>
-  Effect.gen(function*() {
-    const requisition = yield* Requisition.Requisition
-    const purchasing = yield* Purchasing.Purchasing
-    const request = yield* Principal.runAs(
-      requisition.createRequest({ lines: [...lines], ...(options.channel ? { channel: options.channel } : {}) }),
-      team.requester
-    )
-    yield* Principal.runAs(requisition.approveRequest({ requestId: request.id }), team.buyer)
-    const [order] = yield* Principal.runAs(purchasing.createFromRequest({ requestId: request.id }), team.buyer)
-    if (options.draft === true) return order!
-    return yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: order!.id }), team.buyer)
-  })
+) => Fixtures.buy(team, lines, options)
 
 /** Receives units of an order's lines (line number -> quantity) into the store room. */
 const receive = (team: Team, purchaseOrderId: string, lines: Record<number, number>) =>

@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Assets, Catalog, Licensing, type Operation, Principal, Procura, Purchasing, Requisition, Storage } from "@procura/core"
+import { Assets, Catalog, Licensing, type Operation, Principal, Procura, Storage } from "@procura/core"
 import { Effect, Exit, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import * as Fixtures from "./Fixtures.js"
@@ -45,14 +45,7 @@ const softwareItem = (team: Team, vendorId: string, sku: string, name: string) =
 
 /** Requests (through the service catalog, where software is bought), approves, orders and submits. */
 const buy = (team: Team, lines: ReadonlyArray<{ readonly catalogItemId: string; readonly quantity: number }>) =>
-  Effect.gen(function*() {
-    const requisition = yield* Requisition.Requisition
-    const purchasing = yield* Purchasing.Purchasing
-    const request = yield* Principal.runAs(requisition.createRequest({ channel: "service_catalog", lines: [...lines] }), team.requester)
-    yield* Principal.runAs(requisition.approveRequest({ requestId: request.id }), team.buyer)
-    const [order] = yield* Principal.runAs(purchasing.createFromRequest({ requestId: request.id }), team.buyer)
-    return yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: order!.id }), team.buyer)
-  })
+  Fixtures.buy(team, lines, { channel: "service_catalog" })
 
 /** A tenant with a software item bought `seats` times; gives its entitlement. */
 const licensed = (seats: number) =>

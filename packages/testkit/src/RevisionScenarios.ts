@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Assets, Catalog, Licensing, Principal, Procura, Purchasing, Receiving, Requisition, Returns, Stock, Storage } from "@procura/core"
+import { Assets, Catalog, Licensing, Principal, Procura, Purchasing, Receiving, Returns, Stock, Storage } from "@procura/core"
 import { Effect, Layer } from "effect"
 import * as Fixtures from "./Fixtures.js"
 
@@ -88,14 +88,7 @@ const setUp = Effect.gen(function*() {
 
 /** Requests, approves and orders lines from one vendor; submits the order unless `draft`. */
 const buy = (team: Team, lines: ReadonlyArray<{ readonly catalogItemId: string; readonly quantity: number }>, draft = false) =>
-  Effect.gen(function*() {
-    const requisition = yield* Requisition.Requisition
-    const purchasing = yield* Purchasing.Purchasing
-    const request = yield* Principal.runAs(requisition.createRequest({ lines: [...lines] }), team.requester)
-    yield* Principal.runAs(requisition.approveRequest({ requestId: request.id }), team.buyer)
-    const [order] = yield* Principal.runAs(purchasing.createFromRequest({ requestId: request.id }), team.buyer)
-    return draft ? order! : yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: order!.id }), team.buyer)
-  })
+  Fixtures.buy(team, lines, { draft })
 
 const receive = (
   team: Team,

@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Assets, Principal, Procura, Purchasing, Receiving, Requisition, Stock, Storage } from "@procura/core"
+import { Assets, Principal, Procura, Receiving, Stock, Storage } from "@procura/core"
 import { Effect, Exit, Layer } from "effect"
 import * as Fixtures from "./Fixtures.js"
 
@@ -48,14 +48,7 @@ const eventsOf = (tenant: Principal.Principal, type: string) =>
 
 /** Requests, approves, orders and submits `quantity` of an item; gives the submitted order. */
 const buy = (team: ReturnType<typeof Fixtures.team>, catalogItemId: string, quantity: number) =>
-  Effect.gen(function*() {
-    const requisition = yield* Requisition.Requisition
-    const purchasing = yield* Purchasing.Purchasing
-    const request = yield* Principal.runAs(requisition.createRequest({ lines: [{ catalogItemId, quantity }] }), team.requester)
-    yield* Principal.runAs(requisition.approveRequest({ requestId: request.id }), team.buyer)
-    const [order] = yield* Principal.runAs(purchasing.createFromRequest({ requestId: request.id }), team.buyer)
-    return yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: order!.id }), team.buyer)
-  })
+  Fixtures.buy(team, [{ catalogItemId, quantity }])
 
 const receive = (team: ReturnType<typeof Fixtures.team>, purchaseOrderId: string, quantity: number, storageSpace = storeRoom) =>
   Effect.flatMap(Receiving.Receiving, (receiving) =>
