@@ -10,7 +10,10 @@
  * 2000), BENCH_DELIVERY_SUBSCRIBERS (default 4), BENCH_DELIVERY_WORKERS (default 1,2,4),
  * BENCH_SKIP_DELIVERY=1 to skip it.
  *
- * BENCH_ONLY=decision-table,oversight,receive,delivery,servicenow runs only the sections named.
+ * BENCH_ONLY=decision-table,oversight,receive,scan-receive,delivery,servicenow runs only the sections named.
+ *
+ * The scan-receive section (after the receive benchmark): the same BENCH_UNITS received by scanning
+ * serial numbers in deliveries of 1,000 scans, against raw SQL writing the same rows.
  *
  * The oversight section (seed 001, after the decision table): BENCH_OVERSIGHT_LINES (default
  * 1000) lines against 1,000-row tables, on memory, PGlite and PostgreSQL; BENCH_SKIP_OVERSIGHT=1
@@ -30,6 +33,7 @@ import { decisionTableBenchmark } from "./decision-table.js"
 import { oversightBenchmark, type OversightResult } from "./oversight.js"
 import { deliveryBenchmark, type DeliveryResult } from "./delivery.js"
 import { receiveBenchmark, type ReceiveResult } from "./receive.js"
+import { scanReceiveBenchmark } from "./scan-receive.js"
 import { servicenowSyncBenchmark, type SyncResult } from "./servicenow-sync.js"
 
 const units = Number(process.env["BENCH_UNITS"] ?? 10_000)
@@ -142,7 +146,7 @@ const servicenow = Effect.gen(function*() {
 
 /** BENCH_ONLY=delivery,receive (comma-separated sections) runs only those sections. */
 const only = process.env["BENCH_ONLY"]?.split(",")
-const runs = (section: "decision-table" | "oversight" | "receive" | "delivery" | "servicenow") => only === undefined || only.includes(section)
+const runs = (section: "decision-table" | "oversight" | "receive" | "scan-receive" | "delivery" | "servicenow") => only === undefined || only.includes(section)
 
 const main = Effect.gen(function*() {
   if (runs("decision-table")) {
@@ -161,6 +165,15 @@ const main = Effect.gen(function*() {
     report("PGlite", yield* receiveBenchmark(SqlStorage.layerPglite(), { units, rounds }))
     if (process.env["BENCH_SKIP_POSTGRES"] !== "1") {
       report("PostgreSQL", yield* Effect.scoped(receiveBenchmark(freshPostgres, { units, rounds })))
+    }
+  }
+  if (runs("scan-receive")) {
+    console.log(
+      `\nReceive a purchase order of ${units} units by scanning serial numbers, in deliveries of 1,000 scans, against raw SQL writing the same rows (median of ${rounds} rounds)`
+    )
+    report("PGlite", yield* scanReceiveBenchmark(SqlStorage.layerPglite(), { units, rounds }))
+    if (process.env["BENCH_SKIP_POSTGRES"] !== "1") {
+      report("PostgreSQL", yield* Effect.scoped(scanReceiveBenchmark(freshPostgres, { units, rounds })))
     }
   }
   if (runs("delivery") && process.env["BENCH_SKIP_POSTGRES"] !== "1" && process.env["BENCH_SKIP_DELIVERY"] !== "1") yield* delivery

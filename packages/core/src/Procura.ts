@@ -20,6 +20,7 @@ import * as Purchasing from "./purchasing/Purchasing.js"
 import * as Receiving from "./receiving/Receiving.js"
 import * as Returns from "./receiving/Returns.js"
 import * as Requisition from "./requisition/Requisition.js"
+import * as Shipping from "./shipping/Shipping.js"
 import * as Stock from "./stock/Stock.js"
 
 /**
@@ -34,6 +35,7 @@ export const collections: ReadonlyArray<Storage.Collection<any>> = [
   ...Purchasing.collections,
   ...Receiving.collections,
   ...Returns.collections,
+  ...Shipping.collections,
   ...Assets.collections,
   ...FixedAssets.collections,
   ...Licensing.collections,
@@ -53,6 +55,7 @@ export const operations = {
   purchasing: Purchasing.operations,
   receiving: Receiving.operations,
   returns: Returns.operations,
+  shipping: Shipping.operations,
   assets: Assets.operations,
   fixedAssets: FixedAssets.operations,
   licensing: Licensing.operations,
@@ -84,7 +87,7 @@ export const catalogue: ReadonlyMap<string, Operation.Any> = new Map(
  * @since 0.1.0
  * @category services
  */
-export type Services = Catalog.Catalog | Requisition.Requisition | Purchasing.Purchasing | Receiving.Receiving | Returns.Returns | Assets.Assets | FixedAssets.FixedAssets | Licensing.Licensing | Stock.Stock | Invoicing.Invoicing
+export type Services = Catalog.Catalog | Requisition.Requisition | Purchasing.Purchasing | Receiving.Receiving | Returns.Returns | Shipping.Shipping | Assets.Assets | FixedAssets.FixedAssets | Licensing.Licensing | Stock.Stock | Invoicing.Invoicing
 
 /** Every module service, each needing Storage. */
 const services = Layer.mergeAll(
@@ -93,6 +96,7 @@ const services = Layer.mergeAll(
   Purchasing.Purchasing.layer,
   Receiving.Receiving.layer,
   Returns.Returns.layer,
+  Shipping.Shipping.layer,
   Assets.Assets.layer,
   FixedAssets.FixedAssets.layer,
   Licensing.Licensing.layer,

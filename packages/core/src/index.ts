@@ -41,6 +41,8 @@ export * as Receiving from "./receiving/Receiving.js"
 /** @since 0.1.0 */
 export * as Returns from "./receiving/Returns.js"
 /** @since 0.1.0 */
+export * as Shipping from "./shipping/Shipping.js"
+/** @since 0.1.0 */
 export * as Stock from "./stock/Stock.js"
 /** @since 0.1.0 */
 export * as Tolerances from "./purchasing/Tolerances.js"

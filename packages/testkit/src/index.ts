@@ -26,3 +26,5 @@ export * as AssetLifecycleScenarios from "./AssetLifecycleScenarios.js"
 export * as CatalogImportScenarios from "./CatalogImportScenarios.js"
 /** @since 0.1.0 */
 export * as RevisionScenarios from "./RevisionScenarios.js"
+/** @since 0.1.0 */
+export * as ReceivingScenarios from "./ReceivingScenarios.js"

@@ -2,6 +2,7 @@ import { MemoryStorage } from "@procura/storage-memory"
 import { RevisionScenarios } from "@procura/testkit"
 import { AssetLifecycleScenarios, CatalogImportScenarios, DeliveryScenarios, FlowScenarios, LicensingScenarios, StockScenarios, StorageConformance } from "@procura/testkit"
 import { InvoicingScenarios } from "@procura/testkit"
+import { ReceivingScenarios } from "@procura/testkit"
 
 StorageConformance.suite("memory", MemoryStorage.layer())
 FlowScenarios.suite("memory", MemoryStorage.layer())
@@ -12,3 +13,4 @@ LicensingScenarios.suite("memory", MemoryStorage.layer())
 AssetLifecycleScenarios.suite("memory", MemoryStorage.layer())
 CatalogImportScenarios.suite("memory", MemoryStorage.layer())
 RevisionScenarios.suite("memory", MemoryStorage.layer())
+ReceivingScenarios.suite("memory", MemoryStorage.layer())

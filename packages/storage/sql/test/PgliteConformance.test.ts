@@ -2,6 +2,7 @@ import { SqlStorage } from "@procura/storage-sql"
 import { AssetLifecycleScenarios, CatalogImportScenarios, DeliveryScenarios, FlowScenarios, LicensingScenarios, StockScenarios, StorageConformance } from "@procura/testkit"
 import { InvoicingScenarios } from "@procura/testkit"
 import { RevisionScenarios } from "@procura/testkit"
+import { ReceivingScenarios } from "@procura/testkit"
 
 StorageConformance.suite("PGlite", SqlStorage.layerPglite())
 FlowScenarios.suite("PGlite", SqlStorage.layerPglite())
@@ -12,3 +13,4 @@ LicensingScenarios.suite("PGlite", SqlStorage.layerPglite())
 AssetLifecycleScenarios.suite("PGlite", SqlStorage.layerPglite())
 CatalogImportScenarios.suite("PGlite", SqlStorage.layerPglite())
 RevisionScenarios.suite("PGlite", SqlStorage.layerPglite())
+ReceivingScenarios.suite("PGlite", SqlStorage.layerPglite())

@@ -2,6 +2,7 @@ import { describe } from "@effect/vitest"
 import { AssetLifecycleScenarios, CatalogImportScenarios, DeliveryScenarios, FlowScenarios, LicensingScenarios, StockScenarios, StorageConformance } from "@procura/testkit"
 import { InvoicingScenarios } from "@procura/testkit"
 import { RevisionScenarios } from "@procura/testkit"
+import { ReceivingScenarios } from "@procura/testkit"
 import { layerFreshPostgres, postgresEnabled } from "./utils.js"
 
 describe.skipIf(!postgresEnabled)("PostgreSQL (PROCURA_SKIP_POSTGRES=1 skips)", () => {
@@ -14,6 +15,7 @@ describe.skipIf(!postgresEnabled)("PostgreSQL (PROCURA_SKIP_POSTGRES=1 skips)", 
   AssetLifecycleScenarios.suite("PostgreSQL", layerFreshPostgres())
   CatalogImportScenarios.suite("PostgreSQL", layerFreshPostgres())
   RevisionScenarios.suite("PostgreSQL", layerFreshPostgres())
+  ReceivingScenarios.suite("PostgreSQL", layerFreshPostgres())
 })
 
 // The same suites with row-level security on, as a role that is not a superuser: the policies
