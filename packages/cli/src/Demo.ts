@@ -19,6 +19,7 @@ import {
   Purchasing,
   Receiving,
   Requisition,
+  Shipping,
   Stock,
   Storage
 } from "@procura/core"
@@ -64,6 +65,15 @@ export interface DemoSummary {
     readonly storageSpace: string
     readonly items: ReadonlyArray<{ readonly name: string; readonly onHand: number }>
   }>
+  /** The rest of a partly delivered order, shipped with an advance serial list and received by scan. */
+  readonly shipment: {
+    readonly carrier: string
+    readonly trackingNumber: string
+    readonly status: string
+    readonly scans: number
+    readonly received: number
+    readonly alreadyReceived: number
+  } | undefined
   /** Partial deliveries: orders still waiting for units, and how many. */
   readonly backorders: { readonly orders: number; readonly units: number }
   /** Invoices against the orders, their three-way match and the variance to the orders' cost. */
@@ -150,6 +160,7 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
   const stock = yield* Stock.Stock
   const invoicing = yield* Invoicing.Invoicing
   const licensing = yield* Licensing.Licensing
+  const shipping = yield* Shipping.Shipping
   const progress = options.progress ?? (() => {})
   const phases: Array<{ phase: string; millis: number }> = []
   const people = {
@@ -270,7 +281,7 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
   // 4. Receiving: serial numbers for asset lines, quantities for the rest; some by the mobile app.
   // Software is not received (its entitlements were created on submit). Every sixth order is
   // delivered in part: half of each line arrives, the rest stays on backorder.
-  const { unitsReceived, backorders } = yield* timed(phases, "receiving", Effect.gen(function*() {
+  const unitsReceived = yield* timed(phases, "receiving", Effect.gen(function*() {
     let units = 0
     const spaces = ["Main store room", "IT cage B2", "Dock 1 staging"]
     for (const [i, order] of orders.entries()) {
@@ -293,16 +304,68 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
       }
       progress("Receiving", i + 1, orders.length)
     }
+    return units
+  }))
+
+  // 5. The vendor ships the rest of the first partly delivered order: a shipment with its
+  // advance serial list, received at the dock by scanning each serial (one scanned twice: no
+  // second asset); its consumables are counted.
+  const shipment = yield* timed(phases, "shipment received by scan", Effect.gen(function*() {
+    const order = orders.find((_, i) => i % 6 === 5)
+    if (order === undefined) return undefined
+    const current = yield* as(people.buyer, purchasing.getPurchaseOrder({ id: order.id }))
+    const rest = current.lines.filter((l) => l.kind !== "software" && Purchasing.backorderedQuantity(l) > 0)
+    if (rest.length === 0) return undefined
+    const advance = (line: Purchasing.PurchaseOrderLine) =>
+      Array.from({ length: Purchasing.backorderedQuantity(line) }, (_, u) => `ASN-${order.id.slice(-8)}-${line.lineNo}-${u + 1}`)
+    const shipped = yield* as(people.buyer, shipping.createShipment({
+      purchaseOrderId: order.id,
+      carrier: "DHL Express",
+      trackingNumber: `JD0146${order.id.slice(-6).toUpperCase()}`,
+      shipDate: "2026-11-21",
+      destinationLocationId: "HQ Amsterdam",
+      destinationStorageSpace: "Dock 1 staging",
+      lines: rest.map((line) => ({
+        lineNo: line.lineNo,
+        quantity: Purchasing.backorderedQuantity(line),
+        ...(Purchasing.hasAssets(line) ? { serialNumbers: advance(line) } : {})
+      }))
+    }))
+    const codes = rest.filter(Purchasing.hasAssets).flatMap(advance)
+    const scans = codes.length === 0 ? [] : [...codes, codes[0]!].map((code) => ({ code }))
+    const result = scans.length === 0
+      ? { scans: [] }
+      : yield* as(people.mobile, receiving.receiveScans({ shipmentId: shipped.id, scans }))
+    // Consumables on the shipment are counted, not scanned unit by unit.
+    const counted = rest.filter((line) => !Purchasing.hasAssets(line))
+    if (counted.length > 0) {
+      yield* as(people.mobile, receiving.receiveShipment({
+        shipmentId: shipped.id,
+        lines: counted.map((line) => ({ lineNo: line.lineNo, quantity: Purchasing.backorderedQuantity(line) }))
+      }))
+    }
+    const delivered = yield* as(people.buyer, shipping.getShipment({ shipmentId: shipped.id }))
+    return {
+      carrier: delivered.carrier,
+      trackingNumber: delivered.trackingNumber,
+      status: delivered.status,
+      scans: scans.length,
+      received: result.scans.filter((r) => r.outcome === "received").length,
+      alreadyReceived: result.scans.filter((r) => r.outcome === "already_received").length
+    }
+  }))
+
+  const backorders = yield* timed(phases, "backorders", Effect.gen(function*() {
     const open = []
     for (const order of orders) {
       const current = yield* as(people.buyer, purchasing.getPurchaseOrder({ id: order.id }))
       const units = current.lines.filter((l) => l.kind !== "software").reduce((n, l) => n + Purchasing.backorderedQuantity(l), 0)
       if (units > 0) open.push(units)
     }
-    return { unitsReceived: units, backorders: { orders: open.length, units: open.reduce((a, b) => a + b, 0) } }
+    return { orders: open.length, units: open.reduce((a, b) => a + b, 0) }
   }))
 
-  // 5. Invoices: one per order, for everything ordered. Every seventh vendor invoice charges 2 %
+  // 6. Invoices: one per order, for everything ordered. Every seventh vendor invoice charges 2 %
   // more on its first line: beyond the configuration's 1 % price tolerance (itam-spo's
   // `tolerances`), it is an exception the buyer overrides with a reason. Invoices of partly delivered orders bill units
   // not yet received: they wait for the goods.
@@ -356,7 +419,7 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     }
   }))
 
-  // 6. Software: one entitlement per licence line, a one-year term (one ends within the month),
+  // 7. Software: one entitlement per licence line, a one-year term (one ends within the month),
   // seats handed to employees until none is left; one seat more is refused.
   const licences = yield* timed(phases, "licences", Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
@@ -392,7 +455,7 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     return { entitlements: entitlements.length, seats, assigned, expiringSoon, refusedBeyondBought }
   }))
 
-  // 7. Assignment of every in-stock asset.
+  // 8. Assignment of every in-stock asset.
   const assigned = yield* timed(phases, "assignment", Effect.gen(function*() {
     const total = (yield* as(people.assetManager, assets.countAssetsByStatus({}))).in_stock
     let n = 0
@@ -410,7 +473,7 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     return n
   }))
 
-  // 8. Project oversight of order fulfilment (seed 001), when the spm-oversight plugin is on.
+  // 9. Project oversight of order fulfilment (seed 001), when the spm-oversight plugin is on.
   const oversight = yield* timed(phases, "project oversight", DemoOversight.run({ tenantId: options.tenantId }))
 
   // Summary
@@ -444,6 +507,7 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
     phases,
     events: events.length,
     consumables,
+    shipment,
     backorders,
     invoices,
     licences,
@@ -472,7 +536,12 @@ export const format = (summary: DemoSummary, context: { readonly storage: string
   lines.push(`    ${count(summary.approvals.steps)} approval steps decided, ${count(summary.approvals.delegated)} delegated to a deputy,`)
   lines.push(`    ${count(summary.requests.rejected)} rejected with a reason, revised and resubmitted`)
   lines.push(`  ${count(summary.purchaseOrders)} purchase orders submitted, ${count(summary.unitsReceived)} units received`)
-  lines.push(`    ${count(summary.backorders.orders)} orders delivered in part, ${count(summary.backorders.units)} units on backorder`)
+  if (summary.shipment !== undefined) {
+    const shipped = summary.shipment
+    lines.push(`    the rest of one order shipped by ${shipped.carrier} (${shipped.trackingNumber}) and received by scan: ` +
+      `${count(shipped.scans)} scans, ${count(shipped.received)} units received, ${count(shipped.alreadyReceived)} repeated scan(s) found already received; shipment ${shipped.status}`)
+  }
+  lines.push(`    ${count(summary.backorders.orders)} orders still delivered in part, ${count(summary.backorders.units)} units on backorder`)
   lines.push(`  ${count(summary.invoices.recorded)} invoices: ${count(summary.invoices.approved)} approved for payment ` +
     `(${count(summary.invoices.overridden)} price exceptions overridden with a reason), ${count(summary.invoices.awaitingReceipt)} waiting for goods`)
   lines.push(`    orders' expected cost ${Money.format(summary.invoices.expected)}, invoiced ${Money.format(summary.invoices.invoiced)}, ` +
