@@ -2,8 +2,8 @@
  * Concurrency across processes on a real PostgreSQL: two child processes of four fibers each
  * (fixtures/concurrent-worker.ts) race, first to receive the same purchase order line by
  * scanning overlapping serial numbers (receiving.receiveScans), then to issue consumables from
- * the same stock record. The verdict
- * reads the database afterwards and compares it with what the processes say succeeded:
+ * the same stock record. The verdict reads the database afterwards and compares it with what the
+ * processes say succeeded:
  *
  * - receipts: the line received exactly what was ordered (no over-receipt), one asset per serial
  *   and as many in stock as received (no duplicate asset), every reported receipt and nothing
