@@ -8,6 +8,7 @@
 import { DecisionTable } from "@procura/core"
 import { Effect } from "effect"
 import { z } from "zod"
+import { median } from "./measure.js"
 
 export interface DecisionTableResult {
   readonly inputs: number
@@ -22,7 +23,6 @@ export interface DecisionTableResult {
   readonly defaults: number
 }
 
-const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 /** mulberry32: a small seeded generator, so the data is the same on every run. */
 const random = (seed: number) => () => {

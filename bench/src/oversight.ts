@@ -10,6 +10,7 @@
 import { DecisionTable, Plugin, Principal, type Storage } from "@procura/core"
 import { Config, Oversight, SpmOversight, spmOversight } from "@procura/plugin-spm-oversight"
 import { Effect, Layer } from "effect"
+import { median } from "./measure.js"
 
 export interface OversightResult {
   readonly lines: number
@@ -24,7 +25,6 @@ export interface OversightResult {
   readonly projectTasks: number
 }
 
-const median = (values: ReadonlyArray<number>) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 const sites = 20
 const domains = ["product", "service", "resource"] as const

@@ -1,12 +1,14 @@
 /**
  * Benchmark: submit a purchase order of N units (N template assets) and receive them all with
  * serial numbers, through the SDK, beside a raw-SQL baseline that writes the same asset rows
- * (insert N on-order rows, then update all N to in-stock with serial, location and storage
- * space) in the same database, in the same run.
+ * (insert N on-order rows with their history entries, then update all N to in-stock with serial,
+ * location and storage space, with theirs) in the same database, in the same run.
  */
-import { Catalog, Principal, Procura, Purchasing, Receiving, Requisition, type Storage } from "@procura/core"
+import { Assets, Catalog, Principal, Procura, Purchasing, Receiving, Requisition, type Storage } from "@procura/core"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
+import { median, timed } from "./measure.js"
+import { insertRows, updateRows } from "./rawSql.js"
 
 export interface ReceiveResult {
   readonly units: number
@@ -14,14 +16,7 @@ export interface ReceiveResult {
   readonly rawMillis: number
 }
 
-const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
-const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const start = performance.now()
-    yield* effect
-    return performance.now() - start
-  })
 
 /** One SDK round in a fresh tenant: setup (untimed), then submit + receive (timed). */
 const sdkRound = (units: number, round: number) =>
@@ -65,15 +60,18 @@ const sdkRound = (units: number, round: number) =>
     }))
   })
 
-/** The same rows written by hand: one insert statement, one update statement, two transactions. */
+/**
+ * The same rows written by hand, in two transactions of batched statements: the on-order assets
+ * and their `ordered` history entries, then the assets updated to in stock with serial,
+ * location and storage space and their `received` history entries.
+ */
 const rawRound = (units: number, round: number) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const tenantId = `bench-raw-${Date.now().toString(36)}-${round}`
     const now = new Date().toISOString()
-    const rows = Array.from({ length: units }, (_, i) => ({
+    const rows = Array.from({ length: units }, () => ({
       id: crypto.randomUUID(),
-      version: 1,
       data: {
         status: "on_order",
         catalogItemId: "item",
@@ -84,28 +82,24 @@ const rawRound = (units: number, round: number) =>
         purchaseOrderLineNo: 1,
         unitCost: { amount: 100_000, currency: "EUR" },
         createdAt: now,
-        updatedAt: now,
-        n: i
+        updatedAt: now
       }
     }))
+    const history = (action: string, version: number, to: object) =>
+      rows.map((row) => ({ id: crypto.randomUUID(), data: { assetId: row.id, assetVersion: version, action, by: "bench-raw", at: now, to } }))
     return yield* timed(Effect.gen(function*() {
-      yield* sql.withTransaction(sql.unsafe(
-        `INSERT INTO c_assets (tenant_id, id, version, data, f_status, f_catalog_item_id, f_vendor_id, f_purchase_order_id, f_purchase_order_line_no)
-         SELECT $1, r.id, r.version, r.data, r.data->>'status', r.data->>'catalogItemId', r.data->>'vendorId',
-                r.data->>'purchaseOrderId', (r.data->>'purchaseOrderLineNo')::bigint
-         FROM jsonb_to_recordset($2::jsonb) AS r(id text, version int, data jsonb)`,
-        [tenantId, JSON.stringify(rows)]
+      yield* sql.withTransaction(Effect.andThen(
+        insertRows(Assets.assets, tenantId, rows),
+        insertRows(Assets.assetHistoryEntries, tenantId, history("ordered", 1, { status: "on_order" }))
       ))
-      const updates = rows.map((row) => ({
-        id: row.id,
-        data: { ...row.data, status: "in_stock", serialNumber: `RAW-${round}-${row.data.n}`, condition: "new", locationId: "HQ", storageSpace: "Bench store", receivedAt: now }
-      }))
-      yield* sql.withTransaction(sql.unsafe(
-        `UPDATE c_assets AS t SET version = t.version + 1, data = r.data, f_status = r.data->>'status',
-                f_serial_number = r.data->>'serialNumber', f_location_id = r.data->>'locationId'
-         FROM jsonb_to_recordset($2::jsonb) AS r(id text, data jsonb)
-         WHERE t.tenant_id = $1 AND t.id = r.id`,
-        [tenantId, JSON.stringify(updates)]
+      const place = { locationId: "HQ", storageSpace: "Bench store" }
+      yield* sql.withTransaction(Effect.andThen(
+        updateRows(Assets.assets, tenantId, rows.map((row, n) => ({
+          id: row.id,
+          expected: 1,
+          data: { ...row.data, status: "in_stock", serialNumber: `RAW-${round}-${n}`, condition: "new", ...place, receivedAt: now }
+        }))),
+        insertRows(Assets.assetHistoryEntries, tenantId, history("received", 2, { status: "in_stock", condition: "new", ...place }))
       ))
     }))
   })

@@ -12,6 +12,8 @@ import { Assets, Catalog, Principal, Procura, Purchasing, Receiving, Requisition
 import { SqlStorage } from "@procura/storage-sql"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
+import { median, timed } from "./measure.js"
+import { insertRows, updateRows } from "./rawSql.js"
 
 /**
  * Medians of the measured rounds, in milliseconds, for `units` received in `deliveries` batches.
@@ -23,14 +25,6 @@ export interface ScanReceiveResult {
   readonly rawMillis: number
 }
 
-const median = (values: ReadonlyArray<number>) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]!
-
-const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const start = performance.now()
-    yield* effect
-    return performance.now() - start
-  })
 
 const batchSize = 1000
 
@@ -71,53 +65,6 @@ const sdkRound = (units: number, round: number) =>
         if (results.some((r) => r.outcome !== "received")) return yield* Effect.die(new Error("a bench scan was not received"))
       }
     }))
-  })
-
-const casts: Record<Storage.FieldType, string> = {
-  string: "text",
-  integer: "bigint",
-  number: "double precision",
-  boolean: "boolean",
-  timestamp: "timestamptz"
-}
-
-/** The typed columns of a collection and the SQL deriving each from the record `r.data`. */
-const columnsOf = (collection: Storage.Collection<any>) =>
-  Object.entries(collection.fields as Record<string, Storage.FieldType>).map(([field, type]) => ({
-    column: SqlStorage.columnName(field),
-    value: type === "string" ? `r.data->>'${field}'` : `(r.data->>'${field}')::${casts[type]}`
-  }))
-
-/** Inserts rows (version 1) in one statement, filling the typed columns as the adapter does. */
-const insertRows = (collection: Storage.Collection<any>, tenantId: string, rows: ReadonlyArray<{ readonly id: string; readonly data: object }>) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => {
-    const columns = columnsOf(collection)
-    return sql.unsafe(
-      `INSERT INTO ${SqlStorage.tableName(collection.name)} (tenant_id, id, version, data${columns.map((c) => `, ${c.column}`).join("")})
-       SELECT $1, r.id, 1, r.data${columns.map((c) => `, ${c.value}`).join("")}
-       FROM jsonb_to_recordset($2::jsonb) AS r(id text, data jsonb)`,
-      [tenantId, JSON.stringify(rows)]
-    )
-  })
-
-/** Updates rows read at `expected` versions in one statement; fails when any changed meanwhile. */
-const updateRows = (
-  collection: Storage.Collection<any>,
-  tenantId: string,
-  rows: ReadonlyArray<{ readonly id: string; readonly expected: number; readonly data: object }>
-) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => {
-    const columns = columnsOf(collection)
-    return Effect.flatMap(
-      sql.unsafe<{ readonly id: string }>(
-        `UPDATE ${SqlStorage.tableName(collection.name)} AS t SET version = t.version + 1, data = r.data${columns.map((c) => `, ${c.column} = ${c.value}`).join("")}
-         FROM jsonb_to_recordset($2::jsonb) AS r(id text, expected integer, data jsonb)
-         WHERE t.tenant_id = $1 AND t.id = r.id AND t.version = r.expected
-         RETURNING t.id`,
-        [tenantId, JSON.stringify(rows)]
-      ),
-      (updated) => (updated.length === rows.length ? Effect.void : Effect.die(new Error("raw baseline: a row changed meanwhile")))
-    )
   })
 
 /** The same rows written by hand: per delivery, one transaction of two reads and four batched writes. */
