@@ -812,21 +812,20 @@ export const ScanReceipt = z.object({ receipt: Receipt, scans: z.array(ScanResul
  */
 export type ScanReceipt = z.infer<typeof ScanReceipt>
 
-/** The assets the scanned codes name: by id, by asset tag and by serial number. Two queries. */
+/** The assets the scanned codes name: by id, by asset tag and by serial number. Three queries. */
 const lookUpCodes = Effect.fn("Receiving.lookUpCodes")(function*(codes: ReadonlyArray<string>) {
   const storage = yield* Storage.Storage
   const byId = new Map((yield* storage.getMany(assets, codes)).map((a) => [a.id, a]))
   const rest = codes.filter((code) => !byId.has(code))
-  const keyed = rest.length === 0 ? [] : yield* Stream.runCollect(storage.stream(assets, {
-    where: { $or: [{ assetTag: { in: rest } }, { serialNumber: { in: rest } }] },
-    limit: 1000
-  }))
-  const byTag = new Map<string, Asset>()
-  const bySerial = new Map<string, Asset>()
-  for (const asset of keyed) {
-    if (asset.assetTag !== undefined) byTag.set(asset.assetTag, asset)
-    if (asset.serialNumber !== undefined) bySerial.set(asset.serialNumber, asset)
-  }
+  // One query per key (each served by its unique index), not one query with an `$or`.
+  const by = (field: "assetTag" | "serialNumber") =>
+    rest.length === 0
+      ? Effect.succeed(new Map<string, Asset>())
+      : Effect.map(
+        Stream.runCollect(storage.stream(assets, { where: { [field]: { in: rest } }, limit: 1000 })),
+        (found) => new Map(found.map((asset) => [asset[field]!, asset]))
+      )
+  const [byTag, bySerial] = yield* Effect.all([by("assetTag"), by("serialNumber")])
   return { byId, byTag, bySerial }
 })
 
