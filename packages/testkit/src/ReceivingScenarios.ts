@@ -616,6 +616,37 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           assert.strictEqual(new Set(serials).size, serials.length, "no serial number on two assets")
           assert.strictEqual(inStock.length + (yield* assetsOf(team, order.id, "on_order")).length, 10, "no asset created beyond the order")
         }))
+
+      it.effect("shipments created at the same moment never carry more than the order has open", () =>
+        Effect.gen(function*() {
+          const { team, laptop } = yield* setUp
+          const shipping = yield* Shipping.Shipping
+          const order = yield* buy(team, [{ catalogItemId: laptop.id, quantity: 5 }])
+          const attempts = yield* Effect.all(
+            Array.from({ length: 4 }, (_, k) =>
+              Effect.exit(Principal.runAs(
+                shipping.createShipment({
+                  purchaseOrderId: order.id,
+                  carrier: "DHL",
+                  trackingNumber: `RACE-${k}`,
+                  shipDate: "2026-11-22",
+                  destinationLocationId: HQ,
+                  destinationStorageSpace: dock,
+                  lines: [{ lineNo: 1, quantity: 2 }]
+                }),
+                team.buyer
+              ))),
+            { concurrency: 4 }
+          )
+          const created = attempts.filter(Exit.isSuccess)
+          assert.strictEqual(created.length, 2, "two shipments of 2 fit an order of 5; a third does not")
+          for (const failed of attempts.filter(Exit.isFailure)) {
+            const error = failureOf(failed) as Shipping.ShippingError
+            assert.deepStrictEqual([error._tag, error.reason], ["ShippingError", "OverShipment"])
+          }
+          const inTransit = yield* Principal.runAs(shipping.listShipments({ purchaseOrderId: order.id }), team.buyer)
+          assert.strictEqual(inTransit.items.reduce((n, s) => n + s.lines[0]!.quantity, 0), 4)
+        }))
     })
   })
 }

@@ -28,7 +28,7 @@ import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import { ItemKind } from "../catalog/Catalog.js"
-import { loadPurchaseOrder, openQuantity, type PurchaseOrder, type PurchaseOrderLine, purchaseOrders } from "../purchasing/Purchasing.js"
+import { claimOrder, loadPurchaseOrder, openQuantity, type PurchaseOrder, type PurchaseOrderLine } from "../purchasing/Purchasing.js"
 import * as Tolerances from "../purchasing/Tolerances.js"
 
 // ----- model -----------------------------------------------------------------------------------
@@ -588,10 +588,8 @@ export const recordInvoice = Operation.make({
     }
     const taken = yield* storage.find(invoices, { where: { vendorId: order.vendorId, number: input.number }, limit: 1 })
     if (taken.items.length > 0) return yield* duplicateNumber(order.id, input.number, taken.items[0])
-    // The order is written first (unchanged but for its version): concurrent recordings against
-    // one order take turns (a stale conflict retries the later one on the new state), so each gets
-    // the next sequence.
-    yield* storage.updateMany(purchaseOrders, [order])
+    // Concurrent recordings against one order take turns, so each gets the next sequence.
+    yield* claimOrder(order)
     const last = yield* storage.find(invoices, { where: { purchaseOrderId: order.id }, orderBy: [{ field: "sequence", direction: "desc" }], limit: 1 })
     const now = yield* Events.now
     const [invoice] = yield* storage.insertMany(invoices, [{

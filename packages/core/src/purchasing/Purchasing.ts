@@ -290,6 +290,18 @@ export const loadPurchaseOrder = (id: string) =>
     })))
 
 /**
+ * Writes an order back unchanged but for its version, so that concurrent commands on one order
+ * take turns: a command that read the order before another's commit fails with a stale
+ * conflict here and is retried on the new state (operations retry stale conflicts). Commands
+ * whose checks read what others add to the order (invoices, shipments) claim it before writing.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const claimOrder = (order: PurchaseOrder) =>
+  Effect.flatMap(Storage.Storage, (storage) => Effect.asVoid(storage.updateMany(purchaseOrders, [order])))
+
+/**
  * The status a submitted order has given what its lines received and cancelled: `received` once
  * every line received all it still expects, `cancelled` when that holds with nothing received
  * (everything was cancelled), `partially_received` or `submitted` otherwise. Software lines are

@@ -23,6 +23,7 @@ import {
   hasAssets,
   loadPurchaseOrder,
   openQuantity,
+  claimOrder,
   type PurchaseOrder,
   type PurchaseOrderLine
 } from "../purchasing/Purchasing.js"
@@ -407,6 +408,8 @@ export const createShipment = Operation.make({
         serialNumbers: taken
       })
     }
+    // Concurrent shipments of one order take turns, so two never both claim the last open units.
+    yield* claimOrder(order)
     const now = yield* Events.now
     const [shipment] = yield* storage.insertMany(shipments, [{
       id: yield* Ids.next,
