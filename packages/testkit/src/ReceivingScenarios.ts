@@ -22,6 +22,7 @@ import {
   Purchasing,
   Receiving,
   Shipping,
+  Stock,
   Storage,
   Tolerances
 } from "@procura/core"
@@ -242,6 +243,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           const { scans, receipt } = yield* scan(team.storekeeper, { purchaseOrderId: order.id }, [
             "SN-X",
             Receiving.lineCode(order.id, 3),
+            { code: "SN-M", lineNo: 3 },
             Receiving.lineCode(order.id, 4),
             Receiving.lineCode(order.id, 9),
             Receiving.lineCode(other.id, 1),
@@ -253,6 +255,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           ])
           assert.deepStrictEqual(scans.map((s) => s.reason ?? s.outcome), [
             "AmbiguousCode",
+            "received",
             "NotAnAssetLine",
             "NotReceivable",
             "UnknownLine",
@@ -264,10 +267,15 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
             "LineComplete"
           ])
           assert.include(scans[0]!.message!, "lines 1, 2 could take it")
-          assert.include(scans[1]!.message!, "USB two button mouse")
-          assert.include(scans[2]!.message!, "licences")
-          assert.include(scans[9]!.message!, "ordered 2")
-          assert.deepStrictEqual(receipt.lines.map((l) => [l.lineNo, l.quantity]), [[1, 2]])
+          assert.include(scans[2]!.message!, "USB two button mouse")
+          assert.include(scans[2]!.message!, "scan its line code once per unit")
+          assert.include(scans[3]!.message!, "licences")
+          assert.include(scans[10]!.message!, "ordered 2")
+          // The mouse's line code counted one unit into stock; the laptops became assets.
+          assert.deepStrictEqual(receipt.lines.map((l) => [l.lineNo, l.quantity, l.assetIds.length]), [[1, 2, 2], [3, 1, 0]])
+          const stock = yield* Stock.Stock
+          const [mice] = (yield* Principal.runAs(stock.listStock({ catalogItemId: mouse.id }), team.storekeeper)).items
+          assert.strictEqual(mice!.onHand, 1)
 
           // The station's line fills up; then a new serial number has no line to go to.
           const station1 = yield* scan(team.storekeeper, { purchaseOrderId: order.id }, [Receiving.lineCode(order.id, 2)])

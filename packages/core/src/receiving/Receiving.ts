@@ -162,7 +162,8 @@ export const ScanResolution = z.enum(["asset_id", "asset_tag", "advance_serial",
  * - `NotOnOrder`: the asset was cancelled (retired) before it was received.
  * - `UnknownLine`: the line is not on the order (or not on the shipment received from).
  * - `LineComplete`: the line (or the shipment's line) has no units left, tolerance included.
- * - `NotAnAssetLine`: the line's units are not assets (consumables, services): receive it by quantity.
+ * - `NotAnAssetLine`: a code naming one asset (a serial number, a tag) for a line whose units are
+ *   not assets (consumables, services): scan the line's code once per unit, or receive it by quantity.
  * - `NotReceivable`: a software line: its licences were created when the order was submitted.
  *
  * @since 0.1.0
@@ -323,8 +324,8 @@ const notReceivable = (line: PurchaseOrderLine) =>
 
 const notAnAssetLine = (line: PurchaseOrderLine) =>
   line.kind === "service"
-    ? `Line ${line.lineNo} (${line.description}) is a service: services never become inventory assets, so it takes no serial numbers or scans; receive it by quantity`
-    : `Line ${line.lineNo} (${line.description}) creates no assets, so it takes no serial numbers or scans; receive it by quantity`
+    ? `Line ${line.lineNo} (${line.description}) is a service: services never become inventory assets, so it takes no serial numbers; scan its line code once per unit, or receive it by quantity`
+    : `Line ${line.lineNo} (${line.description}) creates no assets, so it takes no serial numbers; scan its line code once per unit, or receive it by quantity`
 
 /**
  * Checks the lines of a receipt against the order (and the shipment received from): the order is
@@ -879,7 +880,8 @@ const resolveScans = (
       return reject(code, "UnknownLine", `Shipment ${shipment.id} carries no units of line ${lineNo}`, lineNo)
     }
     if (orderLine.kind === "software") return reject(code, "NotReceivable", notReceivable(orderLine), lineNo)
-    if (!hasAssets(orderLine)) return reject(code, "NotAnAssetLine", notAnAssetLine(orderLine), lineNo)
+    // A line code counts one unit of any line; other codes name an asset, so only asset lines take them.
+    if (!hasAssets(orderLine) && resolvedAs !== "line_code") return reject(code, "NotAnAssetLine", notAnAssetLine(orderLine), lineNo)
     if (room(orderLine) <= 0) {
       const onShipment = shipped(lineNo)
       return reject(
@@ -1072,18 +1074,21 @@ export const receiveScans = Operation.make({
     yield* createExtraTemplates(order, [...perLine.values()].map((e) => ({ orderLine: e.orderLine, quantity: e.units.length })))
     const claimed = new Set(units.flatMap((u) => (u.template !== undefined ? [u.template.id] : [])))
     const templateOf = new Map<Unit, Asset>()
-    for (const [lineNo, { units: lineUnits }] of perLine) {
+    for (const [lineNo, { orderLine, units: lineUnits }] of perLine) {
+      if (!hasAssets(orderLine)) continue
       const open = lineUnits.filter((u) => u.template === undefined)
       if (open.length === 0) continue
       const free = yield* freeTemplates(order.id, lineNo, open.length, claimed)
       open.forEach((u, i) => templateOf.set(u, free[i]!))
     }
     const now = yield* Events.now
-    const before = units.map((u) => u.template ?? templateOf.get(u)!)
+    // Units of asset lines activate a template each; units of other lines (line codes) are counted.
+    const assetUnits = units.filter((u) => hasAssets(u.orderLine))
+    const before = assetUnits.map((u) => u.template ?? templateOf.get(u)!)
     const written = yield* storage.updateMany(assets, before.map((template, i): Asset => ({
       ...template,
       status: "in_stock",
-      ...(units[i]!.serialNumber !== undefined ? { serialNumber: units[i]!.serialNumber } : {}),
+      ...(assetUnits[i]!.serialNumber !== undefined ? { serialNumber: assetUnits[i]!.serialNumber } : {}),
       condition: place.condition,
       locationId: place.locationId,
       storageSpace: place.storageSpace,
@@ -1091,11 +1096,12 @@ export const receiveScans = Operation.make({
       updatedAt: now
     })))
     yield* recordHistory(written.map((after, i) => ({ before: before[i], after, action: "received" as const })))
-    const assetOf = new Map(units.map((u, i) => [u.scan, written[i]!.id]))
-    const receipt = yield* writeReceipt(order, updated, place, source, [...perLine.values()].map((e) => ({
+    const assetOf = new Map(assetUnits.map((u, i) => [u.scan, written[i]!.id]))
+    const inLineOrder = [...perLine.values()].toSorted((a, b) => a.orderLine.lineNo - b.orderLine.lineNo)
+    const receipt = yield* writeReceipt(order, updated, place, source, inLineOrder.map((e) => ({
       orderLine: e.orderLine,
       quantity: e.units.length,
-      assetIds: e.units.map((u) => assetOf.get(u.scan)!)
+      assetIds: e.units.flatMap((u) => assetOf.get(u.scan) ?? [])
     })))
     const withAssets = results.map(({ sameAs, ...result }, index) => {
       const assetId = result.outcome === "received" ? assetOf.get(index) : sameAs !== undefined ? assetOf.get(sameAs) ?? result.assetId : result.assetId
