@@ -21,6 +21,15 @@ import * as Storage from "../Storage.js"
 import * as DecisionTable from "../rules/DecisionTable.js"
 import { csvRows, jsonRows, toMinorUnits, valueRows } from "./internal/importRows.js"
 
+/**
+ * An import file's rows as read, before they are validated: each row's number in the file and
+ * its values, and the problems that stop the file being read at all.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { ImportIssue as ImportProblem, RawRow, RawRows } from "./internal/importRows.js"
+
 // ----- model -----------------------------------------------------------------------------------
 
 /**

@@ -45,7 +45,13 @@ import { begin, commit, findAll, type Work } from "./internal/work.js"
 
 // ----- inputs ----------------------------------------------------------------------------------
 
-type Needs = Storage.Storage | Principal.CurrentPrincipal
+/**
+ * What the oversight service's relationship lookups need: storage and the caller.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
 const text = z.string().trim().min(1)
 const Named = z.object({ id: text, name: text })
