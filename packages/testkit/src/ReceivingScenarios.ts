@@ -138,10 +138,17 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           const templates = yield* assetsOf(team, order.id, "on_order")
           assert.strictEqual(templates.length, 6)
           // A label printed before delivery: the asset tag of the second template.
-          yield* Principal.runAs(
-            Effect.flatMap(Storage.Storage, (storage) => storage.updateMany(Assets.assets, [{ ...templates[1]!, assetTag: "TAG-0001" }])),
-            team.admin
-          )
+          const assetService = yield* Assets.Assets
+          const [tagged] = yield* Principal.runAs(assetService.tagAssets({ tags: [{ assetId: templates[1]!.id, assetTag: "TAG-0001" }] }), team.assetManager)
+          assert.deepStrictEqual([tagged!.status, tagged!.assetTag], ["on_order", "TAG-0001"])
+          const taken = (yield* refusedWithoutWrites(
+            team.admin,
+            Principal.runAs(assetService.tagAssets({ tags: [{ assetId: templates[2]!.id, assetTag: "TAG-0001" }] }), team.assetManager)
+          )) as Assets.AssetError
+          assert.deepStrictEqual([taken.reason, taken.assetId], ["TagTaken", templates[2]!.id])
+          assert.include(taken.message, `already on asset ${templates[1]!.id}`)
+          const denied = yield* Effect.exit(Principal.runAs(assetService.tagAssets({ tags: [{ assetId: templates[2]!.id, assetTag: "TAG-2" }] }), team.requester))
+          assert.strictEqual((failureOf(denied) as { _tag: string })._tag, "AccessDenied")
           const code = Receiving.lineCode(order.id, 1)
           assert.deepStrictEqual(Receiving.parseLineCode(code), { purchaseOrderId: order.id, lineNo: 1 })
           assert.isUndefined(Receiving.parseLineCode("SN-A"))

@@ -179,7 +179,8 @@ export const HistoryAction = z.enum([
   "returned_to_storage",
   "transferred",
   "status_changed",
-  "returned_to_vendor"
+  "returned_to_vendor",
+  "tagged"
 ])
 
 /**
@@ -246,7 +247,7 @@ export const assetHistoryEntries = Storage.collection({
  * @since 0.1.0
  * @category models
  */
-export type AssetErrorReason = "InvalidTransition" | "NotInUse" | "NotInStock" | "SameStorageSpace"
+export type AssetErrorReason = "InvalidTransition" | "NotInUse" | "NotInStock" | "SameStorageSpace" | "TagTaken"
 
 /**
  * An asset operation was refused; nothing was written. `from` is the asset's status, `to` the
@@ -755,6 +756,64 @@ export const transferAssets = Operation.make({
 })
 
 /**
+ * Input of {@link tagAssets}: asset tags (the labels stuck on the things) for assets, each tag
+ * unique in the tenant.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const TagAssetsInput = z.object({
+  tags: z.array(z.object({ assetId: z.string().min(1), assetTag: z.string().trim().min(1).max(100) })).min(1).max(1000)
+    .refine((tags) => new Set(tags.map((t) => t.assetId)).size === tags.length, { message: "an asset appears more than once" })
+    .refine((tags) => new Set(tags.map((t) => t.assetTag)).size === tags.length, { message: "an asset tag appears more than once" })
+})
+
+/**
+ * Puts asset tags on assets (up to 1,000, all or none), for example labels printed for template
+ * assets before delivery, which receiving then resolves when they are scanned. A tag already on
+ * another asset is refused (`AssetError` `TagTaken`, naming it; a tag given to another asset at
+ * the same moment fails on the unique key, `StorageError` `Conflict`); an asset that was
+ * returned or retired is not tagged.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const tagAssets = Operation.make({
+  id: "assets.tagAssets",
+  summary: "Put asset tags (labels) on assets, on order or received; each tag unique.",
+  kind: "command",
+  permission: "asset.manage",
+  input: TagAssetsInput,
+  output: z.array(Asset),
+  events: ["asset.tagged"],
+  handler: Effect.fn(function*({ tags }) {
+    const storage = yield* Storage.Storage
+    const wanted = tags.map((t) => t.assetTag)
+    const holders = yield* Stream.runCollect(storage.stream(assets, { where: { assetTag: { in: wanted } }, limit: 1000 }))
+    const tagOf = new Map(tags.map((t) => [t.assetId, t.assetTag]))
+    return [
+      ...(yield* change({
+        assetIds: tags.map((t) => t.assetId),
+        action: "tagged",
+        event: "asset.tagged",
+        payload: (asset) => ({ assetTag: asset.assetTag }),
+        plan: (asset, now) => {
+          const assetTag = tagOf.get(asset.id)!
+          const holder = holders.find((h) => h.assetTag === assetTag && h.id !== asset.id)
+          if (holder !== undefined) {
+            return Effect.fail(refuse("TagTaken", asset, asset.status, `Asset tag ${assetTag} is already on asset ${holder.id}`))
+          }
+          if (asset.status === "returned" || asset.status === "retired") {
+            return Effect.fail(refuse("InvalidTransition", asset, asset.status, `Asset ${asset.id} is ${asset.status}; it is not tagged any more`))
+          }
+          return Effect.succeed({ ...asset, assetTag, updatedAt: now })
+        }
+      }))
+    ]
+  })
+})
+
+/**
  * The statuses {@link changeStatus} moves assets to. Assignment (`in_use`) has its own
  * operations; receipt (`on_order` to `in_stock`) and return to the vendor (`returned`) belong to
  * receiving.
@@ -958,6 +1017,7 @@ export const operations = {
   returnToStorage,
   transferAssets,
   changeStatus,
+  tagAssets,
   getAsset,
   assetHistory,
   listAssets,
