@@ -44,10 +44,21 @@ export const sum = (amounts: ReadonlyArray<Money>, currency: string): Money | un
     : undefined
 
 /**
- * Formats an amount for people: `1,234.50 EUR`.
+ * How many decimals a currency's minor unit has (ISO 4217): 2 for EUR, 0 for JPY, 3 for KWD.
+ *
+ * @since 0.1.0
+ * @category math
+ */
+export const minorDigits = (currency: string): number =>
+  new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2
+
+/**
+ * Formats an amount for people, in its currency's decimals: `1,234.50 EUR`, `1,200 JPY`.
  *
  * @since 0.1.0
  * @category formatting
  */
-export const format = (money: Money): string =>
-  `${(money.amount / 100).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${money.currency}`
+export const format = (money: Money): string => {
+  const digits = minorDigits(money.currency)
+  return `${(money.amount / 10 ** digits).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${money.currency}`
+}

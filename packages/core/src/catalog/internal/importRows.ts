@@ -2,6 +2,7 @@
  * Turning an import file (CSV or JSON) into raw rows for the catalog import to validate, and
  * reading prices written in major units. Private to the catalog module.
  */
+import { minorDigits } from "../../Money.js"
 import { parseCsv } from "./csv.js"
 
 /**
@@ -159,10 +160,6 @@ export const jsonRows = (content: string): RawRows => {
   }
   return valueRows(value)
 }
-
-/** How many digits after the decimal point a currency's minor unit has (EUR 2, JPY 0, BHD 3). */
-export const minorDigits = (currency: string): number =>
-  new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2
 
 /**
  * Converts a price in major units (`1200.50`, as price lists write it) to integer minor units
