@@ -118,12 +118,21 @@ Usage:
   procura help
 
   demo, op, worker and dead-letters take --config FILE to enable plugins.
+  On PostgreSQL, PROCURA_ROW_LEVEL_SECURITY=true (or false) turns row-level security on (or
+  off) for Procura's tables; unset, it stays as the database has it.
 `
 
 const storageFor = (values: { readonly "data-dir"?: string | undefined; readonly "database-url"?: string | undefined }) => {
   const url = values["database-url"] ?? (values["data-dir"] === undefined ? process.env["PROCURA_DATABASE_URL"] : undefined)
   if (url !== undefined && url !== "") {
-    return { layer: SqlStorage.layerPg({ url: Redacted.make(url) }), description: "PostgreSQL" }
+    // Row-level security (defence in depth): on or off as PROCURA_ROW_LEVEL_SECURITY says; unset,
+    // the adapter follows what the database has.
+    const rls = process.env["PROCURA_ROW_LEVEL_SECURITY"]
+    const rowLevelSecurity = rls === "true" ? true : rls === "false" ? false : undefined
+    return {
+      layer: SqlStorage.layerPg({ url: Redacted.make(url), ...(rowLevelSecurity !== undefined ? { rowLevelSecurity } : {}) }),
+      description: rowLevelSecurity === true ? "PostgreSQL (row-level security on)" : "PostgreSQL"
+    }
   }
   const dataDir = resolve(values["data-dir"] ?? ".procura/data")
   mkdirSync(dirname(dataDir), { recursive: true })

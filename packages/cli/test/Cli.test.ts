@@ -1,5 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cli, Demo } from "@procura/cli"
+import { SqlStorage } from "@procura/storage-sql"
+import { Effect, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { freshDatabase, postgresEnabled } from "../../storage/sql/test/utils.js"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { parse as parseYaml } from "yaml"
@@ -144,4 +148,22 @@ describe("procura CLI", () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 120_000)
+
+  it.effect.skipIf(!postgresEnabled)("turns row-level security on for Procura's tables with PROCURA_ROW_LEVEL_SECURITY=true", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const url = yield* freshDatabase
+      const migrate = capture()
+      process.env["PROCURA_ROW_LEVEL_SECURITY"] = "true"
+      const code = yield* Effect.promise(() => Cli.main(["migrate", "--database-url", url], migrate.io)).pipe(
+        Effect.ensuring(Effect.sync(() => delete process.env["PROCURA_ROW_LEVEL_SECURITY"]))
+      )
+      assert.strictEqual(code, 0, migrate.err.join(""))
+      assert.include(migrate.out.join(""), "row-level security on")
+      const forced = yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql.unsafe<{ readonly forced: boolean }>(
+          `SELECT relforcerowsecurity AS forced FROM pg_class WHERE relname = $1`,
+          [SqlStorage.tableName("assets")]
+        )).pipe(Effect.provide(SqlStorage.layerPg({ url: Redacted.make(url), maxConnections: 1 })))
+      assert.deepStrictEqual(forced.map((r) => r.forced), [true])
+    })), 120_000)
 })
