@@ -4,11 +4,12 @@
  * (insert N on-order rows with their history entries, then update all N to in-stock with serial,
  * location and storage space, with theirs) in the same database, in the same run.
  */
-import { Assets, Catalog, Principal, Procura, Purchasing, Receiving, Requisition, type Storage } from "@procura/core"
+import { Assets, Principal, Procura, Purchasing, Receiving, type Storage } from "@procura/core"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { median, timed } from "./measure.js"
 import { insertRows, updateRows } from "./rawSql.js"
+import { buyerOf, draftOrder } from "./setup.js"
 
 export interface ReceiveResult {
   readonly units: number
@@ -16,35 +17,15 @@ export interface ReceiveResult {
   readonly rawMillis: number
 }
 
-
-
 /** One SDK round in a fresh tenant: setup (untimed), then submit + receive (timed). */
 const sdkRound = (units: number, round: number) =>
   Effect.gen(function*() {
     const tenantId = `bench-sdk-${Date.now().toString(36)}-${round}`
-    const buyer: Principal.Principal = { userId: "bench", tenantId, roles: ["procurement_manager"] }
+    const buyer = buyerOf(tenantId)
     const receiver: Principal.Principal = { userId: "bench-storekeeper", tenantId, roles: ["storage_manager"] }
-    const requester: Principal.Principal = { userId: "bench-requester", tenantId, roles: ["requester"] }
-    const catalog = yield* Catalog.Catalog
-    const requisition = yield* Requisition.Requisition
     const purchasing = yield* Purchasing.Purchasing
     const receiving = yield* Receiving.Receiving
-    const order = yield* Principal.runAs(
-      Effect.gen(function*() {
-        const vendor = yield* catalog.createVendor({ code: "BENCH", name: "Bench vendor" })
-        const item = yield* catalog.createCatalogItem({
-          sku: "BENCH-LAPTOP",
-          name: "Bench laptop",
-          kind: "hardware",
-          approvedVendors: [{ vendorId: vendor.id, unitCost: { amount: 100_000, currency: "EUR" } }]
-        })
-        const request = yield* Principal.runAs(requisition.createRequest({ lines: [{ catalogItemId: item.id, quantity: units }] }), requester)
-        yield* requisition.approveRequest({ requestId: request.id })
-        const [order] = yield* purchasing.createFromRequest({ requestId: request.id })
-        return order!
-      }),
-      buyer
-    )
+    const order = yield* draftOrder(tenantId, units)
     const serialNumbers = Array.from({ length: units }, (_, i) => `SDK-${round}-${i}`)
     return yield* timed(Effect.gen(function*() {
       yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: order.id }), buyer)

@@ -8,12 +8,13 @@
  * The SDK resolves each batch with a few `in` queries (ids, then tags and serial numbers), never
  * one query per scan; the ratio shows what resolution, validation and events cost on top.
  */
-import { Assets, Catalog, Principal, Procura, Purchasing, Receiving, Requisition, type Storage } from "@procura/core"
+import { Assets, Principal, Procura, Purchasing, Receiving, type Storage } from "@procura/core"
 import { SqlStorage } from "@procura/storage-sql"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { median, timed } from "./measure.js"
 import { insertRows, updateRows } from "./rawSql.js"
+import { buyerOf, draftOrder } from "./setup.js"
 
 /**
  * Medians of the measured rounds, in milliseconds, for `units` received in `deliveries` batches.
@@ -25,36 +26,18 @@ export interface ScanReceiveResult {
   readonly rawMillis: number
 }
 
-
 const batchSize = 1000
 
 /** One SDK round in a fresh tenant: a submitted order of `units` (untimed), then every delivery scanned (timed). */
 const sdkRound = (units: number, round: number) =>
   Effect.gen(function*() {
     const tenantId = `bench-scan-sdk-${Date.now().toString(36)}-${round}`
-    const buyer: Principal.Principal = { userId: "bench", tenantId, roles: ["procurement_manager"] }
+    const buyer = buyerOf(tenantId)
     const scanner: Principal.Principal = { userId: "bench-scanner", tenantId, roles: ["mobile_asset_manager"] }
-    const requester: Principal.Principal = { userId: "bench-requester", tenantId, roles: ["requester"] }
-    const catalog = yield* Catalog.Catalog
-    const requisition = yield* Requisition.Requisition
     const purchasing = yield* Purchasing.Purchasing
     const receiving = yield* Receiving.Receiving
-    const order = yield* Principal.runAs(
-      Effect.gen(function*() {
-        const vendor = yield* catalog.createVendor({ code: "BENCH", name: "Bench vendor" })
-        const item = yield* catalog.createCatalogItem({
-          sku: "BENCH-LAPTOP",
-          name: "Bench laptop",
-          kind: "hardware",
-          approvedVendors: [{ vendorId: vendor.id, unitCost: { amount: 100_000, currency: "EUR" } }]
-        })
-        const request = yield* Principal.runAs(requisition.createRequest({ lines: [{ catalogItemId: item.id, quantity: units }] }), requester)
-        yield* requisition.approveRequest({ requestId: request.id })
-        const [draft] = yield* purchasing.createFromRequest({ requestId: request.id })
-        return yield* purchasing.submitPurchaseOrder({ purchaseOrderId: draft!.id })
-      }),
-      buyer
-    )
+    const draft = yield* draftOrder(tenantId, units)
+    const order = yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: draft.id }), buyer)
     return yield* timed(Effect.gen(function*() {
       for (let start = 0; start < units; start += batchSize) {
         const scans = Array.from({ length: Math.min(batchSize, units - start) }, (_, i) => ({ code: `SDK-${round}-${start + i}` }))
