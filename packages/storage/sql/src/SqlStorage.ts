@@ -1,6 +1,6 @@
 /**
  * The SQL storage adapter: Procura's storage port on PostgreSQL, either a real server through
- * `@effect/sql-pg` or embedded PGlite through `@effect/sql-pglite`.
+ * `@effect/sql-pg` or embedded PGlite through this package's own {@link PgliteClient}.
  *
  * Each collection is a table `c_<name>` holding the tenant, the id, the version and the record
  * as `jsonb`, plus one typed column `f_<field>` per declared field, derived from the record in
@@ -23,10 +23,10 @@
  * @since 0.1.0
  */
 import { PgClient } from "@effect/sql-pg"
-import { PgliteClient } from "@effect/sql-pglite"
 import { Storage } from "@procura/core"
 import { Config, Effect, Layer, Option } from "effect"
 import { Migrator, SqlClient, SqlError } from "effect/sql"
+import * as PgliteClient from "./PgliteClient.js"
 
 type CollectionDefinition = Storage.CollectionDefinition
 type Expr = Storage.Expr
@@ -653,7 +653,7 @@ interface DefinitionRow {
 
 /**
  * Builds the driver on a given `SqlClient` (PostgreSQL dialect: `@effect/sql-pg` or
- * `@effect/sql-pglite`). Result-name and JSON transforms configured on the client are bypassed.
+ * {@link PgliteClient}). Result-name and JSON transforms configured on the client are bypassed.
  * The system tables must exist: run {@link migrate} first (the layers do). Without
  * `rowLevelSecurity` in the options it does not set the tenant for row-level security; use
  * {@link makeWith} to follow the database's state.
@@ -1157,10 +1157,7 @@ export const layer: Layer.Layer<Storage.Storage | Storage.Driver, Storage.Storag
  * @since 0.1.0
  * @category options
  */
-export interface PgliteOptions {
-  /** Where PGlite keeps its files; in memory when omitted. */
-  readonly dataDir?: string | undefined
-}
+export type PgliteOptions = PgliteClient.PgliteClientConfig
 
 /**
  * Provides the storage port on an embedded PGlite database (in memory unless `dataDir` is
@@ -1174,12 +1171,7 @@ export const layerPglite = (
 ): Layer.Layer<Storage.Storage | Storage.Driver | SqlClient.SqlClient, Storage.StorageError> =>
   layer.pipe(
     Layer.provideMerge(
-      PgliteClient.layerFrom(
-        Effect.mapError(
-          PgliteClient.make(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-          (error) => classifyError(error)
-        )
-      )
+      PgliteClient.layerFrom(Effect.mapError(PgliteClient.make(options), (error) => classifyError(error)))
     )
   )
 

@@ -6,3 +6,5 @@
 
 /** @since 0.1.0 */
 export * as SqlStorage from "./SqlStorage.js"
+/** @since 0.1.0 */
+export * as PgliteClient from "./PgliteClient.js"
