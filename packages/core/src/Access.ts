@@ -12,7 +12,8 @@
  * @since 0.1.0
  */
 import { Context, Effect } from "effect"
-import { AccessDenied } from "./Errors.js"
+import { AccessDenied, type Issue } from "./Errors.js"
+import { didYouMean, nearest } from "./internal/nearest.js"
 import { CurrentPrincipal, type Principal } from "./Principal.js"
 
 /**
@@ -251,6 +252,48 @@ export const isAllowed = (
 }
 
 /**
+ * The roles known under a matrix: Procura's own ({@link Roles}), every role the matrix grants a
+ * permission to, and `extra`, the roles the enabled plugins know (`Plugin.Composition.roles`:
+ * those their permissions grant and those their configurations name, such as approvers).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const knownRoles = (matrix: Matrix, extra: Iterable<string> = []): ReadonlyArray<string> => {
+  const known = new Set<string>(Roles)
+  for (const holders of Object.values(matrix) as Array<ReadonlyArray<string> | undefined>) {
+    for (const role of holders ?? []) if (role !== "*") known.add(role)
+  }
+  for (const role of extra) known.add(role)
+  return [...known]
+}
+
+/**
+ * An issue for each of `roles` that is not among `known` (see {@link knownRoles}), naming the
+ * nearest known role when one is near enough: `roles.0: unknown role "procurment_manager"; did
+ * you mean "procurement_manager"?`. Empty when every role is known.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const unknownRoles = (roles: ReadonlyArray<string>, known: ReadonlyArray<string>): ReadonlyArray<Issue> =>
+  roles.flatMap((role, i): Array<Issue> => {
+    if (known.includes(role)) return []
+    const hint = didYouMean(role, known) ?? `known roles: ${known.join(", ")}`
+    return [{ path: ["roles", i], message: `unknown role "${role}"; ${hint}`, expected: "a known role", received: role }]
+  })
+
+/** When a principal's role is a near miss of a role holding the permission: the hint naming both. */
+const nearMiss = (roles: ReadonlyArray<string>, holders: ReadonlyArray<string>): string => {
+  for (const role of roles) {
+    if (holders.includes(role)) continue
+    const near = nearest(role, holders.filter((holder) => holder !== "*"))
+    if (near !== undefined) return `; the principal's role "${role}" is not one of them: did you mean "${near}"?`
+  }
+  return ""
+}
+
+/**
  * Succeeds with the current principal if it holds the permission, fails with
  * {@link AccessDenied} otherwise.
  *
@@ -269,7 +312,7 @@ export const authorize = (permission: AnyPermission): Effect.Effect<Principal, A
         message: `${principal.userId} (roles: ${principal.roles.join(", ") || "none"}) lacks the permission ${permission}; ` +
           (holders === undefined
             ? "no matrix or enabled plugin declares it, so only admin holds it (is the plugin that contributes it enabled?)"
-            : `it is granted to ${["admin", ...holders].join(", ")}`)
+            : `it is granted to ${["admin", ...holders].join(", ")}${nearMiss(principal.roles, ["admin", ...holders])}`)
       })
     )
   })

@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Data } from "effect"
+import * as Nearest from "./internal/nearest.js"
 
 /**
  * One problem found in an input: where (`path`), what was wrong (`message`), and, where
@@ -101,3 +102,24 @@ export class NotFound extends Data.TaggedError("NotFound")<{
  */
 export const notFound = (entity: string, id: string): NotFound =>
   new NotFound({ entity, id, message: `${entity} ${id} was not found` })
+
+/**
+ * The candidate nearest to a misspelt name (an unknown key, plugin id, role, operation id,
+ * command or flag), ignoring case, when it is near enough to be what was meant: at most one edit
+ * (insertion, deletion, substitution, swap of neighbours) per three characters. A dotted
+ * candidate is also compared by its last segment, so `submitPurchaseOrder` finds
+ * `purchasing.submitPurchaseOrder`. `undefined` when none is near enough.
+ *
+ * @since 0.1.0
+ * @category suggestions
+ */
+export const nearest: (word: string, candidates: Iterable<string>) => string | undefined = Nearest.nearest
+
+/**
+ * `did you mean "<nearest>"?` for a misspelt name, or `undefined` when no candidate is near
+ * enough (see {@link nearest}).
+ *
+ * @since 0.1.0
+ * @category suggestions
+ */
+export const didYouMean: (word: string, candidates: Iterable<string>) => string | undefined = Nearest.didYouMean

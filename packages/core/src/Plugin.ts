@@ -14,8 +14,10 @@ import { Data, Effect, Layer } from "effect"
 import { z } from "zod"
 import * as Access from "./Access.js"
 import { formatIssues, type Issue } from "./Errors.js"
+import { didYouMean } from "./internal/nearest.js"
+import { safeParse, strict } from "./internal/strict.js"
 import type * as Operation from "./Operation.js"
-import { issuesFromZod } from "./Operation.js"
+import type * as Problem from "./Problem.js"
 import type { CurrentPrincipal } from "./Principal.js"
 import type { StoredEvent } from "./Storage.js"
 import type * as Storage from "./Storage.js"
@@ -68,6 +70,11 @@ export interface Contribution {
    * plugin's is refused at start.
    */
   readonly permissions?: Readonly<Record<Access.PluginPermission, PermissionDeclaration>>
+  /**
+   * Roles the plugin's configuration names beside those its permissions grant (the approvers of
+   * an approval policy, say): they are known roles, so a principal may carry them.
+   */
+  readonly roles?: ReadonlyArray<string>
 }
 
 /**
@@ -80,15 +87,23 @@ export interface Plugin<Id extends string = string, Config = unknown> {
   readonly id: Id
   readonly version: string
   readonly description: string
-  /** The configuration schema; exported as JSON Schema for form builders. */
+  /**
+   * The configuration schema; exported as JSON Schema for form builders. Unknown keys are refused
+   * at every level (an object refuses keys its shape does not name), unless the schema says what
+   * other keys are (`z.looseObject`, `.catchall(...)`, a record).
+   */
   readonly config: z.ZodType<Config, any>
   /**
    * Responsibilities only one enabled plugin may hold, e.g. `approval-policy`; a function when
    * they depend on the configuration (a plugin may switch a responsibility off).
    */
   readonly responsibilities?: ReadonlyArray<string> | ((config: Config) => ReadonlyArray<string>)
-  /** The `_tag`s of the errors the plugin's operations can fail with. */
-  readonly errorCodes?: ReadonlyArray<string>
+  /**
+   * The error families the plugin's operations can fail with, with their HTTP statuses
+   * (`Problem.family`): `toProblem` gives hosts their codes and statuses. A family the core
+   * declares keeps the core's statuses.
+   */
+  readonly errors?: ReadonlyArray<Problem.Family>
   readonly contribute: (config: Config) => Contribution
 }
 
@@ -137,7 +152,9 @@ export type PluginErrorReason =
   | "UnknownPermission"
 
 /**
- * Plugins could not start; nothing was started.
+ * Plugins could not start; nothing was started. `issues` name every problem found, each with its
+ * path from the configuration's root (`plugins.itam-spo.supplierProduct`); when several plugins
+ * have problems, `reason` and `pluginId` are the first one's.
  *
  * @since 0.1.0
  * @category errors
@@ -163,10 +180,48 @@ export interface Composition {
   readonly subscribers: ReadonlyArray<Subscriber>
   /** The permissions the plugins declare, with the plugin declaring each. */
   readonly permissions: Readonly<Record<Access.PluginPermission, PermissionDeclaration & { readonly pluginId: string }>>
+  /**
+   * The roles the plugins know: those their permissions grant by default and those their
+   * configurations name (`Contribution.roles`). See `Access.knownRoles`.
+   */
+  readonly roles: ReadonlyArray<string>
+  /** The error families the plugins declare (`Plugin.errors`), for `Problem.toProblem`. */
+  readonly errors: ReadonlyArray<Problem.Family>
+}
+
+/** A plugin's configuration validated strictly: its value, or the error naming every problem. */
+const check = (plugin: Plugin<string, any>, config: unknown): { readonly valid: unknown } | { readonly error: PluginError } => {
+  const parsed = safeParse(strict(plugin.config), config)
+  if (parsed.success) return { valid: parsed.data }
+  const issues = parsed.issues.map((issue) => ({ ...issue, path: ["plugins", plugin.id, ...issue.path] }))
+  return {
+    error: new PluginError({
+      reason: "InvalidConfig",
+      pluginId: plugin.id,
+      issues,
+      message: `The configuration of plugin ${plugin.id} is invalid: ${formatIssues(issues)}`
+    })
+  }
+}
+
+/** One error for several problems: the first one's reason and plugin, every issue. */
+const combine = (problems: ReadonlyArray<PluginError>): PluginError => {
+  if (problems.length === 1) return problems[0]!
+  const issues = problems.flatMap((problem) =>
+    problem.issues.length > 0 ? problem.issues : [{ path: ["plugins", problem.pluginId], message: problem.message }]
+  )
+  return new PluginError({
+    reason: problems[0]!.reason,
+    pluginId: problems[0]!.pluginId,
+    issues,
+    message: `The configuration is invalid: ${formatIssues(issues)}`
+  })
 }
 
 /**
- * Validates a plugin's configuration, failing with a `PluginError` naming each bad path.
+ * Validates a plugin's configuration, failing with a `PluginError` naming each bad path. Unknown
+ * keys are refused at every level, each naming the nearest valid key
+ * (`plugins.itam-spo.supplierProduct: unknown key; did you mean "supplierProducts"?`).
  *
  * @since 0.1.0
  * @category combinators
@@ -176,17 +231,8 @@ export const validateConfig = <Id extends string, Config>(
   config: unknown
 ): Effect.Effect<Config, PluginError> =>
   Effect.suspend(() => {
-    const parsed = plugin.config.safeParse(config)
-    if (parsed.success) return Effect.succeed(parsed.data)
-    const issues = issuesFromZod(parsed.error).map((issue) => ({ ...issue, path: ["plugins", plugin.id, ...issue.path] }))
-    return Effect.fail(
-      new PluginError({
-        reason: "InvalidConfig",
-        pluginId: plugin.id,
-        issues,
-        message: `The configuration of plugin ${plugin.id} is invalid: ${formatIssues(issues)}`
-      })
-    )
+    const checked = check(plugin, config)
+    return "error" in checked ? Effect.fail(checked.error) : Effect.succeed(checked.valid as Config)
   })
 
 /** Gathers the plugins' permissions, refusing malformed names and clashes with the core's or another plugin's. */
@@ -254,28 +300,39 @@ const checkOperationPermissions = (
  * Validates every enabled plugin and composes what they add. Fails, starting nothing, on an
  * invalid configuration, a plugin enabled twice, two plugins claiming one responsibility, a
  * plugin permission clashing with a core permission or another plugin's, or a plugin operation
- * requiring a permission nobody declares.
+ * requiring a permission nobody declares. Every plugin's configuration is checked before it
+ * fails, so one error names every configuration problem of every plugin.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composition, PluginError> =>
   Effect.gen(function*() {
-    const seen = new Map<string, Plugin<string, any>>()
+    const seen = new Set<string>()
+    const problems: Array<PluginError> = []
+    const validated: Array<{ readonly plugin: Plugin<string, any>; readonly valid: unknown }> = []
+    for (const { plugin, config } of enabled) {
+      if (seen.has(plugin.id)) {
+        problems.push(
+          new PluginError({
+            reason: "DuplicatePlugin",
+            pluginId: plugin.id,
+            issues: [],
+            message: `Plugin ${plugin.id} is enabled twice; enable it once with one configuration`
+          })
+        )
+        continue
+      }
+      seen.add(plugin.id)
+      const checked = check(plugin, config)
+      if ("error" in checked) problems.push(checked.error)
+      else validated.push({ plugin, valid: checked.valid })
+    }
+    if (problems.length > 0) return yield* combine(problems)
     const holders = new Map<string, string>()
     const plugins: Array<{ id: string; version: string; config: unknown }> = []
     const contributions: Array<Contribution> = []
-    for (const { plugin, config } of enabled) {
-      if (seen.has(plugin.id)) {
-        return yield* new PluginError({
-          reason: "DuplicatePlugin",
-          pluginId: plugin.id,
-          issues: [],
-          message: `Plugin ${plugin.id} is enabled twice; enable it once with one configuration`
-        })
-      }
-      seen.set(plugin.id, plugin)
-      const valid = yield* validateConfig(plugin, config)
+    for (const { plugin, valid } of validated) {
       const responsibilities = typeof plugin.responsibilities === "function"
         ? plugin.responsibilities(valid)
         : plugin.responsibilities ?? []
@@ -314,13 +371,21 @@ export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composit
         plugins.flatMap((p, i) => (contributions[i]!.operations === undefined ? [] : [[p.id, contributions[i]!.operations!] as const]))
       ),
       subscribers: contributions.flatMap((c) => c.subscribers ?? []),
-      permissions
+      permissions,
+      errors: enabled.flatMap(({ plugin }) => plugin.errors ?? []),
+      roles: [
+        ...new Set([
+          ...Object.values(permissions).flatMap((declaration) => declaration.roles.filter((role) => role !== "*")),
+          ...contributions.flatMap((c) => c.roles ?? [])
+        ])
+      ]
     }
     return composition
   })
 
 /**
- * The JSON Schema of a plugin's configuration, for form builders and editors.
+ * The JSON Schema of a plugin's configuration, for form builders and editors. Objects say
+ * `additionalProperties: false` wherever the configuration refuses unknown keys.
  *
  * @since 0.1.0
  * @category conversions
@@ -329,22 +394,28 @@ export const configJsonSchema = (plugin: Plugin<string, any>): Record<string, un
   ({
     title: `${plugin.id} plugin configuration`,
     description: plugin.description,
-    ...z.toJSONSchema(plugin.config, { io: "input", unrepresentable: "any" })
+    ...z.toJSONSchema(strict(plugin.config), { io: "input", unrepresentable: "any" })
   }) as Record<string, unknown>
 
 /**
- * The shape of a Procura configuration file: plugin ids mapped to their configurations.
+ * The shape of a Procura configuration file: plugin ids mapped to their configurations. Other
+ * top-level keys are refused.
  *
  * @since 0.1.0
  * @category models
  */
-export const ConfigFile = z.object({
+export const ConfigFile = z.strictObject({
   plugins: z.record(z.string(), z.unknown()).default({})
 })
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
 /**
- * Enables the plugins a configuration file names, from the plugins a host has installed.
- * Fails with `UnknownPlugin` naming the id and the installed ones.
+ * Enables the plugins a configuration file names, from the plugins a host has installed. Checks
+ * the whole file first and fails naming every problem at once: unknown top-level keys, plugin ids
+ * not installed (`UnknownPlugin`, with the nearest installed id) and every invalid plugin
+ * configuration (`InvalidConfig`, each path with what was expected).
  *
  * @since 0.1.0
  * @category constructors
@@ -353,30 +424,41 @@ export const fromConfigFile = (
   installed: ReadonlyArray<Plugin<string, any>>,
   file: unknown
 ): Effect.Effect<ReadonlyArray<Enabled>, PluginError> =>
-  Effect.gen(function*() {
-    const parsed = ConfigFile.safeParse(file)
+  Effect.suspend(() => {
+    const problems: Array<PluginError> = []
+    const parsed = safeParse(ConfigFile, file)
     if (!parsed.success) {
-      const issues = issuesFromZod(parsed.error)
-      return yield* new PluginError({
-        reason: "InvalidConfig",
-        pluginId: "(file)",
-        issues,
-        message: `The configuration file is invalid: ${formatIssues(issues)}`
-      })
+      problems.push(
+        new PluginError({
+          reason: "InvalidConfig",
+          pluginId: "(file)",
+          issues: parsed.issues,
+          message: `The configuration file is invalid: ${formatIssues(parsed.issues)}`
+        })
+      )
     }
+    // The plugins are checked even beside a problem elsewhere in the file, so every problem is named at once.
+    const named = parsed.success ? parsed.data.plugins : isRecord(file) && isRecord(file["plugins"]) ? file["plugins"] : {}
     const byId = new Map(installed.map((plugin) => [plugin.id, plugin]))
     const enabled: Array<Enabled> = []
-    for (const [id, config] of Object.entries(parsed.data.plugins)) {
+    for (const [id, config] of Object.entries(named)) {
       const plugin = byId.get(id)
       if (plugin === undefined) {
-        return yield* new PluginError({
-          reason: "UnknownPlugin",
-          pluginId: id,
-          issues: [{ path: ["plugins", id], message: "no such plugin is installed" }],
-          message: `plugins.${id}: no plugin "${id}" is installed; installed: ${[...byId.keys()].join(", ") || "none"}`
-        })
+        const ids = [...byId.keys()]
+        const hint = didYouMean(id, ids) ?? `installed: ${ids.join(", ") || "none"}`
+        problems.push(
+          new PluginError({
+            reason: "UnknownPlugin",
+            pluginId: id,
+            issues: [{ path: ["plugins", id], message: `no plugin "${id}" is installed; ${hint}`, received: id }],
+            message: `plugins.${id}: no plugin "${id}" is installed; ${hint}`
+          })
+        )
+        continue
       }
+      const checked = check(plugin, config)
+      if ("error" in checked) problems.push(checked.error)
       enabled.push({ plugin, config })
     }
-    return enabled
+    return problems.length > 0 ? Effect.fail(combine(problems)) : Effect.succeed(enabled)
   })

@@ -23,6 +23,7 @@
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import * as Access from "./Access.js"
 import * as Delivery from "./Delivery.js"
+import { didYouMean, invalid } from "./Errors.js"
 import type * as Operation from "./Operation.js"
 import { run } from "./Operation.js"
 import type { Principal } from "./Principal.js"
@@ -40,7 +41,12 @@ import type * as Storage from "./Storage.js"
 export interface ProcuraOptions {
   /** A storage adapter layer, such as `SqlStorage.layerPglite()` or `MemoryStorage.layer()`. */
   readonly storage: Layer.Layer<Storage.Storage, unknown>
-  /** The principal calls run as when they name none. Without it, every call must name one. */
+  /**
+   * The principal calls run as when they name none. Without it, every call must name one. Its
+   * roles must be known (`Access.knownRoles`: Procura's, the matrix's and the enabled plugins'):
+   * an unknown one throws a `ValidationError` naming the nearest known role. (Principals given per
+   * call or to `as` are not checked: an identity provider may give users roles Procura does not use.)
+   */
   readonly principal?: Principal
   /** Replaces seed 002's permission matrix. */
   readonly permissions?: Access.Matrix
@@ -141,8 +147,9 @@ export class UnknownOperation extends Error {
   /** @since 0.1.0 */
   readonly _tag = "UnknownOperation"
   /** @since 0.1.0 */
-  constructor(operation: string) {
-    super(`There is no operation ${operation}; see procura.operations for the list`)
+  constructor(operation: string, known: Iterable<string> = []) {
+    const suggestion = didYouMean(operation, known)
+    super(`There is no operation ${operation}; ${suggestion === undefined ? "" : `${suggestion} `}see procura.operations for the list`)
   }
 }
 
@@ -165,6 +172,11 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
     : Layer.succeed(Access.PermissionMatrix, options.permissions)
   const composed = Effect.runSyncExit(Plugin.compose(options.plugins ?? []))
   const composition = throwFailure(composed)
+  if (options.principal !== undefined) {
+    const known = Access.knownRoles(options.permissions ?? Access.defaultMatrix, composition.roles)
+    const issues = Access.unknownRoles(options.principal.roles, known)
+    if (issues.length > 0) throw invalid("createProcura", issues.map((issue) => ({ ...issue, path: ["principal", ...issue.path] })))
+  }
   const catalogue = Procura.catalogueWith(composition)
   const runtime = ManagedRuntime.make(
     Procura.layerFromComposition(composition).pipe(Layer.provideMerge(options.storage), Layer.provideMerge(permissions))
@@ -201,7 +213,7 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
     run: (operationId, input, callOptions) => {
       const operation = catalogue.get(operationId)
       return operation === undefined
-        ? Promise.reject(new UnknownOperation(operationId))
+        ? Promise.reject(new UnknownOperation(operationId, catalogue.keys()))
         : call(operation, input, callOptions, undefined)
     },
     operations: catalogue,

@@ -561,7 +561,7 @@ describe("DecisionTable malformed tables", () => {
         `inputs[0].type: expected one of "string", "number", "boolean", "date", "string[]", got "money"`,
         `rows[0].when: expected an object, got []`,
         `rows[0].then: missing; expected a value`,
-        `rows[0].thn: unknown key "thn"`
+        `rows[0].thn: unknown key; did you mean "then"?`
       ]
     )
     assert.deepStrictEqual(messages(loadError("hitPolicy: first")), [`(table): expected an object, got "hitPolicy: first"`])

@@ -37,6 +37,8 @@ import {
   passes,
   type Plan
 } from "./internal/conditions.js"
+import { didYouMean } from "../internal/nearest.js"
+import { parseKnowingKeys } from "../internal/strict.js"
 import { fromZod, type Locate, locateIn, valueAt } from "./internal/issues.js"
 import { expectedOf, isoPattern, type Normalized, normalizeValue, parseIso, show, toJson } from "./internal/values.js"
 
@@ -626,8 +628,8 @@ const compiledTables = new WeakMap<object, Compiled>()
 /** Validates and compiles a table, or returns the error naming every problem. */
 const load = (raw: unknown, result: z.ZodType): DecisionTable<object, unknown> | DecisionTableError => {
   const name = nameOf(raw)
-  const structure = StructureSchema.safeParse(raw)
-  if (!structure.success) return invalidTable(name, fromZod(structure.error, raw, []))
+  const { knownKeys: structureKeys, result: structure } = parseKnowingKeys(StructureSchema, raw)
+  if (!structure.success) return invalidTable(name, fromZod(structure.error, raw, [], structureKeys))
   const definition = structure.data
   const issues: Array<Issue> = []
 
@@ -672,9 +674,10 @@ const load = (raw: unknown, result: z.ZodType): DecisionTable<object, unknown> |
       if (condition === undefined) continue
       const context = columns.get(key)
       if (context === undefined) {
+        const suggestion = didYouMean(key, columns.keys())
         issues.push({
           path: ["rows", index, "when", key],
-          message: `no input column "${key}"; columns are ${columnNames}`,
+          message: `no input column "${key}"; ${suggestion === undefined ? "" : `${suggestion} `}columns are ${columnNames}`,
           expected: `one of ${columnNames}`,
           received: key
         })
@@ -682,8 +685,8 @@ const load = (raw: unknown, result: z.ZodType): DecisionTable<object, unknown> |
       }
       conditions.push(...compileCondition(context, ["rows", index, "when", key], condition))
     }
-    const then = result.safeParse(row.then)
-    if (!then.success) issues.push(...fromZod(then.error, row.then, ["rows", index, "then"]))
+    const { knownKeys: thenKeys, result: then } = parseKnowingKeys(result, row.then)
+    if (!then.success) issues.push(...fromZod(then.error, row.then, ["rows", index, "then"], thenKeys))
     const out = then.success ? then.data : undefined
     compiledRows.push({ index, id, description: row.description, conditions, then: out })
     rows.push({ id, description: row.description, when: when as Row<unknown>["when"], then: out })
@@ -691,9 +694,9 @@ const load = (raw: unknown, result: z.ZodType): DecisionTable<object, unknown> |
 
   let fallback: { readonly value: unknown } | undefined
   if (definition.default !== undefined) {
-    const parsed = result.safeParse(definition.default)
+    const { knownKeys: defaultKeys, result: parsed } = parseKnowingKeys(result, definition.default)
     if (parsed.success) fallback = { value: parsed.data }
-    else issues.push(...fromZod(parsed.error, definition.default, ["default"]))
+    else issues.push(...fromZod(parsed.error, definition.default, ["default"], defaultKeys))
   }
 
   if (issues.length === 0 && definition.hitPolicy === "unique") issues.push(...findOverlaps(compiledRows))

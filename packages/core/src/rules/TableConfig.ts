@@ -4,12 +4,15 @@
  * from the configuration's root (`plugins.approvals.policy.rows[2].when.amount.gte: ...`).
  *
  * The consumer fixes the table's input columns (the facts it evaluates on) and the result schema;
- * the configuration gives the rows, the hit policy and the default.
+ * the configuration gives the rows, the hit policy and the default. Like the rest of a
+ * configuration, a table refuses unknown keys at every level, its results' included, naming the
+ * nearest valid key.
  *
  * @since 0.1.0
  */
 import { Effect, Exit } from "effect"
 import { z } from "zod"
+import { strict } from "../internal/strict.js"
 import * as DecisionTable from "./DecisionTable.js"
 
 /**
@@ -42,8 +45,9 @@ export type TableSchema<R extends z.ZodType> = z.ZodType<DecisionTable.DecisionT
  * @since 0.1.0
  * @category constructors
  */
-export const schema = <R extends z.ZodType>(options: SchemaOptions<R>): TableSchema<R> =>
-  z.unknown()
+export const schema = <R extends z.ZodType>(options: SchemaOptions<R>): TableSchema<R> => {
+  const result = strict(options.result)
+  return z.unknown()
     .transform((raw, context): DecisionTable.DecisionTable<object, z.output<R>> => {
       if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
         context.addIssue({ code: "custom", message: "expected a decision table: { hitPolicy?, rows, default? }", input: raw })
@@ -59,7 +63,7 @@ export const schema = <R extends z.ZodType>(options: SchemaOptions<R>): TableSch
         return z.NEVER
       }
       const exit = Effect.runSyncExit(
-        DecisionTable.decode({ hitPolicy: options.hitPolicy ?? "first", ...raw, inputs: options.inputs }, { result: options.result })
+        DecisionTable.decode({ hitPolicy: options.hitPolicy ?? "first", ...raw, inputs: options.inputs }, { result })
       )
       if (Exit.isSuccess(exit)) return exit.value
       const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")
@@ -76,5 +80,6 @@ export const schema = <R extends z.ZodType>(options: SchemaOptions<R>): TableSch
     })
     .meta({
       description: options.description ?? "A decision table",
-      ...DecisionTable.jsonSchema({ result: options.result, inputs: options.inputs })
+      ...DecisionTable.jsonSchema({ result, inputs: options.inputs })
     })
+}

@@ -5,6 +5,8 @@
 import { isNode, LineCounter, parseDocument } from "yaml"
 import type { z } from "zod"
 import type { Issue } from "../../Errors.js"
+import { unknownKeyMessage } from "../../internal/nearest.js"
+import type { KnownKeys } from "../../internal/strict.js"
 import { show } from "./values.js"
 
 export const valueAt = (root: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
@@ -24,23 +26,29 @@ const zodTypeNames: Readonly<Record<string, string>> = {
   tuple: "a list"
 }
 
-/** Converts zod issues to issues naming the value received, under `prefix`. */
+/**
+ * Converts zod issues to issues naming the value received, under `prefix`; an unknown key names
+ * the nearest valid key when `knownKeys` (from `parseKnowingKeys`) knows the object's keys.
+ */
 export const fromZod = (
   error: z.ZodError,
   root: unknown,
-  prefix: ReadonlyArray<string | number>
+  prefix: ReadonlyArray<string | number>,
+  knownKeys: KnownKeys = () => undefined
 ): Array<Issue> =>
   error.issues.flatMap((issue): Array<Issue> => {
     const path = [...prefix, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))]
     const received = valueAt(root, issue.path)
     const got = `got ${show(received)}`
     switch (issue.code) {
-      case "unrecognized_keys":
+      case "unrecognized_keys": {
+        const known = knownKeys(issue)
         return issue.keys.map((key) => ({
           path: [...path, key],
-          message: `unknown key "${key}"`,
+          message: known === undefined ? `unknown key "${key}"` : unknownKeyMessage(key, known),
           received: valueAt(root, [...issue.path, key])
         }))
+      }
       case "invalid_type":
         if (issue.message.startsWith("Invalid input")) {
           const expected = zodTypeNames[issue.expected] ?? `${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`
