@@ -22,7 +22,8 @@
  * ```
  *
  * The plugin holds the `approval-policy` responsibility, and `directory` when it is given
- * `managers`.
+ * `managers`. The roles its steps name as approvers are known roles (`Plugin.Composition.roles`),
+ * so principals may carry them (`finance_controller` above).
  *
  * @since 0.1.0
  */
@@ -53,7 +54,7 @@ export const columns = [
  * @since 0.1.0
  * @category models
  */
-export const Step = z.object({
+export const Step = z.strictObject({
   level: z.number().int().min(1).default(1).describe("steps run by ascending level, then table order"),
   approver: ApprovalPolicy.Approver.describe("a role, a named user, or the requester's manager"),
   label: z.string().min(1).optional().describe("how the step is shown, e.g. Finance")
@@ -65,7 +66,7 @@ export const Step = z.object({
  * @since 0.1.0
  * @category models
  */
-export const Config = z.object({
+export const Config = z.strictObject({
   policy: TableConfig.schema({
     inputs: columns,
     result: Step,
@@ -90,6 +91,17 @@ const labelOf = (step: z.infer<typeof Step>): string =>
     : step.approver.kind === "user"
     ? step.approver.userId
     : "the requester's manager")
+
+/**
+ * The roles a policy table names as approvers, in table order (its default last).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const approverRoles = (table: DecisionTable.DecisionTable<object, z.infer<typeof Step>>): ReadonlyArray<string> => {
+  const steps = [...table.rows.map((row) => row.then), ...(table.default._tag === "Some" ? [table.default.value] : [])]
+  return [...new Set(steps.flatMap((step) => (step.approver.kind === "role" ? [step.approver.role] : [])))]
+}
 
 /**
  * An approval policy from a policy table.
@@ -150,6 +162,7 @@ export const approvals: Plugin.Plugin<"approvals", z.output<typeof Config>> = Pl
       config.managers === undefined
         ? Layer.empty
         : Layer.succeed(ApprovalPolicy.Directory, ApprovalPolicy.directoryFromMap(config.managers))
-    )
+    ),
+    roles: approverRoles(config.policy)
   })
 })

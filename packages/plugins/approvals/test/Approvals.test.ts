@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Catalog, Plugin, Principal, Procura, Requisition, Storage } from "@procura/core"
+import { createProcura } from "@procura/core/promise"
 import { approvals } from "@procura/plugin-approvals"
 import { MemoryStorage } from "@procura/storage-memory"
 import { Fixtures } from "@procura/testkit"
@@ -212,6 +213,28 @@ describe("approvals plugin", () => {
     assert.include(badApprover.message, "plugins.approvals.policy.rows.0.then.approver.kind")
     const ownColumns = bad({ policy: { inputs: [], rows: [] } })
     assert.include(ownColumns.message, "the columns of this table are fixed")
+  })
+
+  it("refuses unknown keys in the configuration, its steps and their approvers, naming the nearest", () => {
+    const exit = Effect.runSyncExit(Plugin.compose([Plugin.enable(approvals, {
+      policy: { rows: [{ then: { levl: 2, approver: { kind: "role", role: "cio", rol: "x" } } }] },
+      manager: { "rae.requester": "mia.manager" }
+    })]))
+    const error = failureOf(exit) as Plugin.PluginError
+    assert.deepStrictEqual(error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`), [
+      `plugins.approvals.policy.rows.0.then.approver.rol: unknown key; did you mean "role"?`,
+      `plugins.approvals.policy.rows.0.then.levl: unknown key; did you mean "level"?`,
+      `plugins.approvals.manager: unknown key; did you mean "managers"?`
+    ])
+  })
+
+  it("makes the roles its policy names as approvers known roles", async () => {
+    const composition = Effect.runSync(Plugin.compose([Plugin.enable(approvals, tieredPolicy)]))
+    assert.deepStrictEqual(composition.roles, ["finance_controller", "cio"])
+    // A default principal may carry them; without the plugin, finance_controller is unknown.
+    const procura = createProcura({ storage: MemoryStorage.layer(), principal: finance, plugins: [Plugin.enable(approvals, tieredPolicy)] })
+    await procura.dispose()
+    assert.throws(() => createProcura({ storage: MemoryStorage.layer(), principal: finance }), /unknown role "finance_controller"/)
   })
 
   it("exports its configuration schema as JSON Schema", () => {

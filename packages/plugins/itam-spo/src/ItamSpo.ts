@@ -25,7 +25,7 @@ import { z } from "zod"
  * @since 0.1.0
  * @category models
  */
-export const Config = z.object({
+export const Config = z.strictObject({
   supplierProducts: z.boolean().default(true)
     .describe("take vendor and price from supplier products (true) or from the catalog items' approved vendors (false)"),
   routing: TableConfig.schema({

@@ -136,6 +136,21 @@ describe("purchase-channel routing", () => {
     const error = failureOf(exit) as Plugin.PluginError
     assert.include(error.message, "plugins.itam-spo.routing.rows.0.then.channel")
   })
+
+  it("refuses unknown keys at every level, naming the nearest valid key", () => {
+    const exit = Effect.runSyncExit(Plugin.compose([Plugin.enable(itamSpo, {
+      supplierProduct: false,
+      routing: { rows: [{ when: { kind: "service" }, then: { channel: "shopping_hub", reasn: "services" } }] },
+      tolerances: { rules: [{ kind: "hardware", quantityPercnt: 5 }] }
+    })]))
+    const error = failureOf(exit) as Plugin.PluginError
+    assert.strictEqual(error.reason, "InvalidConfig")
+    const lines = error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+    assert.include(lines, `plugins.itam-spo.supplierProduct: unknown key; did you mean "supplierProducts"?`)
+    assert.include(lines, `plugins.itam-spo.routing.rows.0.then.reasn: unknown key; did you mean "reason"?`)
+    assert.include(lines, `plugins.itam-spo.tolerances.rules.0.quantityPercnt: unknown key; did you mean "quantityPercent"?`)
+    assert.include(error.message, `plugins.itam-spo.supplierProduct: unknown key; did you mean "supplierProducts"?`)
+  })
 })
 
 describe("tolerances", () => {

@@ -104,7 +104,7 @@ const key = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected letters, 
  * @since 0.1.0
  * @category models
  */
-export const TemplateTask = z.object({
+export const TemplateTask = z.strictObject({
   key: key.describe("unique within the template; decision tables name it"),
   name: z.string().min(1).describe("the project task's short description"),
   description: z.string().optional(),
@@ -135,7 +135,7 @@ export const TemplateKind = z.enum(["project", "site_project", "order_project"])
  * @since 0.1.0
  * @category models
  */
-export const Template = z.object({
+export const Template = z.strictObject({
   id: key.describe("unique; decision tables name it"),
   name: z.string().min(1),
   kind: TemplateKind.default("project"),
@@ -159,7 +159,7 @@ export type Template = z.infer<typeof Template>
  * @since 0.1.0
  * @category models
  */
-export const LineResult = z.object({ template: key.describe("a template of kind project") })
+export const LineResult = z.strictObject({ template: key.describe("a template of kind project") })
 
 /**
  * What the site table gives: the site-project template, and whether the site project is for the
@@ -168,7 +168,7 @@ export const LineResult = z.object({ template: key.describe("a template of kind 
  * @since 0.1.0
  * @category models
  */
-export const SiteResult = z.object({
+export const SiteResult = z.strictObject({
   template: key.describe("a template of kind site_project"),
   location: z.enum(["site", "parent"]).default("site")
 })
@@ -181,7 +181,7 @@ export const SiteResult = z.object({
  * @since 0.1.0
  * @category models
  */
-export const TaskResult = z.object({
+export const TaskResult = z.strictObject({
   template: key.describe("the template the task belongs to"),
   task: key.describe("the key of the template task")
 })
@@ -234,7 +234,7 @@ export const orderTaskSources = ["name", "requestType", "domain", "domainOrderNa
  * @since 0.1.0
  * @category models
  */
-export const FieldMapping = z.object({
+export const FieldMapping = z.strictObject({
   from: z.string().min(1),
   to: z.string().regex(/^[a-z_][a-z0-9_]*$/, "expected a field name: lower case letters, digits and _")
 })
@@ -263,7 +263,7 @@ export const defaultStateMapping: { readonly [S in FulfilmentState]: ProjectStat
   cancelled: "closed_skipped"
 }
 
-const StateMapping = z.object(
+const StateMapping = z.strictObject(
   Object.fromEntries(
     FulfilmentState.options.map((state) => [state, ProjectState.default(defaultStateMapping[state])])
   ) as { [S in FulfilmentState]: z.ZodDefault<typeof ProjectState> }
@@ -281,7 +281,7 @@ const table = <R extends z.ZodType>(inputs: ReadonlyArray<DecisionTable.Column>,
  * @since 0.1.0
  * @category models
  */
-export const Config = z.object({
+export const Config = z.strictObject({
   templates: z.array(Template).min(1).describe("project, site-project and order-level project templates with their tasks"),
   orderLineTable: table(
     orderLineColumns,
@@ -303,18 +303,18 @@ export const Config = z.object({
     TaskResult,
     "Project Management Oversight for Order Task: the template task an order task becomes (or joins)."
   ).optional(),
-  orderProject: z.object({
+  orderProject: z.strictObject({
     template: key.describe("a template of kind order_project"),
     minLines: z.number().int().positive().optional()
       .describe("orders with at least this many lines get an order-level project without asking")
   }).optional().describe("one project over a whole order, its line projects under it; asked for per order, or by line count"),
-  fieldMappings: z.object({
+  fieldMappings: z.strictObject({
     orderLineToProject: z.array(FieldMapping).default([]),
     domainOrderToProjectTask: z.array(FieldMapping).default([]),
     orderTaskToProjectTask: z.array(FieldMapping).default([])
   }).prefault({}).describe("values copied onto projects and project tasks (the CSM table maps)"),
   stateMapping: StateMapping.prefault({}).describe("the project task state each order task or domain order state means"),
-  properties: z.object({
+  properties: z.strictObject({
     reuse: z.boolean().default(true)
       .describe("sn_ind_tmt_orm.reuse_existing_program_and_project_enabled: reuse the account's program and the location's site project; off: new ones per order"),
     autoClose: z.boolean().default(true)

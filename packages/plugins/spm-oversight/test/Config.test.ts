@@ -61,6 +61,24 @@ describe("spm-oversight configuration", () => {
     assert.include(schema.properties["properties"]!.properties!["reuse"]!.description!, "sn_ind_tmt_orm.reuse_existing_program_and_project_enabled")
   })
 
+  it("refuses unknown keys at every level, naming the nearest valid key", () => {
+    const message = problem({
+      ...minimal,
+      templates: [{ id: "line", name: "Line project", tasks: [{ key: "build", name: "Build", planed: false }] }],
+      orderLineTable: { rows: [{ then: { template: "line", templat: "x" } }] },
+      properties: { autoclose: false },
+      fieldMapping: {}
+    })
+    for (
+      const line of [
+        `plugins.spm-oversight.templates.0.tasks.0.planed: unknown key; did you mean "planned"?`,
+        `plugins.spm-oversight.orderLineTable.rows.0.then.templat: unknown key; did you mean "template"?`,
+        `plugins.spm-oversight.properties.autoclose: unknown key; did you mean "autoClose"?`,
+        `plugins.spm-oversight.fieldMapping: unknown key; did you mean "fieldMappings"?`
+      ]
+    ) assert.include(message, line)
+  })
+
   it("refuses a table naming a template that does not exist, or of the wrong kind, with the row's path", () => {
     assert.include(
       problem({ ...minimal, orderLineTable: { rows: [{ then: { template: "nope" } }] } }),
