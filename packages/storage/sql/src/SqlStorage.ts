@@ -217,7 +217,8 @@ const pgFields = (cause: unknown): PgErrorFields =>
  * - a unique violation is a `Conflict`: on a collection's unique key it names the key's fields
  *   (`key`), on the primary key it is a duplicate id, on the event log a duplicate event id;
  * - data exceptions and other integrity violations (SQLSTATE classes 22 and 23, such as a value
- *   that does not fit its field's type) are `Invalid`;
+ *   that does not fit its field's type) are `Invalid`, and so are values too large to store
+ *   (SQLSTATE class 54, such as an index row over its size limit): retrying cannot help;
  * - deadlocks and serialization failures (SQLSTATE 40P01, 40001) are stale `Conflict`s: the
  *   transaction was aborted whole, and operations retry it on fresh reads;
  * - everything else (connection, authentication, timeouts, unknown failures) is
@@ -251,6 +252,18 @@ export const classifyError = (error: unknown, collection?: CollectionDefinition)
     const reason = error.reason
     const fields = pgFields(reason.cause)
     const detail = fields.message ?? reason.message ?? reason._tag
+    const code = fields.code ?? ""
+    // Class 54 (program limit exceeded), such as 54000 "index row size exceeds maximum": a value
+    // too large to store. Running it again gives the same answer, so it is invalid input, never
+    // `Unavailable` (which callers would retry).
+    if (code.startsWith("54")) {
+      return new Storage.StorageError({
+        reason: "Invalid",
+        ...base,
+        message: `${prefix}a value is too large to store, nothing was written (SQLSTATE ${code}: ${detail})`,
+        cause: error
+      })
+    }
     switch (reason._tag) {
       case "UniqueViolation": {
         const constraint = reason.constraint
@@ -294,7 +307,6 @@ export const classifyError = (error: unknown, collection?: CollectionDefinition)
         return concurrencyAbort(prefix, detail, base, error)
       case "UnknownError":
       case "SqlSyntaxError": {
-        const code = fields.code ?? ""
         if (code === "40P01" || code === "40001") return concurrencyAbort(prefix, detail, base, error)
         if (code.startsWith("22") || code.startsWith("23")) {
           return new Storage.StorageError({ reason: "Invalid", ...base, message: `${prefix}${detail}`, cause: error })
