@@ -265,7 +265,7 @@ export interface Row<Out> {
  * @since 0.1.0
  * @category models
  */
-export interface DecisionTable<in In extends object = object, out Out = unknown, out P extends HitPolicy = HitPolicy> {
+export interface DecisionTable<In extends object = object, Out = unknown, P extends HitPolicy = HitPolicy> {
   readonly name: string | undefined
   readonly description: string | undefined
   readonly hitPolicy: P
