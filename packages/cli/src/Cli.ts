@@ -16,14 +16,14 @@
  *
  * @since 0.1.0
  */
-import { Delivery, Plugin, Principal, Procura, Storage } from "@procura/core"
+import { Access, Delivery, Errors, Plugin, Principal, Procura, Storage } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
 import { SqlStorage } from "@procura/storage-sql"
 import { Effect, Exit, Layer, Cause, Redacted } from "effect"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { hostname } from "node:os"
 import { dirname, resolve } from "node:path"
-import { parseArgs } from "node:util"
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util"
 import { z } from "zod"
 import { approvals } from "@procura/plugin-approvals"
 import { itamSpo } from "@procura/plugin-itam-spo"
@@ -79,48 +79,141 @@ const defaultIo: Io = {
   tty: process.stdout.isTTY === true
 }
 
-const usage = `procura: the Procura command line
-
-Usage:
-  procura demo [--data-dir DIR] [--requests N]
+/** Each command's usage lines, in the order `procura help` lists them. */
+const commandUsages: ReadonlyArray<{ readonly command: string; readonly usage: string }> = [
+  {
+    command: "demo",
+    usage: `  procura demo [--data-dir DIR] [--requests N] [--config FILE]
       Run seed 002's procure-to-asset flow on embedded PGlite persisted in DIR
       (default .procura/demo). Each run uses a tenant of its own.
-  procura migrate [--data-dir DIR | --database-url URL]
+`
+  },
+  {
+    command: "migrate",
+    usage: `  procura migrate [--data-dir DIR | --database-url URL]
       Create or upgrade Procura's tables. Without either flag, uses PROCURA_DATABASE_URL
       when set, else PGlite in .procura/data.
-  procura ops [--json] [--config FILE]
+`
+  },
+  {
+    command: "ops",
+    usage: `  procura ops [--json] [--config FILE]
       List every operation: id, permission, summary.
-  procura op <operation-id> --schema
+`
+  },
+  {
+    command: "op",
+    usage: `  procura op <operation-id> --schema [--config FILE]
       Print the JSON Schemas of the operation's input and output.
   procura op <operation-id> --as USER@TENANT:ROLE[,ROLE] [--input JSON | --input-file FILE]
-         [--data-dir DIR | --database-url URL]
-      Run one operation and print its result as JSON.
-  procura catalog import <file> --as USER@TENANT:ROLE[,ROLE] [--format csv|json] [--dry-run]
-         [--data-dir DIR | --database-url URL]
+         [--config FILE] [--data-dir DIR | --database-url URL]
+      Run one operation and print its result as JSON. An unknown operation id or role is
+      refused (exit 2) with the nearest known one.
+`
+  },
+  {
+    command: "catalog",
+    usage: `  procura catalog import <file> --as USER@TENANT:ROLE[,ROLE] [--format csv|json] [--dry-run]
+         [--config FILE] [--data-dir DIR | --database-url URL]
       Import catalog items from a CSV or JSON file (format from the extension unless given):
       catalog.importCatalog on the file. --dry-run only checks and prints the per-row report.
-  procura config validate <file>
+`
+  },
+  {
+    command: "config",
+    usage: `  procura config validate <file>
       Check a configuration file (JSON or YAML: { "plugins": { "<id>": { ... } } }) against the
-      installed plugins' schemas; every problem is reported with its path.
+      installed plugins' schemas. Every problem of every plugin is reported in one run, each
+      with its path (unknown keys and plugin ids with the nearest valid one); exit 1 if any.
   procura config schema <plugin>
       Print the JSON Schema of a plugin's configuration. Installed plugins: ${installedPlugins.map((p) => p.id).join(", ")}.
-  procura worker [--config FILE] [--data-dir DIR | --database-url URL] [--poll-interval MS]
+`
+  },
+  {
+    command: "worker",
+    usage: `  procura worker [--config FILE] [--data-dir DIR | --database-url URL] [--poll-interval MS]
          [--batch-size N] [--attempts N] [--base-delay MS] [--max-delay MS] [--lease-ttl MS] [--once]
       Deliver domain events to the enabled plugins' subscribers until SIGINT or SIGTERM
       (--once: one pass, then exit). Several workers on one PostgreSQL share the subscribers
       through leases. A failing handler is retried with backoff (default 5 attempts, 1000 ms
       doubling up to 60000 ms), then its event is parked as a dead letter.
-  procura dead-letters list [--subscriber ID] [--json] [--config FILE] [--data-dir DIR | --database-url URL]
+`
+  },
+  {
+    command: "dead-letters",
+    usage: `  procura dead-letters list [--subscriber ID] [--json] [--config FILE] [--data-dir DIR | --database-url URL]
       List the parked events: id, subscriber, attempts, failure times and error.
   procura dead-letters replay <id> | --all [--subscriber ID] [--config FILE] [--data-dir DIR | --database-url URL]
       Deliver parked events again now (with the parked events of their aggregate, oldest
       first); those handled are removed.
-  procura help
+`
+  },
+  {
+    command: "help",
+    usage: `  procura help [<command>]
+      This text, or one command's usage. \`procura <command> --help\` prints it too.
+`
+  }
+]
 
+const usage = `procura: the Procura command line
+
+Usage:
+${commandUsages.map((entry) => entry.usage).join("")}
   demo, op, worker and dead-letters take --config FILE to enable plugins.
   On PostgreSQL, PROCURA_ROW_LEVEL_SECURITY=true (or false) turns row-level security on (or
   off) for Procura's tables; unset, it stays as the database has it.
+  Exit codes: 0 done, 1 failed (or invalid configuration), 2 a usage error (unknown command,
+  flag, operation or role; a missing or malformed argument).
 `
+
+/** One command's usage lines; the whole usage for a command that has none. */
+const usageOf = (command: string): string => {
+  const lines = commandUsages.filter((entry) => entry.command === command).map((entry) => entry.usage)
+  return lines.length === 0 ? usage : `Usage:\n${lines.join("")}`
+}
+
+/** The command line was used wrongly: `main` prints the message and the command's usage, and exits 2. */
+class UsageError extends Error {
+  readonly command: string
+  constructor(command: string, message: string) {
+    super(message)
+    this.command = command
+  }
+}
+
+const flag = (name: string) => (name.length === 1 ? `-${name}` : `--${name}`)
+
+/**
+ * `parseArgs`, with usage errors instead of exceptions: an unknown flag (naming the nearest known
+ * one), a flag missing its value, or an unexpected argument.
+ */
+const parse = <const O extends ParseArgsOptionsConfig, const P extends boolean = false>(
+  command: string,
+  args: ReadonlyArray<string>,
+  options: O,
+  allowPositionals?: P
+) => {
+  const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true })
+  for (const token of tokens) {
+    if (token.kind !== "option" || Object.hasOwn(options, token.name)) continue
+    const near = Errors.nearest(token.name, Object.keys(options))
+    const known = Object.keys(options).map(flag).join(", ")
+    throw new UsageError(
+      command,
+      `unknown option ${token.rawName}; ${near === undefined ? `options: ${known || "none"}` : `did you mean "${flag(near)}"?`}`
+    )
+  }
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: (allowPositionals ?? false) as P, strict: true })
+  } catch (error) {
+    // node:util's own usage errors (a flag missing its value, an unexpected argument).
+    if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
+      throw new UsageError(command, error.message.replace(/\. To specify .*$/s, ""))
+    }
+    throw error
+  }
+}
 
 const storageFor = (values: { readonly "data-dir"?: string | undefined; readonly "database-url"?: string | undefined }) => {
   const url = values["database-url"] ?? (values["data-dir"] === undefined ? process.env["PROCURA_DATABASE_URL"] : undefined)
@@ -160,10 +253,7 @@ const describeError = (error: unknown): string => {
 }
 
 const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  const { values } = parseArgs({
-    args: [...args],
-    options: { "data-dir": { type: "string" }, requests: { type: "string" }, config: { type: "string" } }
-  })
+  const { values } = parse("demo", args, { "data-dir": { type: "string" }, requests: { type: "string" }, config: { type: "string" } })
   const started = performance.now()
   const dataDir = resolve(values["data-dir"] ?? ".procura/demo")
   mkdirSync(dirname(dataDir), { recursive: true })
@@ -214,7 +304,7 @@ const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
 }
 
 const migrate = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  const { values } = parseArgs({ args: [...args], options: { "data-dir": { type: "string" }, "database-url": { type: "string" } } })
+  const { values } = parse("migrate", args, { "data-dir": { type: "string" }, "database-url": { type: "string" } })
   const storage = storageFor(values)
   const exit = await Effect.runPromiseExit(
     Effect.flatMap(Storage.Storage, (s) => s.prepare(Procura.collections)).pipe(Effect.provide(storage.layer))
@@ -272,18 +362,15 @@ const onStorage = <A, E>(
   )
 
 const worker = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      ...storageOptions,
-      "poll-interval": { type: "string" },
-      "batch-size": { type: "string" },
-      attempts: { type: "string" },
-      "base-delay": { type: "string" },
-      "max-delay": { type: "string" },
-      "lease-ttl": { type: "string" },
-      once: { type: "boolean" }
-    }
+  const { values } = parse("worker", args, {
+    ...storageOptions,
+    "poll-interval": { type: "string" },
+    "batch-size": { type: "string" },
+    attempts: { type: "string" },
+    "base-delay": { type: "string" },
+    "max-delay": { type: "string" },
+    "lease-ttl": { type: "string" },
+    once: { type: "boolean" }
   })
   const numbers = {
     pollInterval: wholeNumber(values["poll-interval"], 1_000, 1),
@@ -345,19 +432,16 @@ const worker = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
 }
 
 const deadLetters = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  const { positionals, values } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { ...storageOptions, subscriber: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" } }
-  })
+  const { positionals, values } = parse(
+    "dead-letters",
+    args,
+    { ...storageOptions, subscriber: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" } },
+    true
+  )
   const [sub, id] = positionals
-  if (sub !== "list" && sub !== "replay") {
-    io.err("Usage: procura dead-letters list | procura dead-letters replay <id> | --all\n")
-    return 2
-  }
+  if (sub !== "list" && sub !== "replay") throw new UsageError("dead-letters", unknownSubcommand(sub, ["list", "replay"]))
   if (sub === "replay" && (id === undefined) === (values.all !== true)) {
-    io.err("Name one dead letter to replay, or pass --all\n")
-    return 2
+    throw new UsageError("dead-letters", "name one dead letter to replay, or pass --all")
   }
   const loaded = await loadConfig(values.config, io)
   if (loaded === undefined) return 2
@@ -398,7 +482,7 @@ const deadLetters = async (args: ReadonlyArray<string>, io: Io): Promise<number>
 }
 
 const ops = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  const { values } = parseArgs({ args: [...args], options: { json: { type: "boolean" }, config: { type: "string" } } })
+  const { values } = parse("ops", args, { json: { type: "boolean" }, config: { type: "string" } })
   const loaded = await loadConfig(values.config, io)
   if (loaded === undefined) return 2
   const { catalogue } = loaded
@@ -420,26 +504,25 @@ const ops = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
 }
 
 const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      schema: { type: "boolean" },
-      as: { type: "string" },
-      input: { type: "string" },
-      "input-file": { type: "string" },
-      "data-dir": { type: "string" },
-      "database-url": { type: "string" },
-      config: { type: "string" }
-    }
-  })
-  const id = positionals[0]
+  const { values, positionals } = parse("op", args, {
+    schema: { type: "boolean" },
+    as: { type: "string" },
+    input: { type: "string" },
+    "input-file": { type: "string" },
+    "data-dir": { type: "string" },
+    "database-url": { type: "string" },
+    config: { type: "string" }
+  }, true)
+  const [id, ...extra] = positionals
+  if (id === undefined) throw new UsageError("op", "name an operation; `procura ops` lists them")
+  if (extra.length > 0) throw new UsageError("op", `unexpected argument ${extra[0]}: name one operation`)
   const loaded = await loadConfig(values.config, io)
   if (loaded === undefined) return 2
-  const { plugins, catalogue } = loaded
-  const operation = id === undefined ? undefined : catalogue.get(id)
+  const { composition, plugins, catalogue } = loaded
+  const operation = catalogue.get(id)
   if (operation === undefined) {
-    io.err(`${id === undefined ? "Name an operation" : `Unknown operation ${id}`}; \`procura ops\` lists them.\n`)
+    const suggestion = Errors.didYouMean(id, catalogue.keys())
+    io.err(`Unknown operation ${id}; ${suggestion === undefined ? "" : `${suggestion} `}\`procura ops\` lists them.\n`)
     return 2
   }
   if (values.schema) {
@@ -456,6 +539,12 @@ const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const principal = values.as === undefined ? undefined : parsePrincipal(values.as)
   if (principal === undefined) {
     io.err("Give the principal to run as: --as USER@TENANT:ROLE[,ROLE]\n")
+    return 2
+  }
+  // The roles Procura, its permission matrix and the enabled plugins know; a typo is refused, not run powerless.
+  const unknownRoles = Access.unknownRoles(principal.roles, Access.knownRoles(Access.defaultMatrix, composition.roles))
+  if (unknownRoles.length > 0) {
+    for (const issue of unknownRoles) io.err(`--as: ${issue.message}\n`)
     return 2
   }
   let input: unknown = {}
@@ -482,16 +571,15 @@ const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
 
 /** `procura catalog import <file>`: runs `catalog.importCatalog` on the file's content. */
 const catalog = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { format: { type: "string" }, "dry-run": { type: "boolean" }, as: { type: "string" }, ...storageOptions }
-  })
+  const { values, positionals } = parse(
+    "catalog",
+    args,
+    { format: { type: "string" }, "dry-run": { type: "boolean" }, as: { type: "string" }, ...storageOptions },
+    true
+  )
   const [sub, file] = positionals
-  if (sub !== "import" || file === undefined) {
-    io.err("Usage: procura catalog import <file> --as USER@TENANT:ROLE[,ROLE] [--format csv|json] [--dry-run]\n")
-    return 2
-  }
+  if (sub !== "import") throw new UsageError("catalog", unknownSubcommand(sub, ["import"]))
+  if (file === undefined) throw new UsageError("catalog", "name the file to import")
   if (!existsSync(file)) {
     io.err(`No file ${file}\n`)
     return 2
@@ -506,36 +594,58 @@ const catalog = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
 }
 
 const config = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  const [sub, target] = args
+  const { positionals } = parse("config", args, {}, true)
+  const [sub, target, ...extra] = positionals
+  if (sub !== "schema" && sub !== "validate") throw new UsageError("config", unknownSubcommand(sub, ["validate", "schema"]))
+  if (target === undefined) throw new UsageError("config", sub === "schema" ? "name a plugin" : "name the configuration file")
+  if (extra.length > 0) throw new UsageError("config", `unexpected argument ${extra[0]}`)
   if (sub === "schema") {
     const plugin = installedPlugins.find((p) => p.id === target)
     if (plugin === undefined) {
-      io.err(`No plugin "${target ?? ""}"; installed: ${installedPlugins.map((p) => p.id).join(", ")}\n`)
+      const ids = installedPlugins.map((p) => p.id)
+      const suggestion = Errors.didYouMean(target, ids)
+      io.err(`No plugin "${target}"; ${suggestion === undefined ? "" : `${suggestion} `}installed: ${ids.join(", ")}\n`)
       return 2
     }
     io.out(`${JSON.stringify(Plugin.configJsonSchema(plugin), null, 2)}\n`)
     return 0
   }
-  if (sub === "validate" && target !== undefined) {
-    try {
-      const enabled = await pluginsFromConfig(target)
-      const exit = await Effect.runPromiseExit(Plugin.compose(enabled))
-      if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
-      io.out(`${target} is valid: ${exit.value.plugins.map((p) => `${p.id}@${p.version}`).join(", ") || "no plugins enabled"}\n`)
-      return 0
-    } catch (error) {
-      const issues = error instanceof Plugin.PluginError ? error.issues : []
-      io.err(`${target} is invalid:\n`)
-      if (issues.length > 0) {
-        for (const issue of issues) io.err(`  ${issue.path.join(".")}: ${issue.message}\n`)
-      } else {
-        io.err(`  ${describeError(error)}\n`)
-      }
-      return 1
+  try {
+    // Every problem of the file and of every plugin's configuration, then the composition's own checks.
+    const enabled = await pluginsFromConfig(target)
+    const exit = await Effect.runPromiseExit(Plugin.compose(enabled))
+    if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
+    io.out(`${target} is valid: ${exit.value.plugins.map((p) => `${p.id}@${p.version}`).join(", ") || "no plugins enabled"}\n`)
+    return 0
+  } catch (error) {
+    const issues = error instanceof Plugin.PluginError ? error.issues : []
+    if (issues.length > 0) {
+      io.err(`${target} is invalid (${issues.length} ${issues.length === 1 ? "problem" : "problems"}):\n`)
+      for (const issue of issues) io.err(`  ${issue.path.join(".")}: ${issue.message}\n`)
+    } else {
+      io.err(`${target} is invalid:\n  ${describeError(error)}\n`)
     }
+    return 1
   }
-  io.err("Usage: procura config validate <file> | procura config schema <plugin>\n")
-  return 2
+}
+
+/** Why a subcommand is not one of `known`, naming the nearest. */
+const unknownSubcommand = (sub: string | undefined, known: ReadonlyArray<string>): string => {
+  if (sub === undefined) return `name a subcommand: ${known.join(" or ")}`
+  const suggestion = Errors.didYouMean(sub, known)
+  return `unknown subcommand ${sub}; ${suggestion ?? `expected ${known.join(" or ")}`}`
+}
+
+/** The commands, by name. */
+const commands: Readonly<Record<string, (args: ReadonlyArray<string>, io: Io) => Promise<number>>> = {
+  demo: (args, io) => demo(args, io),
+  migrate: (args, io) => migrate(args, io),
+  ops: (args, io) => ops(args, io),
+  op: (args, io) => op(args, io),
+  catalog: (args, io) => catalog(args, io),
+  config: (args, io) => config(args, io),
+  worker: (args, io) => worker(args, io),
+  "dead-letters": (args, io) => deadLetters(args, io)
 }
 
 /**
@@ -546,31 +656,32 @@ const config = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
  */
 export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Promise<number> => {
   const [command, ...rest] = argv
-  switch (command) {
-    case "demo":
-      return demo(rest, io)
-    case "migrate":
-      return migrate(rest, io)
-    case "ops":
-      return ops(rest, io)
-    case "op":
-      return op(rest, io)
-    case "catalog":
-      return catalog(rest, io)
-    case "config":
-      return config(rest, io)
-    case "worker":
-      return worker(rest, io)
-    case "dead-letters":
-      return deadLetters(rest, io)
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      io.out(usage)
-      return 0
-    default:
-      io.err(`Unknown command ${command}\n\n${usage}`)
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    const topic = command === "help" ? rest[0] : undefined
+    if (topic !== undefined && !Object.hasOwn(commands, topic)) {
+      const suggestion = Errors.didYouMean(topic, Object.keys(commands))
+      io.err(`Unknown command ${topic}${suggestion === undefined ? "" : `; ${suggestion}`}\n\n${usage}`)
       return 2
+    }
+    io.out(topic === undefined ? usage : usageOf(topic))
+    return 0
+  }
+  const run = Object.hasOwn(commands, command) ? commands[command] : undefined
+  if (run === undefined) {
+    const suggestion = Errors.didYouMean(command, [...Object.keys(commands), "help"])
+    io.err(`Unknown command ${command}${suggestion === undefined ? "" : `; ${suggestion}`}\n\n${usage}`)
+    return 2
+  }
+  const options = rest.indexOf("--") === -1 ? rest : rest.slice(0, rest.indexOf("--"))
+  if (options.includes("--help") || options.includes("-h")) {
+    io.out(usageOf(command))
+    return 0
+  }
+  try {
+    return await run(rest, io)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    io.err(`procura ${error.command}: ${error.message}\n\n${usageOf(error.command)}`)
+    return 2
   }
 }

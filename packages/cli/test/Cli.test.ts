@@ -95,7 +95,8 @@ describe("procura CLI", () => {
 
       const usage = capture()
       assert.strictEqual(await Cli.main(["catalog", "import", ...as], usage.io), 2)
-      assert.include(usage.err.join(""), "Usage: procura catalog import <file>")
+      assert.include(usage.err.join(""), "procura catalog: name the file to import")
+      assert.include(usage.err.join(""), "procura catalog import <file> --as USER@TENANT:ROLE[,ROLE]")
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
