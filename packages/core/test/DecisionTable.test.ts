@@ -567,6 +567,16 @@ describe("DecisionTable malformed tables", () => {
     assert.deepStrictEqual(messages(loadError("hitPolicy: first")), [`(table): expected an object, got "hitPolicy: first"`])
   })
 
+  it("a misspelt key or column names the nearest valid one", () => {
+    assert.deepStrictEqual(messages(loadError(routing([{ when: { knd: "service" }, then: { channel: "shopping_hub" } }], { hitPolicy: undefined, hitpolicy: "first" }))), [
+      `hitPolicy: missing; expected one of "first", "unique", "collect"`,
+      `hitpolicy: unknown key; did you mean "hitPolicy"?`
+    ])
+    assert.deepStrictEqual(messages(loadError(routing([{ when: { knd: "service" }, then: { channel: "shopping_hub" } }]))), [
+      `rows[0].when.knd: no input column "knd"; did you mean "kind"? columns are amount, currency, kind`
+    ])
+  })
+
   it("a row whose then fails the result schema, and a bad default", () => {
     const error = loadError(routing(
       [{ when: { kind: "hardware" }, then: { channel: "fax" } }, { then: {} }],

@@ -13,9 +13,9 @@ export const distance = (a: string, b: string): number => {
   if (a.length === 0) return b.length
   if (b.length === 0) return a.length
   // Three rows of the dynamic programming table: the one before the previous (for swaps), the previous and the current.
-  let before = new Array<number>(b.length + 1).fill(0)
+  let before = Array.from({ length: b.length + 1 }, () => 0)
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  let current = new Array<number>(b.length + 1).fill(0)
+  let current = Array.from({ length: b.length + 1 }, () => 0)
   for (let i = 1; i <= a.length; i++) {
     current[0] = i
     for (let j = 1; j <= b.length; j++) {
