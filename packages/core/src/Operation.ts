@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer, Schedule } from "effect"
-import type { z } from "zod"
+import { z } from "zod"
 import * as Access from "./Access.js"
 import { type Issue, invalid, type ValidationError } from "./Errors.js"
 import type { AccessDenied } from "./Errors.js"
@@ -103,6 +103,47 @@ export type Output<O> = O extends Operation<any, any, infer Out, any, any> ? z.o
  * @category models
  */
 export type Error<O> = O extends Operation<any, any, any, infer E, any> ? E | RunError : never
+
+/**
+ * A JSON Schema (draft 2020-12) as plain JSON: what hosts, form builders and OpenAPI tools read
+ * without zod.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type JsonSchema = { readonly [keyword: string]: unknown }
+
+/**
+ * The JSON Schema of what callers pass to an operation (its input before defaults and
+ * transforms apply). Constraints JSON Schema cannot state (refinements, transforms) are left
+ * out: the schema admits them, and the operation still checks them.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const inputJsonSchema = (operation: Any): JsonSchema =>
+  z.toJSONSchema(operation.input, { io: "input", unrepresentable: "any" }) as JsonSchema
+
+/**
+ * The JSON Schema of what an operation returns.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const outputJsonSchema = (operation: Any): JsonSchema =>
+  z.toJSONSchema(operation.output, { io: "output", unrepresentable: "any" }) as JsonSchema
+
+/**
+ * The input and output JSON Schemas of every operation, by operation id:
+ * `jsonSchemas(Procura.catalogue.values())`.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const jsonSchemas = (
+  operations: Iterable<Any>
+): { readonly [id: string]: { readonly input: JsonSchema; readonly output: JsonSchema } } =>
+  Object.fromEntries([...operations].map((operation) => [operation.id, { input: inputJsonSchema(operation), output: outputJsonSchema(operation) }]))
 
 /**
  * Converts zod issues to Procura issues, naming the path, the message and what was expected.

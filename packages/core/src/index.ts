@@ -56,3 +56,7 @@ export * as Delivery from "./Delivery.js"
 export * as DecisionTable from "./rules/DecisionTable.js"
 /** @since 0.1.0 */
 export * as TableConfig from "./rules/TableConfig.js"
+/** @since 0.1.0 */
+export * as Problem from "./Problem.js"
+/** @since 0.1.0 */
+export * as OpenApi from "./OpenApi.js"

@@ -28,9 +28,254 @@ import type * as Operation from "./Operation.js"
 import { run } from "./Operation.js"
 import type { Principal } from "./Principal.js"
 import { CurrentPrincipal } from "./Principal.js"
+import * as OpenApi from "./OpenApi.js"
 import * as Plugin from "./Plugin.js"
+import * as Problem from "./Problem.js"
 import * as Procura from "./Procura.js"
 import type * as Storage from "./Storage.js"
+
+export {
+  /**
+   * The caller's roles do not grant the permission an operation needs (403).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  AccessDenied,
+  /**
+   * A record the caller referred to does not exist in the caller's tenant (404).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  NotFound,
+  /**
+   * The input of an operation was rejected before anything was written (400).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ValidationError
+} from "./Errors.js"
+export {
+  /**
+   * A failure of the storage port: `Conflict` (409), `NotFound` (404), `Invalid` (400),
+   * `Unavailable` (503).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  StorageError
+} from "./Storage.js"
+export {
+  /**
+   * A delivery call names an unknown dead letter or subscriber (404).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  DeliveryError
+} from "./Delivery.js"
+export {
+  /**
+   * Plugins could not start: thrown by `createProcura` for an invalid configuration.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  PluginError
+} from "./Plugin.js"
+export {
+  /**
+   * A decision table could not be loaded or could not decide.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  DecisionTableError
+} from "./rules/DecisionTable.js"
+export {
+  /**
+   * The approval policy could not plan a chain for a request (422).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ApprovalPolicyError
+} from "./requisition/ApprovalPolicy.js"
+export {
+  /**
+   * A catalog operation was refused; nothing was written.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  CatalogError
+} from "./catalog/Catalog.js"
+export {
+  /**
+   * A requisition operation was refused; nothing was written.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  RequisitionError
+} from "./requisition/Requisition.js"
+export {
+  /**
+   * A purchasing operation was refused; nothing was written.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  PurchasingError
+} from "./purchasing/Purchasing.js"
+export {
+  /**
+   * A receipt was refused; nothing was written.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ReceivingError
+} from "./receiving/Receiving.js"
+export {
+  /**
+   * A return was refused; nothing was written.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ReturnError
+} from "./receiving/Returns.js"
+export {
+  /**
+   * A shipment was refused; nothing was written.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ShippingError
+} from "./shipping/Shipping.js"
+export {
+  /**
+   * An asset operation was refused; nothing was written.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  AssetError,
+  /**
+   * Fewer template assets remain on order for a line than a receipt needs (409).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  TemplatesMissing
+} from "./assets/Assets.js"
+export {
+  /**
+   * A licensing operation was refused; nothing was written.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  LicensingError
+} from "./licensing/Licensing.js"
+export {
+  /**
+   * An invoicing operation was refused; nothing was written.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  InvoicingError
+} from "./invoicing/Invoicing.js"
+export {
+  /**
+   * A stock operation was refused; nothing was written.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  StockError
+} from "./stock/Stock.js"
+export type {
+  /**
+   * Who is calling: `{ userId, tenantId, roles }`. The host authenticates; Procura authorises.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  Principal
+} from "./Principal.js"
+export type {
+  /**
+   * RFC 9457 problem details, from {@link toProblem}.
+   *
+   * @since 0.1.0
+   * @category problems
+   */
+  Problem,
+  /**
+   * Options of {@link toProblem}.
+   *
+   * @since 0.1.0
+   * @category problems
+   */
+  ProblemOptions,
+  /**
+   * How an error family maps to codes and statuses.
+   *
+   * @since 0.1.0
+   * @category problems
+   */
+  Family,
+  /**
+   * A suggested HTTP status.
+   *
+   * @since 0.1.0
+   * @category problems
+   */
+  Status
+} from "./Problem.js"
+export type {
+  /**
+   * An OpenAPI 3.1 document, as plain JSON.
+   *
+   * @since 0.1.0
+   * @category openapi
+   */
+  Document as OpenApiDocument,
+  /**
+   * Options of `procura.openApi()`.
+   *
+   * @since 0.1.0
+   * @category openapi
+   */
+  Options as OpenApiOptions
+} from "./OpenApi.js"
+
+/**
+ * RFC 9457 problem details for anything a call threw: the code (`ReceivingError/OverReceipt`),
+ * the suggested HTTP status, the message and the error's data, without secrets, causes or other
+ * tenants' ids. Anything that is not a Procura error is a generic 500. Pass the caller's
+ * `tenantId`, and `families` for errors of plugins or connectors (`procura.toProblem` knows the
+ * enabled plugins' already).
+ *
+ * ```ts
+ * try {
+ *   return await procura.run(id, body, { principal })
+ * } catch (error) {
+ *   const problem = toProblem(error, { tenantId: principal.tenantId })
+ *   reply.code(problem.status).type("application/problem+json").send(problem)
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category problems
+ */
+export const toProblem: (error: unknown, options?: Problem.ProblemOptions) => Problem.Problem = Problem.toProblem
 
 /**
  * Options of {@link createProcura}.
@@ -55,6 +300,11 @@ export interface ProcuraOptions {
    * An invalid configuration throws a `PluginError` from `createProcura`, before anything starts.
    */
   readonly plugins?: ReadonlyArray<Plugin.Enabled>
+  /**
+   * Error families of the connectors or other code the host runs beside Procura (a plugin
+   * declares its own), for `procura.toProblem`.
+   */
+  readonly errors?: ReadonlyArray<Problem.Family>
 }
 
 /**
@@ -116,6 +366,16 @@ export interface ProcuraClient extends Modules, AsyncDisposable {
   readonly replayDeadLetter: (id: string) => Promise<Delivery.ReplayReport>
   /** Replays every dead letter, of one subscriber when given. */
   readonly replayDeadLetters: (options?: { readonly subscriber?: string }) => Promise<ReadonlyArray<Delivery.ReplayReport>>
+  /**
+   * RFC 9457 problem details for an error a call threw (see {@link toProblem}), knowing the
+   * error families of the enabled plugins and of `options.errors`.
+   */
+  readonly toProblem: (error: unknown, options?: Problem.ProblemOptions) => Problem.Problem
+  /**
+   * The OpenAPI 3.1 document of this instance's operations (the core's and the enabled
+   * plugins'), as plain JSON: one `POST /operations/<operation id>` each.
+   */
+  readonly openApi: (options?: Omit<OpenApi.Options, "catalogue" | "permissions">) => OpenApi.Document
   /** Resolves once storage is prepared; rejects with the reason it could not be. */
   readonly ready: () => Promise<void>
   /** Closes storage and releases resources. */
@@ -178,6 +438,7 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
     if (issues.length > 0) throw invalid("createProcura", issues.map((issue) => ({ ...issue, path: ["principal", ...issue.path] })))
   }
   const catalogue = Procura.catalogueWith(composition)
+  const families = [...composition.errors, ...(options.errors ?? [])]
   const runtime = ManagedRuntime.make(
     Procura.layerFromComposition(composition).pipe(Layer.provideMerge(options.storage), Layer.provideMerge(permissions))
   )
@@ -217,6 +478,10 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
         : call(operation, input, callOptions, undefined)
     },
     operations: catalogue,
+    toProblem: (error, problemOptions) =>
+      Problem.toProblem(error, { ...problemOptions, families: [...families, ...(problemOptions?.families ?? [])] }),
+    openApi: (documentOptions) =>
+      OpenApi.fromComposition(composition, { ...documentOptions, families: [...(options.errors ?? []), ...(documentOptions?.families ?? [])] }),
     deliverEvents: (drainOptions) => runtime.runPromise(Delivery.drain(composition.subscribers, drainOptions)),
     listDeadLetters: (listOptions) => runtime.runPromiseExit(Delivery.listDeadLetters(listOptions)).then(throwFailure),
     replayDeadLetter: (id) => runtime.runPromiseExit(Delivery.replay(composition.subscribers, id)).then(throwFailure),

@@ -28,3 +28,5 @@ export * as CatalogImportScenarios from "./CatalogImportScenarios.js"
 export * as RevisionScenarios from "./RevisionScenarios.js"
 /** @since 0.1.0 */
 export * as ReceivingScenarios from "./ReceivingScenarios.js"
+/** @since 0.1.0 */
+export * as ErrorFamilies from "./ErrorFamilies.js"

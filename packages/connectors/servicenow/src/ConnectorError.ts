@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import { Problem } from "@procura/core"
 import { Data } from "effect"
 
 /**
@@ -80,6 +81,33 @@ export class ConnectorError extends Data.TaggedError("ConnectorError")<{
     return this.retryable
   }
 }
+
+/**
+ * How connector errors map to codes and HTTP statuses, for `toProblem`: pass it in
+ * `families` (or `createProcura({ errors: [ConnectorError.family] })`). A failed ServiceNow
+ * call is the host's upstream failing, not its caller's fault: refused credentials and ACLs are
+ * a 502 (the caller is not unauthorised), rate limits a 429, an unreachable instance a 503, a
+ * timeout a 504. The instance's own `status` and `detail` are published as `upstreamStatus` and
+ * `upstreamDetail` (5xx problems publish no data at all).
+ *
+ * @since 0.1.0
+ * @category problems
+ */
+export const family: Problem.Family<"ConnectorError"> = Problem.family<ConnectorError>({
+  tag: "ConnectorError",
+  title: "ServiceNow call failed",
+  reasons: {
+    Unauthorized: 502,
+    Forbidden: 502,
+    Invalid: 502,
+    NotFound: 404,
+    Conflict: 409,
+    RateLimited: 429,
+    Unavailable: 503,
+    Timeout: 504
+  },
+  rename: { status: "upstreamStatus", detail: "upstreamDetail" }
+})
 
 /**
  * Whether a value is a {@link ConnectorError}.

@@ -27,7 +27,7 @@
  *
  * @since 0.1.0
  */
-import { ApprovalPolicy, DecisionTable, Plugin, TableConfig } from "@procura/core"
+import { ApprovalPolicy, DecisionTable, Plugin, Problem, TableConfig } from "@procura/core"
 import { Effect, Layer } from "effect"
 import { z } from "zod"
 
@@ -155,7 +155,7 @@ export const approvals: Plugin.Plugin<"approvals", z.output<typeof Config>> = Pl
   description: "Approval policies as decision tables: multi-level chains by amount, kind, category, cost center or requester.",
   config: Config,
   responsibilities: (config) => ["approval-policy", ...(config.managers === undefined ? [] : ["directory"])],
-  errorCodes: ["ApprovalPolicyError"],
+  errors: [Problem.families.ApprovalPolicyError],
   contribute: (config) => ({
     layer: Layer.mergeAll(
       Layer.succeed(ApprovalPolicy.ApprovalPolicy, policyFromTable(config.policy)),

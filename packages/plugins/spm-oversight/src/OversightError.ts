@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
+import { Problem } from "@procura/core"
 import { Data } from "effect"
+import type { OversightEventError } from "./OversightEvents.js"
 
 /**
  * Why an oversight operation was refused.
@@ -49,3 +51,38 @@ export class OversightError extends Data.TaggedError("OversightError")<{
     return false
   }
 }
+
+/**
+ * How oversight errors map to codes and HTTP statuses (`OversightError/InvalidState` is a 409),
+ * for `Problem.toProblem`; the plugin declares it in its `errors`.
+ *
+ * @since 0.1.0
+ * @category problems
+ */
+export const family: Problem.Family<"OversightError"> = Problem.family<OversightError>({
+  tag: "OversightError",
+  title: "Oversight refused",
+  reasons: {
+    InvalidState: 409,
+    InvalidTransition: 409,
+    DerivedState: 409,
+    AlreadyLinked: 409,
+    UnknownLine: 422,
+    OrderProjectNotConfigured: 422,
+    DecisionFailed: 422
+  }
+})
+
+/**
+ * How a malformed stored oversight event (`OversightEventError`) maps to a status: a 500, since
+ * it is no caller's doing. Its `type` field (the event type) is published as `eventType`.
+ *
+ * @since 0.1.0
+ * @category problems
+ */
+export const eventFamily: Problem.Family<"OversightEventError"> = Problem.family<OversightEventError>({
+  tag: "OversightEventError",
+  title: "Malformed oversight event",
+  status: 500,
+  rename: { type: "eventType" }
+})

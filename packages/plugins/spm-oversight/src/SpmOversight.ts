@@ -19,6 +19,7 @@
 import { Plugin, Procura, type Storage } from "@procura/core"
 import type { Layer } from "effect"
 import * as Config from "./Config.js"
+import * as OversightError from "./OversightError.js"
 import { collections, makeOperations, Oversight } from "./Oversight.js"
 import { permissions } from "./Roles.js"
 
@@ -35,7 +36,7 @@ export const spmOversight: Plugin.Plugin<"spm-oversight", Config.Config> = Plugi
     "site projects, line projects and tasks, state and notes sync, reuse and auto-closure properties.",
   config: Config.Config,
   responsibilities: ["project-oversight"],
-  errorCodes: ["OversightError", "OversightEventError"],
+  errors: [OversightError.family, OversightError.eventFamily],
   contribute: (config) => ({
     collections,
     operations: makeOperations(config),
