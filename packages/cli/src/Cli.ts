@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { Access, Delivery, Errors, Plugin, Principal, Procura, Storage } from "@procura/core"
+import { Access, Delivery, Errors, OpenApi, Plugin, Principal, Procura, Storage } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
 import { SqlStorage } from "@procura/storage-sql"
 import { Effect, Exit, Layer, Cause, Redacted } from "effect"
@@ -99,6 +99,14 @@ const commandUsages: ReadonlyArray<{ readonly command: string; readonly usage: s
     command: "ops",
     usage: `  procura ops [--json] [--config FILE]
       List every operation: id, permission, summary.
+`
+  },
+  {
+    command: "openapi",
+    usage: `  procura openapi [--config FILE] [--base-path PATH]
+      Print the OpenAPI 3.1 document of every operation (with the plugins FILE enables): one
+      POST <PATH>/<operation id> each (default /operations), its schemas, problem responses
+      and permission.
 `
   },
   {
@@ -503,6 +511,15 @@ const ops = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   return 0
 }
 
+const openapi = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { values } = parse("openapi", args, { config: { type: "string" }, "base-path": { type: "string" } })
+  const loaded = await loadConfig(values.config, io)
+  if (loaded === undefined) return 2
+  const document = OpenApi.fromComposition(loaded.composition, values["base-path"] === undefined ? {} : { basePath: values["base-path"] })
+  io.out(`${JSON.stringify(document, null, 2)}\n`)
+  return 0
+}
+
 const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const { values, positionals } = parse("op", args, {
     schema: { type: "boolean" },
@@ -641,6 +658,7 @@ const commands: Readonly<Record<string, (args: ReadonlyArray<string>, io: Io) =>
   demo: (args, io) => demo(args, io),
   migrate: (args, io) => migrate(args, io),
   ops: (args, io) => ops(args, io),
+  openapi: (args, io) => openapi(args, io),
   op: (args, io) => op(args, io),
   catalog: (args, io) => catalog(args, io),
   config: (args, io) => config(args, io),
