@@ -19,6 +19,8 @@ export * as Events from "./Events.js"
 /** @since 0.1.0 */
 export * as Money from "./Money.js"
 /** @since 0.1.0 */
+export * as Text from "./Text.js"
+/** @since 0.1.0 */
 export * as Operation from "./Operation.js"
 /** @since 0.1.0 */
 export * as Catalog from "./catalog/Catalog.js"

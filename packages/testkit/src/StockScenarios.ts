@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Assets, Principal, Procura, Receiving, Stock, Storage } from "@procura/core"
+import { Assets, type Errors, Principal, Procura, Receiving, Stock, Storage } from "@procura/core"
 import { Effect, Exit, Layer } from "effect"
 import * as Fixtures from "./Fixtures.js"
 
@@ -271,6 +271,25 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           assert.strictEqual(issued.record.onHand, 4)
         }))
 
+      it.effect("says an item is unknown when a stock operation names one the catalog does not have; nothing is written", () =>
+        Effect.gen(function*() {
+          const { team, stock, key } = yield* stocked(5)
+          const unknown = { ...key, catalogItemId: "no-such-item" }
+          const attempts: ReadonlyArray<Effect.Effect<unknown, unknown, Principal.CurrentPrincipal>> = [
+            stock.issueStock({ ...unknown, quantity: 1 }),
+            stock.transferStock({ catalogItemId: unknown.catalogItemId, from: { locationId: HQ, storageSpace: storeRoom }, to: { locationId: HQ, storageSpace: "Shelf 2" }, quantity: 1 }),
+            stock.adjustStock({ ...unknown, countedQuantity: 3, reason: "count" }),
+            stock.setReorderLevel({ ...unknown, reorderLevel: 2 })
+          ]
+          for (const attempt of attempts) {
+            const before = yield* snapshot(team.storekeeper)
+            const error = failureOf(yield* Effect.exit(Principal.runAs(attempt, team.storekeeper))) as Errors.NotFound
+            assert.deepStrictEqual(yield* snapshot(team.storekeeper), before, "a refused operation writes nothing")
+            assert.deepStrictEqual([error._tag, error.entity, error.id], ["NotFound", "CatalogItem", "no-such-item"])
+            assert.include(error.message, "Unknown item: no catalog item has the id no-such-item")
+          }
+        }))
+
       it.effect("keeps tenants apart", () =>
         Effect.gen(function*() {
           const { stock, key, record } = yield* stocked(5)
@@ -279,8 +298,9 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           assert.strictEqual(view.items.length, 0)
           const ledger = failureOf(yield* Effect.exit(Principal.runAs(stock.listMovements({ stockRecordId: record.id }), other.storekeeper)))
           assert.strictEqual(ledger._tag, "NotFound")
+          // The other tenant's catalog does not know the item at all.
           const issue = failureOf(yield* Effect.exit(Principal.runAs(stock.issueStock({ ...key, quantity: 1 }), other.storekeeper)))
-          assert.deepStrictEqual([(issue as Stock.StockError).reason, (issue as Stock.StockError).onHand], ["InsufficientStock", 0])
+          assert.deepStrictEqual([issue._tag, (issue as Errors.NotFound).id], ["NotFound", key.catalogItemId])
         }))
     })
   })

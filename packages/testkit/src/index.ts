@@ -30,3 +30,5 @@ export * as RevisionScenarios from "./RevisionScenarios.js"
 export * as ReceivingScenarios from "./ReceivingScenarios.js"
 /** @since 0.1.0 */
 export * as ErrorFamilies from "./ErrorFamilies.js"
+/** @since 0.1.0 */
+export * as BadInputProperty from "./BadInputProperty.js"

@@ -22,6 +22,7 @@ import { Money } from "../Money.js"
 import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
+import * as Text from "../Text.js"
 import { ItemKind } from "../catalog/Catalog.js"
 
 // ----- model -----------------------------------------------------------------------------------
@@ -571,22 +572,22 @@ const change = Effect.fn("Assets.change")(function*(options: {
   return updated
 })
 
-const AssetIds = z.array(z.string().min(1)).min(1, "give at least one asset").max(1000).refine(
+const AssetIds = z.array(Text.id).min(1, "give at least one asset").max(1000).refine(
   (ids) => new Set(ids).size === ids.length,
   { message: "an asset appears more than once" }
 )
 
-const Reason = z.string().trim().min(1, "a reason cannot be empty").max(2000)
+const Reason = Text.bounded(Text.limits.comment, "a reason cannot be empty")
 
-const LocationId = z.string().trim().min(1).max(200)
+const LocationId = Text.location
 
-const StorageSpace = z.string().trim().min(1).max(200)
+const StorageSpace = Text.location
 
 // ----- operations ------------------------------------------------------------------------------
 
 const Assignment = z.object({
-  assetId: z.string().min(1),
-  userId: z.string().trim().min(1).optional(),
+  assetId: Text.id,
+  userId: Text.externalId.optional(),
   locationId: LocationId.optional()
 }).refine((a) => (a.userId === undefined) !== (a.locationId === undefined), {
   message: "assign to a user (userId) or to a location (locationId): give exactly one",
@@ -763,7 +764,7 @@ export const transferAssets = Operation.make({
  * @category inputs
  */
 export const TagAssetsInput = z.object({
-  tags: z.array(z.object({ assetId: z.string().min(1), assetTag: z.string().trim().min(1).max(100) })).min(1).max(1000)
+  tags: z.array(z.object({ assetId: Text.id, assetTag: Text.assetTag })).min(1).max(1000)
     .refine((tags) => new Set(tags.map((t) => t.assetId)).size === tags.length, { message: "an asset appears more than once" })
     .refine((tags) => new Set(tags.map((t) => t.assetTag)).size === tags.length, { message: "an asset tag appears more than once" })
 })
@@ -909,7 +910,7 @@ export const getAsset = Operation.make({
   summary: "Read one asset by id.",
   kind: "query",
   permission: "asset.read",
-  input: z.object({ id: z.string().min(1) }),
+  input: z.object({ id: Text.id }),
   output: Asset,
   events: [],
   handler: ({ id }) => loadAsset(id)
@@ -928,9 +929,9 @@ export const assetHistory = Operation.make({
   kind: "query",
   permission: "asset.read",
   input: z.object({
-    assetId: z.string().min(1),
+    assetId: Text.id,
     limit: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().optional()
+    cursor: Text.cursor.optional()
   }),
   output: z.object({ items: z.array(AssetHistoryEntry), cursor: z.string().optional() }),
   events: [],
@@ -961,14 +962,14 @@ export const listAssets = Operation.make({
   permission: "asset.read",
   input: z.object({
     status: AssetStatus.optional(),
-    purchaseOrderId: z.string().optional(),
-    catalogItemId: z.string().optional(),
-    assignedTo: z.string().optional(),
-    assignedLocationId: z.string().optional(),
-    locationId: z.string().optional(),
-    storageSpace: z.string().optional(),
+    purchaseOrderId: Text.id.optional(),
+    catalogItemId: Text.id.optional(),
+    assignedTo: Text.id.optional(),
+    assignedLocationId: Text.id.optional(),
+    locationId: Text.location.optional(),
+    storageSpace: Text.location.optional(),
     limit: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().optional()
+    cursor: Text.cursor.optional()
   }),
   output: z.object({ items: z.array(Asset), cursor: z.string().optional() }),
   events: [],

@@ -15,6 +15,7 @@ import * as Ids from "../Ids.js"
 import * as Money from "../Money.js"
 import * as Operation from "../Operation.js"
 import * as Storage from "../Storage.js"
+import * as Text from "../Text.js"
 
 /**
  * A fixed-asset record.
@@ -111,9 +112,9 @@ export const listFixedAssets = Operation.make({
   kind: "query",
   permission: "asset.read",
   input: z.object({
-    purchaseOrderId: z.string().min(1).optional(),
+    purchaseOrderId: Text.id.optional(),
     limit: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().optional()
+    cursor: Text.cursor.optional()
   }),
   output: z.object({ items: z.array(FixedAsset), cursor: z.string().optional() }),
   events: [],

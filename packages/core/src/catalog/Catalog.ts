@@ -14,11 +14,12 @@ import { z } from "zod"
 import { notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
-import { Money } from "../Money.js"
+import { Currency, Money } from "../Money.js"
 import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as DecisionTable from "../rules/DecisionTable.js"
+import * as Text from "../Text.js"
 import { csvRows, jsonRows, toMinorUnits, valueRows } from "./internal/importRows.js"
 
 /**
@@ -77,7 +78,7 @@ export type Vendor = z.infer<typeof Vendor>
  * @since 0.1.0
  * @category models
  */
-export const ApprovedVendor = z.object({ vendorId: z.string().min(1), unitCost: Money })
+export const ApprovedVendor = z.object({ vendorId: Text.id, unitCost: Money })
 
 /**
  * Where a catalog item comes from:
@@ -623,9 +624,9 @@ export const saveCustomItems = Effect.fn("Catalog.saveCustomItems")(function*(it
  * @category inputs
  */
 export const CreateVendorInput = z.object({
-  code: z.string().trim().min(1).max(64),
-  name: z.string().trim().min(1).max(200),
-  email: z.email().optional()
+  code: Text.code,
+  name: Text.name,
+  email: Text.email.optional()
 })
 
 /**
@@ -635,15 +636,15 @@ export const CreateVendorInput = z.object({
  * @category inputs
  */
 export const CreateCatalogItemInput = z.object({
-  sku: z.string().trim().min(1).max(64),
-  name: z.string().trim().min(1).max(200),
+  sku: Text.code,
+  name: Text.name,
   kind: ItemKind,
-  manufacturer: z.string().optional(),
-  model: z.string().optional(),
-  category: z.string().trim().min(1).optional(),
+  manufacturer: Text.name.optional(),
+  model: Text.name.optional(),
+  category: Text.name.optional(),
   createAsset: z.boolean().optional(),
   capitalisable: z.boolean().optional(),
-  approvedVendors: z.array(ApprovedVendor).default([])
+  approvedVendors: z.array(ApprovedVendor).max(100).default([])
 })
 
 /**
@@ -654,7 +655,7 @@ export const CreateCatalogItemInput = z.object({
  */
 export const PageInput = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
-  cursor: z.string().optional()
+  cursor: Text.cursor.optional()
 })
 
 const pageOf = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), cursor: z.string().optional() })
@@ -738,9 +739,9 @@ export const createSupplierProduct = Operation.make({
   kind: "command",
   permission: "catalog.manage",
   input: z.object({
-    catalogItemId: z.string().min(1),
-    supplierId: z.string().min(1),
-    supplierSku: z.string().trim().min(1).optional(),
+    catalogItemId: Text.id,
+    supplierId: Text.id,
+    supplierSku: Text.code.optional(),
     unitCost: Money,
     active: z.boolean().default(true)
   }),
@@ -772,22 +773,24 @@ export const createSupplierProduct = Operation.make({
  */
 export const CatalogImportRow = z.strictObject({
   sku: z.string({ error: (issue) => (issue.input === undefined ? "every item needs a sku" : "expected text") })
-    .trim().min(1, "the sku must not be blank").max(64),
+    .trim().min(1, "the sku must not be blank").max(Text.limits.code, `at most ${Text.limits.code} characters`)
+    .refine(Text.isStorable, Text.unstorable),
   name: z.string({ error: (issue) => (issue.input === undefined ? "every item needs a name" : "expected text") })
-    .trim().min(1, "the name must not be blank").max(200),
+    .trim().min(1, "the name must not be blank").max(Text.limits.name, `at most ${Text.limits.name} characters`)
+    .refine(Text.isStorable, Text.unstorable),
   kind: z.enum(ItemKind.options, {
     error: (issue) => `${issue.input === undefined ? "every item needs a kind" : `${JSON.stringify(issue.input)} is not a kind`}: one of ${ItemKind.options.join(", ")}`
   }),
-  category: z.string().trim().min(1).max(200).optional(),
-  manufacturer: z.string().trim().min(1).max(200).optional(),
-  model: z.string().trim().min(1).max(200).optional(),
+  category: Text.name.optional(),
+  manufacturer: Text.name.optional(),
+  model: Text.name.optional(),
   createAsset: z.boolean().optional(),
   capitalisable: z.boolean().optional(),
   vendors: z.array(z.strictObject({
-    vendor: z.string({ error: "name the vendor by its code" }).trim().min(1, "name the vendor by its code"),
-    unitCost: z.union([z.string(), z.number()], { error: "give the unit cost, such as 1200.50" }),
-    currency: z.string({ error: "give the currency, such as EUR" }).trim()
-      .regex(/^[A-Z]{3}$/, "a currency is a three-letter ISO 4217 code, such as EUR")
+    vendor: z.string({ error: "name the vendor by its code" }).trim().min(1, "name the vendor by its code")
+      .max(Text.limits.code, `at most ${Text.limits.code} characters`).refine(Text.isStorable, Text.unstorable),
+    unitCost: z.union([z.string().max(40, "at most 40 characters"), z.number()], { error: "give the unit cost, such as 1200.50" }),
+    currency: z.string({ error: "give the currency, such as EUR" }).trim().pipe(Currency)
   })).max(100).optional()
 })
 
@@ -800,8 +803,8 @@ export const CatalogImportRow = z.strictObject({
  */
 export const ImportCatalogInput = z.object({
   format: ImportFormat.optional(),
-  content: z.string().max(64 * 1024 * 1024, "an import file holds at most 64 MiB").optional(),
-  rows: z.array(z.unknown()).optional(),
+  content: z.string().max(64 * 1024 * 1024, "an import file holds at most 64 MiB").refine(Text.isStorable, Text.unstorable).optional(),
+  rows: z.array(z.unknown()).max(maxImportRows, `one import takes at most ${maxImportRows} rows`).optional(),
   mode: ImportMode.default("import")
 }).transform((input, ctx) => {
   const { format, content, rows, mode } = input
@@ -1065,7 +1068,7 @@ export const routeItem = Operation.make({
   summary: "Tell which purchase channel (service catalog or shopping hub) a catalog item is bought through.",
   kind: "query",
   permission: "catalog.read",
-  input: z.object({ catalogItemId: z.string().min(1) }),
+  input: z.object({ catalogItemId: Text.id }),
   output: Route,
   events: [],
   handler: Effect.fn(function*({ catalogItemId }) {
@@ -1090,7 +1093,7 @@ export const getCatalogItem = Operation.make({
   summary: "Read one catalog item by id.",
   kind: "query",
   permission: "catalog.read",
-  input: z.object({ id: z.string().min(1) }),
+  input: z.object({ id: Text.id }),
   output: CatalogItem,
   events: [],
   handler: Effect.fn(function*({ id }) {

@@ -27,6 +27,7 @@ import * as Money from "../Money.js"
 import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
+import * as Text from "../Text.js"
 import { ItemKind } from "../catalog/Catalog.js"
 import { claimOrder, loadPurchaseOrder, openQuantity, type PurchaseOrder, type PurchaseOrderLine } from "../purchasing/Purchasing.js"
 import * as Tolerances from "../purchasing/Tolerances.js"
@@ -521,10 +522,10 @@ const invoiceable: ReadonlySet<PurchaseOrder["status"]> = new Set(["submitted", 
  * @category inputs
  */
 export const RecordInvoiceInput = z.object({
-  purchaseOrderId: z.string().min(1),
-  number: z.string().trim().min(1, "an invoice needs the vendor's invoice number").max(64),
+  purchaseOrderId: Text.id,
+  number: Text.bounded(Text.limits.reference, "an invoice needs the vendor's invoice number"),
   invoiceDate: z.iso.date("the invoice date is a date such as 2026-11-30"),
-  lines: z.array(InvoiceLine).min(1, "an invoice needs at least one line")
+  lines: z.array(InvoiceLine).min(1, "an invoice needs at least one line").max(1000, "an invoice has at most 1,000 lines")
 })
 
 /**
@@ -635,7 +636,7 @@ export const cancelInvoice = Operation.make({
   summary: "Cancel an open invoice; it stops counting in the order's variance and match.",
   kind: "command",
   permission: "invoice.manage",
-  input: z.object({ invoiceId: z.string().min(1), reason: z.string().trim().min(1).max(500).optional() }),
+  input: z.object({ invoiceId: Text.id, reason: Text.comment.optional() }),
   output: Invoice,
   events: ["invoice.cancelled"],
   handler: Effect.fn(function*({ invoiceId, reason }) {
@@ -671,9 +672,9 @@ export const overrideException = Operation.make({
   kind: "command",
   permission: "invoice.override",
   input: z.object({
-    invoiceId: z.string().min(1),
+    invoiceId: Text.id,
     lineNo: z.number().int().positive(),
-    reason: z.string().trim().min(1, "an override needs a reason").max(1000)
+    reason: Text.bounded(Text.limits.comment, "an override needs a reason")
   }),
   output: Invoice,
   events: ["invoice.exception_overridden"],
@@ -712,7 +713,7 @@ export const approveInvoice = Operation.make({
   summary: "Approve an invoice for payment; match exceptions block it unless overridden.",
   kind: "command",
   permission: "invoice.approve",
-  input: z.object({ invoiceId: z.string().min(1) }),
+  input: z.object({ invoiceId: Text.id }),
   output: Invoice,
   events: ["invoice.approved"],
   handler: Effect.fn(function*({ invoiceId }) {
@@ -764,7 +765,7 @@ export const getInvoice = Operation.make({
   summary: "Read one invoice by id.",
   kind: "query",
   permission: "invoice.read",
-  input: z.object({ id: z.string().min(1) }),
+  input: z.object({ id: Text.id }),
   output: Invoice,
   events: [],
   handler: ({ id }) => loadInvoice(id)
@@ -782,11 +783,11 @@ export const listInvoices = Operation.make({
   kind: "query",
   permission: "invoice.read",
   input: z.object({
-    purchaseOrderId: z.string().optional(),
-    vendorId: z.string().optional(),
+    purchaseOrderId: Text.id.optional(),
+    vendorId: Text.id.optional(),
     status: InvoiceStatus.optional(),
     limit: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().optional()
+    cursor: Text.cursor.optional()
   }),
   output: z.object({ items: z.array(Invoice), cursor: z.string().optional() }),
   events: [],
@@ -813,7 +814,7 @@ export const matchInvoice = Operation.make({
   summary: "Compute an invoice's line-level three-way match (ordered, received, invoiced, price) now.",
   kind: "query",
   permission: "invoice.read",
-  input: z.object({ invoiceId: z.string().min(1) }),
+  input: z.object({ invoiceId: Text.id }),
   output: MatchResult,
   events: [],
   handler: Effect.fn(function*({ invoiceId }) {
@@ -878,7 +879,7 @@ export const purchaseOrderVariance = Operation.make({
   summary: "Show a purchase order's expected cost, the total of its invoices and the difference, per line too.",
   kind: "query",
   permission: "invoice.read",
-  input: z.object({ purchaseOrderId: z.string().min(1) }),
+  input: z.object({ purchaseOrderId: Text.id }),
   output: PurchaseOrderVariance,
   events: [],
   handler: Effect.fn(function*({ purchaseOrderId }) {

@@ -23,6 +23,7 @@ import { Money } from "../Money.js"
 import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
+import * as Text from "../Text.js"
 
 // ----- model -----------------------------------------------------------------------------------
 
@@ -34,7 +35,7 @@ import * as Storage from "../Storage.js"
  */
 export const Assignee = z.object({
   kind: z.enum(["user", "device"]),
-  id: z.string().trim().min(1, "an assignee needs an id").max(200)
+  id: Text.bounded(Text.limits.id, "an assignee needs an id")
 })
 
 /**
@@ -376,7 +377,7 @@ const pageOf = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item)
 
 const PageInput = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
-  cursor: z.string().optional()
+  cursor: Text.cursor.optional()
 })
 
 const AsOf = z.object({
@@ -399,7 +400,7 @@ export const getEntitlement = Operation.make({
   summary: "Read one software entitlement with its seats and status; licence keys only for licence managers.",
   kind: "query",
   permission: "license.read",
-  input: AsOf.extend({ id: z.string().min(1) }),
+  input: AsOf.extend({ id: Text.id }),
   output: EntitlementView,
   events: [],
   handler: Effect.fn(function*({ id, asOf, expiringWithinDays }) {
@@ -417,8 +418,8 @@ export const getEntitlement = Operation.make({
  * @category inputs
  */
 export const ListEntitlementsInput = PageInput.extend(AsOf.shape).extend({
-  catalogItemId: z.string().min(1).optional(),
-  purchaseOrderId: z.string().min(1).optional(),
+  catalogItemId: Text.id.optional(),
+  purchaseOrderId: Text.id.optional(),
   status: EntitlementStatus.optional()
 })
 
@@ -475,8 +476,8 @@ export const listEntitlements = Operation.make({
  * @category inputs
  */
 export const UpdateEntitlementInput = z.object({
-  id: z.string().min(1),
-  licenseKeys: z.array(z.string().trim().min(1, "a licence key cannot be empty").max(1000)).max(10_000).refine(
+  id: Text.id,
+  licenseKeys: z.array(Text.licenseKey).max(10_000).refine(
     (keys) => new Set(keys).size === keys.length,
     { message: "a licence key appears more than once" }
   ).optional(),
@@ -539,7 +540,7 @@ export const updateEntitlement = Operation.make({
   })
 })
 
-const SeatInput = z.object({ entitlementId: z.string().min(1), assignee: Assignee })
+const SeatInput = z.object({ entitlementId: Text.id, assignee: Assignee })
 
 const SeatChange = z.object({ entitlement: EntitlementView, assignment: SeatAssignment })
 
@@ -648,7 +649,7 @@ export const releaseSeat = Operation.make({
  * @category inputs
  */
 export const ListSeatAssignmentsInput = PageInput.extend({
-  entitlementId: z.string().min(1).optional(),
+  entitlementId: Text.id.optional(),
   assignee: Assignee.optional(),
   includeReleased: z.boolean().default(false)
 }).refine((input) => input.entitlementId !== undefined || input.assignee !== undefined, {

@@ -21,6 +21,7 @@ import * as Money from "../Money.js"
 import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
+import * as Text from "../Text.js"
 import { type Asset, assets, createTemplates, type HistoryChange, recordHistory, type TemplateRequest } from "../assets/Assets.js"
 import { ItemKind, itemsById, sourcesFor } from "../catalog/Catalog.js"
 import { createEntitlements, type Entitlement, entitlements } from "../licensing/Licensing.js"
@@ -530,7 +531,7 @@ export const createFromRequest = Operation.make({
   summary: "Convert an approved purchase request into draft purchase orders, one per vendor.",
   kind: "command",
   permission: "purchase_order.manage",
-  input: z.object({ requestId: z.string().min(1) }),
+  input: z.object({ requestId: Text.id }),
   output: z.array(PurchaseOrder),
   events: ["purchase_order.created"],
   handler: Effect.fn(function*({ requestId }) {
@@ -593,7 +594,7 @@ export const submitPurchaseOrder = Operation.make({
   summary: "Submit a draft purchase order; create-asset lines get one on-order template asset per unit.",
   kind: "command",
   permission: "purchase_order.manage",
-  input: z.object({ purchaseOrderId: z.string().min(1) }),
+  input: z.object({ purchaseOrderId: Text.id }),
   output: PurchaseOrder,
   events: ["purchase_order.submitted", "asset.templates_created", "entitlement.created"],
   handler: Effect.fn(function*({ purchaseOrderId }) {
@@ -640,7 +641,7 @@ export const submitPurchaseOrder = Operation.make({
 
 // ----- revisions and cancellations -------------------------------------------------------------
 
-const Reason = z.string().trim().min(1, "give a reason").max(2000)
+const Reason = Text.bounded(Text.limits.comment, "give a reason")
 
 const termsOf = (line: PurchaseOrderLine): LineTerms => ({
   quantity: line.quantity,
@@ -756,7 +757,7 @@ const reviseEntitlements = Effect.fn("Purchasing.reviseEntitlements")(function*(
  * @category inputs
  */
 export const RevisePurchaseOrderInput = z.object({
-  purchaseOrderId: z.string().min(1),
+  purchaseOrderId: Text.id,
   reason: Reason,
   lines: z.array(
     z.object({
@@ -767,7 +768,7 @@ export const RevisePurchaseOrderInput = z.object({
   ).max(1000).default([]),
   removeLines: z.array(z.number().int().positive()).max(1000).default([]),
   addLines: z.array(z.object({
-    catalogItemId: z.string().min(1),
+    catalogItemId: Text.id,
     quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1"),
     unitCost: Money.Money.optional()
   })).max(1000).default([])
@@ -1038,7 +1039,7 @@ export const cancelPurchaseOrder = Operation.make({
   summary: "Cancel everything outstanding on a purchase order; it becomes cancelled, or received when some units arrived.",
   kind: "command",
   permission: "purchase_order.manage",
-  input: z.object({ purchaseOrderId: z.string().min(1), reason: Reason }),
+  input: z.object({ purchaseOrderId: Text.id, reason: Reason }),
   output: CancelOutput,
   events: ["purchase_order.lines_cancelled", "purchase_order.cancelled", "purchase_order.received", "asset.templates_cancelled"],
   handler: Effect.fn(function*({ purchaseOrderId, reason }) {
@@ -1075,7 +1076,7 @@ export const cancelPurchaseOrder = Operation.make({
  * @category inputs
  */
 export const CancelPurchaseOrderLinesInput = z.object({
-  purchaseOrderId: z.string().min(1),
+  purchaseOrderId: Text.id,
   reason: Reason,
   lines: z.array(z.object({
     lineNo: z.number().int().positive(),
@@ -1157,9 +1158,9 @@ export const listPurchaseOrderRevisions = Operation.make({
   kind: "query",
   permission: "purchase_order.read",
   input: z.object({
-    purchaseOrderId: z.string().min(1),
+    purchaseOrderId: Text.id,
     limit: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().optional()
+    cursor: Text.cursor.optional()
   }),
   output: z.object({ items: z.array(PurchaseOrderRevision), cursor: z.string().optional() }),
   events: [],
@@ -1187,7 +1188,7 @@ export const getPurchaseOrder = Operation.make({
   summary: "Read one purchase order by id.",
   kind: "query",
   permission: "purchase_order.read",
-  input: z.object({ id: z.string().min(1) }),
+  input: z.object({ id: Text.id }),
   output: PurchaseOrder,
   events: [],
   handler: ({ id }) => loadPurchaseOrder(id)
@@ -1205,10 +1206,10 @@ export const listPurchaseOrders = Operation.make({
   kind: "query",
   permission: "purchase_order.read",
   input: z.object({
-    vendorId: z.string().optional(),
+    vendorId: Text.id.optional(),
     status: PurchaseOrderStatus.optional(),
     limit: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().optional()
+    cursor: Text.cursor.optional()
   }),
   output: z.object({ items: z.array(PurchaseOrder), cursor: z.string().optional() }),
   events: [],

@@ -26,6 +26,7 @@ import { Context } from "effect"
 import { z } from "zod"
 import { ItemKind } from "../catalog/Catalog.js"
 import { ValidationError } from "../Errors.js"
+import * as Text from "../Text.js"
 
 /**
  * One tolerance rule. Omitted limits are zero.
@@ -37,7 +38,7 @@ export const ToleranceRule = z.object({
   /** The item kind the rule is for; omitted: every kind. */
   kind: ItemKind.optional(),
   /** The vendor the rule is for; omitted: every vendor. */
-  vendorId: z.string().min(1).optional(),
+  vendorId: Text.id.optional(),
   /** Extra (or missing) units allowed, as a percentage of the ordered quantity. */
   quantityPercent: z.number().nonnegative().max(1000).default(0),
   /** Extra (or missing) units allowed, in units. */

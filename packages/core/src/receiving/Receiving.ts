@@ -20,6 +20,7 @@ import * as Ids from "../Ids.js"
 import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
+import * as Text from "../Text.js"
 import { activateTemplates, type Asset, assets, Condition, createTemplates, recordHistory, takenSerialNumbers, TemplatesMissing } from "../assets/Assets.js"
 import { capitalise } from "../assets/FixedAssets.js"
 import { ItemKind } from "../catalog/Catalog.js"
@@ -516,7 +517,7 @@ const receiveLines = (order: PurchaseOrder, plan: ReadonlyArray<Planned>, place:
 const LineInput = z.object({
   lineNo: z.number().int().positive(),
   quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1").optional(),
-  serialNumbers: z.array(z.string().trim().min(1)).min(1).optional()
+  serialNumbers: z.array(Text.serialNumber).min(1).max(100_000).optional()
 }).refine(
   (line) => line.quantity === undefined || line.serialNumbers === undefined || line.quantity === line.serialNumbers.length,
   { message: "quantity and the number of serial numbers differ" }
@@ -524,8 +525,8 @@ const LineInput = z.object({
 
 const quantityOf = (line: z.infer<typeof LineInput>): number | undefined => line.quantity ?? line.serialNumbers?.length
 
-const LocationId = z.string().trim().min(1).max(200)
-const StorageSpace = z.string().trim().min(1).max(200)
+const LocationId = Text.location
+const StorageSpace = Text.location
 
 // ----- operations: receiving from an order, a shipment, an invoice -----------------------------
 
@@ -537,13 +538,13 @@ const StorageSpace = z.string().trim().min(1).max(200)
  * @category inputs
  */
 export const ReceivePurchaseOrderInput = z.object({
-  purchaseOrderId: z.string().min(1),
+  purchaseOrderId: Text.id,
   locationId: LocationId,
   storageSpace: StorageSpace,
   condition: Condition.default("new"),
   lines: z.array(
     LineInput.refine((line) => quantityOf(line) !== undefined, { message: "give a quantity or serial numbers" })
-  ).min(1, "a receipt needs at least one line")
+  ).min(1, "a receipt needs at least one line").max(1000, "a receipt has at most 1,000 lines")
 })
 
 /**
@@ -596,11 +597,11 @@ export const receivePurchaseOrder = Operation.make({
  * @category inputs
  */
 export const ReceiveShipmentInput = z.object({
-  shipmentId: z.string().min(1),
+  shipmentId: Text.id,
   locationId: LocationId.optional(),
   storageSpace: StorageSpace.optional(),
   condition: Condition.default("new"),
-  lines: z.array(LineInput.refine((line) => quantityOf(line) !== undefined, { message: "give a quantity or serial numbers" })).min(1).optional()
+  lines: z.array(LineInput.refine((line) => quantityOf(line) !== undefined, { message: "give a quantity or serial numbers" })).min(1).max(1000).optional()
 })
 
 /**
@@ -672,11 +673,11 @@ export const receiveShipment = Operation.make({
  * @category inputs
  */
 export const ReceiveInvoiceInput = z.object({
-  invoiceId: z.string().min(1),
+  invoiceId: Text.id,
   locationId: LocationId,
   storageSpace: StorageSpace,
   condition: Condition.default("new"),
-  lines: z.array(LineInput.refine((line) => quantityOf(line) !== undefined, { message: "give a quantity or serial numbers" })).min(1).optional()
+  lines: z.array(LineInput.refine((line) => quantityOf(line) !== undefined, { message: "give a quantity or serial numbers" })).min(1).max(1000).optional()
 })
 
 /**
@@ -760,7 +761,7 @@ export const receiveInvoice = Operation.make({
  * @category inputs
  */
 export const Scan = z.object({
-  code: z.string().trim().min(1, "a scan needs its code").max(200),
+  code: Text.scanCode,
   lineNo: z.number().int().positive().optional()
 })
 
@@ -773,8 +774,8 @@ export const Scan = z.object({
  * @category inputs
  */
 export const ReceiveScansInput = z.object({
-  purchaseOrderId: z.string().min(1).optional(),
-  shipmentId: z.string().min(1).optional(),
+  purchaseOrderId: Text.id.optional(),
+  shipmentId: Text.id.optional(),
   locationId: LocationId.optional(),
   storageSpace: StorageSpace.optional(),
   condition: Condition.default("new"),
@@ -1165,10 +1166,10 @@ export const backorders = Operation.make({
   kind: "query",
   permission: "receiving.read",
   input: z.object({
-    purchaseOrderId: z.string().min(1).optional(),
-    vendorId: z.string().min(1).optional(),
+    purchaseOrderId: Text.id.optional(),
+    vendorId: Text.id.optional(),
     limit: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().optional()
+    cursor: Text.cursor.optional()
   }),
   output: z.object({ items: z.array(BackorderLine), cursor: z.string().optional() }),
   events: [],
@@ -1223,7 +1224,7 @@ export const listReceipts = Operation.make({
   summary: "List the receipts of a purchase order, oldest first.",
   kind: "query",
   permission: "receiving.read",
-  input: z.object({ purchaseOrderId: z.string().min(1) }),
+  input: z.object({ purchaseOrderId: Text.id }),
   output: z.array(Receipt),
   events: [],
   handler: Effect.fn(function*({ purchaseOrderId }) {

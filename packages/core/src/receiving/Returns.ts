@@ -31,6 +31,7 @@ import * as Ids from "../Ids.js"
 import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
+import * as Text from "../Text.js"
 import { type Asset, assets, ensureTransition, type HistoryChange, placeOf, recordHistory } from "../assets/Assets.js"
 import {
   adjustTemplates,
@@ -167,17 +168,17 @@ export class ReturnError extends Data.TaggedError("ReturnError")<{
  * @category inputs
  */
 export const ReturnToVendorInput = z.object({
-  purchaseOrderId: z.string().min(1),
-  reason: z.string().trim().min(1, "give a reason").max(2000),
-  rmaNumber: z.string().trim().min(1).max(200).optional(),
+  purchaseOrderId: Text.id,
+  reason: Text.bounded(Text.limits.comment, "give a reason"),
+  rmaNumber: Text.reference.optional(),
   replace: z.boolean().default(false),
   lines: z.array(
     z.object({
       lineNo: z.number().int().positive(),
-      assetIds: z.array(z.string().min(1)).min(1).max(1000).optional(),
+      assetIds: z.array(Text.id).min(1).max(1000).optional(),
       quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1").optional(),
-      locationId: z.string().trim().min(1).optional(),
-      storageSpace: z.string().trim().min(1).optional()
+      locationId: Text.location.optional(),
+      storageSpace: Text.location.optional()
     })
       .refine((line) => line.assetIds !== undefined || line.quantity !== undefined, {
         message: "give the assetIds returned (asset lines) or a quantity"
@@ -414,7 +415,7 @@ export const listVendorReturns = Operation.make({
   summary: "List the returns of a purchase order to its vendor, oldest first.",
   kind: "query",
   permission: "receiving.read",
-  input: z.object({ purchaseOrderId: z.string().min(1) }),
+  input: z.object({ purchaseOrderId: Text.id }),
   output: z.array(VendorReturn),
   events: [],
   handler: Effect.fn(function*({ purchaseOrderId }) {

@@ -25,6 +25,7 @@ import * as Money from "../Money.js"
 import * as Operation from "../Operation.js"
 import { CurrentPrincipal, type Principal } from "../Principal.js"
 import * as Storage from "../Storage.js"
+import * as Text from "../Text.js"
 import {
   type CatalogItem,
   Channel,
@@ -237,13 +238,13 @@ const customRequired = {
  * @category inputs
  */
 export const LineInput = z.object({
-  catalogItemId: z.string().min(1).optional(),
+  catalogItemId: Text.id.optional(),
   quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1").max(1_000_000),
-  vendorId: z.string().min(1).optional(),
+  vendorId: Text.id.optional(),
   kind: ItemKind.optional(),
-  description: z.string().trim().min(1, "the description must not be blank").max(200).optional(),
+  description: Text.bounded(Text.limits.name, "the description must not be blank").optional(),
   unitCost: Money.Money.optional(),
-  category: z.string().trim().min(1).max(200).optional(),
+  category: Text.name.optional(),
   createAsset: z.boolean().optional(),
   capitalisable: z.boolean().optional()
 }).transform((line, ctx): LineRequest => {
@@ -277,7 +278,7 @@ export type LineRequest =
   | { readonly catalogItemId: string; readonly quantity: number; readonly vendorId?: string }
   | { readonly custom: CustomItemSpec; readonly quantity: number }
 
-const LinesInput = z.array(LineInput).min(1, "a purchase request needs at least one line")
+const LinesInput = z.array(LineInput).min(1, "a purchase request needs at least one line").max(1000, "a purchase request has at most 1,000 lines")
 
 /**
  * The items of the lines: catalog items by id, and the hidden items of custom lines (built, not
@@ -484,8 +485,8 @@ export const markOrdered = Effect.fn("Requisition.markOrdered")(function*(reques
  */
 export const CreateRequestInput = z.object({
   channel: Channel.default("service_catalog"),
-  justification: z.string().max(2000).optional(),
-  costCenter: z.string().trim().min(1).max(64).optional(),
+  justification: Text.comment.optional(),
+  costCenter: Text.code.optional(),
   lines: LinesInput
 })
 
@@ -624,7 +625,7 @@ const actOnStep = Effect.fn("Requisition.actOnStep")(function*(
   return updated!
 })
 
-const DecisionInput = z.object({ requestId: z.string().min(1), comment: z.string().trim().min(1).max(2000).optional() })
+const DecisionInput = z.object({ requestId: Text.id, comment: Text.comment.optional() })
 
 /**
  * Approves the current step of a request; the next step becomes pending, or, after the last
@@ -670,7 +671,7 @@ export const rejectRequest = Operation.make({
   summary: "Reject a purchase request at its current approval step, saying why.",
   kind: "command",
   permission: "request.approve",
-  input: z.object({ requestId: z.string().min(1), reason: z.string().trim().min(1, "say why the request is rejected").max(2000) }),
+  input: z.object({ requestId: Text.id, reason: Text.bounded(Text.limits.comment, "say why the request is rejected") }),
   output: PurchaseRequest,
   events: ["purchase_request.rejected"],
   handler: Effect.fn(function*(input) {
@@ -697,7 +698,7 @@ export const delegateApproval = Operation.make({
   summary: "Delegate the current approval step of a purchase request to a named deputy.",
   kind: "command",
   permission: "request.approve",
-  input: z.object({ requestId: z.string().min(1), deputyId: z.string().trim().min(1), comment: z.string().trim().min(1).max(2000).optional() }),
+  input: z.object({ requestId: Text.id, deputyId: Text.externalId, comment: Text.comment.optional() }),
   output: PurchaseRequest,
   events: ["purchase_request.delegated"],
   handler: Effect.fn(function*(input) {
@@ -734,11 +735,11 @@ export const reviseRequest = Operation.make({
   kind: "command",
   permission: "request.create",
   input: z.object({
-    requestId: z.string().min(1),
+    requestId: Text.id,
     lines: LinesInput.optional(),
-    justification: z.string().max(2000).optional(),
-    costCenter: z.string().trim().min(1).max(64).optional(),
-    comment: z.string().trim().min(1).max(2000).optional()
+    justification: Text.comment.optional(),
+    costCenter: Text.code.optional(),
+    comment: Text.comment.optional()
   }),
   output: PurchaseRequest,
   events: ["purchase_request.resubmitted", "purchase_request.approved"],
@@ -806,7 +807,7 @@ export const getRequest = Operation.make({
   summary: "Read one purchase request by id, with its approval chain and history.",
   kind: "query",
   permission: "request.read",
-  input: z.object({ id: z.string().min(1) }),
+  input: z.object({ id: Text.id }),
   output: PurchaseRequest,
   events: [],
   handler: ({ id }) => loadRequest(id)

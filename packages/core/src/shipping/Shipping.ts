@@ -16,6 +16,7 @@ import * as Ids from "../Ids.js"
 import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
+import * as Text from "../Text.js"
 import { takenSerialNumbers } from "../assets/Assets.js"
 import { loadInvoice } from "../invoicing/Invoicing.js"
 import {
@@ -292,18 +293,18 @@ const duplicates = (values: ReadonlyArray<string>): ReadonlyArray<string> => {
  * @category inputs
  */
 export const CreateShipmentInput = z.object({
-  purchaseOrderId: z.string().min(1),
-  invoiceId: z.string().min(1).optional(),
-  carrier: z.string().trim().min(1),
-  trackingNumber: z.string().trim().min(1),
+  purchaseOrderId: Text.id,
+  invoiceId: Text.id.optional(),
+  carrier: Text.name,
+  trackingNumber: Text.reference,
   shipDate: z.iso.date("shipDate must be a date (YYYY-MM-DD)"),
-  destinationLocationId: z.string().trim().min(1),
-  destinationStorageSpace: z.string().trim().min(1),
+  destinationLocationId: Text.location,
+  destinationStorageSpace: Text.location,
   lines: z.array(z.object({
     lineNo: z.number().int().positive(),
     quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1"),
-    serialNumbers: z.array(z.string().trim().min(1)).optional()
-  })).min(1, "a shipment needs at least one line")
+    serialNumbers: z.array(Text.serialNumber).max(100_000).optional()
+  })).min(1, "a shipment needs at least one line").max(1000, "a shipment has at most 1,000 lines")
 })
 
 /**
@@ -459,7 +460,7 @@ export const getShipment = Operation.make({
   summary: "Get a shipment by id.",
   kind: "query",
   permission: "shipment.read",
-  input: z.object({ shipmentId: z.string().min(1) }),
+  input: z.object({ shipmentId: Text.id }),
   output: Shipment,
   events: [],
   handler: ({ shipmentId }) => loadShipment(shipmentId)
@@ -477,10 +478,10 @@ export const listShipments = Operation.make({
   kind: "query",
   permission: "shipment.read",
   input: z.object({
-    purchaseOrderId: z.string().min(1).optional(),
+    purchaseOrderId: Text.id.optional(),
     status: ShipmentStatus.optional(),
     limit: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().optional()
+    cursor: Text.cursor.optional()
   }),
   output: z.object({ items: z.array(Shipment), cursor: z.string().optional() }),
   events: [],
@@ -507,7 +508,7 @@ export const markDelivered = Operation.make({
   summary: "Mark an in-transit shipment delivered.",
   kind: "command",
   permission: "shipment.manage",
-  input: z.object({ shipmentId: z.string().min(1) }),
+  input: z.object({ shipmentId: Text.id }),
   output: Shipment,
   events: ["shipment.delivered"],
   handler: Effect.fn(function*({ shipmentId }) {

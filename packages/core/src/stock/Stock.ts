@@ -14,13 +14,14 @@
  */
 import { Context, Data, Effect, Option } from "effect"
 import { z } from "zod"
-import { notFound } from "../Errors.js"
+import { NotFound, notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import { Money } from "../Money.js"
 import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
+import * as Text from "../Text.js"
 import { itemsById } from "../catalog/Catalog.js"
 
 // ----- model -----------------------------------------------------------------------------------
@@ -32,9 +33,9 @@ import { itemsById } from "../catalog/Catalog.js"
  * @category models
  */
 export const StockKey = z.object({
-  catalogItemId: z.string().min(1),
-  locationId: z.string().trim().min(1),
-  storageSpace: z.string().trim().min(1)
+  catalogItemId: Text.id,
+  locationId: Text.location,
+  storageSpace: Text.location
 })
 
 /**
@@ -460,9 +461,19 @@ export const returnToVendor = Effect.fn("Stock.returnToVendor")(function*(lines:
 
 // ----- operations ------------------------------------------------------------------------------
 
+/**
+ * The name of the item a stock operation is about; an item the catalog does not know fails with
+ * `NotFound` naming it, before anything is looked up or written (stock is kept for catalog items).
+ */
 const itemName = Effect.fn("Stock.itemName")(function*(catalogItemId: string) {
   const item = (yield* itemsById([catalogItemId])).get(catalogItemId)
-  if (item === undefined) return yield* notFound("CatalogItem", catalogItemId)
+  if (item === undefined) {
+    return yield* new NotFound({
+      entity: "CatalogItem",
+      id: catalogItemId,
+      message: `Unknown item: no catalog item has the id ${catalogItemId}, so it has no stock`
+    })
+  }
   return item.name
 })
 
@@ -504,14 +515,16 @@ export const issueStock = Operation.make({
   permission: "stock.issue",
   input: StockKey.extend({
     quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1"),
-    issuedTo: z.string().trim().min(1).optional(),
-    reason: z.string().trim().min(1).optional()
+    issuedTo: Text.externalId.optional(),
+    reason: Text.comment.optional()
   }),
   output: StockChange,
   events: ["stock.issued", "stock.replenishment_needed"],
   handler: Effect.fn(function*({ quantity, issuedTo, reason, ...key }) {
+    const name = yield* itemName(key.catalogItemId)
     const result = yield* post([{
       key,
+      name,
       kind: "issue",
       quantity: -quantity,
       reference: { ...(issuedTo !== undefined ? { issuedTo } : {}), ...(reason !== undefined ? { reason } : {}) }
@@ -523,7 +536,7 @@ export const issueStock = Operation.make({
   })
 })
 
-const Place = z.object({ locationId: z.string().trim().min(1), storageSpace: z.string().trim().min(1) })
+const Place = z.object({ locationId: Text.location, storageSpace: Text.location })
 
 /**
  * Moves units of an item from one storage space to another, atomically: a `transfer_out` and a
@@ -538,11 +551,11 @@ export const transferStock = Operation.make({
   kind: "command",
   permission: "stock.manage",
   input: z.object({
-    catalogItemId: z.string().min(1),
+    catalogItemId: Text.id,
     from: Place,
     to: Place,
     quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1"),
-    reason: z.string().trim().min(1).optional()
+    reason: Text.comment.optional()
   }).refine((t) => t.from.locationId !== t.to.locationId || t.from.storageSpace !== t.to.storageSpace, {
     message: "the source and destination storage spaces are the same",
     path: ["to"]
@@ -550,6 +563,7 @@ export const transferStock = Operation.make({
   output: z.object({ from: StockRecord, to: StockRecord, movements: z.array(StockMovement) }),
   events: ["stock.transferred", "stock.replenishment_needed"],
   handler: Effect.fn(function*({ catalogItemId, from, to, quantity, reason }) {
+    const name = yield* itemName(catalogItemId)
     const source = (yield* loadRecords([{ catalogItemId, ...from }])).get(keyString({ catalogItemId, ...from }))
     const transferId = yield* Ids.next
     const reference = { transferId, ...(reason !== undefined ? { reason } : {}) }
@@ -557,7 +571,7 @@ export const transferStock = Operation.make({
       { key: { catalogItemId, ...from }, kind: "transfer_out", quantity: -quantity, reference },
       {
         key: { catalogItemId, ...to },
-        name: source?.name,
+        name: source?.name ?? name,
         kind: "transfer_in",
         quantity,
         unitCost: source?.averageUnitCost,
@@ -591,7 +605,7 @@ export const adjustStock = Operation.make({
   permission: "stock.manage",
   input: StockKey.extend({
     countedQuantity: z.number().int("a count is a whole number").nonnegative("a count cannot be negative"),
-    reason: z.string().trim().min(1, "an adjustment needs a reason")
+    reason: Text.bounded(Text.limits.comment, "an adjustment needs a reason")
   }),
   output: StockChange,
   events: ["stock.adjusted", "stock.replenishment_needed"],
@@ -665,12 +679,12 @@ export const listStock = Operation.make({
   kind: "query",
   permission: "stock.read",
   input: z.object({
-    locationId: z.string().optional(),
-    storageSpace: z.string().optional(),
-    catalogItemId: z.string().optional(),
+    locationId: Text.location.optional(),
+    storageSpace: Text.location.optional(),
+    catalogItemId: Text.id.optional(),
     belowReorderLevel: z.boolean().optional(),
     limit: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().optional()
+    cursor: Text.cursor.optional()
   }),
   output: z.object({ items: z.array(StockRecord), cursor: z.string().optional() }),
   events: [],
@@ -698,9 +712,9 @@ export const listMovements = Operation.make({
   kind: "query",
   permission: "stock.read",
   input: z.object({
-    stockRecordId: z.string().min(1),
+    stockRecordId: Text.id,
     limit: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().optional()
+    cursor: Text.cursor.optional()
   }),
   output: z.object({ items: z.array(StockMovement), cursor: z.string().optional() }),
   events: [],

@@ -27,7 +27,7 @@
  *
  * @since 0.1.0
  */
-import { ApprovalPolicy, DecisionTable, Plugin, Problem, TableConfig } from "@procura/core"
+import { ApprovalPolicy, DecisionTable, Plugin, Problem, TableConfig, Text } from "@procura/core"
 import { Effect, Layer } from "effect"
 import { z } from "zod"
 
@@ -57,7 +57,7 @@ export const columns = [
 export const Step = z.strictObject({
   level: z.number().int().min(1).default(1).describe("steps run by ascending level, then table order"),
   approver: ApprovalPolicy.Approver.describe("a role, a named user, or the requester's manager"),
-  label: z.string().min(1).optional().describe("how the step is shown, e.g. Finance")
+  label: Text.name.optional().describe("how the step is shown, e.g. Finance")
 })
 
 /**
@@ -73,7 +73,7 @@ export const Config = z.strictObject({
     hitPolicy: "collect",
     description: "Rows over request facts; each matching row adds an approval step. Hit policy collect by default."
   }),
-  managers: z.record(z.string().min(1), z.string().min(1)).optional()
+  managers: z.record(Text.id, Text.id).optional()
     .describe("user id -> manager's user id, for steps whose approver is the requester's manager")
 })
 

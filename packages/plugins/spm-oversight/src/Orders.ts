@@ -20,7 +20,7 @@
  *
  * @since 0.1.0
  */
-import { Storage } from "@procura/core"
+import { Storage, Text } from "@procura/core"
 import { z } from "zod"
 
 // ----- states ----------------------------------------------------------------------------------
@@ -132,7 +132,10 @@ export type LineAction = z.infer<typeof LineAction>
  * @since 0.1.0
  * @category models
  */
-export const Attributes = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]))
+export const Attributes = z.record(
+  z.string().min(1).max(Text.limits.name, `a name has at most ${Text.limits.name} characters`).refine(Text.isStorable, Text.unstorable),
+  z.union([z.string().max(Text.limits.comment, `at most ${Text.limits.comment} characters`).refine(Text.isStorable, Text.unstorable), z.number(), z.boolean()])
+)
 
 /**
  * Characteristics or attributes.

@@ -29,7 +29,7 @@
  *
  * @since 0.1.0
  */
-import { Errors, Ids, Operation, type Principal, Storage } from "@procura/core"
+import { Errors, Ids, Operation, type Principal, Storage, Text } from "@procura/core"
 import { Context, Effect, Option } from "effect"
 import { z } from "zod"
 import type { Config } from "./Config.js"
@@ -53,8 +53,9 @@ import { begin, commit, findAll, type Work } from "./internal/work.js"
  */
 export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
-const text = z.string().trim().min(1)
-const Named = z.object({ id: text, name: text })
+/** The id of a record oversight stores (an order, a line, a project, ...). */
+const RecordId = Text.id
+const Named = z.object({ id: Text.externalId, name: Text.name })
 
 /**
  * One line of a new order.
@@ -63,19 +64,19 @@ const Named = z.object({ id: text, name: text })
  * @category models
  */
 export const LineInput = z.object({
-  productOffering: Named.extend({ category: text.optional() }),
+  productOffering: Named.extend({ category: Text.name.optional() }),
   site: Named.extend({ parent: Named.optional().describe("the site's parent location (a campus, a region)") }),
   quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1"),
   action: Orders.LineAction.default("add"),
   characteristics: Orders.Attributes.default({})
 })
 
-const page = { limit: z.number().int().min(1).max(1000).optional(), cursor: z.string().optional() }
+const page = { limit: z.number().int().min(1).max(1000).optional(), cursor: Text.cursor.optional() }
 const Page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), cursor: z.string().optional() })
 
 const AttributesInput = Orders.Attributes.default({})
 
-const OrderTaskInput = z.object({ name: text, requestType: text.optional(), attributes: AttributesInput })
+const OrderTaskInput = z.object({ name: Text.name, requestType: Text.name.optional(), attributes: AttributesInput })
 
 const unique = <A>(items: ReadonlyArray<A>, key: (item: A) => unknown) => new Set(items.map(key)).size === items.length
 
@@ -222,7 +223,7 @@ export const makeOperations = (config: Config) => {
     kind: "command",
     permission: "spm-oversight/order.create",
     input: z.object({
-      number: text.optional().describe("the order number the host uses, e.g. ORD0001001"),
+      number: Text.reference.optional().describe("the order number the host uses, e.g. ORD0001001"),
       account: Named,
       projectAtOrderLevel: z.boolean().default(false).describe("oversee the whole order as one project (large orders)"),
       lines: z.array(LineInput).min(1, "an order needs at least one line").max(10_000)
@@ -262,14 +263,14 @@ export const makeOperations = (config: Config) => {
     kind: "command",
     permission: "spm-oversight/order.create",
     input: z.object({
-      orderId: text,
+      orderId: RecordId,
       addLines: z.array(LineInput).max(10_000).default([]),
       changeLines: z.array(z.object({
         lineNo: z.number().int().positive(),
         quantity: z.number().int("quantity must be a whole number").positive("quantity must be at least 1").optional(),
         characteristics: Orders.Attributes.optional().describe("merged into the line's characteristics")
-      })).default([]),
-      cancelLines: z.array(z.number().int().positive()).default([])
+      })).max(10_000).default([]),
+      cancelLines: z.array(z.number().int().positive()).max(10_000).default([])
     }).refine((c) => c.addLines.length + c.changeLines.length + c.cancelLines.length > 0, { message: "the change is empty: add, change or cancel at least one line" })
       .refine((c) => unique([...c.changeLines.map((l) => l.lineNo), ...c.cancelLines], (n) => n), {
         message: "a line is named twice: change or cancel each line once",
@@ -371,7 +372,7 @@ export const makeOperations = (config: Config) => {
     summary: "Ask for one project over a whole order (a large order) before its lines are approved.",
     kind: "command",
     permission: "spm-oversight/order.request_project",
-    input: z.object({ orderId: text }),
+    input: z.object({ orderId: RecordId }),
     output: Orders.CustomerOrder,
     events: ["oversight.order_project_requested"],
     handler: Effect.fn("Oversight.requestOrderProject")(function*({ orderId }) {
@@ -400,7 +401,7 @@ export const makeOperations = (config: Config) => {
     summary: "Approve an order's lines (all new ones, or those named); oversight creates the program, site or order-level projects, line projects and their planned tasks.",
     kind: "command",
     permission: "spm-oversight/order.approve",
-    input: z.object({ orderId: text, lineNos: z.array(z.number().int().positive()).min(1).optional() }),
+    input: z.object({ orderId: RecordId, lineNos: z.array(z.number().int().positive()).min(1).max(10_000).optional() }),
     output: ApprovalResult,
     events: [
       "oversight.order_line_approved",
@@ -437,15 +438,15 @@ export const makeOperations = (config: Config) => {
     kind: "command",
     permission: "spm-oversight/order.fulfil",
     input: z.object({
-      orderId: text,
+      orderId: RecordId,
       domainOrders: z.array(z.object({
         lineNo: z.number().int().positive(),
-        domain: text.describe("product, service, resource, ..."),
-        name: text,
+        domain: Text.name.describe("product, service, resource, ..."),
+        name: Text.name,
         attributes: AttributesInput,
-        tasks: z.array(OrderTaskInput).default([])
-      })).default([]),
-      tasks: z.array(OrderTaskInput.extend({ domainOrderId: text })).default([]).describe("order tasks added to domain orders recorded earlier")
+        tasks: z.array(OrderTaskInput).max(10_000).default([])
+      })).max(10_000).default([]),
+      tasks: z.array(OrderTaskInput.extend({ domainOrderId: RecordId })).max(10_000).default([]).describe("order tasks added to domain orders recorded earlier")
     }).refine((d) => d.domainOrders.length + d.tasks.length > 0, { message: "nothing to record: give domain orders or tasks" }),
     output: z.object({
       domainOrders: z.array(Orders.DomainOrder),
@@ -493,7 +494,7 @@ export const makeOperations = (config: Config) => {
     kind: "command",
     permission: "spm-oversight/order.fulfil",
     input: z.object({
-      changes: z.array(z.object({ orderTaskId: text, state: Orders.FulfilmentState })).min(1).max(1000)
+      changes: z.array(z.object({ orderTaskId: RecordId, state: Orders.FulfilmentState })).min(1).max(1000)
         .refine((changes) => unique(changes, (c) => c.orderTaskId), { message: "an order task is named twice" })
     }),
     output: z.object({ orderTasks: z.array(Orders.OrderTask), projectTasks: z.array(Projects.ProjectTask) }),
@@ -528,7 +529,7 @@ export const makeOperations = (config: Config) => {
     summary: "Move a domain order without order tasks to a new state; its line and order follow, and so do the linked project tasks.",
     kind: "command",
     permission: "spm-oversight/order.fulfil",
-    input: z.object({ domainOrderId: text, state: Orders.FulfilmentState }),
+    input: z.object({ domainOrderId: RecordId, state: Orders.FulfilmentState }),
     output: Orders.DomainOrder,
     events: stateEvents,
     handler: Effect.fn("Oversight.setDomainOrderState")(function*({ domainOrderId, state }) {
@@ -560,9 +561,9 @@ export const makeOperations = (config: Config) => {
     permission: "spm-oversight/order.note",
     input: z.object({
       subjectType: z.enum(["order_line", "domain_order", "order_task"]),
-      subjectId: text,
+      subjectId: RecordId,
       kind: Notes.NoteKind.default("work_note"),
-      text: text.max(20_000)
+      text: Text.note
     }),
     output: z.object({ note: Notes.Note, copies: z.array(Notes.Note).describe("the project and project task notes it was copied to") }),
     events: ["oversight.note_added"],
@@ -619,7 +620,7 @@ export const makeOperations = (config: Config) => {
     summary: "Get a customer order with its lines, domain orders and order tasks.",
     kind: "query",
     permission: "spm-oversight/order.read",
-    input: z.object({ orderId: text }),
+    input: z.object({ orderId: RecordId }),
     output: z.object({
       order: Orders.CustomerOrder,
       lines: z.array(Orders.OrderLine),
@@ -641,7 +642,7 @@ export const makeOperations = (config: Config) => {
     summary: "List customer orders, of an account or in a state, newest first.",
     kind: "query",
     permission: "spm-oversight/order.read",
-    input: z.object({ accountId: z.string().optional(), state: Orders.OrderState.optional(), ...page }),
+    input: z.object({ accountId: Text.externalId.optional(), state: Orders.OrderState.optional(), ...page }),
     output: Page(Orders.CustomerOrder),
     events: [],
     handler: ({ limit, cursor, ...where }) => listPage(Orders.orders, where, [{ field: "createdAt", direction: "desc" }], limit, cursor)
@@ -652,7 +653,7 @@ export const makeOperations = (config: Config) => {
     summary: "List the work notes and comments of an order line, domain order or order task, oldest first.",
     kind: "query",
     permission: "spm-oversight/order.read",
-    input: z.object({ subjectType: z.enum(["order_line", "domain_order", "order_task"]), subjectId: text, ...page }),
+    input: z.object({ subjectType: z.enum(["order_line", "domain_order", "order_task"]), subjectId: RecordId, ...page }),
     output: Page(Notes.Note),
     events: [],
     handler: ({ subjectType, subjectId, limit, cursor }) => listPage(Notes.notes, { subjectId, subjectType }, [{ field: "at" }], limit, cursor)
@@ -663,7 +664,7 @@ export const makeOperations = (config: Config) => {
     summary: "Get a project with its program, its tasks (in order) and the projects under it.",
     kind: "query",
     permission: "spm-oversight/project.read",
-    input: z.object({ projectId: text }),
+    input: z.object({ projectId: RecordId }),
     output: z.object({
       project: Projects.Project,
       program: Projects.Program,
@@ -691,10 +692,10 @@ export const makeOperations = (config: Config) => {
     kind: "query",
     permission: "spm-oversight/project.read",
     input: z.object({
-      programId: z.string().optional(),
-      parentId: z.string().optional(),
-      orderId: z.string().optional(),
-      accountId: z.string().optional(),
+      programId: RecordId.optional(),
+      parentId: RecordId.optional(),
+      orderId: RecordId.optional(),
+      accountId: Text.externalId.optional(),
       kind: Projects.ProjectKind.optional(),
       state: Projects.ProjectState.optional(),
       ...page
@@ -709,7 +710,7 @@ export const makeOperations = (config: Config) => {
     summary: "List programs, of an account or in a state.",
     kind: "query",
     permission: "spm-oversight/project.read",
-    input: z.object({ accountId: z.string().optional(), state: Projects.ProjectState.optional(), ...page }),
+    input: z.object({ accountId: Text.externalId.optional(), state: Projects.ProjectState.optional(), ...page }),
     output: Page(Projects.Program),
     events: [],
     handler: ({ limit, cursor, ...where }) => listPage(Projects.programs, where, [{ field: "createdAt" }], limit, cursor)
@@ -720,7 +721,7 @@ export const makeOperations = (config: Config) => {
     summary: "List the notes of a project or project task (those copied from the order side name their source), oldest first.",
     kind: "query",
     permission: "spm-oversight/project.read",
-    input: z.object({ subjectType: z.enum(["project", "project_task"]), subjectId: text, ...page }),
+    input: z.object({ subjectType: z.enum(["project", "project_task"]), subjectId: RecordId, ...page }),
     output: Page(Notes.Note),
     events: [],
     handler: ({ subjectType, subjectId, limit, cursor }) => listPage(Notes.notes, { subjectId, subjectType }, [{ field: "at" }], limit, cursor)
@@ -731,7 +732,7 @@ export const makeOperations = (config: Config) => {
     summary: "Set the state of a program, project or project task by hand (close or skip what does not close by itself); the records above follow.",
     kind: "command",
     permission: "spm-oversight/project.manage",
-    input: z.object({ type: z.enum(["program", "project", "project_task"]), id: text, state: Projects.ProjectState }),
+    input: z.object({ type: z.enum(["program", "project", "project_task"]), id: RecordId, state: Projects.ProjectState }),
     output: z.object({ program: Projects.Program.optional(), project: Projects.Project.optional(), projectTask: Projects.ProjectTask.optional() }),
     events: ["oversight.program_state_changed", "oversight.project_state_changed", "oversight.project_task_state_changed"],
     handler: Effect.fn("Oversight.setProjectState")(function*({ type, id, state }) {
@@ -808,7 +809,7 @@ export const makeOperations = (config: Config) => {
   const getMany = <A extends Storage.Entity>(collection: Storage.Collection<A>) => (ids: ReadonlyArray<string>) =>
     Effect.flatMap(Storage.Storage, (storage) => storage.getMany(collection, ids))
   const either = <A extends string, B extends string>(a: A, b: B) =>
-    z.object({ [a]: text.optional(), [b]: text.optional() } as { [K in A | B]: z.ZodOptional<typeof text> })
+    z.object({ [a]: RecordId.optional(), [b]: RecordId.optional() } as { [K in A | B]: z.ZodOptional<typeof RecordId> })
       .refine((side) => {
         const values = side as Record<string, unknown>
         return (values[a] === undefined) !== (values[b] === undefined)
@@ -897,7 +898,7 @@ export const makeOperations = (config: Config) => {
     summary: "Link an order line to a project by hand (the Order Line Item related list in PPM); its later domain orders and tasks are overseen in that project.",
     kind: "command",
     permission: "spm-oversight/relationship.manage",
-    input: z.object({ orderLineId: text, projectId: text }),
+    input: z.object({ orderLineId: RecordId, projectId: RecordId }),
     output: z.object({ link: Relationships.Link, line: Orders.OrderLine, project: Projects.Project }),
     events: ["oversight.link_created", "oversight.project_updated"],
     handler: Effect.fn("Oversight.linkOrderLine")(function*({ orderLineId, projectId }) {
@@ -923,7 +924,7 @@ export const makeOperations = (config: Config) => {
     summary: "Link an order task to a project task by hand (the Order Task to Project Task related list); the project task follows it from then on.",
     kind: "command",
     permission: "spm-oversight/relationship.manage",
-    input: z.object({ orderTaskId: text, projectTaskId: text }),
+    input: z.object({ orderTaskId: RecordId, projectTaskId: RecordId }),
     output: z.object({ link: Relationships.Link, orderTask: Orders.OrderTask, projectTask: Projects.ProjectTask }),
     events: ["oversight.link_created", "oversight.project_task_updated", "oversight.project_task_state_changed", "oversight.project_state_changed", "oversight.program_state_changed"],
     handler: Effect.fn("Oversight.linkOrderTask")(function*({ orderTaskId, projectTaskId }) {
