@@ -344,7 +344,7 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
         lines: counted.map((line) => ({ lineNo: line.lineNo, quantity: Purchasing.backorderedQuantity(line) }))
       }))
     }
-    const delivered = yield* as(people.buyer, shipping.getShipment({ shipmentId: shipped.id }))
+    const delivered = yield* as(people.buyer, shipping.getShipment({ id: shipped.id }))
     return {
       carrier: delivered.carrier,
       trackingNumber: delivered.trackingNumber,

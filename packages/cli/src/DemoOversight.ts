@@ -272,9 +272,9 @@ export const run = Effect.fn("DemoOversight.run")(function*(options: DemoOversig
 
   // Summary
   const projects = [...approval.siteProjects.map((s) => s.project), ...approval.projects]
-  const views = yield* Effect.forEach(projects, (p) => as(people.projectUser, oversight.getProject({ projectId: p.id })))
+  const views = yield* Effect.forEach(projects, (p) => as(people.projectUser, oversight.projectDetails({ id: p.id })))
   const names = new Map(views.map((v) => [v.project.id, v.project.name]))
-  const finalOrder = yield* as(people.agent, oversight.getOrder({ orderId: order.id }))
+  const finalOrder = yield* as(people.agent, oversight.orderDetails({ id: order.id }))
   return {
     enabled: true,
     order: {

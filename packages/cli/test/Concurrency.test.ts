@@ -130,7 +130,7 @@ describe.skipIf(!postgresEnabled)("concurrency across processes (PostgreSQL; PRO
         const received = yield* Principal.runAs(Effect.gen(function*() {
           const finalOrder = yield* purchasing.getPurchaseOrder({ id: order.id })
           const assets = (yield* storage.find(Assets.assets, { where: { purchaseOrderId: order.id }, limit: 1000 })).items
-          const receipts = yield* Effect.flatMap(Receiving.Receiving, (receiving) => receiving.listReceipts({ purchaseOrderId: order.id }))
+          const receipts = (yield* Effect.flatMap(Receiving.Receiving, (receiving) => receiving.listReceipts({ purchaseOrderId: order.id, limit: 1000 }))).items
           return { finalOrder, assets, receipts }
         }), team.buyer)
         const line = received.finalOrder.lines[0]!

@@ -23,6 +23,8 @@ export * as Text from "./Text.js"
 /** @since 0.1.0 */
 export * as Operation from "./Operation.js"
 /** @since 0.1.0 */
+export * as Paging from "./Paging.js"
+/** @since 0.1.0 */
 export * as Catalog from "./catalog/Catalog.js"
 /** @since 0.1.0 */
 export * as Assets from "./assets/Assets.js"

@@ -245,7 +245,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           const done = yield* Principal.runAs(purchasing.getPurchaseOrder({ id: order.id }), team.buyer)
           assert.strictEqual(done.status, "received")
           const receipts = yield* Principal.runAs(receiving.listReceipts({ purchaseOrderId: order.id }), team.buyer)
-          assert.strictEqual(receipts.length, 2)
+          assert.strictEqual(receipts.items.length, 2)
           const closed = failureOf(yield* Effect.exit(receive([{ lineNo: 1, quantity: 1 }])))
           assert.strictEqual(closed._tag, "ReceivingError")
         }))

@@ -205,7 +205,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           assert.strictEqual(viaShipment.receipt.shipmentId, shipment.id)
           const unit = (yield* assetsOf(team, order.id, "in_stock")).find((a) => a.serialNumber === "ASN-1")!
           assert.deepStrictEqual([unit.locationId, unit.storageSpace], ["Branch", "Cage 2"], "into the shipment's destination")
-          assert.strictEqual((yield* Principal.runAs(shipping.getShipment({ shipmentId: shipment.id }), team.storekeeper)).status, "delivered")
+          assert.strictEqual((yield* Principal.runAs(shipping.getShipment({ id: shipment.id }), team.storekeeper)).status, "delivered")
           assert.strictEqual((yield* getOrder(team, order.id)).lines[0]!.receivedQuantity, 6)
         }))
 
@@ -363,7 +363,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           const partAssets = yield* assetsOf(team, order.id, "in_stock")
           assert.sameMembers(partAssets.map((a) => a.serialNumber), ["A1", "A2"], "the advance serial numbers")
           assert.deepStrictEqual([partAssets[0]!.locationId, partAssets[0]!.storageSpace], [HQ, "Goods in"])
-          const halfway = yield* Principal.runAs(shipping.getShipment({ shipmentId: first.id }), team.storekeeper)
+          const halfway = yield* Principal.runAs(shipping.getShipment({ id: first.id }), team.storekeeper)
           assert.strictEqual(halfway.status, "in_transit")
           assert.deepStrictEqual(halfway.lines.map((l) => l.receivedQuantity), [2, 0])
 
@@ -377,7 +377,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           assert.deepStrictEqual(rest.lines.map((l) => [l.lineNo, l.quantity]), [[1, 1], [2, 10]])
           assert.strictEqual(rest.shipmentId, first.id)
           assert.include((yield* assetsOf(team, order.id, "in_stock")).map((a) => a.serialNumber), "A3")
-          assert.strictEqual((yield* Principal.runAs(shipping.getShipment({ shipmentId: first.id }), team.storekeeper)).status, "delivered")
+          assert.strictEqual((yield* Principal.runAs(shipping.getShipment({ id: first.id }), team.storekeeper)).status, "delivered")
           assert.sameMembers(yield* list({ purchaseOrderId: order.id, status: "delivered" }), [first.id])
           const again = receivingError(failureOf(yield* Effect.exit(Principal.runAs(receiving.receiveShipment({ shipmentId: first.id }), team.storekeeper))))
           assert.strictEqual(again.reason, "NothingReceived")
@@ -590,7 +590,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
             Effect.map(Effect.exit(attempt), (exit) => (failureOf(exit) as { _tag: string })._tag)
           assert.strictEqual(yield* notFound(scan(stranger.storekeeper, { purchaseOrderId: order.id }, [template!.id])), "NotFound")
           assert.strictEqual(yield* notFound(scan(stranger.storekeeper, { shipmentId: shipment.id }, ["X-1"])), "NotFound")
-          assert.strictEqual(yield* notFound(Principal.runAs(shipping.getShipment({ shipmentId: shipment.id }), stranger.storekeeper)), "NotFound")
+          assert.strictEqual(yield* notFound(Principal.runAs(shipping.getShipment({ id: shipment.id }), stranger.storekeeper)), "NotFound")
           // Their own order: our template's id is just an unknown code to them.
           const theirs = yield* buy(stranger, [{ catalogItemId: theirLaptop.id, quantity: 1 }, { catalogItemId: theirStation.id, quantity: 1 }])
           const attempt = receivingError(failureOf(yield* Effect.exit(scan(stranger.storekeeper, { purchaseOrderId: theirs.id }, [template!.id]))))

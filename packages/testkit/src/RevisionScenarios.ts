@@ -475,7 +475,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           assert.strictEqual(after.status, "received", "a credited return re-opens nothing")
           assert.deepStrictEqual(yield* assetCounts(team, order.id), { "1:in_stock": 2, "1:returned": 1 })
           const listed = yield* Principal.runAs(returns.listVendorReturns({ purchaseOrderId: order.id }), team.buyer)
-          assert.deepStrictEqual(listed.map((r) => r.id), [document.id])
+          assert.deepStrictEqual(listed.items.map((r) => r.id), [document.id])
           const [event] = yield* eventsOf(team.admin, "purchase_order.returned")
           assert.deepStrictEqual(
             [(event!.payload as { returnId: string }).returnId, (event!.payload as { rmaNumber: string }).rmaNumber],

@@ -29,6 +29,8 @@ export * as RevisionScenarios from "./RevisionScenarios.js"
 /** @since 0.1.0 */
 export * as ReceivingScenarios from "./ReceivingScenarios.js"
 /** @since 0.1.0 */
+export * as ReadScenarios from "./ReadScenarios.js"
+/** @since 0.1.0 */
 export * as ErrorFamilies from "./ErrorFamilies.js"
 /** @since 0.1.0 */
 export * as BadInputProperty from "./BadInputProperty.js"

@@ -20,6 +20,7 @@ import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import { Money } from "../Money.js"
 import * as Operation from "../Operation.js"
+import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
@@ -949,6 +950,23 @@ export const assetHistory = Operation.make({
 })
 
 /**
+ * Reads one entry of an asset's history.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getAssetHistoryEntry = Operation.make({
+  id: "assets.getAssetHistoryEntry",
+  summary: "Read one entry of an asset's history by id.",
+  kind: "query",
+  permission: "asset.read",
+  input: Paging.GetInput,
+  output: AssetHistoryEntry,
+  events: [],
+  handler: ({ id }) => Paging.get(assetHistoryEntries, "AssetHistoryEntry", id)
+})
+
+/**
  * Lists assets, filtered by status, purchase order, catalog item, assignee (user or location),
  * or location and storage space.
  *
@@ -1021,6 +1039,7 @@ export const operations = {
   tagAssets,
   getAsset,
   assetHistory,
+  getAssetHistoryEntry,
   listAssets,
   countAssetsByStatus
 }

@@ -14,6 +14,7 @@ import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Money from "../Money.js"
 import * as Operation from "../Operation.js"
+import * as Paging from "../Paging.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
 
@@ -101,6 +102,23 @@ export const capitalise = Effect.fn("FixedAssets.capitalise")(function*(lines: R
 })
 
 /**
+ * Reads one fixed-asset record.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getFixedAsset = Operation.make({
+  id: "fixedAssets.getFixedAsset",
+  summary: "Read one fixed-asset record (a capitalised service) by id.",
+  kind: "query",
+  permission: "asset.read",
+  input: Paging.GetInput,
+  output: FixedAsset,
+  events: [],
+  handler: ({ id }) => Paging.get(fixedAssets, "FixedAsset", id)
+})
+
+/**
  * Lists fixed assets, newest first, optionally of one purchase order.
  *
  * @since 0.1.0
@@ -136,7 +154,7 @@ export const listFixedAssets = Operation.make({
  * @since 0.1.0
  * @category operations
  */
-export const operations = { listFixedAssets }
+export const operations = { getFixedAsset, listFixedAssets }
 
 /**
  * The fixed-assets service: one method per operation.

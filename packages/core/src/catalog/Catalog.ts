@@ -16,6 +16,7 @@ import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import { Currency, Money } from "../Money.js"
 import * as Operation from "../Operation.js"
+import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as DecisionTable from "../rules/DecisionTable.js"
@@ -200,7 +201,7 @@ export const supplierProducts = Storage.collection({
   name: "supplier_products",
   schema: SupplierProduct,
   fields: { catalogItemId: "string", supplierId: "string", active: "boolean" },
-  indexes: [["catalogItemId"]],
+  indexes: [["catalogItemId"], ["supplierId"]],
   unique: [["catalogItemId", "supplierId"]]
 })
 
@@ -1159,6 +1160,62 @@ export const listVendors = Operation.make({
 
 /**
  * The catalog's operations, by method name.
+/**
+ * Reads one vendor.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getVendor = Operation.make({
+  id: "catalog.getVendor",
+  summary: "Read one vendor by id.",
+  kind: "query",
+  permission: "catalog.read",
+  input: Paging.GetInput,
+  output: Vendor,
+  events: [],
+  handler: ({ id }) => Paging.get(vendors, "Vendor", id)
+})
+
+/**
+ * Reads one supplier product.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getSupplierProduct = Operation.make({
+  id: "catalog.getSupplierProduct",
+  summary: "Read one supplier product by id.",
+  kind: "query",
+  permission: "catalog.read",
+  input: Paging.GetInput,
+  output: SupplierProduct,
+  events: [],
+  handler: ({ id }) => Paging.get(supplierProducts, "SupplierProduct", id)
+})
+
+/**
+ * Lists supplier products, oldest first: of a catalog item, of a supplier, active or not.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const listSupplierProducts = Operation.make({
+  id: "catalog.listSupplierProducts",
+  summary: "List supplier products, oldest first, optionally of one catalog item or supplier, active or not.",
+  kind: "query",
+  permission: "catalog.read",
+  input: Paging.PageInput.extend({
+    catalogItemId: Text.id.optional(),
+    supplierId: Text.id.optional(),
+    active: z.boolean().optional()
+  }),
+  output: Paging.Page(SupplierProduct),
+  events: [],
+  handler: ({ catalogItemId, supplierId, active, limit, cursor }) =>
+    Paging.find(supplierProducts, { where: { catalogItemId, supplierId, active }, limit, cursor })
+})
+
  *
  * @since 0.1.0
  * @category operations
@@ -1172,7 +1229,10 @@ export const operations = {
   listCatalogItems,
   listVendors,
   routeItem
+  getVendor,
 }
+  getSupplierProduct,
+  listSupplierProducts,
 
 /**
  * The catalog service: one method per operation.

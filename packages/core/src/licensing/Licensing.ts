@@ -21,6 +21,7 @@ import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import { Money } from "../Money.js"
 import * as Operation from "../Operation.js"
+import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
@@ -642,6 +643,23 @@ export const releaseSeat = Operation.make({
 })
 
 /**
+ * Reads one seat assignment, active or released.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getSeatAssignment = Operation.make({
+  id: "licensing.getSeatAssignment",
+  summary: "Read one seat assignment (active or released) by id.",
+  kind: "query",
+  permission: "license.read",
+  input: Paging.GetInput,
+  output: SeatAssignment,
+  events: [],
+  handler: ({ id }) => Paging.get(seatAssignments, "SeatAssignment", id)
+})
+
+/**
  * Input of {@link listSeatAssignments}: the seats of an entitlement, the seats an assignee holds,
  * or both; released seats only when asked for.
  *
@@ -694,7 +712,15 @@ export const listSeatAssignments = Operation.make({
  * @since 0.1.0
  * @category operations
  */
-export const operations = { getEntitlement, listEntitlements, updateEntitlement, assignSeat, releaseSeat, listSeatAssignments }
+export const operations = {
+  getEntitlement,
+  listEntitlements,
+  updateEntitlement,
+  assignSeat,
+  releaseSeat,
+  getSeatAssignment,
+  listSeatAssignments
+}
 
 /**
  * The licensing service: one method per operation.

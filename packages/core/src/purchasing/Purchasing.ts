@@ -19,6 +19,7 @@ import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Money from "../Money.js"
 import * as Operation from "../Operation.js"
+import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
@@ -1178,6 +1179,23 @@ export const listPurchaseOrderRevisions = Operation.make({
 })
 
 /**
+ * Reads one revision of a purchase order.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getPurchaseOrderRevision = Operation.make({
+  id: "purchasing.getPurchaseOrderRevision",
+  summary: "Read one purchase order revision by id: who, when, why, each line before and after.",
+  kind: "query",
+  permission: "purchase_order.read",
+  input: Paging.GetInput,
+  output: PurchaseOrderRevision,
+  events: [],
+  handler: ({ id }) => Paging.get(purchaseOrderRevisions, "PurchaseOrderRevision", id)
+})
+
+/**
  * Reads one purchase order.
  *
  * @since 0.1.0
@@ -1239,6 +1257,7 @@ export const operations = {
   cancelPurchaseOrderLines,
   getPurchaseOrder,
   listPurchaseOrders,
+  getPurchaseOrderRevision,
   listPurchaseOrderRevisions
 }
 

@@ -18,6 +18,7 @@ import { z } from "zod"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Operation from "../Operation.js"
+import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
@@ -1214,23 +1215,49 @@ export const backorders = Operation.make({
 })
 
 /**
- * Lists the receipts of a purchase order, oldest first.
+ * Reads one receipt (receiving slip).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getReceipt = Operation.make({
+  id: "receiving.getReceipt",
+  summary: "Read one receipt (receiving slip) by id.",
+  kind: "query",
+  permission: "receiving.read",
+  input: Paging.GetInput,
+  output: Receipt,
+  events: [],
+  handler: ({ id }) => Paging.get(receipts, "Receipt", id)
+})
+
+/**
+ * Lists receipts, oldest first: of a purchase order (which must exist), of a shipment or of an
+ * invoice, or all of them.
  *
  * @since 0.1.0
  * @category operations
  */
 export const listReceipts = Operation.make({
   id: "receiving.listReceipts",
-  summary: "List the receipts of a purchase order, oldest first.",
+  summary: "List receipts, oldest first, optionally of one purchase order, shipment or invoice.",
   kind: "query",
   permission: "receiving.read",
-  input: z.object({ purchaseOrderId: Text.id }),
-  output: z.array(Receipt),
+  input: Paging.PageInput.extend({
+    purchaseOrderId: Text.id.optional(),
+    shipmentId: Text.id.optional(),
+    invoiceId: Text.id.optional()
+  }),
+  output: Paging.Page(Receipt),
   events: [],
-  handler: Effect.fn(function*({ purchaseOrderId }) {
-    const storage = yield* Storage.Storage
-    const page = yield* storage.find(receipts, { where: { purchaseOrderId }, orderBy: [{ field: "receivedAt" }], limit: 1000 })
-    return [...page.items]
+  handler: Effect.fn(function*({ purchaseOrderId, shipmentId, invoiceId, limit, cursor }) {
+    if (purchaseOrderId !== undefined) yield* loadPurchaseOrder(purchaseOrderId)
+    return yield* Paging.find(receipts, {
+      where: { purchaseOrderId, shipmentId, invoiceId },
+      orderBy: [{ field: "receivedAt" }],
+      limit,
+      cursor
+    })
   })
 })
 
@@ -1240,7 +1267,7 @@ export const listReceipts = Operation.make({
  * @since 0.1.0
  * @category operations
  */
-export const operations = { receivePurchaseOrder, receiveShipment, receiveInvoice, receiveScans, backorders, listReceipts }
+export const operations = { receivePurchaseOrder, receiveShipment, receiveInvoice, receiveScans, backorders, getReceipt, listReceipts }
 
 /**
  * The receiving service: one method per operation.

@@ -29,6 +29,7 @@ import { notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Operation from "../Operation.js"
+import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
@@ -405,24 +406,49 @@ export const returnToVendor = Operation.make({
 })
 
 /**
- * Lists the returns of a purchase order to its vendor, oldest first.
+ * Reads one return to a vendor.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getVendorReturn = Operation.make({
+  id: "receiving.getVendorReturn",
+  summary: "Read one return to a vendor by id.",
+  kind: "query",
+  permission: "receiving.read",
+  input: Paging.GetInput,
+  output: VendorReturn,
+  events: [],
+  handler: ({ id }) => Paging.get(vendorReturns, "VendorReturn", id)
+})
+
+/**
+ * Lists returns to vendors, oldest first: of a purchase order (which must exist), of a vendor,
+ * under an RMA number, or all of them.
  *
  * @since 0.1.0
  * @category operations
  */
 export const listVendorReturns = Operation.make({
   id: "receiving.listVendorReturns",
-  summary: "List the returns of a purchase order to its vendor, oldest first.",
+  summary: "List returns to vendors, oldest first, optionally of one purchase order or vendor, or under an RMA number.",
   kind: "query",
   permission: "receiving.read",
-  input: z.object({ purchaseOrderId: Text.id }),
-  output: z.array(VendorReturn),
+  input: Paging.PageInput.extend({
+    purchaseOrderId: Text.id.optional(),
+    vendorId: Text.id.optional(),
+    rmaNumber: Text.reference.optional()
+  }),
+  output: Paging.Page(VendorReturn),
   events: [],
-  handler: Effect.fn(function*({ purchaseOrderId }) {
-    const storage = yield* Storage.Storage
-    yield* loadPurchaseOrder(purchaseOrderId)
-    const page = yield* storage.find(vendorReturns, { where: { purchaseOrderId }, orderBy: [{ field: "returnedAt" }], limit: 1000 })
-    return [...page.items]
+  handler: Effect.fn(function*({ purchaseOrderId, vendorId, rmaNumber, limit, cursor }) {
+    if (purchaseOrderId !== undefined) yield* loadPurchaseOrder(purchaseOrderId)
+    return yield* Paging.find(vendorReturns, {
+      where: { purchaseOrderId, vendorId, rmaNumber },
+      orderBy: [{ field: "returnedAt" }],
+      limit,
+      cursor
+    })
   })
 })
 
@@ -432,7 +458,7 @@ export const listVendorReturns = Operation.make({
  * @since 0.1.0
  * @category operations
  */
-export const operations = { returnToVendor, listVendorReturns }
+export const operations = { returnToVendor, getVendorReturn, listVendorReturns }
 
 /**
  * The returns service: one method per operation.

@@ -23,6 +23,7 @@ import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Money from "../Money.js"
 import * as Operation from "../Operation.js"
+import * as Paging from "../Paging.js"
 import { CurrentPrincipal, type Principal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
@@ -150,6 +151,13 @@ export const PurchaseRequest = z.object({
   }),
   history: z.array(HistoryEntry),
   purchaseOrderIds: z.array(z.string()),
+  /**
+   * Who may decide the current approval step, while the request is pending approval:
+   * `user:<userId>` for a named user (or the deputy a step was delegated to), `role:<role>` for
+   * anyone holding the role. Kept from the approval chain on every change, so that
+   * `listRequests` finds the requests waiting for someone's decision through an index.
+   */
+  awaitingDecisionBy: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string()
 })
@@ -171,8 +179,8 @@ export type PurchaseRequest = z.infer<typeof PurchaseRequest>
 export const purchaseRequests = Storage.collection({
   name: "purchase_requests",
   schema: PurchaseRequest,
-  fields: { status: "string", requesterId: "string", costCenter: "string", createdAt: "timestamp" },
-  indexes: [["status"], ["requesterId"]]
+  fields: { status: "string", requesterId: "string", costCenter: "string", awaitingDecisionBy: "string", createdAt: "timestamp" },
+  indexes: [["status"], ["requesterId"], ["awaitingDecisionBy"]]
 })
 
 // ----- errors ----------------------------------------------------------------------------------
@@ -431,6 +439,39 @@ const mayDecide = (principal: Principal, step: ApprovalStep): boolean => {
   }
 }
 
+/**
+ * Who may decide a step, as a request keeps it in `awaitingDecisionBy`: the deputy of a delegated
+ * step, else the named user or the role (a manager step is resolved to a user when planned).
+ */
+const deciderOf = (step: ApprovalStep): string | undefined =>
+  step.delegatedTo !== undefined
+    ? `user:${step.delegatedTo}`
+    : step.approver.kind === "role"
+    ? `role:${step.approver.role}`
+    : step.approver.kind === "user"
+    ? `user:${step.approver.userId}`
+    : undefined
+
+/** A request with `awaitingDecisionBy` set from its current step (absent unless pending approval). */
+const withDecider = <R extends Pick<PurchaseRequest, "status" | "approval" | "awaitingDecisionBy">>(request: R): R => {
+  const { awaitingDecisionBy: _previous, ...rest } = request
+  const step = request.status === "pending_approval" ? request.approval.steps.find((s) => s.status === "pending") : undefined
+  const decider = step === undefined ? undefined : deciderOf(step)
+  return (decider === undefined ? rest : { ...rest, awaitingDecisionBy: decider }) as R
+}
+
+/**
+ * The filter of the requests whose current step a principal may decide (see `mayDecide`):
+ * steps for the principal by name or as deputy, steps for one of its roles (for `admin`, every
+ * role step), never the principal's own requests.
+ */
+const awaitingDecisionOf = (principal: Principal): Storage.Filter<PurchaseRequest> => {
+  const named = [`user:${principal.userId}`, ...principal.roles.map((role) => `role:${role}`)]
+  return principal.roles.includes("admin")
+    ? { $or: [{ awaitingDecisionBy: { in: named } }, { awaitingDecisionBy: { startsWith: "role:" } }] }
+    : { awaitingDecisionBy: { in: named } }
+}
+
 const describeApprover = (step: ApprovalStep): string =>
   step.delegatedTo !== undefined ? `${step.delegatedTo} (deputy)` : step.approver.kind === "role"
   ? `anyone with the role ${step.approver.role}`
@@ -463,13 +504,13 @@ export const markOrdered = Effect.fn("Requisition.markOrdered")(function*(reques
   const storage = yield* Storage.Storage
   const principal = yield* CurrentPrincipal
   const now = yield* Events.now
-  const [updated] = yield* storage.updateMany(purchaseRequests, [{
+  const [updated] = yield* storage.updateMany(purchaseRequests, [withDecider({
     ...request,
     status: "ordered",
     purchaseOrderIds: [...request.purchaseOrderIds, ...purchaseOrderIds],
     history: [...request.history, { action: "ordered", by: principal.userId, at: now, revision: request.revision }],
     updatedAt: now
-  }])
+  })])
   return updated!
 })
 
@@ -527,7 +568,7 @@ export const createRequest = Operation.make({
     const { lines, total } = yield* priceLines("requisition.createRequest", input.lines, input.channel)
     const approval = yield* planChain({ lines, total, requesterId: principal.userId, costCenter: input.costCenter, channel: input.channel })
     const now = yield* Events.now
-    const [request] = yield* storage.insertMany(purchaseRequests, [{
+    const [request] = yield* storage.insertMany(purchaseRequests, [withDecider({
       id: yield* Ids.next,
       requesterId: principal.userId,
       status: approval.steps.length === 0 ? "approved" : "pending_approval",
@@ -542,7 +583,7 @@ export const createRequest = Operation.make({
       purchaseOrderIds: [],
       createdAt: now,
       updatedAt: now
-    }])
+    })])
     yield* Events.append(
       requestEvent("purchase_request.created", request!, { total, lines: lines.length, steps: approval.steps.length }),
       ...(approval.steps.length === 0 ? [requestEvent("purchase_request.approved", request!, { by: "policy" })] : [])
@@ -607,7 +648,7 @@ const actOnStep = Effect.fn("Requisition.actOnStep")(function*(
       ? { ...s, status: "pending" }
       : s
   )
-  const [updated] = yield* storage.updateMany(purchaseRequests, [{
+  const [updated] = yield* storage.updateMany(purchaseRequests, [withDecider({
     ...request,
     status: change.status,
     approval: { ...request.approval, steps },
@@ -621,7 +662,7 @@ const actOnStep = Effect.fn("Requisition.actOnStep")(function*(
       ...(change.delegatedTo !== undefined ? { delegatedTo: change.delegatedTo } : {})
     }],
     updatedAt: now
-  }])
+  })])
   return updated!
 })
 
@@ -770,7 +811,7 @@ export const reviseRequest = Operation.make({
     const now = yield* Events.now
     const revision = request.revision + 1
     const justification = input.justification ?? request.justification
-    const [updated] = yield* storage.updateMany(purchaseRequests, [{
+    const [updated] = yield* storage.updateMany(purchaseRequests, [withDecider({
       ...request,
       status: approval.steps.length === 0 ? "approved" : "pending_approval",
       ...(justification !== undefined ? { justification } : {}),
@@ -787,7 +828,7 @@ export const reviseRequest = Operation.make({
         ...(input.comment !== undefined ? { comment: input.comment } : {})
       }],
       updatedAt: now
-    }])
+    })])
     yield* Events.append(
       requestEvent("purchase_request.resubmitted", updated!, { total, steps: approval.steps.length }),
       ...(approval.steps.length === 0 ? [requestEvent("purchase_request.approved", updated!, { by: "policy" })] : [])
@@ -814,12 +855,70 @@ export const getRequest = Operation.make({
 })
 
 /**
+ * Input of {@link listRequests}: any of the filters, and the page (see `Paging`).
+ *
+ * - `status`: the requests in that status.
+ * - `requesterId`: the requests someone raised.
+ * - `awaitingMyDecision: true`: the requests whose current approval step the caller may decide:
+ *   steps for the caller by name or as the deputy a step was delegated to, and steps for one of
+ *   the caller's roles (for `admin`, every role step); never the caller's own requests.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export const ListRequestsInput = Paging.PageInput.extend({
+  status: RequestStatus.optional(),
+  requesterId: Text.id.optional(),
+  awaitingMyDecision: z.boolean().optional().describe("true: only the requests whose current approval step the caller may decide")
+})
+
+/**
+ * What callers pass to {@link listRequests}.
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
+export type ListRequestsInput = z.input<typeof ListRequestsInput>
+
+/**
+ * Lists purchase requests, newest first: by status, by requester, and those waiting for the
+ * caller's decision (see {@link ListRequestsInput}); the filters combine.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const listRequests = Operation.make({
+  id: "requisition.listRequests",
+  summary: "List purchase requests, newest first: by status, by requester, or those waiting for the caller's decision.",
+  kind: "query",
+  permission: "request.read",
+  input: ListRequestsInput,
+  output: Paging.Page(PurchaseRequest),
+  events: [],
+  handler: Effect.fn(function*({ status, requesterId, awaitingMyDecision, limit, cursor }) {
+    const principal = yield* CurrentPrincipal
+    const mine = awaitingMyDecision === true
+    return yield* Paging.find(purchaseRequests, {
+      where: {
+        status,
+        // Nobody decides a step of their own request.
+        requesterId: mine ? { ...(requesterId !== undefined ? { eq: requesterId } : {}), ne: principal.userId } : requesterId,
+        ...(mine ? awaitingDecisionOf(principal) : {})
+      },
+      orderBy: [{ field: "createdAt", direction: "desc" }],
+      limit,
+      cursor
+    })
+  })
+})
+
+/**
  * The requisition module's operations, by method name.
  *
  * @since 0.1.0
  * @category operations
  */
-export const operations = { createRequest, approveRequest, rejectRequest, delegateApproval, reviseRequest, getRequest }
+export const operations = { createRequest, approveRequest, rejectRequest, delegateApproval, reviseRequest, getRequest, listRequests }
 
 /**
  * The requisition service: one method per operation.

@@ -14,6 +14,7 @@ import { notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Operation from "../Operation.js"
+import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
@@ -460,10 +461,10 @@ export const getShipment = Operation.make({
   summary: "Get a shipment by id.",
   kind: "query",
   permission: "shipment.read",
-  input: z.object({ shipmentId: Text.id }),
+  input: Paging.GetInput,
   output: Shipment,
   events: [],
-  handler: ({ shipmentId }) => loadShipment(shipmentId)
+  handler: ({ id }) => loadShipment(id)
 })
 
 /**

@@ -19,6 +19,7 @@ import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import { Money } from "../Money.js"
 import * as Operation from "../Operation.js"
+import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
@@ -150,7 +151,7 @@ export const stockRecords = Storage.collection({
     belowReorderLevel: "boolean",
     updatedAt: "timestamp"
   },
-  indexes: [["locationId", "storageSpace", "name"], ["catalogItemId"]],
+  indexes: [["locationId", "storageSpace", "name"], ["catalogItemId"], ["belowReorderLevel"]],
   unique: [["catalogItemId", "locationId", "storageSpace"]]
 })
 
@@ -667,6 +668,40 @@ export const setReorderLevel = Operation.make({
 })
 
 /**
+ * Reads one stock record: an item's consumable stock in one storage space.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getStockRecord = Operation.make({
+  id: "stock.getStockRecord",
+  summary: "Read one stock record (an item's stock in one storage space) by id.",
+  kind: "query",
+  permission: "stock.read",
+  input: Paging.GetInput,
+  output: StockRecord,
+  events: [],
+  handler: ({ id }) => Paging.get(stockRecords, "StockRecord", id)
+})
+
+/**
+ * Reads one ledger entry.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getMovement = Operation.make({
+  id: "stock.getMovement",
+  summary: "Read one ledger entry (receipt, issue, transfer, adjustment, return) by id.",
+  kind: "query",
+  permission: "stock.read",
+  input: Paging.GetInput,
+  output: StockMovement,
+  events: [],
+  handler: ({ id }) => Paging.get(stockMovements, "StockMovement", id)
+})
+
+/**
  * Lists stock records: the consumables view of a storage space (by location and storage space,
  * by name), an item's stock across spaces, or what needs replenishing.
  *
@@ -737,7 +772,16 @@ export const listMovements = Operation.make({
  * @since 0.1.0
  * @category operations
  */
-export const operations = { issueStock, transferStock, adjustStock, setReorderLevel, listStock, listMovements }
+export const operations = {
+  issueStock,
+  transferStock,
+  adjustStock,
+  setReorderLevel,
+  getStockRecord,
+  listStock,
+  getMovement,
+  listMovements
+}
 
 /**
  * The stock service: one method per operation.

@@ -29,7 +29,7 @@
  *
  * @since 0.1.0
  */
-import { Errors, Ids, Operation, type Principal, Storage, Text } from "@procura/core"
+import { Errors, Ids, Operation, Paging, type Principal, Storage, Text } from "@procura/core"
 import { Context, Effect, Option } from "effect"
 import { z } from "zod"
 import type { Config } from "./Config.js"
@@ -71,8 +71,8 @@ export const LineInput = z.object({
   characteristics: Orders.Attributes.default({})
 })
 
-const page = { limit: z.number().int().min(1).max(1000).optional(), cursor: Text.cursor.optional() }
-const Page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), cursor: z.string().optional() })
+const page = Paging.PageInput.shape
+const Page = Paging.Page
 
 const AttributesInput = Orders.Attributes.default({})
 
@@ -617,10 +617,21 @@ export const makeOperations = (config: Config) => {
 
   const getOrder = Operation.make({
     id: "spm-oversight.getOrder",
-    summary: "Get a customer order with its lines, domain orders and order tasks.",
+    summary: "Get one customer order by id.",
     kind: "query",
     permission: "spm-oversight/order.read",
-    input: z.object({ orderId: RecordId }),
+    input: Paging.GetInput,
+    output: Orders.CustomerOrder,
+    events: [],
+    handler: ({ id }) => loadOne(Orders.orders, "CustomerOrder", id)
+  })
+
+  const orderDetails = Operation.make({
+    id: "spm-oversight.orderDetails",
+    summary: "Get a customer order with its lines, domain orders and order tasks (the order form).",
+    kind: "query",
+    permission: "spm-oversight/order.read",
+    input: Paging.GetInput,
     output: z.object({
       order: Orders.CustomerOrder,
       lines: z.array(Orders.OrderLine),
@@ -628,11 +639,11 @@ export const makeOperations = (config: Config) => {
       orderTasks: z.array(Orders.OrderTask)
     }),
     events: [],
-    handler: Effect.fn("Oversight.getOrder")(function*({ orderId }) {
-      const order = yield* loadOne(Orders.orders, "CustomerOrder", orderId)
-      const lines = yield* findAll(Orders.orderLines, { orderId })
-      const domainOrders = yield* findAll(Orders.domainOrders, { orderId })
-      const orderTasks = yield* findAll(Orders.orderTasks, { orderId })
+    handler: Effect.fn("Oversight.orderDetails")(function*({ id }) {
+      const order = yield* loadOne(Orders.orders, "CustomerOrder", id)
+      const lines = yield* findAll(Orders.orderLines, { orderId: id })
+      const domainOrders = yield* findAll(Orders.domainOrders, { orderId: id })
+      const orderTasks = yield* findAll(Orders.orderTasks, { orderId: id })
       return { order, lines: lines.toSorted((a, b) => a.lineNo - b.lineNo), domainOrders, orderTasks }
     })
   })
@@ -659,12 +670,105 @@ export const makeOperations = (config: Config) => {
     handler: ({ subjectType, subjectId, limit, cursor }) => listPage(Notes.notes, { subjectId, subjectType }, [{ field: "at" }], limit, cursor)
   })
 
+  /** A note of one side (order or project), or `NotFound`: the other side's notes need the other permission. */
+  const loadNote = (id: string, subjects: ReadonlyArray<Notes.NoteSubject>) =>
+    Effect.flatMap(loadOne(Notes.notes, "Note", id), (note) =>
+      subjects.includes(note.subjectType) ? Effect.succeed(note) : Effect.fail(Errors.notFound("Note", id)))
+
+  const getOrderNote = Operation.make({
+    id: "spm-oversight.getOrderNote",
+    summary: "Get one work note or comment of an order line, domain order or order task by id.",
+    kind: "query",
+    permission: "spm-oversight/order.read",
+    input: Paging.GetInput,
+    output: Notes.Note,
+    events: [],
+    handler: ({ id }) => loadNote(id, ["order_line", "domain_order", "order_task"])
+  })
+
+  const getOrderLine = Operation.make({
+    id: "spm-oversight.getOrderLine",
+    summary: "Get one order line by id, with what oversight decided for it.",
+    kind: "query",
+    permission: "spm-oversight/order.read",
+    input: Paging.GetInput,
+    output: Orders.OrderLine,
+    events: [],
+    handler: ({ id }) => loadOne(Orders.orderLines, "OrderLine", id)
+  })
+
+  const listOrderLines = Operation.make({
+    id: "spm-oversight.listOrderLines",
+    summary: "List order lines by order and line number, optionally of one order.",
+    kind: "query",
+    permission: "spm-oversight/order.read",
+    input: Paging.PageInput.extend({ orderId: Text.id.optional() }),
+    output: Page(Orders.OrderLine),
+    events: [],
+    handler: ({ orderId, limit, cursor }) => listPage(Orders.orderLines, { orderId }, [{ field: "orderId" }, { field: "lineNo" }], limit, cursor)
+  })
+
+  const getDomainOrder = Operation.make({
+    id: "spm-oversight.getDomainOrder",
+    summary: "Get one domain order by id.",
+    kind: "query",
+    permission: "spm-oversight/order.read",
+    input: Paging.GetInput,
+    output: Orders.DomainOrder,
+    events: [],
+    handler: ({ id }) => loadOne(Orders.domainOrders, "DomainOrder", id)
+  })
+
+  const listDomainOrders = Operation.make({
+    id: "spm-oversight.listDomainOrders",
+    summary: "List domain orders, oldest first, optionally of one order or order line.",
+    kind: "query",
+    permission: "spm-oversight/order.read",
+    input: Paging.PageInput.extend({ orderId: Text.id.optional(), orderLineId: Text.id.optional() }),
+    output: Page(Orders.DomainOrder),
+    events: [],
+    handler: ({ limit, cursor, ...where }) => listPage(Orders.domainOrders, where, [], limit, cursor)
+  })
+
+  const getOrderTask = Operation.make({
+    id: "spm-oversight.getOrderTask",
+    summary: "Get one order task by id.",
+    kind: "query",
+    permission: "spm-oversight/order.read",
+    input: Paging.GetInput,
+    output: Orders.OrderTask,
+    events: [],
+    handler: ({ id }) => loadOne(Orders.orderTasks, "OrderTask", id)
+  })
+
+  const listOrderTasks = Operation.make({
+    id: "spm-oversight.listOrderTasks",
+    summary: "List order tasks, oldest first, optionally of one order or domain order.",
+    kind: "query",
+    permission: "spm-oversight/order.read",
+    input: Paging.PageInput.extend({ orderId: Text.id.optional(), domainOrderId: Text.id.optional() }),
+    output: Page(Orders.OrderTask),
+    events: [],
+    handler: ({ limit, cursor, ...where }) => listPage(Orders.orderTasks, where, [], limit, cursor)
+  })
+
   const getProject = Operation.make({
     id: "spm-oversight.getProject",
-    summary: "Get a project with its program, its tasks (in order) and the projects under it.",
+    summary: "Get one project (line, site or order-level) by id.",
     kind: "query",
     permission: "spm-oversight/project.read",
-    input: z.object({ projectId: RecordId }),
+    input: Paging.GetInput,
+    output: Projects.Project,
+    events: [],
+    handler: ({ id }) => loadOne(Projects.projects, "Project", id)
+  })
+
+  const projectDetails = Operation.make({
+    id: "spm-oversight.projectDetails",
+    summary: "Get a project with its program, its tasks (in order) and the projects under it (the project form).",
+    kind: "query",
+    permission: "spm-oversight/project.read",
+    input: Paging.GetInput,
     output: z.object({
       project: Projects.Project,
       program: Projects.Program,
@@ -672,7 +776,7 @@ export const makeOperations = (config: Config) => {
       children: z.array(ProjectSummary)
     }),
     events: [],
-    handler: Effect.fn("Oversight.getProject")(function*({ projectId }) {
+    handler: Effect.fn("Oversight.projectDetails")(function*({ id: projectId }) {
       const project = yield* loadOne(Projects.projects, "Project", projectId)
       const program = yield* loadOne(Projects.programs, "Program", project.programId)
       const tasks = yield* findAll(Projects.projectTasks, { projectId })
@@ -716,6 +820,40 @@ export const makeOperations = (config: Config) => {
     handler: ({ limit, cursor, ...where }) => listPage(Projects.programs, where, [{ field: "createdAt" }], limit, cursor)
   })
 
+  const getProgram = Operation.make({
+    id: "spm-oversight.getProgram",
+    summary: "Get one program by id.",
+    kind: "query",
+    permission: "spm-oversight/project.read",
+    input: Paging.GetInput,
+    output: Projects.Program,
+    events: [],
+    handler: ({ id }) => loadOne(Projects.programs, "Program", id)
+  })
+
+  const getProjectTask = Operation.make({
+    id: "spm-oversight.getProjectTask",
+    summary: "Get one project task by id.",
+    kind: "query",
+    permission: "spm-oversight/project.read",
+    input: Paging.GetInput,
+    output: Projects.ProjectTask,
+    events: [],
+    handler: ({ id }) => loadOne(Projects.projectTasks, "ProjectTask", id)
+  })
+
+  const listProjectTasks = Operation.make({
+    id: "spm-oversight.listProjectTasks",
+    summary: "List project tasks by project and sequence, optionally of one project or under one parent task.",
+    kind: "query",
+    permission: "spm-oversight/project.read",
+    input: Paging.PageInput.extend({ projectId: Text.id.optional(), parentTaskId: Text.id.optional() }),
+    output: Page(Projects.ProjectTask),
+    events: [],
+    handler: ({ limit, cursor, ...where }) =>
+      listPage(Projects.projectTasks, where, [{ field: "projectId" }, { field: "sequence" }], limit, cursor)
+  })
+
   const listProjectNotes = Operation.make({
     id: "spm-oversight.listProjectNotes",
     summary: "List the notes of a project or project task (those copied from the order side name their source), oldest first.",
@@ -725,6 +863,17 @@ export const makeOperations = (config: Config) => {
     output: Page(Notes.Note),
     events: [],
     handler: ({ subjectType, subjectId, limit, cursor }) => listPage(Notes.notes, { subjectId, subjectType }, [{ field: "at" }], limit, cursor)
+  })
+
+  const getProjectNote = Operation.make({
+    id: "spm-oversight.getProjectNote",
+    summary: "Get one note of a project or project task by id.",
+    kind: "query",
+    permission: "spm-oversight/project.read",
+    input: Paging.GetInput,
+    output: Notes.Note,
+    events: [],
+    handler: ({ id }) => loadNote(id, ["project", "project_task"])
   })
 
   const setProjectState = Operation.make({
@@ -890,6 +1039,28 @@ export const makeOperations = (config: Config) => {
       })
   })
 
+  const getRelationship = Operation.make({
+    id: "spm-oversight.getRelationship",
+    summary: "Get one relationship (a row of a related list) by id.",
+    kind: "query",
+    permission: "spm-oversight/relationship.read",
+    input: Paging.GetInput,
+    output: Relationships.Link,
+    events: [],
+    handler: ({ id }) => loadOne(Relationships.links, "Relationship", id)
+  })
+
+  const listRelationships = Operation.make({
+    id: "spm-oversight.listRelationships",
+    summary: "List the relationships of one kind, oldest first, optionally from one order-side record or to one project-side record.",
+    kind: "query",
+    permission: "spm-oversight/relationship.read",
+    input: Paging.PageInput.extend({ kind: Relationships.LinkKind, fromId: Text.id.optional(), toId: Text.id.optional() }),
+    output: Page(Relationships.Link),
+    events: [],
+    handler: ({ limit, cursor, ...where }) => listPage(Relationships.links, where, [], limit, cursor)
+  })
+
   const alreadyLinked = (what: string, id: string, other: string) =>
     new OversightError({ reason: "AlreadyLinked", id, message: `${what} is already linked to ${other}; a record links to one` })
 
@@ -965,11 +1136,24 @@ export const makeOperations = (config: Config) => {
     setDomainOrderState,
     addNote,
     getOrder,
+    orderDetails,
     listOrders,
+    getOrderLine,
+    listOrderLines,
+    getDomainOrder,
+    listDomainOrders,
+    getOrderTask,
+    listOrderTasks,
+    getOrderNote,
     listOrderNotes,
     getProject,
+    projectDetails,
     listProjects,
+    getProgram,
     listPrograms,
+    getProjectTask,
+    listProjectTasks,
+    getProjectNote,
     listProjectNotes,
     setProjectState,
     listTemplates,
@@ -977,6 +1161,8 @@ export const makeOperations = (config: Config) => {
     siteLocationProjects,
     domainOrderProjectTasks,
     orderTaskProjectTasks,
+    getRelationship,
+    listRelationships,
     linkOrderLine,
     linkOrderTask
   }

@@ -229,7 +229,7 @@ export const programs = Storage.collection({
   name: "oversight_programs",
   schema: Program,
   fields: { accountId: "string", orderId: "string", state: "string", reuseKey: "string", createdAt: "timestamp" },
-  indexes: [["accountId"]],
+  indexes: [["accountId"], ["state"]],
   unique: [["reuseKey"]]
 })
 
@@ -254,7 +254,7 @@ export const projects = Storage.collection({
     reuseKey: "string",
     createdAt: "timestamp"
   },
-  indexes: [["programId", "parentId"], ["parentId"], ["orderId"], ["accountId"]],
+  indexes: [["programId", "parentId"], ["parentId"], ["orderId"], ["accountId"], ["kind"], ["state"]],
   unique: [["reuseKey"]]
 })
 

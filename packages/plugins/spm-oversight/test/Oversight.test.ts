@@ -34,7 +34,7 @@ const snapshot = (who: Team["admin"]) =>
 
 const projectStates = (t: Team, projectId: string) =>
   Effect.flatMap(oversight, (o) =>
-    Effect.map(as(t.projectUser, o.getProject({ projectId })), (view) => ({
+    Effect.map(as(t.projectUser, o.projectDetails({ id: projectId })), (view) => ({
       project: view.project.state,
       tasks: Object.fromEntries(view.tasks.map((task) => [task.name, task.state]))
     })))
@@ -56,7 +56,7 @@ describe("spm-oversight: reuse property", () => {
         ])
         assert.strictEqual(second.siteProjects[0]!.project.id, first.siteProjects[0]!.project.id)
         assert.strictEqual(second.projects[0]!.parentId, first.siteProjects[0]!.project.id, "the new line project joins the reused site project")
-        const berlin = yield* as(t.projectUser, o.getProject({ projectId: first.siteProjects[0]!.project.id }))
+        const berlin = yield* as(t.projectUser, o.projectDetails({ id: first.siteProjects[0]!.project.id }))
         assert.strictEqual(berlin.children.length, 2)
         const programs = yield* as(t.projectUser, o.listPrograms({ accountId: "acc-acme" }))
         assert.strictEqual(programs.items.length, 1)
@@ -148,11 +148,11 @@ describe("spm-oversight: auto-closure off", () => {
             "Configure device: Configure CPE": "work_in_progress"
           }
         }, "what they follow is complete (activation is still in progress), and nothing closed")
-        const done = yield* as(t.fulfilmentAgent, o.getOrder({ orderId: order.id }))
+        const done = yield* as(t.fulfilmentAgent, o.orderDetails({ id: order.id }))
         assert.deepStrictEqual(done.domainOrders.map((d) => d.state), ["completed", "in_progress"], "the order side completes as usual")
 
         // The project manager closes the tasks; the project still waits for its own closure.
-        const tasks = (yield* as(t.projectUser, o.getProject({ projectId: project.id }))).tasks
+        const tasks = (yield* as(t.projectUser, o.projectDetails({ id: project.id }))).tasks
         for (const task of tasks.filter((x) => x.parentTaskId === undefined)) {
           yield* as(t.projectManager, o.setProjectState({ type: "project_task", id: task.id, state: "closed_complete" }))
         }
@@ -194,22 +194,22 @@ describe("spm-oversight: the example configuration", () => {
         }))
         assert.strictEqual(spare.orderTasks[0]!.oversight.projectTaskId, ship.oversight.projectTaskId, "joined the predefined planned task")
         assert.strictEqual((yield* projectStates(t, project.id)).tasks["Equipment delivery"], "work_in_progress")
-        const domainOrder = (yield* as(t.fulfilmentAgent, o.getOrder({ orderId: order.id }))).domainOrders.find((d) => d.id === ship.domainOrderId)!
+        const domainOrder = (yield* as(t.fulfilmentAgent, o.orderDetails({ id: order.id }))).domainOrders.find((d) => d.id === ship.domainOrderId)!
         assert.strictEqual(domainOrder.state, "in_progress", "the completed domain order reopens for its new task")
         yield* as(t.fulfilmentAgent, o.setOrderTaskStates({ changes: [{ orderTaskId: spare.orderTasks[0]!.id, state: "in_progress" }] }))
         yield* as(t.fulfilmentAgent, o.setOrderTaskStates({ changes: [{ orderTaskId: spare.orderTasks[0]!.id, state: "completed" }] }))
         assert.strictEqual((yield* projectStates(t, project.id)).tasks["Equipment delivery"], "closed_complete")
 
         // The project manager skips the rest by hand: the project and everything above close.
-        const tasks = (yield* as(t.projectUser, o.getProject({ projectId: project.id }))).tasks
+        const tasks = (yield* as(t.projectUser, o.projectDetails({ id: project.id }))).tasks
         for (const name of ["Network design", "Installation", "Service activation"]) {
           yield* as(t.projectAdmin, o.setProjectState({ type: "project_task", id: tasks.find((x) => x.name === name)!.id, state: "closed_skipped" }))
         }
         assert.strictEqual((yield* projectStates(t, project.id)).project, "closed_complete")
-        const site = yield* as(t.projectUser, o.getProject({ projectId: approval.siteProjects[0]!.project.id }))
+        const site = yield* as(t.projectUser, o.projectDetails({ id: approval.siteProjects[0]!.project.id }))
         assert.strictEqual(site.project.state, "work_in_progress", "the site survey is still open")
         yield* as(t.projectAdmin, o.setProjectState({ type: "project_task", id: site.tasks[0]!.id, state: "closed_complete" }))
-        assert.strictEqual((yield* as(t.projectUser, o.getProject({ projectId: site.project.id }))).project.state, "closed_complete")
+        assert.strictEqual((yield* as(t.projectUser, o.projectDetails({ id: site.project.id }))).project.state, "closed_complete")
         const again = failureOf(yield* Effect.exit(as(t.projectAdmin, o.setProjectState({ type: "project", id: project.id, state: "closed_complete" }))))
         assert.strictEqual((again as OversightError.OversightError).reason, "InvalidTransition")
         assert.include(again.message, "already closed_complete")
@@ -225,7 +225,7 @@ describe("spm-oversight: the example configuration", () => {
           orderId: order.id,
           domainOrders: [{ lineNo: 1, domain: "product", name: "Hardware", tasks: [{ name: "Ship router", requestType: "ship" }, { name: "Ship switch", requestType: "ship" }] }]
         }))
-        const tasks = (yield* as(t.fulfilmentAgent, o.getOrder({ orderId: order.id }))).orderTasks.filter((x) => x.domainOrderId === domainOrders[0]!.id)
+        const tasks = (yield* as(t.fulfilmentAgent, o.orderDetails({ id: order.id }))).orderTasks.filter((x) => x.domainOrderId === domainOrders[0]!.id)
         yield* as(t.fulfilmentAgent, o.setOrderTaskStates({ changes: tasks.map((x) => ({ orderTaskId: x.id, state: "in_progress" as const })) }))
         yield* Effect.all(
           tasks.map((x) => as(t.fulfilmentAgent, o.setOrderTaskStates({ changes: [{ orderTaskId: x.id, state: "completed" }] }))),
@@ -253,7 +253,7 @@ describe("spm-oversight: the example configuration", () => {
           domainOrders: [{ lineNo: 1, domain: "service", name: "SD-WAN service Berlin", tasks: [{ name: "Activate", requestType: "activate" }] }]
         }))
         assert.deepStrictEqual(third.projectTasks.map((x) => [x.name, x.projectId]), [["Installation", approval.projects[0]!.id], ["Service activation", approval.projects[0]!.id]])
-        assert.strictEqual((yield* as(t.projectUser, o.getProject({ projectId: approval.projects[0]!.id }))).tasks.length, 4, "planned tasks joined, none added")
+        assert.strictEqual((yield* as(t.projectUser, o.projectDetails({ id: approval.projects[0]!.id }))).tasks.length, 4, "planned tasks joined, none added")
       }))
 
     it.effect("in-flight changes: added lines are overseen on approval, changes reach the project, cancelled lines close their tasks", () =>
@@ -270,7 +270,7 @@ describe("spm-oversight: the example configuration", () => {
         assert.deepStrictEqual(changed.lines.map((l) => [l.lineNo, l.state]), [[1, "approved"], [2, "cancelled"], [3, "approved"], [4, "new"]])
         assert.strictEqual(changed.order.revision, 2)
         assert.strictEqual(changed.order.lineCount, 4)
-        const berlin = yield* as(t.projectUser, o.getProject({ projectId: approval.projects[0]!.id }))
+        const berlin = yield* as(t.projectUser, o.projectDetails({ id: approval.projects[0]!.id }))
         assert.strictEqual(berlin.project.fields["u_bandwidth"], "10 Gbps", "the field mapping follows the change")
         const added = yield* as(t.serviceManager, o.approveOrderLines({ orderId: order.id }))
         assert.deepStrictEqual(added.lines.map((l) => l.lineNo), [4])
@@ -285,7 +285,7 @@ describe("spm-oversight: the example configuration", () => {
         yield* as(t.fulfilmentManager, o.changeOrder({ orderId: order.id, cancelLines: [4] }))
         const view = yield* projectStates(t, added.projects[0]!.id)
         assert.strictEqual(view.tasks["Equipment delivery"], "closed_skipped")
-        const after = yield* as(t.fulfilmentAgent, o.getOrder({ orderId: order.id }))
+        const after = yield* as(t.fulfilmentAgent, o.orderDetails({ id: order.id }))
         assert.deepStrictEqual(after.orderTasks.filter((x) => x.id === munich.orderTasks[0]!.id).map((x) => x.state), ["cancelled"])
         const events = yield* eventsOf(t.admin.tenantId)
         assert.isTrue(events.some((e) => e.type === "oversight.project_updated" && e.payload.projectId === approval.projects[0]!.id && e.payload.fields["u_bandwidth"] === "10 Gbps"))
@@ -309,7 +309,7 @@ describe("spm-oversight: the example configuration", () => {
         assert.strictEqual(orderProject.name, "Enterprise order delivery: Acme Corp ORD0001001")
         assert.deepStrictEqual(approval.siteProjects, [], "a large order is overseen as one project")
         assert.deepStrictEqual(approval.projects.map((p) => [p.parentId, p.topId]), [[orderProject.id, orderProject.id], [orderProject.id, orderProject.id]])
-        const view = yield* as(t.projectUser, o.getProject({ projectId: orderProject.id }))
+        const view = yield* as(t.projectUser, o.projectDetails({ id: orderProject.id }))
         assert.deepStrictEqual(view.tasks.map((x) => x.name), ["Project governance", "Customer handover"])
         assert.strictEqual(view.children.length, 2)
         // The order-level project's specification tasks map to order tasks.
@@ -344,7 +344,7 @@ describe("spm-oversight: the example configuration", () => {
           orderId: order.id,
           domainOrders: [{ lineNo: 3, domain: "product", name: "Handsets", tasks: [{ name: "Install handsets", requestType: "install", attributes: { assignmentGroup: "Field Ops" } }] }]
         }))
-        const install = (yield* as(t.projectUser, o.getProject({ projectId: approval.projects[0]!.id }))).tasks.find((x) => x.name === "Installation")!
+        const install = (yield* as(t.projectUser, o.projectDetails({ id: approval.projects[0]!.id }))).tasks.find((x) => x.name === "Installation")!
         const linked = yield* as(t.projectAdmin, o.linkOrderTask({ orderTaskId: phones.orderTasks[0]!.id, projectTaskId: install.id }))
         assert.isTrue(linked.link.manual)
         assert.strictEqual(linked.projectTask.fields["assignment_group"], "Field Ops")
@@ -404,7 +404,7 @@ describe("spm-oversight: the example configuration", () => {
         const t = team(freshTenant())
         const other = team(freshTenant())
         const { o, order, approval } = yield* approvedOrder(t)
-        const notThere = failureOf(yield* Effect.exit(as(other.fulfilmentAgent, o.getOrder({ orderId: order.id }))))
+        const notThere = failureOf(yield* Effect.exit(as(other.fulfilmentAgent, o.orderDetails({ id: order.id }))))
         assert.deepStrictEqual([notThere._tag, (notThere as Errors.NotFound).entity], ["NotFound", "CustomerOrder"])
         const cannotApprove = failureOf(yield* Effect.exit(as(other.fulfilmentManager, o.approveOrderLines({ orderId: order.id }))))
         assert.strictEqual(cannotApprove._tag, "NotFound")

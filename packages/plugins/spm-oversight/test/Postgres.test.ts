@@ -5,6 +5,7 @@ import { PgClient } from "@effect/sql-pg"
 import { SqlStorage } from "@procura/storage-sql"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
+import { readsSuite } from "./reads.js"
 import { flowSuite } from "./scenarios.js"
 
 const serverUrl = process.env["PROCURA_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
@@ -24,4 +25,5 @@ const freshPostgres = Layer.unwrap(Effect.gen(function*() {
 
 describe.skipIf(process.env["PROCURA_SKIP_POSTGRES"] === "1")("PostgreSQL (PROCURA_SKIP_POSTGRES=1 skips)", () => {
   flowSuite("PostgreSQL", freshPostgres)
+  readsSuite("PostgreSQL", freshPostgres)
 })

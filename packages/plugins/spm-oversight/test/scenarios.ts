@@ -82,14 +82,14 @@ export const flowSuite = <E>(name: string, storage: Layer.Layer<Storage.Storage,
           assert.strictEqual(berlin!.programId, approval.program!.program.id)
           assert.deepStrictEqual(berlin!.fields, { u_bandwidth: "1 Gbps", u_customer: "Acme Corp", u_quantity: 1 })
 
-          const detail = yield* as(t.projectUser, o.getProject({ projectId: berlin!.id }))
+          const detail = yield* as(t.projectUser, o.projectDetails({ id: berlin!.id }))
           assert.deepStrictEqual(detail.tasks.map((task) => [task.name, task.state, task.planned]), [
             ["Network design", "pending", true],
             ["Equipment delivery", "pending", true],
             ["Installation", "pending", true],
             ["Service activation", "pending", true]
           ])
-          const site = yield* as(t.projectUser, o.getProject({ projectId: approval.siteProjects[0]!.project.id }))
+          const site = yield* as(t.projectUser, o.projectDetails({ id: approval.siteProjects[0]!.project.id }))
           assert.deepStrictEqual(site.children.map((c) => c.name), ["SD-WAN Premium at Berlin HQ"])
           assert.deepStrictEqual(site.tasks.map((task) => task.name), ["Site survey"])
 
@@ -139,7 +139,7 @@ export const flowSuite = <E>(name: string, storage: Layer.Layer<Storage.Storage,
           const { o, order, approval } = yield* approvedOrder(t)
           const result = yield* decomposedLine(t, order.id)
           const [berlin] = approval.projects
-          const detail = yield* as(t.projectUser, o.getProject({ projectId: berlin!.id }))
+          const detail = yield* as(t.projectUser, o.projectDetails({ id: berlin!.id }))
           assert.deepStrictEqual(detail.tasks.map((task) => task.name), [
             "Network design",
             "Equipment delivery",
@@ -158,7 +158,7 @@ export const flowSuite = <E>(name: string, storage: Layer.Layer<Storage.Storage,
           const linkedTo = Object.fromEntries(result.orderTasks.map((task) => [task.name, task.oversight.projectTaskId]))
           assert.strictEqual(linkedTo["Ship CPE"], delivery.id, "joined the planned task")
           assert.strictEqual(linkedTo["Activate service"], byName(detail.tasks, "Service activation").id)
-          const survey = (yield* as(t.projectUser, o.getProject({ projectId: approval.siteProjects[0]!.project.id }))).tasks[0]!
+          const survey = (yield* as(t.projectUser, o.projectDetails({ id: approval.siteProjects[0]!.project.id }))).tasks[0]!
           assert.strictEqual(linkedTo["Survey site"], survey.id, "a site-rollout task: the site project's")
           assert.deepStrictEqual(result.domainOrders.map((d) => [d.name, d.oversight.projectTaskId]), [
             ["CPE delivery", delivery.id],
@@ -197,16 +197,16 @@ export const flowSuite = <E>(name: string, storage: Layer.Layer<Storage.Storage,
           const task = (n: string) => orderTasks.find((x) => x.name === n)!
           const set = (changes: ReadonlyArray<readonly [string, string]>) =>
             as(t.fulfilmentAgent, o.setOrderTaskStates({ changes: changes.map(([n, state]) => ({ orderTaskId: task(n).id, state: state as never })) }))
-          const view = () => as(t.projectUser, o.getProject({ projectId: project.id }))
+          const view = () => as(t.projectUser, o.projectDetails({ id: project.id }))
 
           const started = yield* set([["Ship CPE", "in_progress"]])
           assert.deepStrictEqual(started.projectTasks.map((p) => [p.name, p.state]), [["Equipment delivery", "work_in_progress"]])
           let current = yield* view()
           assert.strictEqual(current.project.state, "work_in_progress", "the project follows its tasks")
-          assert.strictEqual((yield* as(t.projectUser, o.getProject({ projectId: site.id }))).project.state, "work_in_progress")
+          assert.strictEqual((yield* as(t.projectUser, o.projectDetails({ id: site.id }))).project.state, "work_in_progress")
           const programs = yield* as(t.projectUser, o.listPrograms({ accountId: "acc-acme" }))
           assert.deepStrictEqual(programs.items.map((p) => [p.id, p.state]), [[program.id, "work_in_progress"]])
-          const orderNow = yield* as(t.fulfilmentAgent, o.getOrder({ orderId: order.id }))
+          const orderNow = yield* as(t.fulfilmentAgent, o.orderDetails({ id: order.id }))
           assert.deepStrictEqual([orderNow.order.state, orderNow.lines[0]!.state], ["in_progress", "in_progress"])
           assert.deepStrictEqual(orderNow.domainOrders.map((d) => [d.name, d.state]), [["CPE delivery", "in_progress"], ["SD-WAN service", "pending"]])
 
@@ -223,7 +223,7 @@ export const flowSuite = <E>(name: string, storage: Layer.Layer<Storage.Storage,
             "Service activation": "pending",
             "Configure device: Configure CPE": "closed_complete"
           }, "Installation also follows the service domain order, still in progress")
-          assert.strictEqual((yield* as(t.projectUser, o.getProject({ projectId: site.id }))).tasks[0]!.state, "closed_complete")
+          assert.strictEqual((yield* as(t.projectUser, o.projectDetails({ id: site.id }))).tasks[0]!.state, "closed_complete")
 
           yield* set([["Activate service", "cancelled"]])
           current = yield* view()
@@ -236,10 +236,10 @@ export const flowSuite = <E>(name: string, storage: Layer.Layer<Storage.Storage,
           })
           assert.strictEqual(current.project.state, "closed_complete")
           assert.isString(current.project.closedAt)
-          assert.strictEqual((yield* as(t.projectUser, o.getProject({ projectId: site.id }))).project.state, "closed_complete")
+          assert.strictEqual((yield* as(t.projectUser, o.projectDetails({ id: site.id }))).project.state, "closed_complete")
           const closedPrograms = yield* as(t.projectUser, o.listPrograms({ accountId: "acc-acme" }))
           assert.deepStrictEqual(closedPrograms.items.map((p) => [p.state, p.reuseKey ?? null]), [["closed_complete", null]], "a closed program is not reused")
-          const done = yield* as(t.fulfilmentAgent, o.getOrder({ orderId: order.id }))
+          const done = yield* as(t.fulfilmentAgent, o.orderDetails({ id: order.id }))
           assert.deepStrictEqual([done.order.state, done.lines[0]!.state, ...done.domainOrders.map((d) => d.state)], ["completed", "completed", "completed", "completed"])
 
           const events = yield* eventsOf(t.admin.tenantId)

@@ -1,0 +1,4 @@
+import { MemoryStorage } from "@procura/storage-memory"
+import { ReadScenarios } from "@procura/testkit"
+
+ReadScenarios.suite("memory", MemoryStorage.layer())
