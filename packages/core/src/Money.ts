@@ -105,6 +105,16 @@ export const minorDigits = (currency: string): number =>
   new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2
 
 /**
+ * The amount in major units of its currency, for people and for rules written in them:
+ * `{ amount: 123450, currency: "EUR" }` is 1234.5, `{ amount: 1200, currency: "JPY" }` is 1200,
+ * `{ amount: 1500, currency: "KWD" }` is 1.5.
+ *
+ * @since 0.1.0
+ * @category math
+ */
+export const toMajorUnits = (money: Money): number => money.amount / 10 ** minorDigits(money.currency)
+
+/**
  * Formats an amount for people, in its currency's decimals: `1,234.50 EUR`, `1,200 JPY`.
  *
  * @since 0.1.0
@@ -112,5 +122,5 @@ export const minorDigits = (currency: string): number =>
  */
 export const format = (money: Money): string => {
   const digits = minorDigits(money.currency)
-  return `${(money.amount / 10 ** digits).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${money.currency}`
+  return `${toMajorUnits(money).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${money.currency}`
 }

@@ -27,7 +27,7 @@
  *
  * @since 0.1.0
  */
-import { ApprovalPolicy, DecisionTable, Plugin, Problem, TableConfig, Text } from "@procura/core"
+import { ApprovalPolicy, DecisionTable, Money, Plugin, Problem, TableConfig, Text } from "@procura/core"
 import { Effect, Layer } from "effect"
 import { z } from "zod"
 
@@ -38,7 +38,7 @@ import { z } from "zod"
  * @category constants
  */
 export const columns = [
-  { name: "amount", type: "number", description: "the request's total in major units (10000 = 10,000.00)" },
+  { name: "amount", type: "number", description: "the request's total in major units of its currency (10000 = 10,000.00 EUR or 10,000 JPY)" },
   { name: "currency", type: "string", description: "ISO 4217 code of the total" },
   { name: "kinds", type: "string[]", description: "item kinds on the request: hardware, software, consumable, service, enterprise" },
   { name: "categories", type: "string[]", description: "catalog categories on the request" },
@@ -117,7 +117,7 @@ export const policyFromTable = (
   plan: (facts) =>
     Effect.gen(function*() {
       const decision = yield* DecisionTable.evaluate(table, {
-        amount: facts.amount / 100,
+        amount: Money.toMajorUnits({ amount: facts.amount, currency: facts.currency }),
         currency: facts.currency,
         kinds: [...facts.kinds],
         categories: [...facts.categories],

@@ -182,6 +182,41 @@ describe("approvals plugin", () => {
       })
     ).pipe(Effect.provide(procuraWith(tieredPolicy))))
 
+  it.live("compares amounts in the major units of the request's currency: JPY has no decimals, KWD three", () =>
+    Effect.gen(function*() {
+      const catalog = yield* Catalog.Catalog
+      const priced = (sku: string, amount: number, currency: string) =>
+        Effect.gen(function*() {
+          const vendor = yield* catalog.createVendor({ code: `V-${sku}`, name: `Vendor of ${sku}` })
+          return yield* catalog.createCatalogItem({
+            sku,
+            name: sku,
+            kind: "hardware",
+            approvedVendors: [{ vendorId: vendor.id, unitCost: { amount, currency } }]
+          })
+        })
+      // 150,000 JPY (150000 minor units) and 250.000 KWD (250000 minor units).
+      const { yen, dinar } = yield* Principal.runAs(
+        Effect.all({ yen: priced("LAP-JP", 150_000, "JPY"), dinar: priced("LAP-KW", 250_000, "KWD") }),
+        team.buyer
+      )
+      const finance = (r: Requisition.PurchaseRequest) => r.approval.steps.some((s) => s.label.startsWith("Finance"))
+      // Above 100,000 JPY: finance; a "/ 100" would have seen 1,500.
+      assert.isTrue(finance(yield* request(yen.id, 1)))
+      // Below 1,000 KWD: no finance; a "/ 100" would have seen 2,500.
+      assert.isFalse(finance(yield* request(dinar.id, 1)))
+      assert.isTrue(finance(yield* request(dinar.id, 5)))
+    }).pipe(Effect.provide(procuraWith({
+      policy: {
+        hitPolicy: "collect",
+        rows: [
+          { id: "manager", then: { level: 1, approver: { kind: "role", role: "procurement_manager" }, label: "Procurement" } },
+          { id: "finance-jpy", when: { currency: "JPY", amount: { gt: 100000 } }, then: { level: 2, approver: { kind: "role", role: "finance_controller" }, label: "Finance" } },
+          { id: "finance-kwd", when: { currency: "KWD", amount: { gt: 1000 } }, then: { level: 2, approver: { kind: "role", role: "finance_controller" }, label: "Finance" } }
+        ]
+      }
+    }))))
+
   it.live("fails a unique policy that matches two rows with an error naming both", () =>
     withLaptop((laptopId) =>
       Effect.gen(function*() {
