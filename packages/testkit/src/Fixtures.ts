@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { assert } from "@effect/vitest"
-import { Catalog, Principal, Procura, Purchasing, Requisition, Storage } from "@procura/core"
+import { Catalog, Operation, Principal, Procura, Purchasing, Requisition, Storage } from "@procura/core"
 import { Cause, Effect, Exit, Option } from "effect"
 
 /**
@@ -50,7 +50,11 @@ export type Team = ReturnType<typeof team>
  * @since 0.1.0
  * @category constructors
  */
-export const smallCatalog = Effect.gen(function*() {
+export const smallCatalog: Effect.Effect<
+  { readonly vendor: Catalog.Vendor; readonly laptop: Catalog.CatalogItem; readonly mouse: Catalog.CatalogItem },
+  Catalog.CatalogError | Operation.RunError,
+  Catalog.Catalog | Principal.CurrentPrincipal
+> = Effect.gen(function*() {
   const catalog = yield* Catalog.Catalog
   const vendor = yield* catalog.createVendor({ code: "ACME", name: "Acme Computers" })
   const laptop = yield* catalog.createCatalogItem({

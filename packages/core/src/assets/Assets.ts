@@ -1045,12 +1045,21 @@ export const operations = {
 }
 
 /**
+ * The methods of the asset service: one per operation of {@link operations}, taking its input
+ * and giving its output, failing with its errors.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface AssetsService extends Operation.Methods<typeof operations> {}
+
+/**
  * The assets service: one method per operation.
  *
  * @since 0.1.0
  * @category services
  */
-export class Assets extends Context.Service<Assets, Operation.Methods<typeof operations>>()("@procura/core/Assets") {
+export class Assets extends Context.Service<Assets, AssetsService>()("@procura/core/Assets") {
   /** @since 0.1.0 */
   static readonly layer = Operation.serviceLayer(Assets, operations)
 }

@@ -157,12 +157,21 @@ export const listFixedAssets = Operation.make({
 export const operations = { getFixedAsset, listFixedAssets }
 
 /**
+ * The methods of the fixed-asset service: one per operation of {@link operations}, taking its input
+ * and giving its output, failing with its errors.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface FixedAssetsService extends Operation.Methods<typeof operations> {}
+
+/**
  * The fixed-assets service: one method per operation.
  *
  * @since 0.1.0
  * @category services
  */
-export class FixedAssets extends Context.Service<FixedAssets, Operation.Methods<typeof operations>>()("@procura/core/FixedAssets") {
+export class FixedAssets extends Context.Service<FixedAssets, FixedAssetsService>()("@procura/core/FixedAssets") {
   /** @since 0.1.0 */
   static readonly layer = Operation.serviceLayer(FixedAssets, operations)
 }

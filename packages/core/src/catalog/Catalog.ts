@@ -662,8 +662,10 @@ export const PageInput = z.object({
 const pageOf = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), cursor: z.string().optional() })
 
 const takenKey = (reason: CatalogErrorReason, value: string, what: string) =>
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CatalogError, R> =>
   Effect.catchIf(
-    (error: unknown): error is Storage.StorageError => error instanceof Storage.StorageError && error.reason === "Conflict" && error.key !== undefined,
+    self,
+    (error) => error instanceof Storage.StorageError && error.reason === "Conflict" && error.key !== undefined,
     () => Effect.fail(new CatalogError({ reason, value, message: `${what} ${value} is already in the catalog` }))
   )
 
@@ -1159,8 +1161,6 @@ export const listVendors = Operation.make({
 })
 
 /**
- * The catalog's operations, by method name.
-/**
  * Reads one vendor.
  *
  * @since 0.1.0
@@ -1216,6 +1216,8 @@ export const listSupplierProducts = Operation.make({
     Paging.find(supplierProducts, { where: { catalogItemId, supplierId, active }, limit, cursor })
 })
 
+/**
+ * The catalog's operations, by method name.
  *
  * @since 0.1.0
  * @category operations
@@ -1227,12 +1229,21 @@ export const operations = {
   importCatalog,
   getCatalogItem,
   listCatalogItems,
-  listVendors,
-  routeItem
   getVendor,
-}
+  listVendors,
   getSupplierProduct,
   listSupplierProducts,
+  routeItem
+}
+
+/**
+ * The catalog service's methods: one per operation of {@link operations}, taking its input and
+ * giving its output, failing with its errors.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface CatalogService extends Operation.Methods<typeof operations> {}
 
 /**
  * The catalog service: one method per operation.
@@ -1240,7 +1251,7 @@ export const operations = {
  * @since 0.1.0
  * @category services
  */
-export class Catalog extends Context.Service<Catalog, Operation.Methods<typeof operations>>()("@procura/core/Catalog") {
+export class Catalog extends Context.Service<Catalog, CatalogService>()("@procura/core/Catalog") {
   /** @since 0.1.0 */
   static readonly layer = Operation.serviceLayer(Catalog, operations)
 }

@@ -940,12 +940,21 @@ export const operations = {
 }
 
 /**
+ * The methods of the invoicing service: one per operation of {@link operations}, taking its input
+ * and giving its output, failing with its errors.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface InvoicingService extends Operation.Methods<typeof operations> {}
+
+/**
  * The invoicing service: one method per operation.
  *
  * @since 0.1.0
  * @category services
  */
-export class Invoicing extends Context.Service<Invoicing, Operation.Methods<typeof operations>>()("@procura/core/Invoicing") {
+export class Invoicing extends Context.Service<Invoicing, InvoicingService>()("@procura/core/Invoicing") {
   /** @since 0.1.0 */
   static readonly layer = Operation.serviceLayer(Invoicing, operations)
 }

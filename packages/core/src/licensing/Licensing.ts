@@ -723,12 +723,21 @@ export const operations = {
 }
 
 /**
+ * The methods of the licensing service: one per operation of {@link operations}, taking its input
+ * and giving its output, failing with its errors.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface LicensingService extends Operation.Methods<typeof operations> {}
+
+/**
  * The licensing service: one method per operation.
  *
  * @since 0.1.0
  * @category services
  */
-export class Licensing extends Context.Service<Licensing, Operation.Methods<typeof operations>>()("@procura/core/Licensing") {
+export class Licensing extends Context.Service<Licensing, LicensingService>()("@procura/core/Licensing") {
   /** @since 0.1.0 */
   static readonly layer = Operation.serviceLayer(Licensing, operations)
 }

@@ -1262,12 +1262,21 @@ export const operations = {
 }
 
 /**
+ * The methods of the purchasing service: one per operation of {@link operations}, taking its input
+ * and giving its output, failing with its errors.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface PurchasingService extends Operation.Methods<typeof operations> {}
+
+/**
  * The purchasing service: one method per operation.
  *
  * @since 0.1.0
  * @category services
  */
-export class Purchasing extends Context.Service<Purchasing, Operation.Methods<typeof operations>>()("@procura/core/Purchasing") {
+export class Purchasing extends Context.Service<Purchasing, PurchasingService>()("@procura/core/Purchasing") {
   /** @since 0.1.0 */
   static readonly layer = Operation.serviceLayer(Purchasing, operations)
 }

@@ -1270,12 +1270,21 @@ export const listReceipts = Operation.make({
 export const operations = { receivePurchaseOrder, receiveShipment, receiveInvoice, receiveScans, backorders, getReceipt, listReceipts }
 
 /**
+ * The methods of the receiving service: one per operation of {@link operations}, taking its input
+ * and giving its output, failing with its errors.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface ReceivingService extends Operation.Methods<typeof operations> {}
+
+/**
  * The receiving service: one method per operation.
  *
  * @since 0.1.0
  * @category services
  */
-export class Receiving extends Context.Service<Receiving, Operation.Methods<typeof operations>>()("@procura/core/Receiving") {
+export class Receiving extends Context.Service<Receiving, ReceivingService>()("@procura/core/Receiving") {
   /** @since 0.1.0 */
   static readonly layer = Operation.serviceLayer(Receiving, operations)
 }

@@ -461,12 +461,21 @@ export const listVendorReturns = Operation.make({
 export const operations = { returnToVendor, getVendorReturn, listVendorReturns }
 
 /**
+ * The methods of the returns service: one per operation of {@link operations}, taking its input
+ * and giving its output, failing with its errors.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface ReturnsService extends Operation.Methods<typeof operations> {}
+
+/**
  * The returns service: one method per operation.
  *
  * @since 0.1.0
  * @category services
  */
-export class Returns extends Context.Service<Returns, Operation.Methods<typeof operations>>()("@procura/core/Returns") {
+export class Returns extends Context.Service<Returns, ReturnsService>()("@procura/core/Returns") {
   /** @since 0.1.0 */
   static readonly layer = Operation.serviceLayer(Returns, operations)
 }

@@ -921,12 +921,21 @@ export const listRequests = Operation.make({
 export const operations = { createRequest, approveRequest, rejectRequest, delegateApproval, reviseRequest, getRequest, listRequests }
 
 /**
+ * The methods of the requisition service: one per operation of {@link operations}, taking its input
+ * and giving its output, failing with its errors.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface RequisitionService extends Operation.Methods<typeof operations> {}
+
+/**
  * The requisition service: one method per operation.
  *
  * @since 0.1.0
  * @category services
  */
-export class Requisition extends Context.Service<Requisition, Operation.Methods<typeof operations>>()("@procura/core/Requisition") {
+export class Requisition extends Context.Service<Requisition, RequisitionService>()("@procura/core/Requisition") {
   /** @since 0.1.0 */
   static readonly layer = Operation.serviceLayer(Requisition, operations)
 }

@@ -539,12 +539,21 @@ export const markDelivered = Operation.make({
 export const operations = { createShipment, getShipment, listShipments, markDelivered }
 
 /**
+ * The methods of the shipping service: one per operation of {@link operations}, taking its input
+ * and giving its output, failing with its errors.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface ShippingService extends Operation.Methods<typeof operations> {}
+
+/**
  * The shipping service: one method per operation.
  *
  * @since 0.1.0
  * @category services
  */
-export class Shipping extends Context.Service<Shipping, Operation.Methods<typeof operations>>()("@procura/core/Shipping") {
+export class Shipping extends Context.Service<Shipping, ShippingService>()("@procura/core/Shipping") {
   /** @since 0.1.0 */
   static readonly layer = Operation.serviceLayer(Shipping, operations)
 }

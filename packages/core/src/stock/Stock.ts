@@ -784,12 +784,21 @@ export const operations = {
 }
 
 /**
+ * The methods of the stock service: one per operation of {@link operations}, taking its input
+ * and giving its output, failing with its errors.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface StockService extends Operation.Methods<typeof operations> {}
+
+/**
  * The stock service: one method per operation.
  *
  * @since 0.1.0
  * @category services
  */
-export class Stock extends Context.Service<Stock, Operation.Methods<typeof operations>>()("@procura/core/Stock") {
+export class Stock extends Context.Service<Stock, StockService>()("@procura/core/Stock") {
   /** @since 0.1.0 */
   static readonly layer = Operation.serviceLayer(Stock, operations)
 }

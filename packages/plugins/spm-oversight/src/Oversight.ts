@@ -1177,12 +1177,21 @@ export const makeOperations = (config: Config) => {
 export type Operations = ReturnType<typeof makeOperations>
 
 /**
+ * The methods of the oversight service: one per operation of the plugin, taking its input and
+ * giving its output, failing with its errors.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface OversightService extends Operation.Methods<Operations> {}
+
+/**
  * The oversight service: one method per operation. Provided by the plugin when it is enabled.
  *
  * @since 0.1.0
  * @category services
  */
-export class Oversight extends Context.Service<Oversight, Operation.Methods<Operations>>()("@procura/plugin-spm-oversight/Oversight") {
+export class Oversight extends Context.Service<Oversight, OversightService>()("@procura/plugin-spm-oversight/Oversight") {
   /** @since 0.1.0 */
   static readonly layer = (config: Config) => Operation.serviceLayer(Oversight, makeOperations(config))
 }
