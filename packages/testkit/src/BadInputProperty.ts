@@ -15,8 +15,8 @@
  * in a list filter), success is allowed too; a refusal must still write nothing. One tenant holds
  * the fixtures (records of every kind, created once) the generated ids mostly refer to.
  *
- * The cases come from Effect's property-testing module (`effect/Arbitrary`: seeded, shrinking,
- * replayable), which every adapter already has through its `effect` peer dependency.
+ * The cases come from fast-check, seeded (`options.seed`) so a failure replays; a failing case
+ * is reported with the operation, the mutation and the input.
  *
  * ```ts
  * BadInputProperty.suite("memory", MemoryStorage.layer(), { plugins: { installed: Cli.installedPlugins, config: Demo.demoConfig } })
@@ -26,7 +26,8 @@
  */
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Errors, Operation, Plugin, Principal, Procura, Storage } from "@procura/core"
-import { Arbitrary, Cause, Effect, Exit, Layer, Option, Schema } from "effect"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
+import * as fc from "fast-check"
 import * as Fixtures from "./Fixtures.js"
 import {
   generate,
@@ -89,8 +90,9 @@ const isPrefix = (a: Path, b: Path): boolean => a.length <= b.length && a.every(
 /** What a case did, for the figures. */
 type Outcome = "ValidationError" | "otherError" | "accepted"
 
-const int = Arbitrary.schema(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65_535 })))
-const cases = Arbitrary.all({ pick: int, choices: Arbitrary.array(int, { minLength: 24, maxLength: 24 }) })
+const int = fc.integer({ min: 0, max: 65_535 })
+/** A case: the choices the generator draws an input from, and which mutation of it to pick. */
+const cases = fc.record({ pick: int, choices: fc.array(int, { minLength: 24, maxLength: 24 }) })
 
 const describeValue = (value: unknown): string => {
   const text = JSON.stringify(value, (_, v) => (typeof v === "string" && v.length > 60 ? `${v.slice(0, 20)}...(${v.length} characters)` : v))
@@ -219,10 +221,15 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
                 }
                 return true
               })
-            const result = yield* Arbitrary.checkEffect(cases, property, { runs, seed, maxShrinks: 10 })
-            if (result._tag !== "Passed") {
-              const failure = result._tag === "Falsified" && result.failure._tag === "PropertyError" ? result.failure.error : undefined
-              assert.fail(`${op.id}: ${failure ?? Arbitrary.formatCheckFailure(result)}`)
+            const context = yield* Effect.context<Storage.Storage>()
+            const runCase = (c: { readonly pick: number; readonly choices: ReadonlyArray<number> }) =>
+              Effect.runPromiseWith(context)(Effect.mapError(property(c), (failure) => (failure instanceof Error ? failure : new Error(failure))))
+            const result = yield* Effect.promise(() =>
+              fc.check(fc.asyncProperty(cases, runCase), { numRuns: runs, seed, endOnFailure: true })
+            )
+            if (result.failed) {
+              const failure = result.errorInstance instanceof Error ? result.errorInstance.message : undefined
+              assert.fail(`${op.id}: ${failure ?? fc.defaultReportMessage(result)}`)
             }
           }
           const seconds = ((Date.now() - started) / 1000).toFixed(1)

@@ -1,6 +1,6 @@
 // The PGlite client on its own: one session shared safely between fibers, transactions and
 // savepoints, and failures classified by SQLSTATE the way a PostgreSQL server's are.
-import { assert, describe, it, layer } from "@effect/vitest"
+import { assert, describe, layer } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import { PgliteClient } from "../src/index.js"
