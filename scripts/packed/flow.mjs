@@ -41,8 +41,7 @@ try {
     storageSpace: "Store room 1",
     lines: [{ lineNo: 1, serialNumbers: ["7450-A", "7450-B"] }]
   })
-  const listed = await procura.as(assetManager).assets.listAssets({ purchaseOrderId: order.id })
-  const assets = Array.isArray(listed) ? listed : listed.items
+  const { items: assets } = await procura.as(assetManager).assets.listAssets({ purchaseOrderId: order.id })
   const received = assets.filter((asset) => asset.status === "in_stock")
   if (received.length !== 2) throw new Error(`expected 2 assets in stock, found ${JSON.stringify(assets)}`)
   const assigned = await procura.as(assetManager).assets.assignAsset({ assetId: received[0].id, userId: "rae" })

@@ -12,9 +12,11 @@ import {
   ApprovalPolicy,
   Assets,
   Catalog,
+  Errors,
   Invoicing,
   Licensing,
   Money,
+  Operation,
   Principal,
   Purchasing,
   Receiving,
@@ -23,6 +25,7 @@ import {
   Stock,
   Storage
 } from "@procura/core"
+import { OversightError } from "@procura/plugin-spm-oversight"
 import { Clock, Effect } from "effect"
 import * as DemoOversight from "./DemoOversight.js"
 
@@ -145,12 +148,46 @@ const timed = <A, E, R>(phases: Array<{ phase: string; millis: number }>, phase:
   })
 
 /**
+ * What the demo can fail with: any refusal of the operations it runs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DemoError =
+  | Errors.NotFound
+  | Operation.RunError
+  | ApprovalPolicy.ApprovalPolicyError
+  | Catalog.CatalogError
+  | Requisition.RequisitionError
+  | Purchasing.PurchasingError
+  | Invoicing.InvoicingError
+  | Shipping.ShippingError
+  | Receiving.ReceivingError
+  | Assets.AssetError
+  | Assets.TemplatesMissing
+  | Licensing.LicensingError
+  | OversightError.OversightError
+
+/**
  * Runs the demo scenario in a tenant, through the module services, and summarises it.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
+export const run: (options: DemoOptions) => Effect.Effect<
+  DemoSummary,
+  DemoError,
+  | Storage.Storage
+  | Catalog.Catalog
+  | Assets.Assets
+  | Licensing.Licensing
+  | Requisition.Requisition
+  | Purchasing.Purchasing
+  | Invoicing.Invoicing
+  | Shipping.Shipping
+  | Stock.Stock
+  | Receiving.Receiving
+> = Effect.fn("Demo.run")(function*(options: DemoOptions) {
   const catalog = yield* Catalog.Catalog
   const requisition = yield* Requisition.Requisition
   const purchasing = yield* Purchasing.Purchasing
@@ -443,10 +480,13 @@ export const run = Effect.fn("Demo.run")(function*(options: DemoOptions) {
       }
       assigned += entitlement.seats
       if (refusedBeyondBought === undefined) {
-        const beyond = yield* Effect.flip(as(people.assetManager, licensing.assignSeat({
+        const beyond = yield* as(people.assetManager, licensing.assignSeat({
           entitlementId: entitlement.id,
           assignee: { kind: "device", id: "kiosk-01" }
-        })))
+        })).pipe(Effect.matchEffect({
+          onSuccess: () => Effect.die(new Error("the demo could assign a seat beyond those bought")),
+          onFailure: Effect.succeed
+        }))
         refusedBeyondBought = beyond.message
       }
       progress("Licences", i + 1, entitlements.length)

@@ -64,3 +64,11 @@ export * as TableConfig from "./rules/TableConfig.js"
 export * as Problem from "./Problem.js"
 /** @since 0.1.0 */
 export * as OpenApi from "./OpenApi.js"
+
+/**
+ * The errors running any operation can fail with besides its own (`Operation.RunError`), also
+ * at the top level so that a host's inferred types including it can be named in declarations.
+ *
+ * @since 0.1.0
+ */
+export type { RunError } from "./Operation.js"
