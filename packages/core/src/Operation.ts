@@ -17,7 +17,7 @@ import * as Access from "./Access.js"
 import { type Issue, invalid, type ValidationError } from "./Errors.js"
 import type { AccessDenied } from "./Errors.js"
 import { CurrentPrincipal } from "./Principal.js"
-import { Storage, StorageError } from "./Storage.js"
+import { isReason, Storage, type StorageError } from "./Storage.js"
 
 /**
  * An operation: what it is called, what it takes and gives, who may run it and what it emits.
@@ -38,6 +38,13 @@ export interface Operation<
   readonly summary: string
   /** Commands change state and run in a transaction; queries only read. */
   readonly kind: "command" | "query"
+  /**
+   * Unique keys a concurrent writer may take first, for a command that checks before it writes
+   * (a serial number, a derived id): a `UniqueViolation` of one of them runs the command again
+   * on fresh reads, as a stale version does. Each entry is a key's field, or the fields of a
+   * compound key.
+   */
+  readonly retryOnUnique?: ReadonlyArray<string | ReadonlyArray<string>>
   /**
    * What the caller needs: a core permission, or a plugin's (`<plugin>/<name>`), which
    * `Plugin.compose` checks is declared by an enabled plugin.
@@ -174,7 +181,10 @@ export const decode = <S extends z.ZodType>(
     return result.success ? Effect.succeed(result.data) : Effect.fail(invalid(operation, issuesFromZod(result.error)))
   })
 
-const isStaleVersion = (error: unknown): boolean => error instanceof StorageError && error.stale === true
+/** Whether a command's failure is worth running it again for: a stale version, or a declared unique key taken meanwhile. */
+const isRetried = (retryOnUnique: ReadonlyArray<string | ReadonlyArray<string>>) => (error: unknown): boolean =>
+  isReason(error, "StaleVersion") ||
+  (isReason(error, "UniqueViolation") && retryOnUnique.some((key) => error.reason.isKey(typeof key === "string" ? [key] : key)))
 
 /**
  * Tags an operation's span and its logs with the operation id and the caller's tenant (never the
@@ -189,7 +199,8 @@ const traced = <A, E, R>(id: string, effect: Effect.Effect<A, E, R>): Effect.Eff
 
 /**
  * Runs an operation on an unvalidated input: authorise, validate, then run the handler (in a
- * transaction for commands, retried up to five times on a stale-version conflict).
+ * transaction for commands, retried up to five times on a stale version or a unique key the
+ * operation declares in `retryOnUnique`).
  *
  * @since 0.1.0
  * @category combinators
@@ -205,7 +216,7 @@ export const run = <Id extends string, In extends z.ZodType, Out extends z.ZodTy
     if (operation.kind === "query") return yield* operation.handler(parsed)
     const storage = yield* Storage
     return yield* storage.transaction(operation.handler(parsed)).pipe(
-      Effect.retry({ while: isStaleVersion, schedule: Schedule.exponential("5 millis").pipe(Schedule.jittered), times: 5 })
+      Effect.retry({ while: isRetried(operation.retryOnUnique ?? []), schedule: Schedule.exponential("5 millis").pipe(Schedule.jittered), times: 5 })
     )
   }, (effect) => traced(operation.id, effect))
 

@@ -5,7 +5,7 @@
  * default, at most {@link maxLimit}) and the `cursor` of the previous page. It gives
  * `{ items, cursor }`, where `cursor` is present when more items may follow: pass it back, with the
  * same filters, to read the next page. Cursors are opaque; one from another list or other filters
- * is refused (`StorageError` with reason `Invalid`).
+ * is refused (`StorageError` with reason `InvalidInput`).
  *
  * Every filter of a list is one the storage port answers from a declared index of the collection,
  * so a list never scans a collection an index can answer.
@@ -14,7 +14,7 @@
  */
 import { Effect } from "effect"
 import { z } from "zod"
-import { type NotFound, notFound } from "./Errors.js"
+import type { NotFound } from "./Errors.js"
 import type { CurrentPrincipal } from "./Principal.js"
 import * as Storage from "./Storage.js"
 import * as Text from "./Text.js"
@@ -128,6 +128,4 @@ export const get = <A extends Storage.Entity>(
   entity: string,
   id: string
 ): Effect.Effect<A, Storage.StorageError | NotFound, Storage.Storage | CurrentPrincipal> =>
-  Effect.flatMap(Storage.Storage, (storage) =>
-    Effect.flatMap(storage.get(collection, id), (found) =>
-      found._tag === "Some" ? Effect.succeed(found.value) : Effect.fail(notFound(entity, id))))
+  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(collection, id, entity))

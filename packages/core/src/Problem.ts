@@ -65,12 +65,15 @@ import type { StockError } from "./stock/Stock.js"
 export type Status = 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500 | 502 | 503 | 504
 
 /**
- * The reasons an error type declares (its `reason` field), or `never`.
+ * The reasons an error type declares, or `never`: its `reason` field when it is a string, or the
+ * `_tag` of its reason when the reason is a tagged value (as `StorageError`'s are).
  *
  * @since 0.1.0
  * @category models
  */
-export type ReasonOf<E> = E extends { readonly reason: infer R } ? (R extends string ? R : never) : never
+export type ReasonOf<E> = E extends { readonly reason: infer R }
+  ? (R extends string ? R : R extends { readonly _tag: infer T extends string } ? T : never)
+  : never
 
 /**
  * How one error family maps to codes and statuses: its `_tag`, a title, and a status, per
@@ -156,7 +159,7 @@ export const families = {
   StorageError: family<StorageError>({
     tag: "StorageError",
     title: "Storage failure",
-    reasons: { Conflict: 409, NotFound: 404, Invalid: 400, Unavailable: 503 }
+    reasons: { UniqueViolation: 409, StaleVersion: 409, NotFound: 404, InvalidInput: 400, Unavailable: 503 }
   }),
   DeliveryError: family<DeliveryError>({
     tag: "DeliveryError",
@@ -391,8 +394,24 @@ export interface Classification {
 const tagOf = (error: unknown): string | undefined =>
   typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string" ? error._tag : undefined
 
-const reasonOf = (error: unknown): string | undefined =>
-  typeof error === "object" && error !== null && "reason" in error && typeof error.reason === "string" ? error.reason : undefined
+/** The reason of an error: its `reason` string, or the `_tag` of a tagged reason. */
+const reasonOf = (error: unknown): string | undefined => {
+  if (typeof error !== "object" || error === null || !("reason" in error)) return undefined
+  const reason = error.reason
+  return typeof reason === "string" ? reason : tagOf(reason)
+}
+
+/**
+ * The data fields of an error: its own fields, and those of its reason when the reason is a
+ * tagged value (`StorageError`'s collection, key and ids).
+ */
+const dataOf = (error: object): ReadonlyArray<readonly [string, unknown]> => {
+  const reason = (error as { readonly reason?: unknown }).reason
+  const own = Object.entries(error)
+  return typeof reason === "object" && reason !== null && tagOf(reason) !== undefined
+    ? [...own, ...Object.entries(reason).filter(([key]) => key !== "_tag" && !Object.hasOwn(error, key))]
+    : own
+}
 
 /**
  * Kebab case of a tag or reason: `ReceivingError` -> `receiving-error`.
@@ -642,7 +661,7 @@ export const toProblem = (error: unknown, options: ProblemOptions = {}): Problem
   const rename = f?.rename ?? {}
   const extensions: Record<string, unknown> = {}
   const seen = new WeakSet<object>([error])
-  for (const [key, value] of Object.entries(error)) {
+  for (const [key, value] of dataOf(error)) {
     const name = Object.hasOwn(rename, key) ? rename[key]! : key
     if (internals.has(key) || members.has(name) || !keep(key, value, options.tenantId)) continue
     const clean = sanitize(value, options.tenantId, seen, 1)

@@ -13,6 +13,7 @@
  */
 import { Context, Data, Effect, Layer, Option, type Scope, Stream } from "effect"
 import type { z } from "zod"
+import { type NotFound as NotFoundError, notFound } from "./Errors.js"
 import { CurrentPrincipal } from "./Principal.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -20,46 +21,219 @@ import { CurrentPrincipal } from "./Principal.js"
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Why a storage call failed.
- *
- * - `Conflict`: a unique key or id is taken, or a record changed since it was read (stale version).
- * - `NotFound`: a record the call needed does not exist.
- * - `Invalid`: the call itself is malformed (unknown field, wrong value type, bad cursor).
- * - `Unavailable`: the store could not be reached or failed; retrying may help.
+ * The reason of a {@link StorageError}: a unique key (or an id) is already taken. The call wrote
+ * nothing; running it again gives the same answer unless the other record goes away, so it is
+ * not retryable (an operation may declare a key it retries on: `Operation.make`'s
+ * `retryOnUnique`).
  *
  * @since 0.1.0
- * @category models
+ * @category errors
  */
-export type StorageErrorReason = "Conflict" | "NotFound" | "Invalid" | "Unavailable"
+export class UniqueViolation extends Data.TaggedClass("UniqueViolation")<{
+  readonly collection?: string
+  /**
+   * The fields of the key that is taken, as the collection declares them: `["id"]` for a taken
+   * or repeated id, empty when the store did not say which key.
+   */
+  readonly key: ReadonlyArray<string>
+  /** The ids of the records that could not be written, where known. */
+  readonly ids?: ReadonlyArray<string>
+  readonly message: string
+  readonly cause?: unknown
+}> {
+  /**
+   * Whether retrying may succeed: never for a taken key.
+   *
+   * @since 0.1.0
+   */
+  get isRetryable(): boolean {
+    return false
+  }
+
+  /**
+   * Whether the taken key is exactly these fields, in any order: `isKey(["vendorId", "number"])`.
+   *
+   * @since 0.1.0
+   */
+  isKey(fields: ReadonlyArray<string>): boolean {
+    return fields.length === this.key.length && fields.every((field) => this.key.includes(field))
+  }
+}
 
 /**
- * A failure of the storage port, with its reason and the collection it concerns.
+ * The reason of a {@link StorageError}: records changed (or went away) since they were read, or
+ * the store aborted the transaction for a concurrent writer. Nothing was written; re-reading,
+ * re-applying and retrying is the cure, so it is retryable (operations retry it).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StaleVersion extends Data.TaggedClass("StaleVersion")<{
+  readonly collection?: string
+  /** The ids of the stale records; empty when the store aborted the transaction without naming them. */
+  readonly ids: ReadonlyArray<string>
+  readonly message: string
+  readonly cause?: unknown
+}> {
+  /**
+   * Whether retrying may succeed: yes, on fresh reads.
+   *
+   * @since 0.1.0
+   */
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * The reason of a {@link StorageError}: a record the call needed does not exist. (Reading a
+ * record that may be missing is not a failure: `get` returns an `Option`, and
+ * {@link StorageService.getOrFail} fails with the core's `NotFound`.)
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotFound extends Data.TaggedClass("NotFound")<{
+  readonly collection?: string
+  readonly ids?: ReadonlyArray<string>
+  readonly message: string
+  readonly cause?: unknown
+}> {
+  /**
+   * Whether retrying may succeed: no.
+   *
+   * @since 0.1.0
+   */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * The reason of a {@link StorageError}: the call itself is malformed (an unknown field, a value
+ * of the wrong type or too large to store, a bad cursor or limit). Not retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidInput extends Data.TaggedClass("InvalidInput")<{
+  readonly collection?: string
+  /** The ids concerned, where known (for example an id updated twice in one batch). */
+  readonly ids?: ReadonlyArray<string>
+  readonly message: string
+  readonly cause?: unknown
+}> {
+  /**
+   * Whether retrying may succeed: no.
+   *
+   * @since 0.1.0
+   */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * The reason of a {@link StorageError}: the store could not be reached, failed, or is not
+ * prepared. Retrying may help.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Unavailable extends Data.TaggedClass("Unavailable")<{
+  readonly collection?: string
+  readonly message: string
+  readonly cause?: unknown
+}> {
+  /**
+   * Whether retrying may succeed: it may.
+   *
+   * @since 0.1.0
+   */
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * Why a storage call failed: a tagged reason with the data to act on and whether retrying may
+ * help.
+ *
+ * - {@link UniqueViolation}: a unique key or id is taken (not retryable).
+ * - {@link StaleVersion}: records changed since they were read (retryable).
+ * - {@link NotFound}: a record the call needed does not exist.
+ * - {@link InvalidInput}: the call itself is malformed (unknown field, wrong value type, bad cursor).
+ * - {@link Unavailable}: the store could not be reached or failed (retryable).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type StorageErrorReason = UniqueViolation | StaleVersion | NotFound | InvalidInput | Unavailable
+
+/**
+ * A failure of the storage port, wrapping its {@link StorageErrorReason}. Match the family with
+ * `Effect.catchTag("StorageError", ...)` and a reason with
+ * `Effect.catchReason("StorageError", "UniqueViolation", (reason) => ...)` or {@link isReason}.
+ * Its message and retryability are the reason's.
  *
  * @since 0.1.0
  * @category errors
  */
 export class StorageError extends Data.TaggedError("StorageError")<{
   readonly reason: StorageErrorReason
-  readonly collection?: string
-  /** For `Conflict` on a unique key: the fields of the key. */
-  readonly key?: ReadonlyArray<string>
-  /** The ids concerned, where known (stale records, duplicate ids). */
-  readonly ids?: ReadonlyArray<string>
-  /** For `Conflict`: true when records changed since they were read (a stale version). */
-  readonly stale?: boolean
-  readonly message: string
-  readonly cause?: unknown
 }> {
   /**
-   * Whether retrying may succeed: true for `Unavailable` and for stale-version conflicts
-   * (re-read, re-apply, retry); false for a taken key or id.
+   * The reason, as the JavaScript error cause (the reason keeps the underlying failure as its own
+   * `cause`).
+   *
+   * @since 0.1.0
+   */
+  override readonly cause = this.reason
+
+  /**
+   * The reason's message.
+   *
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return this.reason.message || this.reason._tag
+  }
+
+  /**
+   * Whether retrying may succeed: the reason's (stale versions and an unavailable store).
    *
    * @since 0.1.0
    */
   get isRetryable(): boolean {
-    return this.reason === "Unavailable" || (this.reason === "Conflict" && this.stale === true)
+    return this.reason.isRetryable
   }
 }
+
+/**
+ * Whether a value is a {@link StorageError} with the given reason, narrowing its `reason`:
+ * `Storage.isReason(error, "StaleVersion")`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isReason = <Tag extends StorageErrorReason["_tag"]>(
+  error: unknown,
+  tag: Tag
+): error is StorageError & { readonly reason: Extract<StorageErrorReason, { readonly _tag: Tag }> } =>
+  error instanceof StorageError && error.reason._tag === tag
+
+/**
+ * Whether a value is a {@link StorageError} for a taken unique key: any key, or exactly the given
+ * fields (in any order).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isUniqueViolation = (
+  error: unknown,
+  key?: ReadonlyArray<string>
+): error is StorageError & { readonly reason: UniqueViolation } =>
+  isReason(error, "UniqueViolation") && (key === undefined || error.reason.isKey(key))
 
 // ---------------------------------------------------------------------------------------------
 // Collections
@@ -356,9 +530,13 @@ export interface StoredRecord {
  * a driver may fail with `Unavailable` for a collection that was never prepared.
  *
  * Rules a driver must keep (the testkit's conformance suite checks each):
- * - `insert` fails with `Conflict` when an id or a unique key is taken, writing nothing.
+ * - `insert` fails with {@link UniqueViolation} when an id (`key: ["id"]`) or a unique key (`key`:
+ *   its fields) is taken, writing nothing.
  * - `update` writes a batch only if every record still has its `expectedVersion`; otherwise it
- *   fails with `Conflict` (with `stale: true`) naming the stale ids, writing nothing.
+ *   fails with {@link StaleVersion} naming the stale (or missing) ids, writing nothing. An update
+ *   taking a unique key fails with {@link UniqueViolation}.
+ * - a malformed call fails with {@link InvalidInput}, an unreachable or failing store with
+ *   {@link Unavailable}.
  * - `appendEvents` gives increasing positions, and a reader never sees a position after having
  *   seen a higher one (events become visible in position order), so checkpoints never skip.
  * - `select` applies the expression, orders by the terms (missing values last) and limits.
@@ -454,6 +632,15 @@ export interface StorageService {
     collection: Collection<A>,
     id: string
   ) => Effect.Effect<Option.Option<A>, StorageError, CurrentPrincipal>
+  /**
+   * The record with this id, or the core's `NotFound` naming `entity` (the collection's name
+   * unless given) and the id: what an operation answers for an id the caller referred to.
+   */
+  readonly getOrFail: <A extends Entity>(
+    collection: Collection<A>,
+    id: string,
+    entity?: string
+  ) => Effect.Effect<A, StorageError | NotFoundError, CurrentPrincipal>
   /** The records that exist among `ids`, in the order of `ids`. */
   readonly getMany: <A extends Entity>(
     collection: Collection<A>,
@@ -473,15 +660,25 @@ export interface StorageService {
     collection: Collection<A>,
     records: ReadonlyArray<NoInfer<New<A>>>
   ) => Effect.Effect<ReadonlyArray<A>, StorageError, CurrentPrincipal>
+  /** Inserts one record with version 1 and returns it (`insertMany` of one). */
+  readonly insertOne: <A extends Entity>(
+    collection: Collection<A>,
+    record: NoInfer<New<A>>
+  ) => Effect.Effect<A, StorageError, CurrentPrincipal>
   /**
    * Writes new contents for records read earlier; each record's `version` is the one it was read
-   * with. Fails with `Conflict` (and writes nothing) if any changed since. Returns the records
-   * with their new versions.
+   * with. Fails with {@link StaleVersion} (and writes nothing) if any changed since. Returns the
+   * records with their new versions.
    */
   readonly updateMany: <A extends Entity>(
     collection: Collection<A>,
     records: ReadonlyArray<NoInfer<A>>
   ) => Effect.Effect<ReadonlyArray<A>, StorageError, CurrentPrincipal>
+  /** Writes new contents for one record read earlier and returns it with its new version (`updateMany` of one). */
+  readonly updateOne: <A extends Entity>(
+    collection: Collection<A>,
+    record: NoInfer<A>
+  ) => Effect.Effect<A, StorageError, CurrentPrincipal>
   readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
   /** Appends events to the log; inside a transaction they commit or roll back with it. */
   readonly appendEvents: (events: ReadonlyArray<DomainEvent>) => Effect.Effect<void, StorageError>
@@ -507,7 +704,7 @@ export interface StorageService {
 export class Storage extends Context.Service<Storage, StorageService>()("@procura/core/Storage") {}
 
 const invalid = (collection: string, message: string) =>
-  new StorageError({ reason: "Invalid", collection, message: `${collection}: ${message}` })
+  new StorageError({ reason: new InvalidInput({ collection, message: `${collection}: ${message}` }) })
 
 const typeMatches = (type: FieldType, value: unknown): boolean => {
   switch (type) {
@@ -539,7 +736,7 @@ const isCondition = (value: unknown): value is FieldCondition<unknown> =>
 
 /**
  * Normalises a {@link Filter} into an {@link Expr}, checking every field and value. Throws a
- * `StorageError` with reason `Invalid` naming the field and the problem.
+ * `StorageError` with reason {@link InvalidInput} naming the field and the problem.
  *
  * @since 0.1.0
  * @category constructors
@@ -702,7 +899,7 @@ const guard = <A>(evaluate: () => A): Effect.Effect<A, StorageError> =>
     catch: (error) =>
       error instanceof StorageError
         ? error
-        : new StorageError({ reason: "Invalid", message: String(error), cause: error })
+        : new StorageError({ reason: new InvalidInput({ message: String(error), cause: error }) })
   })
 
 const tenant = Effect.map(CurrentPrincipal, (principal) => principal.tenantId)
@@ -765,18 +962,76 @@ export const make = (driver: StorageDriver): StorageService => {
     return { items: items.map((row) => toEntity<A>(row)), cursor }
   })
 
+  const get = Effect.fn("Storage.get")(function*<A extends Entity>(collection: Collection<A>, id: string) {
+    const tenantId = yield* tenant
+    const rows = yield* driver.get(definitionOf(collection), tenantId, [id])
+    yield* annotate(collection.name, tenantId, rows.length)
+    return Option.map(Option.fromNullishOr(rows[0]), (row) => toEntity<A>(row))
+  })
+
+  const insertMany = Effect.fn("Storage.insertMany")(function*<A extends Entity>(collection: Collection<A>, records: ReadonlyArray<New<A>>) {
+    const definition = definitionOf(collection)
+    const tenantId = yield* tenant
+    const duplicates = duplicateIds(records.map((record) => record.id))
+    if (duplicates.length > 0) {
+      return yield* new StorageError({
+        reason: new UniqueViolation({
+          collection: definition.name,
+          key: ["id"],
+          ids: duplicates,
+          message: `${definition.name}: the batch repeats id ${duplicates.slice(0, 5).join(", ")}`
+        })
+      })
+    }
+    yield* annotate(definition.name, tenantId, records.length)
+    const stored = yield* guard(() => records.map((record) => toStored(definition, record as unknown as Entity, 1)))
+    yield* inBatches(stored, (batch) => driver.insert(definition, tenantId, batch))
+    return stored.map((row) => toEntity<A>(row))
+  })
+
+  const updateMany = Effect.fn("Storage.updateMany")(function*<A extends Entity>(collection: Collection<A>, records: ReadonlyArray<A>) {
+    const definition = definitionOf(collection)
+    const tenantId = yield* tenant
+    const duplicates = duplicateIds(records.map((record) => record.id))
+    if (duplicates.length > 0) {
+      return yield* new StorageError({
+        reason: new InvalidInput({
+          collection: definition.name,
+          ids: duplicates,
+          message: `${definition.name}: the batch updates id ${duplicates.slice(0, 5).join(", ")} more than once`
+        })
+      })
+    }
+    yield* annotate(definition.name, tenantId, records.length)
+    const changes = yield* guard(() =>
+      records.map((record) => ({ record: toStored(definition, record, record.version + 1), expectedVersion: record.version }))
+    )
+    yield* inBatches(changes, (batch) => driver.update(definition, tenantId, batch))
+    return changes.map((change) => toEntity<A>(change.record))
+  })
+
+  const getOrFail = <A extends Entity>(
+    collection: Collection<A>,
+    id: string,
+    entity?: string
+  ): Effect.Effect<A, StorageError | NotFoundError, CurrentPrincipal> =>
+    Effect.flatMap(get(collection, id), (found) =>
+      Option.isSome(found) ? Effect.succeed(found.value) : Effect.fail(notFound(entity ?? collection.name, id)))
+
+  const insertOne = <A extends Entity>(collection: Collection<A>, record: New<A>): Effect.Effect<A, StorageError, CurrentPrincipal> =>
+    Effect.map(insertMany(collection, [record]), (records) => records[0]!)
+
+  const updateOne = <A extends Entity>(collection: Collection<A>, record: A): Effect.Effect<A, StorageError, CurrentPrincipal> =>
+    Effect.map(updateMany(collection, [record]), (records) => records[0]!)
+
   return {
     driverName: driver.name,
     prepare: (collections) =>
       driver.prepare(collections.map(definitionOf)).pipe(
         Effect.withSpan("Storage.prepare", { attributes: { "procura.collections": collections.length } })
       ),
-    get: Effect.fn("Storage.get")(function*<A extends Entity>(collection: Collection<A>, id: string) {
-      const tenantId = yield* tenant
-      const rows = yield* driver.get(definitionOf(collection), tenantId, [id])
-      yield* annotate(collection.name, tenantId, rows.length)
-      return Option.map(Option.fromNullishOr(rows[0]), (row) => toEntity<A>(row))
-    }),
+    get,
+    getOrFail,
     getMany: Effect.fn("Storage.getMany")(function*<A extends Entity>(collection: Collection<A>, ids: ReadonlyArray<string>) {
       if (ids.length === 0) return []
       const tenantId = yield* tenant
@@ -799,42 +1054,10 @@ export const make = (driver: StorageDriver): StorageService => {
           find(collection, cursor === undefined ? query : { ...query, cursor }),
           (page) => [page.items, page.cursor === undefined ? Option.none() : Option.some(page.cursor)] as const
         )),
-    insertMany: Effect.fn("Storage.insertMany")(function*<A extends Entity>(collection: Collection<A>, records: ReadonlyArray<New<A>>) {
-      const definition = definitionOf(collection)
-      const tenantId = yield* tenant
-      const duplicates = duplicateIds(records.map((record) => record.id))
-      if (duplicates.length > 0) {
-        return yield* new StorageError({
-          reason: "Conflict",
-          collection: definition.name,
-          ids: duplicates,
-          message: `${definition.name}: the batch repeats id ${duplicates.slice(0, 5).join(", ")}`
-        })
-      }
-      yield* annotate(definition.name, tenantId, records.length)
-      const stored = yield* guard(() => records.map((record) => toStored(definition, record as unknown as Entity, 1)))
-      yield* inBatches(stored, (batch) => driver.insert(definition, tenantId, batch))
-      return stored.map((row) => toEntity<A>(row))
-    }),
-    updateMany: Effect.fn("Storage.updateMany")(function*<A extends Entity>(collection: Collection<A>, records: ReadonlyArray<A>) {
-      const definition = definitionOf(collection)
-      const tenantId = yield* tenant
-      const duplicates = duplicateIds(records.map((record) => record.id))
-      if (duplicates.length > 0) {
-        return yield* new StorageError({
-          reason: "Invalid",
-          collection: definition.name,
-          ids: duplicates,
-          message: `${definition.name}: the batch updates id ${duplicates.slice(0, 5).join(", ")} more than once`
-        })
-      }
-      yield* annotate(definition.name, tenantId, records.length)
-      const changes = yield* guard(() =>
-        records.map((record) => ({ record: toStored(definition, record, record.version + 1), expectedVersion: record.version }))
-      )
-      yield* inBatches(changes, (batch) => driver.update(definition, tenantId, batch))
-      return changes.map((change) => toEntity<A>(change.record))
-    }),
+    insertMany,
+    insertOne,
+    updateMany,
+    updateOne,
     transaction: (effect) => Effect.withSpan(driver.transaction(effect), "Storage.transaction"),
     appendEvents: (events) =>
       events.length === 0
@@ -852,8 +1075,9 @@ export const make = (driver: StorageDriver): StorageService => {
         )
         : Effect.fail(
           new StorageError({
-            reason: "Invalid",
-            message: `readEvents needs a non-negative integer "after" and a positive integer "limit", got ${query.after} and ${query.limit}`
+            reason: new InvalidInput({
+              message: `readEvents needs a non-negative integer "after" and a positive integer "limit", got ${query.after} and ${query.limit}`
+            })
           })
         ),
     getCheckpoint: (subscriber) =>
@@ -870,8 +1094,9 @@ export const make = (driver: StorageDriver): StorageService => {
         )
         : Effect.fail(
           new StorageError({
-            reason: "Invalid",
-            message: `acquireLease needs a time and a positive whole number of milliseconds, got ${now} and ${ttlMillis}`
+            reason: new InvalidInput({
+              message: `acquireLease needs a time and a positive whole number of milliseconds, got ${now} and ${ttlMillis}`
+            })
           })
         ),
     releaseLease: (name, owner) =>
@@ -888,7 +1113,9 @@ export const make = (driver: StorageDriver): StorageService => {
           Effect.tap((letters) => Effect.annotateCurrentSpan("procura.rows", letters.length)),
           Effect.withSpan("Storage.listParked", { attributes: { "procura.subscriber": query.subscriber ?? "*" } })
         )
-        : Effect.fail(new StorageError({ reason: "Invalid", message: `listParked needs a positive integer "limit", got ${query.limit}` })),
+        : Effect.fail(
+          new StorageError({ reason: new InvalidInput({ message: `listParked needs a positive integer "limit", got ${query.limit}` }) })
+        ),
     removeParked: (subscriber, eventId) =>
       driver.removeParked(subscriber, eventId).pipe(
         Effect.withSpan("Storage.removeParked", { attributes: { "procura.subscriber": subscriber, "procura.event": eventId } })

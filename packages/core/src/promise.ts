@@ -59,8 +59,9 @@ export {
 } from "./Errors.js"
 export {
   /**
-   * A failure of the storage port: `Conflict` (409), `NotFound` (404), `Invalid` (400),
-   * `Unavailable` (503).
+   * A failure of the storage port, with a tagged reason (`error.reason._tag`):
+   * `UniqueViolation` (409), `StaleVersion` (409, retryable), `NotFound` (404),
+   * `InvalidInput` (400), `Unavailable` (503, retryable).
    *
    * @since 0.1.0
    * @category errors

@@ -73,8 +73,16 @@ describe("Problem", () => {
     })
     assert.strictEqual(Problem.code(Errors.notFound("PurchaseOrder", "po-9")), "NotFound")
     assert.strictEqual(Problem.status(Errors.notFound("PurchaseOrder", "po-9")), 404)
-    assert.strictEqual(Problem.status(new Storage.StorageError({ reason: "Conflict", message: "taken" })), 409)
-    assert.strictEqual(Problem.status(new Storage.StorageError({ reason: "Unavailable", message: "down" })), 503)
+    const taken = new Storage.StorageError({
+      reason: new Storage.UniqueViolation({ collection: "vendors", key: ["code"], ids: ["v-1"], message: "vendors: code taken" })
+    })
+    assert.strictEqual(Problem.code(taken), "StorageError/UniqueViolation")
+    assert.strictEqual(Problem.status(taken), 409)
+    const stale = new Storage.StorageError({ reason: new Storage.StaleVersion({ ids: ["po-1"], message: "changed" }) })
+    assert.strictEqual(Problem.code(stale), "StorageError/StaleVersion")
+    assert.strictEqual(Problem.status(stale), 409)
+    assert.strictEqual(Problem.status(new Storage.StorageError({ reason: new Storage.InvalidInput({ message: "bad cursor" }) })), 400)
+    assert.strictEqual(Problem.status(new Storage.StorageError({ reason: new Storage.Unavailable({ message: "down" }) })), 503)
     assert.strictEqual(Problem.typeOf("StorageError/Unavailable", "https://acme.test/errors/"), "https://acme.test/errors/storage-error/unavailable")
   })
 
@@ -140,12 +148,38 @@ describe("Problem", () => {
     }
   })
 
+  it("publishes a storage error's reason data: the collection, the taken key and the ids", () => {
+    const error = new Storage.StorageError({
+      reason: new Storage.UniqueViolation({
+        collection: "vendors",
+        key: ["code"],
+        ids: ["v-2"],
+        message: "vendors: unique key (code) is already taken",
+        cause: new Error("duplicate key value violates unique constraint c_vendors_u_1234")
+      })
+    })
+    assert.deepStrictEqual(Problem.toProblem(error), {
+      collection: "vendors",
+      key: ["code"],
+      ids: ["v-2"],
+      type: "https://procura.dev/problems/storage-error/unique-violation",
+      title: "Storage failure: unique violation",
+      status: 409,
+      detail: "vendors: unique key (code) is already taken",
+      code: "StorageError/UniqueViolation",
+      retryable: false
+    })
+    const stale = Problem.toProblem(new Storage.StorageError({ reason: new Storage.StaleVersion({ ids: ["po-1"], message: "changed" }) }))
+    assert.include(stale, { code: "StorageError/StaleVersion", status: 409, retryable: true })
+  })
+
   it("says nothing of a 5xx error's internals but whether to retry", () => {
     const error = new Storage.StorageError({
-      reason: "Unavailable",
-      collection: "purchase_orders",
-      message: "connect ECONNREFUSED 10.0.0.7:5432 (postgres://procura:pw@db)",
-      cause: new Error("pw")
+      reason: new Storage.Unavailable({
+        collection: "purchase_orders",
+        message: "connect ECONNREFUSED 10.0.0.7:5432 (postgres://procura:pw@db)",
+        cause: new Error("pw")
+      })
     })
     assert.deepStrictEqual(Problem.toProblem(error), {
       type: "https://procura.dev/problems/storage-error/unavailable",

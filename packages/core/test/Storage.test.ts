@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Storage } from "@procura/core"
+import { Effect } from "effect"
 import { z } from "zod"
 
 const things = Storage.collection({
@@ -60,4 +61,45 @@ describe("Storage filters", () => {
       ]
     })
   })
+})
+
+describe("StorageError reasons", () => {
+  const taken = new Storage.StorageError({
+    reason: new Storage.UniqueViolation({ collection: "things", key: ["name", "size"], ids: ["t-1"], message: "things: unique key (name, size) is already taken" })
+  })
+  const stale = new Storage.StorageError({ reason: new Storage.StaleVersion({ collection: "things", ids: ["t-2"], message: "things: record t-2 changed" }) })
+
+  it("takes its message and retryability from the reason", () => {
+    assert.strictEqual(taken.message, "things: unique key (name, size) is already taken")
+    assert.isFalse(taken.isRetryable)
+    assert.isTrue(stale.isRetryable)
+    assert.isTrue(new Storage.StorageError({ reason: new Storage.Unavailable({ message: "down" }) }).isRetryable)
+    assert.isFalse(new Storage.StorageError({ reason: new Storage.InvalidInput({ message: "bad" }) }).isRetryable)
+    assert.isFalse(new Storage.StorageError({ reason: new Storage.NotFound({ message: "gone" }) }).isRetryable)
+    assert.strictEqual(taken.cause, taken.reason)
+  })
+
+  it("lets callers match the reason by tag, and a unique violation by its key's fields", () => {
+    assert.isTrue(Storage.isReason(taken, "UniqueViolation"))
+    assert.isFalse(Storage.isReason(taken, "StaleVersion"))
+    assert.isFalse(Storage.isReason(new Error("x"), "StaleVersion"))
+    assert.isTrue(Storage.isUniqueViolation(taken))
+    assert.isTrue(Storage.isUniqueViolation(taken, ["size", "name"]), "the fields match in any order")
+    assert.isFalse(Storage.isUniqueViolation(taken, ["name"]), "a key is matched whole")
+    assert.isFalse(Storage.isUniqueViolation(stale, ["name", "size"]))
+  })
+
+  it.effect("is caught by tag, and by reason with Effect.catchReason", () =>
+    Effect.gen(function*() {
+      const byTag = yield* Effect.fail(stale).pipe(Effect.catchTag("StorageError", (error) => Effect.succeed(error.reason._tag)))
+      assert.strictEqual(byTag, "StaleVersion")
+      const byReason = yield* Effect.fail(taken).pipe(
+        Effect.catchReason("StorageError", "UniqueViolation", (reason) => Effect.succeed(reason.key))
+      )
+      assert.deepStrictEqual(byReason, ["name", "size"])
+      const other = yield* Effect.flip(
+        Effect.fail(stale).pipe(Effect.catchReason("StorageError", "UniqueViolation", () => Effect.succeed("caught")))
+      )
+      assert.strictEqual(other, stale, "other reasons pass through unchanged")
+    }))
 })

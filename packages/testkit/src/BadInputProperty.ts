@@ -205,9 +205,10 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
                 }
                 outcomes[tag === "ValidationError" ? "ValidationError" : "otherError"]++
                 const reason = (error as { readonly reason?: unknown }).reason
-                const label = typeof reason === "string" ? `${tag}/${reason}` : tag
+                const reasonTag = typeof reason === "string" ? reason : (reason as { readonly _tag?: unknown } | undefined)?._tag
+                const label = typeof reasonTag === "string" ? `${tag}/${reasonTag}` : tag
                 tags.set(label, (tags.get(label) ?? 0) + 1)
-                if (error instanceof Storage.StorageError && error.reason === "Unavailable") {
+                if (Storage.isReason(error, "Unavailable")) {
                   return yield* Effect.fail(`${context}: bad input made the storage report Unavailable (callers would retry it): ${message}`)
                 }
                 if (mutation.invalid) {

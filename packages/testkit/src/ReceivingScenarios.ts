@@ -613,9 +613,11 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           const succeeded = attempts.filter(Exit.isSuccess).map((exit) => exit.value)
           assert.isAbove(succeeded.length, 0)
           for (const failed of attempts.filter(Exit.isFailure)) {
-            const error = failureOf(failed) as { _tag: string; reason?: string; stale?: boolean }
+            const error = failureOf(failed) as { _tag: string; reason?: unknown }
             assert.isTrue(
-              (error._tag === "ReceivingError" && error.reason === "NothingReceived") || (error._tag === "StorageError" && error.stale === true),
+              (error._tag === "ReceivingError" && error.reason === "NothingReceived") ||
+                // retries exhausted on a concurrent receipt: a stale version, or a serial number taken meanwhile
+                Storage.isReason(error, "StaleVersion") || Storage.isUniqueViolation(error, ["serialNumber"]),
               `unexpected failure ${JSON.stringify(error)}`
             )
           }

@@ -108,12 +108,18 @@ const widget = (n: number, overrides: Partial<Widget> = {}): Storage.New<Widget>
 
 const ids = (records: ReadonlyArray<{ readonly id: string }>) => records.map((record) => record.id)
 
-const expectStorageError = <A>(exit: Exit.Exit<A, unknown>, reason: Storage.StorageErrorReason): Storage.StorageError => {
+/** The `StorageError` an exit failed with, checking its reason's tag; returns the reason. */
+const expectStorageError = <A, Tag extends Storage.StorageErrorReason["_tag"]>(
+  exit: Exit.Exit<A, unknown>,
+  tag: Tag
+): Extract<Storage.StorageErrorReason, { readonly _tag: Tag }> => {
   assert.isTrue(Exit.isFailure(exit), "expected a failure")
   const value = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
   assert.instanceOf(value, Storage.StorageError)
-  assert.strictEqual((value as Storage.StorageError).reason, reason, (value as Storage.StorageError).message)
-  return value as Storage.StorageError
+  const error = value as Storage.StorageError
+  assert.strictEqual(error.reason._tag, tag, error.message)
+  assert.strictEqual(error.isRetryable, error.reason.isRetryable, "the error is retryable exactly when its reason is")
+  return error.reason as Extract<Storage.StorageErrorReason, { readonly _tag: Tag }>
 }
 
 /**
@@ -173,6 +179,36 @@ export const suite = <E>(
           })
         ))
 
+      it.effect("reads one record or fails with NotFound, and inserts and updates one record", () =>
+        asFreshTenant(() =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            const inserted = yield* s.insertOne(widgets, widget(1))
+            assert.deepStrictEqual(inserted, { ...widget(1), version: 1 })
+            assert.deepStrictEqual(yield* s.getOrFail(widgets, inserted.id), inserted)
+
+            const missing = yield* Effect.flip(s.getOrFail(widgets, "w-missing", "Widget"))
+            assert.strictEqual(missing._tag, "NotFound")
+            assert.include(missing, { entity: "Widget", id: "w-missing" })
+            const unnamed = yield* Effect.flip(s.getOrFail(widgets, "w-missing"))
+            assert.include(unnamed, { entity: widgets.name, id: "w-missing" }, "the collection names the entity by default")
+
+            const updated = yield* s.updateOne(widgets, { ...inserted, quantity: 9 })
+            assert.strictEqual(updated.version, 2)
+            assert.strictEqual((yield* s.getOrFail(widgets, inserted.id)).quantity, 9)
+            const stale = yield* Effect.exit(s.updateOne(widgets, { ...inserted, quantity: 10 }))
+            assert.deepStrictEqual(expectStorageError(stale, "StaleVersion").ids, [inserted.id])
+            const taken = yield* Effect.exit(s.insertOne(widgets, widget(2, { sku: inserted.sku })))
+            assert.deepStrictEqual(expectStorageError(taken, "UniqueViolation").key, ["sku"])
+
+            // The reason is what callers match on: Effect.catchReason reaches it through the StorageError.
+            const recovered = yield* s.insertOne(widgets, widget(3, { sku: inserted.sku })).pipe(
+              Effect.catchReason("StorageError", "UniqueViolation", (reason) => Effect.succeed(reason.key))
+            )
+            assert.deepStrictEqual(recovered, ["sku"])
+          })
+        ))
+
       it.effect("supports every filter operator with the port's null semantics", () =>
         asFreshTenant(() =>
           Effect.gen(function*() {
@@ -216,13 +252,13 @@ export const suite = <E>(
             assert.deepStrictEqual(yield* match({ $or: [] }), [])
 
             const unknownField = yield* Effect.exit(s.find(widgets, { where: { note: "x" } }))
-            assert.include(expectStorageError(unknownField, "Invalid").message, "note")
+            assert.include(expectStorageError(unknownField, "InvalidInput").message, "note")
             const wrongType = yield* Effect.exit(s.find(widgets, { where: { quantity: "many" as unknown as number } }))
-            assert.include(expectStorageError(wrongType, "Invalid").message, "quantity")
+            assert.include(expectStorageError(wrongType, "InvalidInput").message, "quantity")
             const badOrder = yield* Effect.exit(s.find(widgets, { orderBy: [{ field: "note" }] }))
-            expectStorageError(badOrder, "Invalid")
+            expectStorageError(badOrder, "InvalidInput")
             const badCursor = yield* Effect.exit(s.find(widgets, { cursor: "not-a-cursor" }))
-            expectStorageError(badCursor, "Invalid")
+            expectStorageError(badCursor, "InvalidInput")
           })
         ))
 
@@ -231,9 +267,9 @@ export const suite = <E>(
           Effect.gen(function*() {
             const s = yield* storage
             const wrongType = yield* Effect.exit(s.insertMany(widgets, [widget(1), widget(2, { quantity: 1.5 })]))
-            assert.include(expectStorageError(wrongType, "Invalid").message, "quantity")
+            assert.include(expectStorageError(wrongType, "InvalidInput").message, "quantity")
             const badTime = yield* Effect.exit(s.insertMany(widgets, [widget(3, { madeAt: "yesterday" })]))
-            expectStorageError(badTime, "Invalid")
+            expectStorageError(badTime, "InvalidInput")
             assert.lengthOf((yield* s.find(widgets)).items, 0, "nothing of a refused batch is written")
 
             const [stored] = yield* s.insertMany(widgets, [widget(4, { madeAt: "2026-03-01T10:00:00+02:00" })])
@@ -241,11 +277,11 @@ export const suite = <E>(
             assert.strictEqual(Option.getOrThrow(yield* s.get(widgets, stored!.id)).madeAt, "2026-03-01T08:00:00.000Z")
             assert.lengthOf((yield* s.find(widgets, { where: { madeAt: "2026-03-01T08:00:00Z" } })).items, 1)
             const badUpdate = yield* Effect.exit(s.updateMany(widgets, [{ ...stored!, price: Number.NaN }]))
-            expectStorageError(badUpdate, "Invalid")
+            expectStorageError(badUpdate, "InvalidInput")
             assert.strictEqual(Option.getOrThrow(yield* s.get(widgets, stored!.id)).version, 1)
 
             const badRead = yield* Effect.exit(s.readEvents({ after: -1, limit: 10 }))
-            expectStorageError(badRead, "Invalid")
+            expectStorageError(badRead, "InvalidInput")
           })
         ))
 
@@ -315,28 +351,32 @@ export const suite = <E>(
           })
         ), { timeout: 120_000 })
 
-      it.effect("rejects a taken unique key or id with Conflict and writes nothing of the batch", () =>
+      it.effect("rejects a taken unique key or id with UniqueViolation (naming the key) and writes nothing of the batch", () =>
         asFreshTenant(() =>
           Effect.gen(function*() {
             const s = yield* storage
             yield* s.insertMany(widgets, [widget(1), widget(2, { sku: undefined }), widget(3, { sku: undefined })])
 
             const takenSku = yield* Effect.exit(s.insertMany(widgets, [widget(10), widget(11, { sku: "SKU-1" })]))
-            const error = expectStorageError(takenSku, "Conflict")
+            const error = expectStorageError(takenSku, "UniqueViolation")
             assert.deepStrictEqual(error.key, ["sku"])
+            assert.strictEqual(error.collection, widgets.name)
+            assert.isFalse(error.isRetryable, "retrying a taken key can never succeed")
             assert.isTrue(Option.isNone(yield* s.get(widgets, "w-000010")))
 
             const repeatedInBatch = yield* Effect.exit(s.insertMany(widgets, [widget(20, { sku: "X" }), widget(21, { sku: "X" })]))
-            expectStorageError(repeatedInBatch, "Conflict")
+            assert.deepStrictEqual(expectStorageError(repeatedInBatch, "UniqueViolation").key, ["sku"])
             assert.isTrue(Option.isNone(yield* s.get(widgets, "w-000020")))
 
             const takenId = yield* Effect.exit(s.insertMany(widgets, [widget(30), widget(1, { sku: "SKU-new" })]))
-            const takenIdError = expectStorageError(takenId, "Conflict")
+            const takenIdError = expectStorageError(takenId, "UniqueViolation")
+            assert.deepStrictEqual(takenIdError.key, ["id"], "a taken id is a violation of the key [\"id\"]")
+            assert.include(takenIdError.ids ?? [], "w-000001")
             assert.isFalse(takenIdError.isRetryable, "retrying a taken id can never succeed")
             assert.isTrue(Option.isNone(yield* s.get(widgets, "w-000030")))
 
             const repeatedId = yield* Effect.exit(s.insertMany(widgets, [widget(40), widget(40, { sku: "other" })]))
-            expectStorageError(repeatedId, "Conflict")
+            assert.deepStrictEqual(expectStorageError(repeatedId, "UniqueViolation").key, ["id"])
 
             // Missing key fields never conflict.
             yield* s.insertMany(widgets, [widget(50, { sku: undefined })])
@@ -346,17 +386,17 @@ export const suite = <E>(
             // Compound keys conflict only on the whole key.
             yield* s.insertMany(slots, [{ id: "s1", shelf: "A", position: 1 }, { id: "s2", shelf: "A", position: 2 }, { id: "s3", shelf: "B", position: 1 }])
             const takenSlot = yield* Effect.exit(s.insertMany(slots, [{ id: "s4", shelf: "B", position: 1 }]))
-            assert.deepStrictEqual(expectStorageError(takenSlot, "Conflict").key, ["shelf", "position"])
+            assert.deepStrictEqual(expectStorageError(takenSlot, "UniqueViolation").key, ["shelf", "position"])
 
             // Updates cannot take a key either.
             const one = Option.getOrThrow(yield* s.get(widgets, "w-000002"))
             const updateTaken = yield* Effect.exit(s.updateMany(widgets, [{ ...one, sku: "SKU-1" }]))
-            expectStorageError(updateTaken, "Conflict")
+            assert.deepStrictEqual(expectStorageError(updateTaken, "UniqueViolation").key, ["sku"])
             assert.strictEqual(Option.getOrThrow(yield* s.get(widgets, "w-000002")).version, 1)
           })
         ))
 
-      it.effect("rejects a stale version with Conflict and writes nothing of the batch", () =>
+      it.effect("rejects a stale version with StaleVersion (naming the ids) and writes nothing of the batch", () =>
         asFreshTenant(() =>
           Effect.gen(function*() {
             const s = yield* storage
@@ -364,9 +404,9 @@ export const suite = <E>(
             yield* s.updateMany(widgets, [{ ...a!, quantity: 100 }])
 
             const stale = yield* Effect.exit(s.updateMany(widgets, [{ ...b!, quantity: 200 }, { ...a!, quantity: 300 }]))
-            const error = expectStorageError(stale, "Conflict")
+            const error = expectStorageError(stale, "StaleVersion")
             assert.deepStrictEqual(error.ids, [a!.id])
-            assert.isTrue(error.stale)
+            assert.strictEqual(error.collection, widgets.name)
             assert.isTrue(error.isRetryable)
             const [a2, b2] = yield* s.getMany(widgets, [a!.id, b!.id])
             assert.strictEqual(a2!.quantity, 100)
@@ -374,7 +414,7 @@ export const suite = <E>(
             assert.strictEqual(b2!.version, 1)
 
             const missing = yield* Effect.exit(s.updateMany(widgets, [{ ...b!, id: "w-nowhere" }]))
-            expectStorageError(missing, "Conflict")
+            assert.deepStrictEqual(expectStorageError(missing, "StaleVersion").ids, ["w-nowhere"])
 
             // Two writers that read the same version: exactly one wins.
             const results = yield* Effect.all(
@@ -420,7 +460,7 @@ export const suite = <E>(
               assert.isTrue(Exit.isFailure(inner))
               // A unique violation inside a transaction leaves the transaction usable.
               const violation = yield* Effect.exit(s.insertMany(widgets, [widget(4, { sku: "SKU-2" })]))
-              expectStorageError(violation, "Conflict")
+              expectStorageError(violation, "UniqueViolation")
               yield* s.insertMany(widgets, [widget(5)])
             }))
             assert.deepStrictEqual(ids((yield* s.find(widgets)).items), ["w-000002", "w-000005"])
@@ -482,7 +522,7 @@ export const suite = <E>(
               { concurrency: "unbounded" }
             )
             assert.strictEqual(contenders.filter((won) => won).length, 1, "of concurrent callers exactly one wins")
-            expectStorageError(yield* Effect.exit(s.acquireLease(lease, "c", t0, 0)), "Invalid")
+            expectStorageError(yield* Effect.exit(s.acquireLease(lease, "c", t0, 0)), "InvalidInput")
           })
         ))
 
@@ -557,7 +597,7 @@ export const suite = <E>(
               assert.lengthOf(yield* s.getMany(widgets, [owned!.id]), 0)
               assert.lengthOf((yield* s.find(widgets, { where: { sku: "SKU-1" } })).items, 0)
               const update = yield* Effect.exit(s.updateMany(widgets, [{ ...owned!, quantity: 99 }]))
-              expectStorageError(update, "Conflict")
+              expectStorageError(update, "StaleVersion")
               // The same id and the same unique key are free in another tenant.
               yield* s.insertMany(widgets, [widget(1)])
               assert.strictEqual((yield* s.find(widgets)).items.length, 1)

@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Effect, Option, Stream } from "effect"
+import { Context, Data, Effect, Stream } from "effect"
 import { z } from "zod"
 import { notFound } from "../Errors.js"
 import * as Events from "../Events.js"
@@ -512,11 +512,7 @@ export const takenSerialNumbers = Effect.fn("Assets.takenSerialNumbers")(functio
 // ----- the change engine -----------------------------------------------------------------------
 
 const loadAsset = (id: string) =>
-  Effect.flatMap(Storage.Storage, (storage) =>
-    Effect.flatMap(storage.get(assets, id), Option.match({
-      onNone: () => Effect.fail(notFound("Asset", id)),
-      onSome: Effect.succeed
-    })))
+  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(assets, id, "Asset"))
 
 /** The asset without its assignment: what it is once it is no longer in use. */
 const unassigned = (asset: Asset): Asset => {
@@ -774,7 +770,7 @@ export const TagAssetsInput = z.object({
  * Puts asset tags on assets (up to 1,000, all or none), for example labels printed for template
  * assets before delivery, which receiving then resolves when they are scanned. A tag already on
  * another asset is refused (`AssetError` `TagTaken`, naming it; a tag given to another asset at
- * the same moment fails on the unique key, `StorageError` `Conflict`); an asset that was
+ * the same moment fails on the unique key, `StorageError` `UniqueViolation`); an asset that was
  * returned or retired is not tagged.
  *
  * @since 0.1.0

@@ -11,7 +11,6 @@
  */
 import { Context, Data, Effect, Option } from "effect"
 import { z } from "zod"
-import { notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import { Currency, Money } from "../Money.js"
@@ -583,28 +582,10 @@ export const customItem = Effect.fn("Catalog.customItem")(function*(spec: Custom
 })
 
 /**
- * Turns a conflict on insert (an id or key another writer took since it was checked) into a
- * stale-version conflict, so the operation is retried and finds what the other writer stored.
- */
-const retryWhenTaken = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.catchIf(
-    effect,
-    (error): error is E & Storage.StorageError => error instanceof Storage.StorageError && error.reason === "Conflict" && error.stale !== true,
-    (error) =>
-      Effect.fail(
-        new Storage.StorageError({
-          reason: "Conflict",
-          stale: true,
-          ...(error.collection !== undefined ? { collection: error.collection } : {}),
-          message: `${error.message} (written concurrently; retrying)`,
-          cause: error
-        })
-      )
-  )
-
-/**
  * Stores the custom items (from {@link customItem}) that are not stored yet, in one batch. Runs
- * in the caller's transaction.
+ * in the caller's transaction. Another writer may store the same item meanwhile: the insert then
+ * fails with a `UniqueViolation` of the id, which the calling operation declares in
+ * `retryOnUnique` to run again and find the item stored.
  *
  * @since 0.1.0
  * @category module api
@@ -613,7 +594,7 @@ export const saveCustomItems = Effect.fn("Catalog.saveCustomItems")(function*(it
   const storage = yield* Storage.Storage
   const unique = [...new Map(items.map((item) => [item.id, item] as const)).values()]
   const stored = new Set((yield* storage.getMany(catalogItems, unique.map((item) => item.id))).map((item) => item.id))
-  yield* storage.insertMany(catalogItems, unique.filter((item) => !stored.has(item.id))).pipe(retryWhenTaken)
+  yield* storage.insertMany(catalogItems, unique.filter((item) => !stored.has(item.id)))
 })
 
 // ----- operations ------------------------------------------------------------------------------
@@ -661,11 +642,12 @@ export const PageInput = z.object({
 
 const pageOf = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), cursor: z.string().optional() })
 
-const takenKey = (reason: CatalogErrorReason, value: string, what: string) =>
+/** A taken unique key (`key`'s fields) as the catalog's refusal. */
+const takenKey = (key: ReadonlyArray<string>, reason: CatalogErrorReason, value: string, what: string) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CatalogError, R> =>
   Effect.catchIf(
     self,
-    (error) => error instanceof Storage.StorageError && error.reason === "Conflict" && error.key !== undefined,
+    (error) => Storage.isUniqueViolation(error, key),
     () => Effect.fail(new CatalogError({ reason, value, message: `${what} ${value} is already in the catalog` }))
   )
 
@@ -685,11 +667,11 @@ export const createVendor = Operation.make({
   events: ["vendor.created"],
   handler: Effect.fn(function*(input) {
     const storage = yield* Storage.Storage
-    const [vendor] = yield* storage.insertMany(vendors, [{ id: yield* Ids.next, ...input, createdAt: yield* Events.now }]).pipe(
-      takenKey("DuplicateCode", input.code, "Vendor code")
+    const vendor = yield* storage.insertOne(vendors, { id: yield* Ids.next, ...input, createdAt: yield* Events.now }).pipe(
+      takenKey(["code"], "DuplicateCode", input.code, "Vendor code")
     )
-    yield* Events.append({ type: "vendor.created", aggregateType: "vendor", aggregateId: vendor!.id, payload: vendor })
-    return vendor!
+    yield* Events.append({ type: "vendor.created", aggregateType: "vendor", aggregateId: vendor.id, payload: vendor })
+    return vendor
   })
 })
 
@@ -717,16 +699,16 @@ export const createCatalogItem = Operation.make({
     if (unknown !== undefined) {
       return yield* new CatalogError({ reason: "UnknownVendor", value: unknown, message: `No vendor with id ${unknown}` })
     }
-    const [item] = yield* storage.insertMany(catalogItems, [{
+    const item = yield* storage.insertOne(catalogItems, {
       id: yield* Ids.next,
       ...input,
       createAsset: input.createAsset ?? input.kind === "hardware",
       capitalisable: input.capitalisable ?? false,
       source: "catalog",
       createdAt: yield* Events.now
-    }]).pipe(takenKey("DuplicateSku", input.sku, "SKU"))
-    yield* Events.append({ type: "catalog_item.created", aggregateType: "catalog_item", aggregateId: item!.id, payload: item })
-    return item!
+    }).pipe(takenKey(["sku"], "DuplicateSku", input.sku, "SKU"))
+    yield* Events.append({ type: "catalog_item.created", aggregateType: "catalog_item", aggregateId: item.id, payload: item })
+    return item
   })
 })
 
@@ -759,11 +741,11 @@ export const createSupplierProduct = Operation.make({
     if (Option.isNone(supplier)) {
       return yield* new CatalogError({ reason: "UnknownVendor", value: input.supplierId, message: `No vendor with id ${input.supplierId}` })
     }
-    const [product] = yield* storage.insertMany(supplierProducts, [{ id: yield* Ids.next, ...input, createdAt: yield* Events.now }]).pipe(
-      takenKey("DuplicateSupplierProduct", `${supplier.value.name} / ${item.value.name}`, "A supplier product for")
+    const product = yield* storage.insertOne(supplierProducts, { id: yield* Ids.next, ...input, createdAt: yield* Events.now }).pipe(
+      takenKey(["catalogItemId", "supplierId"], "DuplicateSupplierProduct", `${supplier.value.name} / ${item.value.name}`, "A supplier product for")
     )
-    yield* Events.append({ type: "supplier_product.created", aggregateType: "supplier_product", aggregateId: product!.id, payload: product })
-    return product!
+    yield* Events.append({ type: "supplier_product.created", aggregateType: "supplier_product", aggregateId: product.id, payload: product })
+    return product
   })
 })
 
@@ -973,6 +955,8 @@ export const importCatalog = Operation.make({
   id: "catalog.importCatalog",
   summary: "Import catalog items from CSV or JSON, upserting by SKU; all rows or none, with a per-row report.",
   kind: "command",
+  // An item another writer created meanwhile: run again, and the row updates it instead.
+  retryOnUnique: ["sku"],
   permission: "catalog.manage",
   input: ImportCatalogInput,
   output: ImportReport,
@@ -1046,9 +1030,7 @@ export const importCatalog = Operation.make({
     const creating = plans.flatMap(({ row, plan }) => (plan.status === "created" ? [{ row, item: plan.item }] : []))
     const ids = yield* Ids.nextMany(creating.length)
     const createdIds = new Map(creating.map(({ row }, i) => [row, ids[i]!] as const))
-    const created = yield* storage.insertMany(catalogItems, creating.map(({ row, item }) => ({ ...item, id: createdIds.get(row)! }))).pipe(
-      retryWhenTaken
-    )
+    const created = yield* storage.insertMany(catalogItems, creating.map(({ row, item }) => ({ ...item, id: createdIds.get(row)! })))
     const updated = yield* storage.updateMany(catalogItems, plans.flatMap(({ plan }) => (plan.status === "updated" ? [plan.item] : [])))
     const report = reportOf(mode, true, [], rows, (row) => createdIds.get(row) ?? row.plan?.item.id)
     yield* Events.append(
@@ -1076,10 +1058,7 @@ export const routeItem = Operation.make({
   events: [],
   handler: Effect.fn(function*({ catalogItemId }) {
     const storage = yield* Storage.Storage
-    const item = yield* Option.match(yield* storage.get(catalogItems, catalogItemId), {
-      onNone: () => Effect.fail(notFound("CatalogItem", catalogItemId)),
-      onSome: Effect.succeed
-    })
+    const item = yield* storage.getOrFail(catalogItems, catalogItemId, "CatalogItem")
     const router = yield* ChannelRouting
     return yield* router.route(item)
   })
@@ -1101,10 +1080,7 @@ export const getCatalogItem = Operation.make({
   events: [],
   handler: Effect.fn(function*({ id }) {
     const storage = yield* Storage.Storage
-    return yield* Option.match(yield* storage.get(catalogItems, id), {
-      onNone: () => Effect.fail(notFound("CatalogItem", id)),
-      onSome: Effect.succeed
-    })
+    return yield* storage.getOrFail(catalogItems, id, "CatalogItem")
   })
 })
 

@@ -18,9 +18,8 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Effect, Option, Stream } from "effect"
+import { Context, Data, Effect, Stream } from "effect"
 import { z } from "zod"
-import { notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Money from "../Money.js"
@@ -340,11 +339,7 @@ export class InvoicingError extends Data.TaggedError("InvoicingError")<{
  * @category module api
  */
 export const loadInvoice = (id: string) =>
-  Effect.flatMap(Storage.Storage, (storage) =>
-    Effect.flatMap(storage.get(invoices, id), Option.match({
-      onNone: () => Effect.fail(notFound("Invoice", id)),
-      onSome: Effect.succeed
-    })))
+  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(invoices, id, "Invoice"))
 
 /** The order's non-cancelled invoices (recorded before the `before`-th), in the order they were recorded. */
 const liveInvoicesOf = (purchaseOrderId: string, before?: number) =>
@@ -593,7 +588,7 @@ export const recordInvoice = Operation.make({
     yield* claimOrder(order)
     const last = yield* storage.find(invoices, { where: { purchaseOrderId: order.id }, orderBy: [{ field: "sequence", direction: "desc" }], limit: 1 })
     const now = yield* Events.now
-    const [invoice] = yield* storage.insertMany(invoices, [{
+    const invoice = yield* storage.insertOne(invoices, {
       id: yield* Ids.next,
       purchaseOrderId: order.id,
       sequence: (last.items[0]?.sequence ?? 0) + 1,
@@ -608,18 +603,18 @@ export const recordInvoice = Operation.make({
       recordedAt: now,
       overrides: [],
       updatedAt: now
-    }])
-    yield* Events.append(invoiceEvent("invoice.recorded", invoice!, {
-      invoiceDate: invoice!.invoiceDate,
-      total: invoice!.total,
-      lines: invoice!.lines
+    })
+    yield* Events.append(invoiceEvent("invoice.recorded", invoice, {
+      invoiceDate: invoice.invoiceDate,
+      total: invoice.total,
+      lines: invoice.lines
     }))
-    return invoice!
+    return invoice
   }, (effect, input) =>
     // A concurrent recording of the same number loses on the unique key (nothing more can be read:
     // the transaction has failed).
     Effect.mapError(effect, (error) =>
-      error instanceof Storage.StorageError && error.reason === "Conflict" && error.key?.includes("number") === true
+      Storage.isUniqueViolation(error, ["vendorId", "number"])
         ? duplicateNumber(input.purchaseOrderId, input.number)
         : error))
 })
@@ -645,16 +640,16 @@ export const cancelInvoice = Operation.make({
     const invoice = yield* loadInvoice(invoiceId)
     yield* refuseUnlessOpen(invoice, "cancelled")
     const now = yield* Events.now
-    const [cancelled] = yield* storage.updateMany(invoices, [{
+    const cancelled = yield* storage.updateOne(invoices, {
       ...invoice,
       status: "cancelled",
       cancelledBy: principal.userId,
       cancelledAt: now,
       ...(reason !== undefined ? { cancellationReason: reason } : {}),
       updatedAt: now
-    }])
-    yield* Events.append(invoiceEvent("invoice.cancelled", cancelled!, reason !== undefined ? { reason } : {}))
-    return cancelled!
+    })
+    yield* Events.append(invoiceEvent("invoice.cancelled", cancelled, reason !== undefined ? { reason } : {}))
+    return cancelled
   })
 })
 
@@ -694,9 +689,9 @@ export const overrideException = Operation.make({
     }
     const now = yield* Events.now
     const override: ExceptionOverride = { lineNo, exceptions: [...exceptions], reason, by: principal.userId, at: now }
-    const [updated] = yield* storage.updateMany(invoices, [{ ...invoice, overrides: [...invoice.overrides, override], updatedAt: now }])
-    yield* Events.append(invoiceEvent("invoice.exception_overridden", updated!, { lineNo, exceptions, reason }))
-    return updated!
+    const updated = yield* storage.updateOne(invoices, { ...invoice, overrides: [...invoice.overrides, override], updatedAt: now })
+    yield* Events.append(invoiceEvent("invoice.exception_overridden", updated, { lineNo, exceptions, reason }))
+    return updated
   })
 })
 
@@ -737,20 +732,20 @@ export const approveInvoice = Operation.make({
           blocking.flatMap((b) => b.messages).join("; ")
       })
     }
-    const [approved] = yield* storage.updateMany(invoices, [{
+    const approved = yield* storage.updateOne(invoices, {
       ...invoice,
       status: "approved",
       approvedBy: principal.userId,
       approvedAt: match.computedAt,
       match,
       updatedAt: match.computedAt
-    }])
-    yield* Events.append(invoiceEvent("invoice.approved", approved!, {
-      total: approved!.total,
+    })
+    yield* Events.append(invoiceEvent("invoice.approved", approved, {
+      total: approved.total,
       matchStatus: match.status,
       overriddenLines: match.lines.filter((l) => l.overridden).map((l) => l.lineNo)
     }))
-    return approved!
+    return approved
   })
 })
 

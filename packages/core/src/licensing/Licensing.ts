@@ -13,10 +13,9 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Data, Effect, Option } from "effect"
+import { Clock, Context, Data, Effect } from "effect"
 import { z } from "zod"
 import * as Access from "../Access.js"
-import { notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import { Money } from "../Money.js"
@@ -342,11 +341,7 @@ export const createEntitlements = Effect.fn("Licensing.createEntitlements")(func
 // ----- operations ------------------------------------------------------------------------------
 
 const loadEntitlement = (id: string) =>
-  Effect.flatMap(Storage.Storage, (storage) =>
-    Effect.flatMap(storage.get(entitlements, id), Option.match({
-      onNone: () => Effect.fail(notFound("Entitlement", id)),
-      onSome: Effect.succeed
-    })))
+  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(entitlements, id, "Entitlement"))
 
 const nameOf = (assignee: Assignee): string => `${assignee.kind} ${assignee.id}`
 
@@ -518,13 +513,13 @@ export const updateEntitlement = Operation.make({
       })
     }
     const { subscriptionStart: _start, subscriptionEnd: _end, ...rest } = entitlement
-    const [updated] = yield* storage.updateMany(entitlements, [{
+    const updated = yield* storage.updateOne(entitlements, {
       ...rest,
       ...(licenseKeys !== undefined ? { licenseKeys } : {}),
       ...(start !== undefined ? { subscriptionStart: start } : {}),
       ...(end !== undefined ? { subscriptionEnd: end } : {}),
       updatedAt: yield* Events.now
-    }])
+    })
     yield* Events.append({
       type: "entitlement.updated",
       aggregateType: "entitlement",
@@ -534,10 +529,10 @@ export const updateEntitlement = Operation.make({
         subscriptionStart: start ?? null,
         subscriptionEnd: end ?? null,
         licenseKeysChanged: licenseKeys !== undefined,
-        licenseKeyCount: updated!.licenseKeys.length
+        licenseKeyCount: updated.licenseKeys.length
       }
     })
-    return viewOf(updated!, yield* Clock.currentTimeMillis, defaultExpiringWithinDays, true)
+    return viewOf(updated, yield* Clock.currentTimeMillis, defaultExpiringWithinDays, true)
   })
 })
 
@@ -583,10 +578,10 @@ export const assignSeat = Operation.make({
     }
     const now = new Date(moment).toISOString()
     // The entitlement is written first: its version check serialises racing assigners.
-    const [updated] = yield* storage.updateMany(entitlements, [{ ...entitlement, seatsAssigned: entitlement.seatsAssigned + 1, updatedAt: now }])
+    const updated = yield* storage.updateOne(entitlements, { ...entitlement, seatsAssigned: entitlement.seatsAssigned + 1, updatedAt: now })
     const active = { status: "active" as const, assignedBy: principal.userId, assignedAt: now }
-    const [assignment] = existing === undefined
-      ? yield* storage.insertMany(seatAssignments, [{
+    const assignment = existing === undefined
+      ? yield* storage.insertOne(seatAssignments, {
         id: yield* Ids.next,
         entitlementId,
         catalogItemId: entitlement.catalogItemId,
@@ -594,10 +589,10 @@ export const assignSeat = Operation.make({
         assigneeKind: assignee.kind,
         assigneeId: assignee.id,
         ...active
-      }])
-      : yield* storage.updateMany(seatAssignments, [{ ...withoutRelease(existing), ...active }])
-    yield* Events.append(seatEvent("entitlement.seat_assigned", updated!, assignment!))
-    return { entitlement: viewOf(updated!, moment, defaultExpiringWithinDays, false), assignment: assignment! }
+      })
+      : yield* storage.updateOne(seatAssignments, { ...withoutRelease(existing), ...active })
+    yield* Events.append(seatEvent("entitlement.seat_assigned", updated, assignment))
+    return { entitlement: viewOf(updated, moment, defaultExpiringWithinDays, false), assignment }
   })
 })
 
@@ -635,10 +630,10 @@ export const releaseSeat = Operation.make({
     }
     const moment = yield* Clock.currentTimeMillis
     const now = new Date(moment).toISOString()
-    const [updated] = yield* storage.updateMany(entitlements, [{ ...entitlement, seatsAssigned: entitlement.seatsAssigned - 1, updatedAt: now }])
-    const [released] = yield* storage.updateMany(seatAssignments, [{ ...existing, status: "released", releasedBy: principal.userId, releasedAt: now }])
-    yield* Events.append(seatEvent("entitlement.seat_released", updated!, released!))
-    return { entitlement: viewOf(updated!, moment, defaultExpiringWithinDays, false), assignment: released! }
+    const updated = yield* storage.updateOne(entitlements, { ...entitlement, seatsAssigned: entitlement.seatsAssigned - 1, updatedAt: now })
+    const released = yield* storage.updateOne(seatAssignments, { ...existing, status: "released", releasedBy: principal.userId, releasedAt: now })
+    yield* Events.append(seatEvent("entitlement.seat_released", updated, released))
+    return { entitlement: viewOf(updated, moment, defaultExpiringWithinDays, false), assignment: released }
   })
 })
 

@@ -14,7 +14,6 @@
  */
 import { Context, Data, Effect, Option, Stream } from "effect"
 import { z } from "zod"
-import { notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Money from "../Money.js"
@@ -285,11 +284,7 @@ export class PurchasingError extends Data.TaggedError("PurchasingError")<{
  * @category module api
  */
 export const loadPurchaseOrder = (id: string) =>
-  Effect.flatMap(Storage.Storage, (storage) =>
-    Effect.flatMap(storage.get(purchaseOrders, id), Option.match({
-      onNone: () => Effect.fail(notFound("PurchaseOrder", id)),
-      onSome: Effect.succeed
-    })))
+  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(purchaseOrders, id, "PurchaseOrder"))
 
 /**
  * Writes an order back unchanged but for its version, so that concurrent commands on one order
@@ -301,7 +296,7 @@ export const loadPurchaseOrder = (id: string) =>
  * @category module api
  */
 export const claimOrder = (order: PurchaseOrder) =>
-  Effect.flatMap(Storage.Storage, (storage) => Effect.asVoid(storage.updateMany(purchaseOrders, [order])))
+  Effect.flatMap(Storage.Storage, (storage) => Effect.asVoid(storage.updateOne(purchaseOrders, order)))
 
 /**
  * The status a submitted order has given what its lines received and cancelled: `received` once
@@ -479,13 +474,13 @@ export const recordReceived = Effect.fn("Purchasing.recordReceived")(function*(
 ) {
   const storage = yield* Storage.Storage
   const lines = order.lines.map((line) => ({ ...line, receivedQuantity: line.receivedQuantity + (received.get(line.lineNo) ?? 0) }))
-  const [updated] = yield* storage.updateMany(purchaseOrders, [{
+  const updated = yield* storage.updateOne(purchaseOrders, {
     ...order,
     lines,
     status: receivingStatus(lines),
     updatedAt: yield* Events.now
-  }])
-  return updated!
+  })
+  return updated
 })
 
 /**
@@ -510,13 +505,13 @@ export const recordReturned = Effect.fn("Purchasing.recordReturned")(function*(
       ? { ...line, receivedQuantity: line.receivedQuantity - quantity, replacedQuantity: (line.replacedQuantity ?? 0) + quantity }
       : { ...line, returnedQuantity: line.returnedQuantity + quantity }
   })
-  const [updated] = yield* storage.updateMany(purchaseOrders, [{
+  const updated = yield* storage.updateOne(purchaseOrders, {
     ...order,
     lines,
     status: receivingStatus(lines),
     updatedAt: yield* Events.now
-  }])
-  return updated!
+  })
+  return updated
 })
 
 // ----- operations ------------------------------------------------------------------------------
@@ -609,7 +604,7 @@ export const submitPurchaseOrder = Operation.make({
       })
     }
     const now = yield* Events.now
-    const [submitted] = yield* storage.updateMany(purchaseOrders, [{ ...order, status: "submitted", submittedAt: now, updatedAt: now }])
+    const submitted = yield* storage.updateOne(purchaseOrders, { ...order, status: "submitted", submittedAt: now, updatedAt: now })
     // Software is never received: its lines become entitlements, never template assets.
     const templates = yield* createTemplates(order.lines.filter(hasAssets).map((line) => ({
       purchaseOrderId,
@@ -636,7 +631,7 @@ export const submitPurchaseOrder = Operation.make({
       aggregateId: purchaseOrderId,
       payload: { purchaseOrderId, vendorId: order.vendorId, total: order.total, templateAssets: templates }
     })
-    return submitted!
+    return submitted
   })
 })
 
@@ -671,8 +666,8 @@ const saveRevision = Effect.fn("Purchasing.saveRevision")(function*(
     : "draft"
   const revision = (order.revision ?? 0) + 1
   const total = orderTotal(lines, order.total.currency)
-  const [updated] = yield* storage.updateMany(purchaseOrders, [{ ...order, lines: [...lines], status, total, revision, updatedAt: now }])
-  const [record] = yield* storage.insertMany(purchaseOrderRevisions, [{
+  const updated = yield* storage.updateOne(purchaseOrders, { ...order, lines: [...lines], status, total, revision, updatedAt: now })
+  const record = yield* storage.insertOne(purchaseOrderRevisions, {
     id: yield* Ids.next,
     purchaseOrderId: order.id,
     revision,
@@ -685,8 +680,8 @@ const saveRevision = Effect.fn("Purchasing.saveRevision")(function*(
     totalAfter: total,
     statusBefore: order.status,
     statusAfter: status
-  }])
-  return { order: updated!, revision: record! }
+  })
+  return { order: updated, revision: record }
 })
 
 /**

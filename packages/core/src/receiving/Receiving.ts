@@ -424,7 +424,7 @@ const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
   const storage = yield* Storage.Storage
   const principal = yield* CurrentPrincipal
   const receiptLines = lines.map((l) => ({ lineNo: l.orderLine.lineNo, quantity: l.quantity, assetIds: [...l.assetIds] }))
-  const [receipt] = yield* storage.insertMany(receipts, [{
+  const receipt = yield* storage.insertOne(receipts, {
     id: yield* Ids.next,
     purchaseOrderId: order.id,
     ...sourceFields(source),
@@ -434,7 +434,7 @@ const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
     storageSpace: place.storageSpace,
     condition: place.condition,
     lines: receiptLines
-  }])
+  })
   // Consumable lines (no assets created) add to the stock of the receipt's storage space.
   yield* receiveIntoStock(lines.filter((l) => !hasAssets(l.orderLine) && l.orderLine.kind === "consumable").map((l) => ({
     catalogItemId: l.orderLine.catalogItemId,
@@ -445,7 +445,7 @@ const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
     unitCost: l.orderLine.unitCost,
     purchaseOrderId: order.id,
     lineNo: l.orderLine.lineNo,
-    receiptId: receipt!.id
+    receiptId: receipt.id
   })))
   // Services never become inventory assets (seed 000); a capitalisable one is a fixed asset.
   yield* capitalise(lines.filter((l) => l.orderLine.kind === "service" && l.orderLine.capitalisable).map((l) => ({
@@ -456,7 +456,7 @@ const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
     vendorId: order.vendorId,
     quantity: l.quantity,
     unitCost: l.orderLine.unitCost,
-    receiptId: receipt!.id
+    receiptId: receipt.id
   })))
   if (source.shipment !== undefined) {
     yield* recordShipmentReceived(source.shipment, new Map(lines.map((l) => [l.orderLine.lineNo, l.quantity])))
@@ -466,7 +466,7 @@ const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
       type: "receipt.recorded",
       aggregateType: "purchase_order",
       aggregateId: order.id,
-      payload: { receiptId: receipt!.id, purchaseOrderId: order.id, ...sourceFields(source), lines: receiptLines }
+      payload: { receiptId: receipt.id, purchaseOrderId: order.id, ...sourceFields(source), lines: receiptLines }
     },
     {
       type: `purchase_order.${updated.status}`,
@@ -475,15 +475,14 @@ const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
       payload: { purchaseOrderId: order.id, status: updated.status }
     }
   )
-  return receipt!
+  return receipt
 })
 
 /** Maps a serial number taken at the same time by another receipt (the unique key) to a refusal. */
 const serialTakenMeanwhile = (order: PurchaseOrder, source: Source) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.catchIf(
     effect,
-    (error): error is E & Storage.StorageError =>
-      error instanceof Storage.StorageError && error.reason === "Conflict" && error.key?.[0] === "serialNumber",
+    (error): error is E & Storage.StorageError => Storage.isUniqueViolation(error, ["serialNumber"]),
     () => Effect.fail(refusal(order, source)("DuplicateSerialNumber", "A serial number of this receipt was recorded on another asset at the same time"))
   )
 
@@ -1035,6 +1034,9 @@ export const receiveScans = Operation.make({
   id: "receiving.receiveScans",
   summary: "Receive units by scanned codes (asset id, asset tag, advance serial, line code, serial number) against an order or a shipment.",
   kind: "command",
+  // A serial number a concurrent receipt (of another order) took first: run the batch again on
+  // fresh reads, where that scan is rejected instead of failing the whole batch.
+  retryOnUnique: ["serialNumber"],
   permission: "receiving.receive",
   input: ReceiveScansInput,
   output: ScanReceipt,
@@ -1110,13 +1112,7 @@ export const receiveScans = Operation.make({
       return assetId !== undefined ? { ...result, assetId } : result
     })
     return { receipt, scans: withAssets }
-  }, (effect) =>
-    // A serial number a concurrent receipt (of another order) took first: run the batch again on
-    // fresh reads, where that scan is rejected instead of failing the whole batch.
-    Effect.mapError(effect, (error) =>
-      error instanceof Storage.StorageError && error.reason === "Conflict" && error.key?.[0] === "serialNumber"
-        ? new Storage.StorageError({ ...error, stale: true, message: `${error.message}; a concurrent receipt took a scanned serial number first` })
-        : error))
+  })
 })
 
 // ----- operations: backorders and receipts -----------------------------------------------------

@@ -357,7 +357,7 @@ export const returnToVendor = Operation.make({
         ...(movement !== undefined ? { stockMovementId: movement.id } : {})
       })
     }
-    const [document] = yield* storage.insertMany(vendorReturns, [{
+    const document = yield* storage.insertOne(vendorReturns, {
       id,
       purchaseOrderId: order.id,
       vendorId: order.vendorId,
@@ -367,7 +367,7 @@ export const returnToVendor = Operation.make({
       ...(input.rmaNumber !== undefined ? { rmaNumber: input.rmaNumber } : {}),
       replace: input.replace,
       lines
-    }])
+    })
     yield* Events.append(
       {
         type: "purchase_order.returned",
@@ -401,7 +401,7 @@ export const returnToVendor = Operation.make({
         }
       }))
     )
-    return document!
+    return document
   })
 })
 

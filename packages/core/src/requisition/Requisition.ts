@@ -18,7 +18,7 @@
  */
 import { Context, Data, Effect, Option } from "effect"
 import { z } from "zod"
-import { AccessDenied, invalid, notFound } from "../Errors.js"
+import { AccessDenied, invalid } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Money from "../Money.js"
@@ -488,11 +488,7 @@ const describeApprover = (step: ApprovalStep): string =>
  * @category module api
  */
 export const loadRequest = (id: string) =>
-  Effect.flatMap(Storage.Storage, (storage) =>
-    Effect.flatMap(storage.get(purchaseRequests, id), Option.match({
-      onNone: () => Effect.fail(notFound("PurchaseRequest", id)),
-      onSome: Effect.succeed
-    })))
+  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(purchaseRequests, id, "PurchaseRequest"))
 
 /**
  * Records that an approved request became purchase orders; its status becomes `ordered`.
@@ -504,14 +500,14 @@ export const markOrdered = Effect.fn("Requisition.markOrdered")(function*(reques
   const storage = yield* Storage.Storage
   const principal = yield* CurrentPrincipal
   const now = yield* Events.now
-  const [updated] = yield* storage.updateMany(purchaseRequests, [withDecider({
+  const updated = yield* storage.updateOne(purchaseRequests, withDecider({
     ...request,
     status: "ordered",
     purchaseOrderIds: [...request.purchaseOrderIds, ...purchaseOrderIds],
     history: [...request.history, { action: "ordered", by: principal.userId, at: now, revision: request.revision }],
     updatedAt: now
-  })])
-  return updated!
+  }))
+  return updated
 })
 
 // ----- operations ------------------------------------------------------------------------------
@@ -558,6 +554,8 @@ export const createRequest = Operation.make({
   id: "requisition.createRequest",
   summary: "Create a purchase request for catalog items or custom lines; the approval policy plans its approval chain.",
   kind: "command",
+  // A custom line's hidden catalog item another request stored meanwhile: run again and find it.
+  retryOnUnique: ["id", "sku"],
   permission: "request.create",
   input: CreateRequestInput,
   output: PurchaseRequest,
@@ -568,7 +566,7 @@ export const createRequest = Operation.make({
     const { lines, total } = yield* priceLines("requisition.createRequest", input.lines, input.channel)
     const approval = yield* planChain({ lines, total, requesterId: principal.userId, costCenter: input.costCenter, channel: input.channel })
     const now = yield* Events.now
-    const [request] = yield* storage.insertMany(purchaseRequests, [withDecider({
+    const request = yield* storage.insertOne(purchaseRequests, withDecider({
       id: yield* Ids.next,
       requesterId: principal.userId,
       status: approval.steps.length === 0 ? "approved" : "pending_approval",
@@ -583,12 +581,12 @@ export const createRequest = Operation.make({
       purchaseOrderIds: [],
       createdAt: now,
       updatedAt: now
-    })])
+    }))
     yield* Events.append(
-      requestEvent("purchase_request.created", request!, { total, lines: lines.length, steps: approval.steps.length }),
-      ...(approval.steps.length === 0 ? [requestEvent("purchase_request.approved", request!, { by: "policy" })] : [])
+      requestEvent("purchase_request.created", request, { total, lines: lines.length, steps: approval.steps.length }),
+      ...(approval.steps.length === 0 ? [requestEvent("purchase_request.approved", request, { by: "policy" })] : [])
     )
-    return request!
+    return request
   })
 })
 
@@ -648,7 +646,7 @@ const actOnStep = Effect.fn("Requisition.actOnStep")(function*(
       ? { ...s, status: "pending" }
       : s
   )
-  const [updated] = yield* storage.updateMany(purchaseRequests, [withDecider({
+  const updated = yield* storage.updateOne(purchaseRequests, withDecider({
     ...request,
     status: change.status,
     approval: { ...request.approval, steps },
@@ -662,8 +660,8 @@ const actOnStep = Effect.fn("Requisition.actOnStep")(function*(
       ...(change.delegatedTo !== undefined ? { delegatedTo: change.delegatedTo } : {})
     }],
     updatedAt: now
-  })])
-  return updated!
+  }))
+  return updated
 })
 
 const DecisionInput = z.object({ requestId: Text.id, comment: Text.comment.optional() })
@@ -774,6 +772,8 @@ export const reviseRequest = Operation.make({
   id: "requisition.reviseRequest",
   summary: "Revise a rejected or pending purchase request and resubmit it for approval.",
   kind: "command",
+  // A custom line's hidden catalog item another request stored meanwhile: run again and find it.
+  retryOnUnique: ["id", "sku"],
   permission: "request.create",
   input: z.object({
     requestId: Text.id,
@@ -811,7 +811,7 @@ export const reviseRequest = Operation.make({
     const now = yield* Events.now
     const revision = request.revision + 1
     const justification = input.justification ?? request.justification
-    const [updated] = yield* storage.updateMany(purchaseRequests, [withDecider({
+    const updated = yield* storage.updateOne(purchaseRequests, withDecider({
       ...request,
       status: approval.steps.length === 0 ? "approved" : "pending_approval",
       ...(justification !== undefined ? { justification } : {}),
@@ -828,12 +828,12 @@ export const reviseRequest = Operation.make({
         ...(input.comment !== undefined ? { comment: input.comment } : {})
       }],
       updatedAt: now
-    })])
+    }))
     yield* Events.append(
-      requestEvent("purchase_request.resubmitted", updated!, { total, steps: approval.steps.length }),
-      ...(approval.steps.length === 0 ? [requestEvent("purchase_request.approved", updated!, { by: "policy" })] : [])
+      requestEvent("purchase_request.resubmitted", updated, { total, steps: approval.steps.length }),
+      ...(approval.steps.length === 0 ? [requestEvent("purchase_request.approved", updated, { by: "policy" })] : [])
     )
-    return updated!
+    return updated
   })
 })
 

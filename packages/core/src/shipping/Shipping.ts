@@ -8,9 +8,8 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Effect, Option, Stream } from "effect"
+import { Context, Data, Effect, Stream } from "effect"
 import { z } from "zod"
-import { notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import * as Operation from "../Operation.js"
@@ -171,11 +170,7 @@ export class ShippingError extends Data.TaggedError("ShippingError")<{
  * @category module api
  */
 export const loadShipment = (id: string) =>
-  Effect.flatMap(Storage.Storage, (storage) =>
-    Effect.flatMap(storage.get(shipments, id), Option.match({
-      onNone: () => Effect.fail(notFound("Shipment", id)),
-      onSome: Effect.succeed
-    })))
+  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(shipments, id, "Shipment"))
 
 /**
  * Whether an order takes receipts (and shipments): submitted and not yet fully received.
@@ -270,14 +265,14 @@ export const recordShipmentReceived = Effect.fn("Shipping.recordShipmentReceived
   const lines = shipment.lines.map((line) => ({ ...line, receivedQuantity: line.receivedQuantity + (received.get(line.lineNo) ?? 0) }))
   // A shipment marked delivered by hand stays delivered (and announced once) as its units are received.
   const complete = shipment.status === "in_transit" && lines.every((line) => remainingOnShipment(line) === 0)
-  const [updated] = yield* storage.updateMany(shipments, [{
+  const updated = yield* storage.updateOne(shipments, {
     ...shipment,
     lines,
     ...(complete ? { status: "delivered" as const, deliveredAt: now } : {}),
     updatedAt: now
-  }])
-  if (complete) yield* Events.append(deliveredEvent(updated!))
-  return updated!
+  })
+  if (complete) yield* Events.append(deliveredEvent(updated))
+  return updated
 })
 
 const duplicates = (values: ReadonlyArray<string>): ReadonlyArray<string> => {
@@ -413,7 +408,7 @@ export const createShipment = Operation.make({
     // Concurrent shipments of one order take turns, so two never both claim the last open units.
     yield* claimOrder(order)
     const now = yield* Events.now
-    const [shipment] = yield* storage.insertMany(shipments, [{
+    const shipment = yield* storage.insertOne(shipments, {
       id: yield* Ids.next,
       purchaseOrderId: order.id,
       ...(input.invoiceId !== undefined ? { invoiceId: input.invoiceId } : {}),
@@ -432,21 +427,21 @@ export const createShipment = Operation.make({
       createdBy: principal.userId,
       createdAt: now,
       updatedAt: now
-    }])
+    })
     yield* Events.append({
       type: "shipment.created",
       aggregateType: "shipment",
-      aggregateId: shipment!.id,
+      aggregateId: shipment.id,
       payload: {
-        shipmentId: shipment!.id,
+        shipmentId: shipment.id,
         purchaseOrderId: order.id,
-        invoiceId: shipment!.invoiceId,
-        carrier: shipment!.carrier,
-        trackingNumber: shipment!.trackingNumber,
-        lines: shipment!.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity }))
+        invoiceId: shipment.invoiceId,
+        carrier: shipment.carrier,
+        trackingNumber: shipment.trackingNumber,
+        lines: shipment.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity }))
       }
     })
-    return shipment!
+    return shipment
   })
 })
 
@@ -524,9 +519,9 @@ export const markDelivered = Operation.make({
       })
     }
     const now = yield* Events.now
-    const [updated] = yield* storage.updateMany(shipments, [{ ...shipment, status: "delivered", deliveredAt: now, updatedAt: now }])
-    yield* Events.append(deliveredEvent(updated!))
-    return updated!
+    const updated = yield* storage.updateOne(shipments, { ...shipment, status: "delivered", deliveredAt: now, updatedAt: now })
+    yield* Events.append(deliveredEvent(updated))
+    return updated
   })
 })
 

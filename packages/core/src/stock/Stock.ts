@@ -12,9 +12,9 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Effect, Option } from "effect"
+import { Context, Data, Effect } from "effect"
 import { z } from "zod"
-import { NotFound, notFound } from "../Errors.js"
+import { NotFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import { Money } from "../Money.js"
@@ -253,17 +253,21 @@ const checkReorder = (record: StockRecord): { readonly record: StockRecord; read
   }
 }
 
-/** A unique-key race on a new stock record is retried like a stale version: re-read, re-apply. */
+/**
+ * A unique-key race on a new stock record is retried like a stale version: re-read, re-apply.
+ * (Stock is written by the operations of several modules, so the race is turned into a stale
+ * version here rather than declared in each operation's `retryOnUnique`.)
+ */
 const retryOnNewRecordRace = <A, E, R>(effect: Effect.Effect<A, E | Storage.StorageError, R>) =>
   Effect.mapError(effect, (error) =>
-    error instanceof Storage.StorageError && error.reason === "Conflict" && error.stale !== true &&
-      (error.key?.includes("storageSpace") ?? false)
+    Storage.isUniqueViolation(error, ["catalogItemId", "locationId", "storageSpace"])
       ? new Storage.StorageError({
-        reason: "Conflict",
-        collection: stockRecords.name,
-        stale: true,
-        message: "A stock record for this item and storage space was created at the same time; retry",
-        cause: error
+        reason: new Storage.StaleVersion({
+          collection: stockRecords.name,
+          ids: error.reason.ids ?? [],
+          message: "A stock record for this item and storage space was created at the same time; retry",
+          cause: error
+        })
       })
       : error)
 
@@ -651,19 +655,19 @@ export const setReorderLevel = Operation.make({
     }
     const { reorderLevel: _previous, ...rest } = base
     const checked = checkReorder({ ...rest, ...(reorderLevel !== null ? { reorderLevel } : {}), updatedAt: now })
-    const [record] = existing === undefined
-      ? yield* retryOnNewRecordRace(storage.insertMany(stockRecords, [unversioned(checked.record)]))
-      : yield* storage.updateMany(stockRecords, [checked.record])
+    const record = existing === undefined
+      ? yield* retryOnNewRecordRace(storage.insertOne(stockRecords, unversioned(checked.record)))
+      : yield* storage.updateOne(stockRecords, checked.record)
     yield* Events.append(
       {
         type: "stock.reorder_level_set",
         aggregateType: "stock_record",
-        aggregateId: record!.id,
-        payload: { stockRecordId: record!.id, ...key, reorderLevel }
+        aggregateId: record.id,
+        payload: { stockRecordId: record.id, ...key, reorderLevel }
       },
       ...(checked.event !== undefined ? [checked.event] : [])
     )
-    return record!
+    return record
   })
 })
 
@@ -755,7 +759,7 @@ export const listMovements = Operation.make({
   events: [],
   handler: Effect.fn(function*({ stockRecordId, limit, cursor }) {
     const storage = yield* Storage.Storage
-    if (Option.isNone(yield* storage.get(stockRecords, stockRecordId))) return yield* notFound("StockRecord", stockRecordId)
+    yield* storage.getOrFail(stockRecords, stockRecordId, "StockRecord")
     const page = yield* storage.find(stockMovements, {
       where: { stockRecordId },
       orderBy: [{ field: "sequence" }],

@@ -30,7 +30,7 @@
  * @since 0.1.0
  */
 import { Errors, Ids, Operation, Paging, type Principal, Storage, Text } from "@procura/core"
-import { Context, Effect, Option } from "effect"
+import { Context, Effect } from "effect"
 import { z } from "zod"
 import type { Config } from "./Config.js"
 import { Template } from "./Config.js"
@@ -129,11 +129,7 @@ const command = <A, E, R>(body: (work: Work) => Effect.Effect<A, E, R>) =>
   })
 
 const loadOne = <A extends Storage.Entity>(collection: Storage.Collection<A>, entity: string, id: string) =>
-  Effect.flatMap(Storage.Storage, (storage) =>
-    Effect.flatMap(storage.get(collection, id), Option.match({
-      onNone: () => Effect.fail(Errors.notFound(entity, id)),
-      onSome: Effect.succeed
-    })))
+  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(collection, id, entity))
 
 const listPage = <A extends Storage.Entity>(
   collection: Storage.Collection<A>,

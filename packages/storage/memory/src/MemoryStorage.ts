@@ -170,12 +170,10 @@ export const makeDriver = (options: { readonly maxBatchSize?: number } = {}): St
     while (tx.undo.length > mark) tx.undo.pop()!()
   }
 
-  const conflict = (
-    collection: string,
-    message: string,
-    extra: { key?: ReadonlyArray<string>; ids?: ReadonlyArray<string>; stale?: boolean }
-  ) =>
-    new Storage.StorageError({ reason: "Conflict", collection, message: `${collection}: ${message}`, ...extra })
+  const taken = (collection: string, message: string, key: ReadonlyArray<string>, ids: ReadonlyArray<string>) =>
+    new Storage.StorageError({
+      reason: new Storage.UniqueViolation({ collection, key, ids, message: `${collection}: ${message}` })
+    })
 
   const insertOne = (tx: Transaction, collection: Storage.CollectionDefinition, state: TableState, record: StoredRecord) => {
     state.records.set(record.id, record)
@@ -215,12 +213,8 @@ export const makeDriver = (options: { readonly maxBatchSize?: number } = {}): St
         const key = uniqueKey(record, fields)
         if (key === undefined) continue
         const holder = index.get(key)
-        const taken = (holder !== undefined && !ids.has(holder)) || seen.has(key)
-        if (taken) {
-          return conflict(collection.name, `unique key (${fields.join(", ")}) = ${key} is already taken`, {
-            key: fields,
-            ids: [record.id]
-          })
+        if ((holder !== undefined && !ids.has(holder)) || seen.has(key)) {
+          return taken(collection.name, `unique key (${fields.join(", ")}) = ${key} is already taken`, fields, [record.id])
         }
         seen.set(key, record.id)
       }
@@ -266,9 +260,9 @@ export const makeDriver = (options: { readonly maxBatchSize?: number } = {}): St
       atomically((tx) =>
         Effect.suspend(() => {
           const state = table(collection, tenantId)
-          const taken = records.filter((record) => state.records.has(record.id)).map((record) => record.id)
-          if (taken.length > 0) {
-            return Effect.fail(conflict(collection.name, `id ${taken.slice(0, 5).join(", ")} already exists`, { ids: taken }))
+          const existing = records.filter((record) => state.records.has(record.id)).map((record) => record.id)
+          if (existing.length > 0) {
+            return Effect.fail(taken(collection.name, `id ${existing.slice(0, 5).join(", ")} already exists`, ["id"], existing))
           }
           const error = checkUnique(collection, state, records)
           if (error !== undefined) return Effect.fail(error)
@@ -285,9 +279,12 @@ export const makeDriver = (options: { readonly maxBatchSize?: number } = {}): St
             .map(({ record }) => record.id)
           if (stale.length > 0) {
             return Effect.fail(
-              conflict(collection.name, `record ${stale.slice(0, 5).join(", ")} changed since it was read, or does not exist`, {
-                ids: stale,
-                stale: true
+              new Storage.StorageError({
+                reason: new Storage.StaleVersion({
+                  collection: collection.name,
+                  ids: stale,
+                  message: `${collection.name}: record ${stale.slice(0, 5).join(", ")} changed since it was read, or does not exist`
+                })
               })
             )
           }

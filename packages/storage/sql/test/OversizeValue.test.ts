@@ -1,5 +1,5 @@
 // A value too large for PostgreSQL to store (here a btree index row over its ~2.7 kB maximum,
-// SQLSTATE 54000) is invalid input: a non-retryable `Invalid` storage error, never `Unavailable`.
+// SQLSTATE 54000) is invalid input: a non-retryable `InvalidInput` storage error, never `Unavailable`.
 // The operations' schemas refuse such values first (see Text.limits); this writes through the
 // storage port directly, bypassing them, as a host's own collection or a schema bug would.
 import { assert, describe, layer } from "@effect/vitest"
@@ -36,7 +36,7 @@ const refusal = (exit: Exit.Exit<unknown, unknown>): Storage.StorageError => {
 
 describe("SqlStorage on PGlite: values too large to store", () => {
   layer(SqlStorage.layerPglite(), { timeout: "120 seconds" })((it) => {
-    it.effect("an indexed value over the index row limit is Invalid and not retryable; nothing is written", () =>
+    it.effect("an indexed value over the index row limit is InvalidInput and not retryable; nothing is written", () =>
       asTenant(Effect.gen(function*() {
         const storage = yield* Storage.Storage
         yield* storage.prepare([labels])
@@ -45,7 +45,7 @@ describe("SqlStorage on PGlite: values too large to store", () => {
           ["code", { id: "l-2", name: "B", code: noise(20_000) }]
         ] as const) {
           const error = refusal(yield* Effect.exit(storage.transaction(storage.insertMany(labels, [record]))))
-          assert.strictEqual(error.reason, "Invalid", `${field}: ${error.message}`)
+          assert.strictEqual(error.reason._tag, "InvalidInput", `${field}: ${error.message}`)
           assert.isFalse(error.isRetryable, field)
           assert.include(error.message, "too large to store")
         }

@@ -123,16 +123,21 @@ export class Tracked<A extends Storage.Entity> {
   }
 }
 
-/** A unique-key race on a reusable program or project is retried like a stale version. */
+/**
+ * A unique-key race on a reusable program or project is retried like a stale version. (Every
+ * operation's unit of work commits here, so the race is turned into a stale version once rather
+ * than declared in each operation's `retryOnUnique`.)
+ */
 const retryOnReuseRace = <A, E, R>(effect: Effect.Effect<A, E | Storage.StorageError, R>) =>
   Effect.mapError(effect, (error) =>
-    error instanceof Storage.StorageError && error.reason === "Conflict" && error.stale !== true && (error.key?.includes("reuseKey") ?? false)
+    Storage.isUniqueViolation(error, ["reuseKey"])
       ? new Storage.StorageError({
-        reason: "Conflict",
-        ...(error.collection !== undefined ? { collection: error.collection } : {}),
-        stale: true,
-        message: "A program or project for the same account, location or order was created at the same time; retry",
-        cause: error
+        reason: new Storage.StaleVersion({
+          ...(error.reason.collection !== undefined ? { collection: error.reason.collection } : {}),
+          ids: error.reason.ids ?? [],
+          message: "A program or project for the same account, location or order was created at the same time; retry",
+          cause: error
+        })
       })
       : error)
 
