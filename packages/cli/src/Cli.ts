@@ -498,7 +498,7 @@ const ops = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     id: op.id,
     kind: op.kind,
     permission: op.permission,
-    events: op.events,
+    events: op.events.map((event) => event.type),
     summary: op.summary
   }))
   if (values.json) {
@@ -547,7 +547,7 @@ const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
       id: operation.id,
       summary: operation.summary,
       permission: operation.permission,
-      events: operation.events,
+      events: operation.events.map((event) => event.type),
       input: z.toJSONSchema(operation.input, { io: "input", unrepresentable: "any" }),
       output: z.toJSONSchema(operation.output, { unrepresentable: "any" })
     }, null, 2)}\n`)

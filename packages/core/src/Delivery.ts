@@ -4,7 +4,8 @@
  *
  * {@link drain} delivers everything appended since each subscriber's checkpoint and returns;
  * {@link worker} drains again and again until interrupted. A handler runs as a system principal
- * of the event's tenant; the checkpoint advances after each batch of handled events (and before
+ * of the event's tenant, and the events it appends carry the handled event's id as their
+ * causation id; the checkpoint advances after each batch of handled events (and before
  * a drain stops at a failure), so handlers must be idempotent: after a crash, the events of the
  * unfinished batch are delivered again.
  *
@@ -22,6 +23,7 @@
  * @since 0.1.0
  */
 import { Cause, Clock, Data, Duration, Effect, Random, Ref } from "effect"
+import { CurrentCause } from "./Events.js"
 import type { Subscriber } from "./Plugin.js"
 import { runAs } from "./Principal.js"
 import { type DeadLetter, Storage, type StorageError, type StoredEvent } from "./Storage.js"
@@ -122,8 +124,13 @@ const aggregateKey = (event: StoredEvent): string => `${event.aggregateType}\u00
 const wants = (subscriber: Subscriber, event: StoredEvent): boolean =>
   subscriber.events === undefined || subscriber.events.includes(event.type)
 
+/** Runs a handler on an event; what it appends (directly or through operations) is caused by the event. */
 const handleOnce = (subscriber: Subscriber, event: StoredEvent) =>
-  Effect.exit(runAs(subscriber.handle(event), { userId: `subscriber:${subscriber.id}`, tenantId: event.tenantId, roles: ["admin"] }))
+  Effect.exit(runAs(Effect.provideService(subscriber.handle(event), CurrentCause, { id: event.id }), {
+    userId: `subscriber:${subscriber.id}`,
+    tenantId: event.tenantId,
+    roles: ["admin"]
+  }))
 
 const nowIso = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
 

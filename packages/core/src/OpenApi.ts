@@ -249,7 +249,7 @@ export const document = (options: Options = {}): Document => {
     hoist(inputName, Operation.inputJsonSchema(operation), schemas)
     hoist(outputName, Operation.outputJsonSchema(operation), schemas)
     const statuses = [...everyOperation, ...(operation.kind === "command" ? commandsOnly : []), ...extraStatuses].sort((a, b) => a - b)
-    const events = operation.events.length === 0 ? "" : `\n\nEmits: ${operation.events.map((e) => `\`${e}\``).join(", ")}.`
+    const events = operation.events.length === 0 ? "" : `\n\nEmits: ${operation.events.map((e) => `\`${e.type}\``).join(", ")}.`
     paths[`${basePath}/${operation.id}`] = {
       post: {
         operationId: operation.id,
@@ -263,7 +263,7 @@ export const document = (options: Options = {}): Document => {
         },
         "x-procura-permission": operation.permission,
         "x-procura-kind": operation.kind,
-        "x-procura-events": [...operation.events]
+        "x-procura-events": operation.events.map((event) => event.type)
       }
     }
   }

@@ -16,6 +16,8 @@ import { z } from "zod"
 import * as Access from "./Access.js"
 import { type Issue, invalid, type ValidationError } from "./Errors.js"
 import type { AccessDenied } from "./Errors.js"
+import * as Events from "./Events.js"
+import * as Ids from "./Ids.js"
 import { CurrentPrincipal } from "./Principal.js"
 import { isReason, Storage, type StorageError } from "./Storage.js"
 
@@ -52,8 +54,12 @@ export interface Operation<
   readonly permission: Access.AnyPermission
   readonly input: In
   readonly output: Out
-  /** The event types a successful run may append. */
-  readonly events: ReadonlyArray<string>
+  /**
+   * The events a successful run may append (their `Events.define` definitions): those its handler
+   * appends and those the functions it calls append for it. The testkit holds every operation to
+   * this list.
+   */
+  readonly events: ReadonlyArray<Events.Any>
   readonly handler: (input: z.output<In>) => Effect.Effect<z.output<Out>, E, R>
 }
 
@@ -198,9 +204,23 @@ const traced = <A, E, R>(id: string, effect: Effect.Effect<A, E, R>): Effect.Eff
     ))
 
 /**
+ * The cause of the events a run appends: the run, with the operation and the events it declares,
+ * under a fresh causation id (in the span as `procura.causation`), or under the causation id of
+ * what started the run (an outer run, an event a subscriber handles).
+ */
+const runCause = (operation: Any): Effect.Effect<Events.Cause> =>
+  Effect.gen(function*() {
+    const outer = yield* Events.CurrentCause
+    const id = outer?.id ?? (yield* Ids.next)
+    yield* Effect.annotateCurrentSpan("procura.causation", id)
+    return { id, operation: { id: operation.id, events: operation.events } }
+  })
+
+/**
  * Runs an operation on an unvalidated input: authorise, validate, then run the handler (in a
  * transaction for commands, retried up to five times on a stale version or a unique key the
- * operation declares in `retryOnUnique`).
+ * operation declares in `retryOnUnique`). The events the run appends share one causation id
+ * (`Events.CurrentCause`).
  *
  * @since 0.1.0
  * @category combinators
@@ -213,10 +233,15 @@ export const run = <Id extends string, In extends z.ZodType, Out extends z.ZodTy
   })(function*(input: z.input<In>) {
     yield* Access.authorize(operation.permission)
     const parsed = yield* decode(operation.id, operation.input, input)
-    if (operation.kind === "query") return yield* operation.handler(parsed)
+    const cause = yield* runCause(operation)
+    if (operation.kind === "query") return yield* Effect.provideService(operation.handler(parsed), Events.CurrentCause, cause)
     const storage = yield* Storage
-    return yield* storage.transaction(operation.handler(parsed)).pipe(
-      Effect.retry({ while: isRetried(operation.retryOnUnique ?? []), schedule: Schedule.exponential("5 millis").pipe(Schedule.jittered), times: 5 })
+    return yield* Effect.provideService(
+      storage.transaction(operation.handler(parsed)).pipe(
+        Effect.retry({ while: isRetried(operation.retryOnUnique ?? []), schedule: Schedule.exponential("5 millis").pipe(Schedule.jittered), times: 5 })
+      ),
+      Events.CurrentCause,
+      cause
     )
   }, (effect) => traced(operation.id, effect))
 

@@ -14,6 +14,7 @@ import { Data, Effect, Layer } from "effect"
 import { z } from "zod"
 import * as Access from "./Access.js"
 import { formatIssues, type Issue } from "./Errors.js"
+import type * as Events from "./Events.js"
 import { didYouMean } from "./internal/nearest.js"
 import { safeParse, strict } from "./internal/strict.js"
 import type * as Operation from "./Operation.js"
@@ -31,7 +32,7 @@ import type * as Storage from "./Storage.js"
 export interface Subscriber {
   /** Stable id; the delivery checkpoint is kept under it. */
   readonly id: string
-  /** The event types it wants; all when omitted. */
+  /** The event types it wants (`[ReceiptRecorded.type]`); all when omitted. */
   readonly events?: ReadonlyArray<string>
   /** Runs as a system principal of the event's tenant; must be idempotent (at-least-once). */
   readonly handle: (event: StoredEvent) => Effect.Effect<void, unknown, Storage.Storage | CurrentPrincipal>
@@ -104,6 +105,11 @@ export interface Plugin<Id extends string = string, Config = unknown> {
    * declares keeps the core's statuses.
    */
   readonly errors?: ReadonlyArray<Problem.Family>
+  /**
+   * The events the plugin appends (`Events.define`), for subscribers, docs/events.md and the
+   * testkit's check of what operations append.
+   */
+  readonly events?: ReadonlyArray<Events.Any>
   readonly contribute: (config: Config) => Contribution
 }
 
@@ -187,6 +193,8 @@ export interface Composition {
   readonly roles: ReadonlyArray<string>
   /** The error families the plugins declare (`Plugin.errors`), for `Problem.toProblem`. */
   readonly errors: ReadonlyArray<Problem.Family>
+  /** The events the plugins declare (`Plugin.events`). */
+  readonly events: ReadonlyArray<Events.Any>
 }
 
 /** A plugin's configuration validated strictly: its value, or the error naming every problem. */
@@ -373,6 +381,7 @@ export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composit
       subscribers: contributions.flatMap((c) => c.subscribers ?? []),
       permissions,
       errors: enabled.flatMap(({ plugin }) => plugin.errors ?? []),
+      events: enabled.flatMap(({ plugin }) => plugin.events ?? []),
       roles: [
         ...new Set([
           ...Object.values(permissions).flatMap((declaration) => declaration.roles.filter((role) => role !== "*")),

@@ -26,6 +26,7 @@
 import { Redacted } from "effect"
 import type { AccessDenied, NotFound, ValidationError } from "./Errors.js"
 import type { DeliveryError } from "./Delivery.js"
+import type { EventDecodeError } from "./Events.js"
 import type { PluginError } from "./Plugin.js"
 import type { MissingPrincipal, UnknownOperation } from "./promise.js"
 import type { StorageError } from "./Storage.js"
@@ -166,6 +167,7 @@ export const families = {
     title: "Delivery refused",
     reasons: { UnknownDeadLetter: 404, UnknownSubscriber: 404 }
   }),
+  EventDecodeError: family<EventDecodeError>({ tag: "EventDecodeError", title: "Malformed event", status: 422, rename: { type: "eventType" } }),
   PluginError: family<PluginError>({
     tag: "PluginError",
     title: "Plugins could not start",

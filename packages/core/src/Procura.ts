@@ -8,20 +8,30 @@
  * @since 0.1.0
  */
 import { Effect, Layer } from "effect"
+import type * as Events from "./Events.js"
 import * as Operation from "./Operation.js"
 import * as Plugin from "./Plugin.js"
 import * as Storage from "./Storage.js"
 import * as Assets from "./assets/Assets.js"
+import * as AssetsEvents from "./assets/AssetsEvents.js"
 import * as FixedAssets from "./assets/FixedAssets.js"
 import * as Catalog from "./catalog/Catalog.js"
+import * as CatalogEvents from "./catalog/CatalogEvents.js"
 import * as Invoicing from "./invoicing/Invoicing.js"
+import * as InvoicingEvents from "./invoicing/InvoicingEvents.js"
 import * as Licensing from "./licensing/Licensing.js"
+import * as LicensingEvents from "./licensing/LicensingEvents.js"
 import * as Purchasing from "./purchasing/Purchasing.js"
+import * as PurchasingEvents from "./purchasing/PurchasingEvents.js"
 import * as Receiving from "./receiving/Receiving.js"
+import * as ReceivingEvents from "./receiving/ReceivingEvents.js"
 import * as Returns from "./receiving/Returns.js"
 import * as Requisition from "./requisition/Requisition.js"
+import * as RequisitionEvents from "./requisition/RequisitionEvents.js"
 import * as Shipping from "./shipping/Shipping.js"
+import * as ShippingEvents from "./shipping/ShippingEvents.js"
 import * as Stock from "./stock/Stock.js"
+import * as StockEvents from "./stock/StockEvents.js"
 
 /**
  * Every collection the core modules store records in.
@@ -80,6 +90,32 @@ export type Operations = typeof operations
 export const catalogue: ReadonlyMap<string, Operation.Any> = new Map(
   Object.values(operations).flatMap((group) => Object.values(group).map((operation) => [operation.id, operation as Operation.Any] as const))
 )
+
+/**
+ * Every event the core modules append, module by module (docs/events.md lists them).
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const events: ReadonlyArray<Events.Any> = [
+  ...CatalogEvents.events,
+  ...RequisitionEvents.events,
+  ...PurchasingEvents.events,
+  ...ShippingEvents.events,
+  ...ReceivingEvents.events,
+  ...AssetsEvents.events,
+  ...LicensingEvents.events,
+  ...InvoicingEvents.events,
+  ...StockEvents.events
+]
+
+/**
+ * The events with those the given plugins declare.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const eventsWith = (composition: Pick<Plugin.Composition, "events">): ReadonlyArray<Events.Any> => [...events, ...composition.events]
 
 /**
  * The services of every module.

@@ -51,6 +51,24 @@ export * as Stock from "./stock/Stock.js"
 /** @since 0.1.0 */
 export * as Tolerances from "./purchasing/Tolerances.js"
 /** @since 0.1.0 */
+export * as CatalogEvents from "./catalog/CatalogEvents.js"
+/** @since 0.1.0 */
+export * as RequisitionEvents from "./requisition/RequisitionEvents.js"
+/** @since 0.1.0 */
+export * as PurchasingEvents from "./purchasing/PurchasingEvents.js"
+/** @since 0.1.0 */
+export * as ShippingEvents from "./shipping/ShippingEvents.js"
+/** @since 0.1.0 */
+export * as ReceivingEvents from "./receiving/ReceivingEvents.js"
+/** @since 0.1.0 */
+export * as AssetsEvents from "./assets/AssetsEvents.js"
+/** @since 0.1.0 */
+export * as LicensingEvents from "./licensing/LicensingEvents.js"
+/** @since 0.1.0 */
+export * as InvoicingEvents from "./invoicing/InvoicingEvents.js"
+/** @since 0.1.0 */
+export * as StockEvents from "./stock/StockEvents.js"
+/** @since 0.1.0 */
 export * as Procura from "./Procura.js"
 /** @since 0.1.0 */
 export * as Plugin from "./Plugin.js"

@@ -79,6 +79,16 @@ export {
 } from "./Delivery.js"
 export {
   /**
+   * A stored event is not the event a subscriber expected, or its payload does not match its
+   * schema (422).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  EventDecodeError
+} from "./Events.js"
+export {
+  /**
    * Plugins could not start: thrown by `createProcura` for an invalid configuration.
    *
    * @since 0.1.0

@@ -1,6 +1,6 @@
 // The operations catalogue as JSON Schema and as an OpenAPI 3.1 document, checked structurally.
 import { assert, describe, it } from "@effect/vitest"
-import { OpenApi, Operation, Plugin, Problem, Procura } from "@procura/core"
+import { Events, OpenApi, Operation, Plugin, Problem, Procura } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
 import { MemoryStorage } from "@procura/storage-memory"
 import { Data, Effect, Exit } from "effect"
@@ -21,6 +21,13 @@ const Route: z.ZodType<Stop> = z.object({
   }
 })
 
+const RoutePlanned = Events.define("fleet.route_planned", {
+  description: "A route was planned for a van.",
+  aggregateType: "van",
+  aggregateId: "vanId",
+  payload: z.object({ vanId: z.string(), stops: z.number().int() })
+})
+
 const fleet = Plugin.make({
   id: "fleet",
   version: "1.0.0",
@@ -37,7 +44,7 @@ const fleet = Plugin.make({
         permission: "fleet/route.plan",
         input: z.object({ vanId: z.string().min(1), route: Route }),
         output: z.object({ vanId: z.string(), stops: z.number().int() }),
-        events: ["fleet.route_planned"],
+        events: [RoutePlanned],
         handler: ({ vanId }) => Effect.succeed({ vanId, stops: 1 })
       })
     }
@@ -85,7 +92,7 @@ const assertWellFormed = (
     assert.strictEqual(op.path, `/operations/${operation.id}`)
     assert.strictEqual(op["x-procura-permission"], operation.permission)
     assert.strictEqual(op["x-procura-kind"], operation.kind)
-    assert.deepStrictEqual(op["x-procura-events"], [...operation.events])
+    assert.deepStrictEqual(op["x-procura-events"], operation.events.map((event) => event.type))
     assert.include(op.description, `\`${operation.permission}\``)
     assert.strictEqual(op.tags.length, 1)
     assert.isTrue(tags.has(op.tags[0]!), `tag ${op.tags[0]} is declared`)
@@ -151,6 +158,7 @@ describe("OpenApi", () => {
     assertWellFormed(document, Procura.catalogueWith(composition), composition.errors)
     const plan = document.paths["/operations/fleet.planRoute"]!.post
     assert.deepStrictEqual(plan.tags, ["fleet"])
+    assert.deepStrictEqual(plan["x-procura-events"], ["fleet.route_planned"], "a plugin operation lists its events by type")
     assert.include(plan.description, "Requires the permission `fleet/route.plan` (Plan delivery routes), held by default by `dispatcher`, `admin`.")
     assert.deepStrictEqual(plan.responses["429"], { $ref: "#/components/responses/RateLimited" }, "a plugin family's statuses are answered")
     assert.include(document.components.responses["Conflict"]!["x-procura-codes"]!, "FleetError/VanBusy")

@@ -13,8 +13,9 @@
  * @since 0.1.0
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Assets, Principal, Procura, Purchasing, Receiving, Requisition, Storage } from "@procura/core"
+import { Assets, AssetsEvents, Principal, Procura, Purchasing, Receiving, Requisition, Storage } from "@procura/core"
 import { Effect, Layer } from "effect"
+import * as EventContract from "./EventContract.js"
 import * as Fixtures from "./Fixtures.js"
 
 const freshTenant = () => Fixtures.freshTenant("assets")
@@ -64,7 +65,7 @@ const received = (count: number, ordered = count) =>
  * @category constructors
  */
 export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage, E>): void => {
-  const procura = Procura.layer.pipe(Layer.provideMerge(storageLayer))
+  const procura = Procura.layer.pipe(Layer.provideMerge(EventContract.checked(storageLayer)))
 
   describe(`asset lifecycle scenarios: ${name}`, () => {
     layer(procura, { timeout: "120 seconds", excludeTestServices: true })((it) => {
@@ -131,10 +132,13 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           const events = yield* storage.readEvents({ after: 0, limit: 1000, tenantId: team.admin.tenantId })
           const assigned = events.filter((e) => e.type === "asset.assigned").map((e) => e.payload as Record<string, unknown>)
           assert.deepStrictEqual(assigned.map((p) => [p["assetId"], p["userId"], p["locationId"]]), [[first.id, "emp-1", undefined], [second.id, undefined, "Meeting room 3"]])
-          const [returnEvent] = events.filter((e) => e.type === "asset.returned_to_storage")
-          assert.deepStrictEqual(returnEvent!.payload, {
+          const returnEvent = yield* AssetsEvents.AssetReturnedToStorage.decode(events.find((e) => e.type === "asset.returned_to_storage")!)
+          assert.deepStrictEqual(returnEvent.payload, {
             assetId: first.id,
             serialNumber: "SN-1",
+            catalogItemId: first.catalogItemId,
+            purchaseOrderId: first.purchaseOrderId,
+            lineNo: first.purchaseOrderLineNo,
             from: { status: "in_use", locationId: HQ, assignedTo: "emp-1", condition: "new" },
             to: { status: "in_stock", locationId: HQ, storageSpace: "Store room 2", condition: "good" },
             reason: "leaver"

@@ -28,6 +28,7 @@ import { assert, describe, it, layer } from "@effect/vitest"
 import { Errors, Operation, Plugin, Principal, Procura, Storage } from "@procura/core"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import * as fc from "fast-check"
+import * as EventContract from "./EventContract.js"
 import * as Fixtures from "./Fixtures.js"
 import {
   generate,
@@ -138,7 +139,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
       assert.deepStrictEqual(found, [], `strings (use a Text schema) and lists without a maximum length:\n${found.join("\n")}`)
     })
 
-    const procura = Procura.layerFromComposition(composition).pipe(Layer.provideMerge(storageLayer))
+    const procura = Procura.layerFromComposition(composition).pipe(Layer.provideMerge(EventContract.checked(storageLayer, { events: composition.events })))
 
     layer(procura, { timeout: "300 seconds" })((it) => {
       it.effect("every broken input gets a typed error, never a defect, and writes nothing", () =>

@@ -16,6 +16,7 @@ import {
   ApprovalPolicy,
   Assets,
   Catalog,
+  CatalogEvents,
   Errors,
   Principal,
   Procura,
@@ -26,6 +27,7 @@ import {
   Storage
 } from "@procura/core"
 import { Effect, Layer } from "effect"
+import * as EventContract from "./EventContract.js"
 import * as Fixtures from "./Fixtures.js"
 
 const freshTenant = () => Fixtures.freshTenant("catalog")
@@ -104,7 +106,7 @@ const quotingCsv = "\uFEFFsku,name,kind,category,createAsset,capitalisable,vendo
  * @category constructors
  */
 export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage, E>): void => {
-  const procura = Procura.layer.pipe(Layer.provideMerge(storageLayer))
+  const procura = Procura.layer.pipe(Layer.provideMerge(EventContract.checked(storageLayer)))
 
   describe(`catalog and custom line scenarios: ${name}`, () => {
     layer(procura, { timeout: "180 seconds", excludeTestServices: true })((it) => {
@@ -342,8 +344,8 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
             ]
           )
           assert.deepStrictEqual((yield* eventsOf(team.admin, "catalog_item.created")).slice(-3).map((e) => e.aggregateId), items.map((i) => i.id))
-          const imported = yield* eventsOf(team.admin, "catalog.imported")
-          assert.deepStrictEqual(imported.map((e) => e.payload), [{ format: "csv", counts: report.counts }])
+          const imported = yield* Effect.forEach(yield* eventsOf(team.admin, "catalog.imported"), CatalogEvents.CatalogImported.decode)
+          assert.deepStrictEqual(imported.map((e) => [e.payload.format, e.payload.counts, e.aggregateId === e.payload.importId]), [["csv", report.counts, true]])
 
           const service = yield* order(team, { channel: "shopping_hub", lines: [{ catalogItemId: items[1]!.id, quantity: 1 }] })
           assert.deepStrictEqual(service.orders[0]!.lines.map((l) => [l.capitalisable, l.unitCost]), [[true, eur(2_500)]], "imported flags and prices flow to orders")

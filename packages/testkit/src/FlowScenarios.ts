@@ -25,6 +25,7 @@ import {
 import { createProcura } from "@procura/core/promise"
 import { Effect, Exit, Layer } from "effect"
 import { z } from "zod"
+import * as EventContract from "./EventContract.js"
 import * as Fixtures from "./Fixtures.js"
 
 const freshTenant = () => Fixtures.freshTenant("flow")
@@ -58,7 +59,7 @@ const orderedLaptops = (team: ReturnType<typeof Fixtures.team>, options: { reado
  * @category constructors
  */
 export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage, E>): void => {
-  const procura = Procura.layer.pipe(Layer.provideMerge(storageLayer))
+  const procura = Procura.layer.pipe(Layer.provideMerge(EventContract.checked(storageLayer)))
 
   describe(`procure-to-asset scenarios: ${name}`, () => {
     it.live("delivers events to plugin subscribers in order, resuming after a failure", () =>
@@ -90,7 +91,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
             }]
           })
         })
-        await using procura = createProcura({ storage: storageLayer, principal: team.buyer, plugins: [Plugin.enable(recorder, {})] })
+        await using procura = createProcura({ storage: EventContract.checked(storageLayer), principal: team.buyer, plugins: [Plugin.enable(recorder, {})] })
         for (const code of ["V1", "V2", "V3"]) await procura.catalog.createVendor({ code, name: code })
         const [first] = await procura.deliverEvents()
         assert.isDefined(first!.failed, "the failing handler stops its subscriber")
@@ -106,7 +107,7 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
       Effect.promise(async () => {
         const tenantId = freshTenant()
         const team = Fixtures.team(tenantId)
-        await using procura = createProcura({ storage: storageLayer })
+        await using procura = createProcura({ storage: EventContract.checked(storageLayer) })
         const buyer = procura.as(team.buyer)
         const vendor = await buyer.catalog.createVendor({ code: "P1", name: "Promise vendor" })
         const item = await buyer.catalog.createCatalogItem({

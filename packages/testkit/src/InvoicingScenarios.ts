@@ -15,6 +15,7 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Catalog, Invoicing, Principal, Procura, Purchasing, Receiving, Storage, Tolerances } from "@procura/core"
 import { Effect, Exit, Layer } from "effect"
+import * as EventContract from "./EventContract.js"
 import * as Fixtures from "./Fixtures.js"
 
 const freshTenant = () => Fixtures.freshTenant("invoicing")
@@ -85,7 +86,7 @@ const ordered = Effect.gen(function*() {
  * @category constructors
  */
 export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage, E>): void => {
-  const procura = Procura.layer.pipe(Layer.provideMerge(storageLayer))
+  const procura = Procura.layer.pipe(Layer.provideMerge(EventContract.checked(storageLayer)))
 
   describe(`invoice scenarios: ${name}`, () => {
     layer(procura, { timeout: "120 seconds", excludeTestServices: true })((it) => {

@@ -16,6 +16,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { Assets, Catalog, Licensing, type Operation, Principal, Procura, Storage } from "@procura/core"
 import { Effect, Exit, Layer } from "effect"
 import { TestClock } from "effect/testing"
+import * as EventContract from "./EventContract.js"
 import * as Fixtures from "./Fixtures.js"
 
 const freshTenant = () => Fixtures.freshTenant("licensing")
@@ -70,7 +71,7 @@ const day = 86_400_000
  * @category constructors
  */
 export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage, E>): void => {
-  const procura = Procura.layer.pipe(Layer.provideMerge(storageLayer))
+  const procura = Procura.layer.pipe(Layer.provideMerge(EventContract.checked(storageLayer)))
 
   describe(`software licence scenarios: ${name}`, () => {
     layer(procura, { timeout: "120 seconds", excludeTestServices: true })((it) => {

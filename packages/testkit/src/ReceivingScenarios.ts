@@ -27,6 +27,7 @@ import {
   Tolerances
 } from "@procura/core"
 import { Effect, Exit, Layer } from "effect"
+import * as EventContract from "./EventContract.js"
 import * as Fixtures from "./Fixtures.js"
 
 type Team = Fixtures.Team
@@ -126,7 +127,7 @@ const outcomes = (results: ReadonlyArray<Receiving.ScanResult>) => results.map((
  * @category constructors
  */
 export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage, E>): void => {
-  const procura = Procura.layer.pipe(Layer.provideMerge(storageLayer))
+  const procura = Procura.layer.pipe(Layer.provideMerge(EventContract.checked(storageLayer)))
 
   describe(`shipment and receiving scenarios: ${name}`, () => {
     layer(procura, { timeout: "120 seconds", excludeTestServices: true })((it) => {

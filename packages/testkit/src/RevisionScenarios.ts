@@ -15,6 +15,7 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Assets, Catalog, Licensing, Principal, Procura, Purchasing, Receiving, Returns, Stock, Storage } from "@procura/core"
 import { Effect, Layer } from "effect"
+import * as EventContract from "./EventContract.js"
 import * as Fixtures from "./Fixtures.js"
 
 const freshTenant = () => Fixtures.freshTenant("revisions")
@@ -119,7 +120,7 @@ const quantities = (order: Purchasing.PurchaseOrder) =>
  * @category constructors
  */
 export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage, E>): void => {
-  const procura = Procura.layer.pipe(Layer.provideMerge(storageLayer))
+  const procura = Procura.layer.pipe(Layer.provideMerge(EventContract.checked(storageLayer)))
 
   describe(`purchase order revision and return scenarios: ${name}`, () => {
     layer(procura, { timeout: "120 seconds", excludeTestServices: true })((it) => {

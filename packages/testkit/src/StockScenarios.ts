@@ -13,6 +13,7 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Assets, type Errors, Principal, Procura, Receiving, Stock, Storage } from "@procura/core"
 import { Effect, Exit, Layer } from "effect"
+import * as EventContract from "./EventContract.js"
 import * as Fixtures from "./Fixtures.js"
 
 const freshTenant = () => Fixtures.freshTenant("stock")
@@ -75,7 +76,7 @@ const stocked = (onHand: number) =>
  * @category constructors
  */
 export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage, E>): void => {
-  const procura = Procura.layer.pipe(Layer.provideMerge(storageLayer))
+  const procura = Procura.layer.pipe(Layer.provideMerge(EventContract.checked(storageLayer)))
 
   describe(`consumable stock scenarios: ${name}`, () => {
     layer(procura, { timeout: "120 seconds", excludeTestServices: true })((it) => {

@@ -34,3 +34,5 @@ export * as ReadScenarios from "./ReadScenarios.js"
 export * as ErrorFamilies from "./ErrorFamilies.js"
 /** @since 0.1.0 */
 export * as BadInputProperty from "./BadInputProperty.js"
+/** @since 0.1.0 */
+export * as EventContract from "./EventContract.js"

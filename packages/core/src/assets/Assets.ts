@@ -25,215 +25,12 @@ import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
 import { ItemKind } from "../catalog/Catalog.js"
+import { AssetAssigned, type AssetChange, AssetReturnedToStorage, AssetStatusChanged, AssetTagged, AssetTemplatesCreated, AssetTransferred } from "./AssetsEvents.js"
+import { Asset, AssetHistoryEntry, AssetPlace, AssetStatus, Condition, HistoryAction, assetHistoryEntries, assets, transitions } from "./AssetsModel.js"
 
-// ----- model -----------------------------------------------------------------------------------
+// ----- model: in AssetsModel.ts, re-exported ----------------------------------------
 
-/**
- * The states of an asset, as users say them.
- *
- * @since 0.1.0
- * @category models
- */
-export const AssetStatus = z.enum(["on_order", "in_stock", "in_use", "in_maintenance", "retired", "missing", "returned"])
-
-/**
- * An asset state.
- *
- * @since 0.1.0
- * @category models
- */
-export type AssetStatus = z.infer<typeof AssetStatus>
-
-/**
- * Which state may follow which. `returned` means sent back to the vendor; `retired` and
- * `returned` are final.
- *
- * @since 0.1.0
- * @category constants
- */
-export const transitions: { readonly [S in AssetStatus]: ReadonlyArray<AssetStatus> } = {
-  // An on-order template is received (in_stock) or, when its unit is cancelled or revised away, retired.
-  on_order: ["in_stock", "retired"],
-  in_stock: ["in_use", "in_maintenance", "retired", "missing", "returned"],
-  in_use: ["in_stock", "in_maintenance", "retired", "missing"],
-  in_maintenance: ["in_stock", "in_use", "retired"],
-  missing: ["in_stock", "retired"],
-  retired: [],
-  returned: []
-}
-
-/**
- * The condition an asset was received in.
- *
- * @since 0.1.0
- * @category models
- */
-export const Condition = z.enum(["new", "good", "fair", "damaged"])
-
-/**
- * An asset. A template asset (status `on_order`) carries only procurement data: item, purchase
- * order and line. Receiving fills in serial number, condition, location and storage space. An
- * asset in use is assigned to a user (`assignedTo`) or to a location (`assignedLocationId`, which
- * is then also its `locationId`), and is in no storage space.
- *
- * @since 0.1.0
- * @category models
- */
-export const Asset = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  status: AssetStatus,
-  catalogItemId: z.string(),
-  name: z.string(),
-  kind: ItemKind,
-  vendorId: z.string(),
-  purchaseOrderId: z.string(),
-  purchaseOrderLineNo: z.number().int(),
-  unitCost: Money,
-  serialNumber: z.string().optional(),
-  assetTag: z.string().optional(),
-  condition: Condition.optional(),
-  locationId: z.string().optional(),
-  storageSpace: z.string().optional(),
-  assignedTo: z.string().optional(),
-  assignedLocationId: z.string().optional(),
-  receivedAt: z.string().optional(),
-  assignedAt: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string()
-})
-
-/**
- * An asset.
- *
- * @since 0.1.0
- * @category models
- */
-export type Asset = z.infer<typeof Asset>
-
-/**
- * Where assets are stored. Serial numbers and asset tags are unique per tenant.
- *
- * @since 0.1.0
- * @category collections
- */
-export const assets = Storage.collection({
-  name: "assets",
-  schema: Asset,
-  fields: {
-    status: "string",
-    catalogItemId: "string",
-    vendorId: "string",
-    purchaseOrderId: "string",
-    purchaseOrderLineNo: "integer",
-    serialNumber: "string",
-    assetTag: "string",
-    locationId: "string",
-    storageSpace: "string",
-    assignedTo: "string",
-    assignedLocationId: "string"
-  },
-  indexes: [
-    ["purchaseOrderId", "purchaseOrderLineNo", "status"],
-    ["status"],
-    ["assignedTo"],
-    ["assignedLocationId"],
-    ["catalogItemId"],
-    ["locationId", "storageSpace", "status"]
-  ],
-  unique: [["serialNumber"], ["assetTag"]]
-})
-
-/**
- * Where an asset is and who has it, as a history entry records it before and after a change.
- *
- * @since 0.1.0
- * @category models
- */
-export const AssetPlace = z.object({
-  status: AssetStatus,
-  locationId: z.string().optional(),
-  storageSpace: z.string().optional(),
-  assignedTo: z.string().optional(),
-  assignedLocationId: z.string().optional(),
-  condition: Condition.optional()
-})
-
-/**
- * Where an asset is and who has it.
- *
- * @since 0.1.0
- * @category models
- */
-export type AssetPlace = z.infer<typeof AssetPlace>
-
-/**
- * What happened to an asset: created on order, received, assigned, returned to storage,
- * transferred between storage spaces, another status change, or returned to the vendor.
- *
- * @since 0.1.0
- * @category models
- */
-export const HistoryAction = z.enum([
-  "ordered",
-  "received",
-  "assigned",
-  "returned_to_storage",
-  "transferred",
-  "status_changed",
-  "returned_to_vendor",
-  "tagged"
-])
-
-/**
- * A history action.
- *
- * @since 0.1.0
- * @category models
- */
-export type HistoryAction = z.infer<typeof HistoryAction>
-
-/**
- * An entry of an asset's history: who (`by`), when (`at`), what (`action`), the asset's place
- * before (`from`, absent for its creation) and after (`to`), and why. `assetVersion` is the
- * asset's version after the change, so entries sort in the order the changes were made.
- *
- * @since 0.1.0
- * @category models
- */
-export const AssetHistoryEntry = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  assetId: z.string(),
-  assetVersion: z.number().int().positive(),
-  action: HistoryAction,
-  by: z.string(),
-  at: z.string(),
-  from: AssetPlace.optional(),
-  to: AssetPlace,
-  reason: z.string().optional()
-})
-
-/**
- * An asset history entry.
- *
- * @since 0.1.0
- * @category models
- */
-export type AssetHistoryEntry = z.infer<typeof AssetHistoryEntry>
-
-/**
- * Where asset histories are stored: one entry per asset version.
- *
- * @since 0.1.0
- * @category collections
- */
-export const assetHistoryEntries = Storage.collection({
-  name: "asset_history",
-  schema: AssetHistoryEntry,
-  fields: { assetId: "string", assetVersion: "integer", action: "string", by: "string", at: "timestamp" },
-  unique: [["assetId", "assetVersion"]]
-})
+export * from "./AssetsModel.js"
 
 // ----- errors ----------------------------------------------------------------------------------
 
@@ -311,6 +108,25 @@ export const placeOf = (asset: Asset): AssetPlace => ({
 })
 
 /**
+ * What an event about a change of an asset carries: the asset, its serial number and tag, the
+ * purchase order line it came from, where it was and is, and why.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const changeOf = (before: Asset, after: Asset, reason?: string): AssetChange => ({
+  assetId: after.id,
+  ...(after.serialNumber !== undefined ? { serialNumber: after.serialNumber } : {}),
+  ...(after.assetTag !== undefined ? { assetTag: after.assetTag } : {}),
+  catalogItemId: after.catalogItemId,
+  purchaseOrderId: after.purchaseOrderId,
+  lineNo: after.purchaseOrderLineNo,
+  from: placeOf(before),
+  to: placeOf(after),
+  ...(reason !== undefined ? { reason } : {})
+})
+
+/**
  * A change to record in an asset's history: the asset before (absent when it was just created)
  * and after, as written (with its new version).
  *
@@ -382,7 +198,7 @@ export const createTemplates = Effect.fn("Assets.createTemplates")(function*(lin
   const ids = yield* Ids.nextMany(total)
   const now = yield* Events.now
   const records: Array<Storage.New<Asset>> = []
-  const perLine: Array<Events.EventSpec> = []
+  const perLine: Array<Events.Pending> = []
   let next = 0
   for (const line of lines) {
     const lineIds = ids.slice(next, next + line.quantity)
@@ -402,12 +218,17 @@ export const createTemplates = Effect.fn("Assets.createTemplates")(function*(lin
         updatedAt: now
       })
     }
-    perLine.push({
-      type: "asset.templates_created",
-      aggregateType: "purchase_order",
-      aggregateId: line.purchaseOrderId,
-      payload: { purchaseOrderId: line.purchaseOrderId, lineNo: line.lineNo, assetIds: lineIds }
-    })
+    perLine.push(AssetTemplatesCreated.make({
+      purchaseOrderId: line.purchaseOrderId,
+      lineNo: line.lineNo,
+      catalogItemId: line.catalogItemId,
+      name: line.name,
+      kind: line.kind,
+      vendorId: line.vendorId,
+      unitCost: line.unitCost,
+      status: "on_order",
+      assetIds: lineIds
+    }))
   }
   const created = yield* storage.insertMany(assets, records)
   yield* recordHistory(created.map((after) => ({ after, action: "ordered" as const })))
@@ -535,9 +356,9 @@ const change = Effect.fn("Assets.change")(function*(options: {
   readonly assetIds: ReadonlyArray<string>
   readonly plan: (asset: Asset, now: string, index: number) => Effect.Effect<Asset, AssetError>
   readonly action: HistoryAction
-  readonly event: string
+  /** The event announcing the change of an asset, from what every asset change carries. */
+  readonly event: (change: AssetChange, after: Asset) => Events.Pending
   readonly reason?: string | undefined
-  readonly payload?: (asset: Asset) => Record<string, unknown>
 }) {
   const storage = yield* Storage.Storage
   const found = new Map((yield* storage.getMany(assets, options.assetIds)).map((a) => [a.id, a] as const))
@@ -553,19 +374,7 @@ const change = Effect.fn("Assets.change")(function*(options: {
   const updated = yield* storage.updateMany(assets, planned)
   const changes = updated.map((after, i): HistoryChange => ({ before: before[i], after, action: options.action, reason: options.reason }))
   yield* recordHistory(changes)
-  yield* Events.append(...changes.map(({ before: from, after }) => ({
-    type: options.event,
-    aggregateType: "asset",
-    aggregateId: after.id,
-    payload: {
-      assetId: after.id,
-      serialNumber: after.serialNumber,
-      ...options.payload?.(after),
-      from: placeOf(from!),
-      to: placeOf(after),
-      ...(options.reason !== undefined ? { reason: options.reason } : {})
-    }
-  })))
+  yield* Events.append(...changes.map(({ before: from, after }) => options.event(changeOf(from!, after, options.reason), after)))
   return updated
 })
 
@@ -596,9 +405,11 @@ const assign = (assignments: ReadonlyArray<z.infer<typeof Assignment>>) =>
   change({
     assetIds: assignments.map((a) => a.assetId),
     action: "assigned",
-    event: "asset.assigned",
-    payload: (asset) =>
-      asset.assignedTo !== undefined ? { userId: asset.assignedTo } : { locationId: asset.assignedLocationId },
+    event: (change, asset) =>
+      AssetAssigned.make({
+        ...change,
+        ...(asset.assignedTo !== undefined ? { userId: asset.assignedTo } : { locationId: asset.assignedLocationId! })
+      }),
     plan: (asset, now, i) => {
       const { userId, locationId } = assignments[i]!
       return Effect.as(ensureTransition(asset, "in_use"), {
@@ -625,7 +436,7 @@ export const assignAsset = Operation.make({
   permission: "asset.assign",
   input: Assignment,
   output: Asset,
-  events: ["asset.assigned"],
+  events: [AssetAssigned],
   handler: (assignment) => Effect.map(assign([assignment]), (assigned) => assigned[0]!)
 })
 
@@ -648,7 +459,7 @@ export const assignAssets = Operation.make({
     )
   }),
   output: z.array(Asset),
-  events: ["asset.assigned"],
+  events: [AssetAssigned],
   handler: ({ assignments }) => Effect.map(assign(assignments), (assigned) => [...assigned])
 })
 
@@ -680,13 +491,13 @@ export const returnToStorage = Operation.make({
   permission: "asset.manage",
   input: ReturnToStorageInput,
   output: z.array(Asset),
-  events: ["asset.returned_to_storage"],
+  events: [AssetReturnedToStorage],
   handler: Effect.fn(function*({ assetIds, locationId, storageSpace, condition, reason }) {
     return [
       ...(yield* change({
         assetIds,
         action: "returned_to_storage",
-        event: "asset.returned_to_storage",
+        event: (change) => AssetReturnedToStorage.make(change),
         reason,
         plan: (asset, now) =>
           asset.status !== "in_use"
@@ -731,13 +542,13 @@ export const transferAssets = Operation.make({
   permission: "asset.manage",
   input: TransferAssetsInput,
   output: z.array(Asset),
-  events: ["asset.transferred"],
+  events: [AssetTransferred],
   handler: Effect.fn(function*({ assetIds, locationId, storageSpace, reason }) {
     return [
       ...(yield* change({
         assetIds,
         action: "transferred",
-        event: "asset.transferred",
+        event: (change) => AssetTransferred.make(change),
         reason,
         plan: (asset, now) => {
           if (asset.status !== "in_stock") {
@@ -783,7 +594,7 @@ export const tagAssets = Operation.make({
   permission: "asset.manage",
   input: TagAssetsInput,
   output: z.array(Asset),
-  events: ["asset.tagged"],
+  events: [AssetTagged],
   handler: Effect.fn(function*({ tags }) {
     const storage = yield* Storage.Storage
     const wanted = tags.map((t) => t.assetTag)
@@ -793,8 +604,7 @@ export const tagAssets = Operation.make({
       ...(yield* change({
         assetIds: tags.map((t) => t.assetId),
         action: "tagged",
-        event: "asset.tagged",
-        payload: (asset) => ({ assetTag: asset.assetTag }),
+        event: (change, asset) => AssetTagged.make({ ...change, assetTag: asset.assetTag! }),
         plan: (asset, now) => {
           const assetTag = tagOf.get(asset.id)!
           const holder = holders.find((h) => h.assetTag === assetTag && h.id !== asset.id)
@@ -863,13 +673,13 @@ export const changeStatus = Operation.make({
   permission: "asset.manage",
   input: ChangeStatusInput,
   output: z.array(Asset),
-  events: ["asset.status_changed"],
+  events: [AssetStatusChanged],
   handler: Effect.fn(function*({ assetIds, status, reason, locationId, storageSpace }) {
     return [
       ...(yield* change({
         assetIds,
         action: "status_changed",
-        event: "asset.status_changed",
+        event: (change) => AssetStatusChanged.make(change),
         reason,
         plan: (asset, now) => {
           // A template belongs to its order line: it leaves on_order by receipt, cancellation or revision.

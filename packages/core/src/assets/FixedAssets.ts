@@ -17,6 +17,7 @@ import * as Operation from "../Operation.js"
 import * as Paging from "../Paging.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
+import { FixedAssetCapitalised } from "./AssetsEvents.js"
 
 /**
  * A fixed-asset record.
@@ -86,18 +87,19 @@ export const capitalise = Effect.fn("FixedAssets.capitalise")(function*(lines: R
     cost: Money.times(unitCost, line.quantity),
     capitalisedAt: now
   })))
-  yield* Events.append(...created.map((asset) => ({
-    type: "fixed_asset.capitalised",
-    aggregateType: "purchase_order",
-    aggregateId: asset.purchaseOrderId,
-    payload: {
+  yield* Events.append(...created.map((asset) =>
+    FixedAssetCapitalised.make({
       fixedAssetId: asset.id,
       purchaseOrderId: asset.purchaseOrderId,
       lineNo: asset.lineNo,
       receiptId: asset.receiptId,
+      catalogItemId: asset.catalogItemId,
+      description: asset.description,
+      vendorId: asset.vendorId,
+      quantity: asset.quantity,
       cost: asset.cost
-    }
-  })))
+    })
+  ))
   return created
 })
 

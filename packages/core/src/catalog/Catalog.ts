@@ -21,6 +21,8 @@ import * as Storage from "../Storage.js"
 import * as DecisionTable from "../rules/DecisionTable.js"
 import * as Text from "../Text.js"
 import { csvRows, jsonRows, toMinorUnits, valueRows } from "./internal/importRows.js"
+import { CatalogImported, CatalogItemCreated, CatalogItemUpdated, SupplierProductCreated, VendorCreated } from "./CatalogEvents.js"
+import { ApprovedVendor, CatalogItem, ImportFormat, ImportIssue, ImportMode, ImportReport, ImportRowStatus, ItemKind, Route, SupplierProduct, Vendor, catalogItems, maxImportRows, supplierProducts, vendors } from "./CatalogModel.js"
 
 /**
  * An import file's rows as read, before they are validated: each row's number in the file and
@@ -31,178 +33,9 @@ import { csvRows, jsonRows, toMinorUnits, valueRows } from "./internal/importRow
  */
 export type { ImportIssue as ImportProblem, RawRow, RawRows } from "./internal/importRows.js"
 
-// ----- model -----------------------------------------------------------------------------------
+// ----- model: in CatalogModel.ts, re-exported ----------------------------------------
 
-/**
- * What kind of thing a catalog item is; it decides how it is received and tracked.
- *
- * @since 0.1.0
- * @category models
- */
-export const ItemKind = z.enum(["hardware", "software", "consumable", "service", "enterprise"])
-
-/**
- * An item kind.
- *
- * @since 0.1.0
- * @category models
- */
-export type ItemKind = z.infer<typeof ItemKind>
-
-/**
- * A vendor (supplier).
- *
- * @since 0.1.0
- * @category models
- */
-export const Vendor = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  code: z.string(),
-  name: z.string(),
-  email: z.string().optional(),
-  createdAt: z.string()
-})
-
-/**
- * A vendor.
- *
- * @since 0.1.0
- * @category models
- */
-export type Vendor = z.infer<typeof Vendor>
-
-/**
- * A vendor approved to supply a catalog item, at an agreed unit cost.
- *
- * @since 0.1.0
- * @category models
- */
-export const ApprovedVendor = z.object({ vendorId: Text.id, unitCost: Money })
-
-/**
- * Where a catalog item comes from:
- * - `catalog`: the product catalog, created by a catalog manager or an import.
- * - `custom`: a custom (non-catalog) request line. Such items are hidden from catalog listings
- *   and imports; they exist so that everything downstream (purchase order lines, template assets,
- *   stock records) can refer to what was bought by a catalog item id. See {@link customItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export const ItemSource = z.enum(["catalog", "custom"])
-
-/**
- * An item source.
- *
- * @since 0.1.0
- * @category models
- */
-export type ItemSource = z.infer<typeof ItemSource>
-
-/**
- * A product catalog item.
- *
- * @since 0.1.0
- * @category models
- */
-export const CatalogItem = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  sku: z.string(),
-  name: z.string(),
-  kind: ItemKind,
-  manufacturer: z.string().optional(),
-  model: z.string().optional(),
-  /** A free category for policies and reports, e.g. `laptops`, `peripherals`. */
-  category: z.string().optional(),
-  /** Whether purchase order lines for this item create a template asset per unit by default. */
-  createAsset: z.boolean(),
-  /**
-   * Whether the item is capitalised: its purchase order lines get a fixed-asset record when
-   * received. Meant for services, which get fixed assets but no inventory assets (seed 000).
-   */
-  capitalisable: z.boolean(),
-  source: ItemSource,
-  approvedVendors: z.array(ApprovedVendor),
-  createdAt: z.string()
-})
-
-/**
- * A product catalog item.
- *
- * @since 0.1.0
- * @category models
- */
-export type CatalogItem = z.infer<typeof CatalogItem>
-
-/**
- * Where vendors are stored.
- *
- * @since 0.1.0
- * @category collections
- */
-export const vendors = Storage.collection({
-  name: "vendors",
-  schema: Vendor,
-  fields: { code: "string", name: "string" },
-  unique: [["code"]]
-})
-
-/**
- * Where catalog items are stored.
- *
- * @since 0.1.0
- * @category collections
- */
-export const catalogItems = Storage.collection({
-  name: "catalog_items",
-  schema: CatalogItem,
-  fields: { sku: "string", name: "string", kind: "string", source: "string" },
-  indexes: [["kind"]],
-  unique: [["sku"]]
-})
-
-/**
- * A supplier product (seed 000, SPO's `sn_shop_supplier_product`): what a supplier sells a
- * catalog item as, at what price. With the ITAM-SPO flow on, purchases take vendor and price
- * from here and never from the catalog item's approved vendors (the vendor catalog items).
- *
- * @since 0.1.0
- * @category models
- */
-export const SupplierProduct = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  catalogItemId: z.string(),
-  supplierId: z.string(),
-  supplierSku: z.string().optional(),
-  unitCost: Money,
-  active: z.boolean(),
-  createdAt: z.string()
-})
-
-/**
- * A supplier product.
- *
- * @since 0.1.0
- * @category models
- */
-export type SupplierProduct = z.infer<typeof SupplierProduct>
-
-/**
- * Where supplier products are stored. One per catalog item and supplier.
- *
- * @since 0.1.0
- * @category collections
- */
-export const supplierProducts = Storage.collection({
-  name: "supplier_products",
-  schema: SupplierProduct,
-  fields: { catalogItemId: "string", supplierId: "string", active: "boolean" },
-  indexes: [["catalogItemId"], ["supplierId"]],
-  unique: [["catalogItemId", "supplierId"]]
-})
+export * from "./CatalogModel.js"
 
 /**
  * Where purchases take vendor and price from:
@@ -222,39 +55,6 @@ export type SourcingMode = "vendor_catalog" | "supplier_products"
  * @category services
  */
 export const Sourcing = Context.Reference<SourcingMode>("@procura/core/Sourcing", { defaultValue: () => "vendor_catalog" })
-
-/**
- * The purchase channels of seed 000: IT assets, consumables and enterprise items go through the
- * service catalog, services through the shopping hub.
- *
- * @since 0.1.0
- * @category models
- */
-export const Channel = z.enum(["service_catalog", "shopping_hub"])
-
-/**
- * A purchase channel.
- *
- * @since 0.1.0
- * @category models
- */
-export type Channel = z.infer<typeof Channel>
-
-/**
- * Which channel an item must be bought through, and why.
- *
- * @since 0.1.0
- * @category models
- */
-export const Route = z.object({ channel: Channel, reason: z.string().min(1) })
-
-/**
- * A route.
- *
- * @since 0.1.0
- * @category models
- */
-export type Route = z.infer<typeof Route>
 
 /**
  * Routes items to purchase channels.
@@ -340,96 +140,6 @@ export const defaultRouter: Router = routerFromTable(defaultRoutingTable as Deci
  * @category services
  */
 export const ChannelRouting = Context.Reference<Router>("@procura/core/ChannelRouting", { defaultValue: () => defaultRouter })
-
-// ----- import ----------------------------------------------------------------------------------
-
-/**
- * The most rows one import takes.
- *
- * @since 0.1.0
- * @category constants
- */
-export const maxImportRows = 50_000
-
-/**
- * The formats {@link importCatalog} reads.
- *
- * @since 0.1.0
- * @category models
- */
-export const ImportFormat = z.enum(["csv", "json"])
-
-/**
- * What {@link importCatalog} does: `validate` checks every row and reports what an import would
- * do, writing nothing; `import` also writes, when no row has an error.
- *
- * @since 0.1.0
- * @category models
- */
-export const ImportMode = z.enum(["validate", "import"])
-
-/**
- * A problem found in an import: the field (a row's field such as `kind` or `vendors.0.unitCost`,
- * or for the file a column or `content`) and what was wrong.
- *
- * @since 0.1.0
- * @category models
- */
-export const ImportIssue = z.object({ field: z.string(), message: z.string() })
-
-/**
- * What an import does with a row: creates an item, updates the item with its SKU, leaves that
- * item as it is (the row says nothing new), or refuses the row.
- *
- * @since 0.1.0
- * @category models
- */
-export const ImportRowStatus = z.enum(["created", "updated", "unchanged", "error"])
-
-/**
- * The outcome of one row: its number in the file (CSV: the header is row 1; JSON: the first item
- * is row 1), its SKU, its status, the item's id (once it exists) and its problems.
- *
- * @since 0.1.0
- * @category models
- */
-export const ImportRowReport = z.object({
-  row: z.number().int().positive(),
-  sku: z.string().optional(),
-  status: ImportRowStatus,
-  itemId: z.string().optional(),
-  errors: z.array(ImportIssue)
-})
-
-/**
- * An import's report: whether it wrote anything, counts, problems of the file as a whole (an
- * unknown column, malformed JSON) and one entry per row.
- *
- * @since 0.1.0
- * @category models
- */
-export const ImportReport = z.object({
-  mode: ImportMode,
-  /** True when the rows were written; an import with any problem writes nothing. */
-  imported: z.boolean(),
-  counts: z.object({
-    rows: z.number().int().nonnegative(),
-    created: z.number().int().nonnegative(),
-    updated: z.number().int().nonnegative(),
-    unchanged: z.number().int().nonnegative(),
-    errors: z.number().int().nonnegative()
-  }),
-  fileErrors: z.array(ImportIssue),
-  rows: z.array(ImportRowReport)
-})
-
-/**
- * An import report.
- *
- * @since 0.1.0
- * @category models
- */
-export type ImportReport = z.infer<typeof ImportReport>
 
 // ----- errors ----------------------------------------------------------------------------------
 
@@ -664,13 +374,13 @@ export const createVendor = Operation.make({
   permission: "catalog.manage",
   input: CreateVendorInput,
   output: Vendor,
-  events: ["vendor.created"],
+  events: [VendorCreated],
   handler: Effect.fn(function*(input) {
     const storage = yield* Storage.Storage
     const vendor = yield* storage.insertOne(vendors, { id: yield* Ids.next, ...input, createdAt: yield* Events.now }).pipe(
       takenKey(["code"], "DuplicateCode", input.code, "Vendor code")
     )
-    yield* Events.append({ type: "vendor.created", aggregateType: "vendor", aggregateId: vendor.id, payload: vendor })
+    yield* Events.append(VendorCreated.make(vendor))
     return vendor
   })
 })
@@ -690,7 +400,7 @@ export const createCatalogItem = Operation.make({
   permission: "catalog.manage",
   input: CreateCatalogItemInput,
   output: CatalogItem,
-  events: ["catalog_item.created"],
+  events: [CatalogItemCreated],
   handler: Effect.fn(function*(input) {
     const storage = yield* Storage.Storage
     const vendorIds = input.approvedVendors.map((v) => v.vendorId)
@@ -707,7 +417,7 @@ export const createCatalogItem = Operation.make({
       source: "catalog",
       createdAt: yield* Events.now
     }).pipe(takenKey(["sku"], "DuplicateSku", input.sku, "SKU"))
-    yield* Events.append({ type: "catalog_item.created", aggregateType: "catalog_item", aggregateId: item.id, payload: item })
+    yield* Events.append(CatalogItemCreated.make(item))
     return item
   })
 })
@@ -731,7 +441,7 @@ export const createSupplierProduct = Operation.make({
     active: z.boolean().default(true)
   }),
   output: SupplierProduct,
-  events: ["supplier_product.created"],
+  events: [SupplierProductCreated],
   handler: Effect.fn(function*(input) {
     const storage = yield* Storage.Storage
     const [item, supplier] = [yield* storage.get(catalogItems, input.catalogItemId), yield* storage.get(vendors, input.supplierId)]
@@ -744,7 +454,7 @@ export const createSupplierProduct = Operation.make({
     const product = yield* storage.insertOne(supplierProducts, { id: yield* Ids.next, ...input, createdAt: yield* Events.now }).pipe(
       takenKey(["catalogItemId", "supplierId"], "DuplicateSupplierProduct", `${supplier.value.name} / ${item.value.name}`, "A supplier product for")
     )
-    yield* Events.append({ type: "supplier_product.created", aggregateType: "supplier_product", aggregateId: product.id, payload: product })
+    yield* Events.append(SupplierProductCreated.make(product))
     return product
   })
 })
@@ -960,7 +670,7 @@ export const importCatalog = Operation.make({
   permission: "catalog.manage",
   input: ImportCatalogInput,
   output: ImportReport,
-  events: ["catalog_item.created", "catalog_item.updated", "catalog.imported"],
+  events: [CatalogItemCreated, CatalogItemUpdated, CatalogImported],
   handler: Effect.fn(function*({ mode, format, file }) {
     const storage = yield* Storage.Storage
     const fileErrors = [...file.fileErrors]
@@ -1034,9 +744,9 @@ export const importCatalog = Operation.make({
     const updated = yield* storage.updateMany(catalogItems, plans.flatMap(({ plan }) => (plan.status === "updated" ? [plan.item] : [])))
     const report = reportOf(mode, true, [], rows, (row) => createdIds.get(row) ?? row.plan?.item.id)
     yield* Events.append(
-      ...created.map((item) => ({ type: "catalog_item.created", aggregateType: "catalog_item", aggregateId: item.id, payload: item })),
-      ...updated.map((item) => ({ type: "catalog_item.updated", aggregateType: "catalog_item", aggregateId: item.id, payload: item })),
-      { type: "catalog.imported", aggregateType: "catalog_import", aggregateId: yield* Ids.next, payload: { format, counts: report.counts } }
+      ...created.map((item) => CatalogItemCreated.make(item)),
+      ...updated.map((item) => CatalogItemUpdated.make(item)),
+      CatalogImported.make({ importId: yield* Ids.next, format, counts: report.counts })
     )
     return report
   })

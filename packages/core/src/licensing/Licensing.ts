@@ -24,166 +24,12 @@ import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
+import { EntitlementCreated, EntitlementUpdated, SeatAssigned, SeatReleased } from "./LicensingEvents.js"
+import { Assignee, Entitlement, EntitlementStatus, EntitlementView, SeatAssignment, entitlements, seatAssignments } from "./LicensingModel.js"
 
-// ----- model -----------------------------------------------------------------------------------
+// ----- model: in LicensingModel.ts, re-exported ----------------------------------------
 
-/**
- * Who holds a seat: a user or a device, by the host's id for it.
- *
- * @since 0.1.0
- * @category models
- */
-export const Assignee = z.object({
-  kind: z.enum(["user", "device"]),
-  id: Text.bounded(Text.limits.id, "an assignee needs an id")
-})
-
-/**
- * An assignee.
- *
- * @since 0.1.0
- * @category models
- */
-export type Assignee = z.infer<typeof Assignee>
-
-/**
- * An entitlement: the right to use a software item, bought on a purchase order line. `seats` is
- * the line's quantity; `seatsAssigned` never exceeds it. Without `subscriptionEnd` the licence is
- * perpetual. Timestamps are ISO-8601 UTC.
- *
- * @since 0.1.0
- * @category models
- */
-export const Entitlement = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  catalogItemId: z.string(),
-  name: z.string(),
-  vendorId: z.string(),
-  purchaseOrderId: z.string(),
-  lineNo: z.number().int().positive(),
-  unitCost: Money,
-  seats: z.number().int().positive(),
-  seatsAssigned: z.number().int().nonnegative(),
-  licenseKeys: z.array(z.string()),
-  subscriptionStart: z.string().optional(),
-  subscriptionEnd: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string()
-})
-
-/**
- * An entitlement as stored.
- *
- * @since 0.1.0
- * @category models
- */
-export type Entitlement = z.infer<typeof Entitlement>
-
-/**
- * The status of an entitlement at a moment: `expired` once its term has ended, `expiring` when it
- * ends within the window, `active` otherwise (perpetual licences are always `active`).
- *
- * @since 0.1.0
- * @category models
- */
-export const EntitlementStatus = z.enum(["active", "expiring", "expired"])
-
-/**
- * An entitlement status.
- *
- * @since 0.1.0
- * @category models
- */
-export type EntitlementStatus = z.infer<typeof EntitlementStatus>
-
-/**
- * An entitlement as operations return it: its derived status, the seats still free and how many
- * licence keys it holds. `licenseKeys` is present only for principals who may manage licences
- * (`license.manage`).
- *
- * @since 0.1.0
- * @category models
- */
-export const EntitlementView = Entitlement.omit({ licenseKeys: true }).extend({
-  status: EntitlementStatus,
-  seatsAvailable: z.number().int().nonnegative(),
-  licenseKeyCount: z.number().int().nonnegative(),
-  licenseKeys: z.array(z.string()).optional()
-})
-
-/**
- * An entitlement view.
- *
- * @since 0.1.0
- * @category models
- */
-export type EntitlementView = z.infer<typeof EntitlementView>
-
-/**
- * A seat of an entitlement held by a user or a device. There is one record per entitlement and
- * assignee: releasing marks it `released`, assigning the same assignee again makes it `active`.
- *
- * @since 0.1.0
- * @category models
- */
-export const SeatAssignment = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  entitlementId: z.string(),
-  catalogItemId: z.string(),
-  name: z.string(),
-  assigneeKind: Assignee.shape.kind,
-  assigneeId: z.string(),
-  status: z.enum(["active", "released"]),
-  assignedBy: z.string(),
-  assignedAt: z.string(),
-  releasedBy: z.string().optional(),
-  releasedAt: z.string().optional()
-})
-
-/**
- * A seat assignment.
- *
- * @since 0.1.0
- * @category models
- */
-export type SeatAssignment = z.infer<typeof SeatAssignment>
-
-/**
- * Where entitlements are stored: one per purchase order line.
- *
- * @since 0.1.0
- * @category collections
- */
-export const entitlements = Storage.collection({
-  name: "entitlements",
-  schema: Entitlement,
-  fields: {
-    catalogItemId: "string",
-    vendorId: "string",
-    purchaseOrderId: "string",
-    lineNo: "integer",
-    subscriptionEnd: "timestamp",
-    createdAt: "timestamp"
-  },
-  indexes: [["catalogItemId", "subscriptionEnd"], ["subscriptionEnd"]],
-  unique: [["purchaseOrderId", "lineNo"]]
-})
-
-/**
- * Where seat assignments are stored: one per entitlement and assignee.
- *
- * @since 0.1.0
- * @category collections
- */
-export const seatAssignments = Storage.collection({
-  name: "seat_assignments",
-  schema: SeatAssignment,
-  fields: { entitlementId: "string", assigneeKind: "string", assigneeId: "string", status: "string", assignedAt: "timestamp" },
-  indexes: [["entitlementId", "status", "assignedAt"], ["assigneeKind", "assigneeId", "status"]],
-  unique: [["entitlementId", "assigneeKind", "assigneeId"]]
-})
+export * from "./LicensingModel.js"
 
 // ----- errors ----------------------------------------------------------------------------------
 
@@ -295,6 +141,20 @@ export interface EntitlementRequest {
 }
 
 /**
+ * What every event of an entitlement carries: the entitlement and the purchase order line it was
+ * bought on.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const entitlementEvent = (entitlement: Entitlement) => ({
+  entitlementId: entitlement.id,
+  purchaseOrderId: entitlement.purchaseOrderId,
+  lineNo: entitlement.lineNo,
+  catalogItemId: entitlement.catalogItemId
+})
+
+/**
  * Creates one entitlement per software line (seats = the line's quantity, no keys, perpetual
  * until its term is recorded), in one batch, with one `entitlement.created` event each. Runs in
  * the caller's transaction.
@@ -321,20 +181,15 @@ export const createEntitlements = Effect.fn("Licensing.createEntitlements")(func
     createdAt: now,
     updatedAt: now
   })))
-  yield* Events.append(...created.map((entitlement) => ({
-    type: "entitlement.created",
-    aggregateType: "entitlement",
-    aggregateId: entitlement.id,
-    payload: {
-      entitlementId: entitlement.id,
-      purchaseOrderId: entitlement.purchaseOrderId,
-      lineNo: entitlement.lineNo,
-      catalogItemId: entitlement.catalogItemId,
+  yield* Events.append(...created.map((entitlement) =>
+    EntitlementCreated.make({
+      ...entitlementEvent(entitlement),
       name: entitlement.name,
       vendorId: entitlement.vendorId,
-      seats: entitlement.seats
-    }
-  })))
+      seats: entitlement.seats,
+      unitCost: entitlement.unitCost
+    })
+  ))
   return created
 })
 
@@ -355,18 +210,13 @@ const findAssignment = Effect.fn("Licensing.findAssignment")(function*(entitleme
   return page.items[0]
 })
 
-const seatEvent = (type: string, entitlement: Entitlement, assignment: SeatAssignment): Events.EventSpec => ({
-  type,
-  aggregateType: "entitlement",
-  aggregateId: entitlement.id,
-  payload: {
-    entitlementId: entitlement.id,
-    assignmentId: assignment.id,
-    catalogItemId: entitlement.catalogItemId,
-    assignee: { kind: assignment.assigneeKind, id: assignment.assigneeId },
-    seats: entitlement.seats,
-    seatsAssigned: entitlement.seatsAssigned
-  }
+/** What a seat event carries: the entitlement, the assignment and the seats after it. */
+const seatEvent = (entitlement: Entitlement, assignment: SeatAssignment) => ({
+  ...entitlementEvent(entitlement),
+  assignmentId: assignment.id,
+  assignee: { kind: assignment.assigneeKind, id: assignment.assigneeId },
+  seats: entitlement.seats,
+  seatsAssigned: entitlement.seatsAssigned
 })
 
 const pageOf = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), cursor: z.string().optional() })
@@ -498,7 +348,7 @@ export const updateEntitlement = Operation.make({
   permission: "license.manage",
   input: UpdateEntitlementInput,
   output: EntitlementView,
-  events: ["entitlement.updated"],
+  events: [EntitlementUpdated],
   handler: Effect.fn(function*({ id, licenseKeys, subscriptionStart, subscriptionEnd }) {
     const storage = yield* Storage.Storage
     const entitlement = yield* loadEntitlement(id)
@@ -520,18 +370,13 @@ export const updateEntitlement = Operation.make({
       ...(end !== undefined ? { subscriptionEnd: end } : {}),
       updatedAt: yield* Events.now
     })
-    yield* Events.append({
-      type: "entitlement.updated",
-      aggregateType: "entitlement",
-      aggregateId: id,
-      payload: {
-        entitlementId: id,
-        subscriptionStart: start ?? null,
-        subscriptionEnd: end ?? null,
-        licenseKeysChanged: licenseKeys !== undefined,
-        licenseKeyCount: updated.licenseKeys.length
-      }
-    })
+    yield* Events.append(EntitlementUpdated.make({
+      ...entitlementEvent(updated),
+      subscriptionStart: start ?? null,
+      subscriptionEnd: end ?? null,
+      licenseKeysChanged: licenseKeys !== undefined,
+      licenseKeyCount: updated.licenseKeys.length
+    }))
     return viewOf(updated, yield* Clock.currentTimeMillis, defaultExpiringWithinDays, true)
   })
 })
@@ -556,7 +401,7 @@ export const assignSeat = Operation.make({
   permission: "license.assign",
   input: SeatInput,
   output: SeatChange,
-  events: ["entitlement.seat_assigned"],
+  events: [SeatAssigned],
   handler: Effect.fn(function*({ entitlementId, assignee }) {
     const storage = yield* Storage.Storage
     const principal = yield* CurrentPrincipal
@@ -591,7 +436,7 @@ export const assignSeat = Operation.make({
         ...active
       })
       : yield* storage.updateOne(seatAssignments, { ...withoutRelease(existing), ...active })
-    yield* Events.append(seatEvent("entitlement.seat_assigned", updated, assignment))
+    yield* Events.append(SeatAssigned.make(seatEvent(updated, assignment)))
     return { entitlement: viewOf(updated, moment, defaultExpiringWithinDays, false), assignment }
   })
 })
@@ -614,7 +459,7 @@ export const releaseSeat = Operation.make({
   permission: "license.assign",
   input: SeatInput,
   output: SeatChange,
-  events: ["entitlement.seat_released"],
+  events: [SeatReleased],
   handler: Effect.fn(function*({ entitlementId, assignee }) {
     const storage = yield* Storage.Storage
     const principal = yield* CurrentPrincipal
@@ -632,7 +477,7 @@ export const releaseSeat = Operation.make({
     const now = new Date(moment).toISOString()
     const updated = yield* storage.updateOne(entitlements, { ...entitlement, seatsAssigned: entitlement.seatsAssigned - 1, updatedAt: now })
     const released = yield* storage.updateOne(seatAssignments, { ...existing, status: "released", releasedBy: principal.userId, releasedAt: now })
-    yield* Events.append(seatEvent("entitlement.seat_released", updated, released))
+    yield* Events.append(SeatReleased.make(seatEvent(updated, released)))
     return { entitlement: viewOf(updated, moment, defaultExpiringWithinDays, false), assignment: released }
   })
 })

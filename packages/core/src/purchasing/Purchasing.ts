@@ -23,196 +23,26 @@ import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
 import { type Asset, assets, createTemplates, type HistoryChange, recordHistory, type TemplateRequest } from "../assets/Assets.js"
-import { ItemKind, itemsById, sourcesFor } from "../catalog/Catalog.js"
-import { createEntitlements, type Entitlement, entitlements } from "../licensing/Licensing.js"
+import { itemsById, sourcesFor } from "../catalog/Catalog.js"
+import { AssetTemplatesCancelled, AssetTemplatesCreated } from "../assets/AssetsEvents.js"
+import { createEntitlements, type Entitlement, entitlementEvent, entitlements } from "../licensing/Licensing.js"
+import { EntitlementCreated, EntitlementRevised } from "../licensing/LicensingEvents.js"
 import { loadRequest, markOrdered } from "../requisition/Requisition.js"
+import {
+  PurchaseOrderCancelled,
+  PurchaseOrderCreated,
+  PurchaseOrderLinesCancelled,
+  PurchaseOrderPartiallyReceived,
+  PurchaseOrderReceived,
+  PurchaseOrderRevised,
+  PurchaseOrderSubmitted,
+  statusEvents
+} from "./PurchasingEvents.js"
+import { LineChange, LineTerms, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, PurchaseOrderStatus, purchaseOrderRevisions, purchaseOrders } from "./PurchasingModel.js"
 
-// ----- model -----------------------------------------------------------------------------------
+// ----- model: in PurchasingModel.ts, re-exported ----------------------------------------
 
-/**
- * The states of a purchase order.
- *
- * @since 0.1.0
- * @category models
- */
-export const PurchaseOrderStatus = z.enum(["draft", "submitted", "partially_received", "received", "cancelled"])
-
-/**
- * A purchase order status.
- *
- * @since 0.1.0
- * @category models
- */
-export type PurchaseOrderStatus = z.infer<typeof PurchaseOrderStatus>
-
-/**
- * A purchase order line. `receivedQuantity` never exceeds `quantity` minus `cancelledQuantity`
- * (plus the over-receipt tolerance, when one applies); `returnedQuantity` counts received units
- * sent back to the vendor for credit (at most `receivedQuantity`), `replacedQuantity` those sent
- * back for replacement. `capitalisable` service lines get a fixed-asset record when received.
- *
- * @since 0.1.0
- * @category models
- */
-export const PurchaseOrderLine = z.object({
-  lineNo: z.number().int().positive(),
-  catalogItemId: z.string(),
-  description: z.string(),
-  kind: ItemKind,
-  quantity: z.number().int().positive(),
-  unitCost: Money.Money,
-  createAsset: z.boolean(),
-  capitalisable: z.boolean(),
-  receivedQuantity: z.number().int().nonnegative(),
-  cancelledQuantity: z.number().int().nonnegative(),
-  returnedQuantity: z.number().int().nonnegative(),
-  /**
-   * Units sent back to the vendor for replacement: taken off `receivedQuantity` (the backorder
-   * re-opens for the replacements) and counted here. Absent: none.
-   */
-  replacedQuantity: z.number().int().nonnegative().optional()
-})
-
-/**
- * A purchase order line.
- *
- * @since 0.1.0
- * @category models
- */
-export type PurchaseOrderLine = z.infer<typeof PurchaseOrderLine>
-
-/**
- * A purchase order to one vendor.
- *
- * @since 0.1.0
- * @category models
- */
-export const PurchaseOrder = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  vendorId: z.string(),
-  requestId: z.string().optional(),
-  status: PurchaseOrderStatus,
-  lines: z.array(PurchaseOrderLine),
-  /** What is still ordered: the sum of unit cost times quantity less cancelled, over the lines. */
-  total: Money.Money,
-  /** The number of the latest revision (a revision or a cancellation); absent until the first. */
-  revision: z.number().int().positive().optional(),
-  submittedAt: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string()
-})
-
-/**
- * A purchase order.
- *
- * @since 0.1.0
- * @category models
- */
-export type PurchaseOrder = z.infer<typeof PurchaseOrder>
-
-/**
- * Where purchase orders are stored.
- *
- * @since 0.1.0
- * @category collections
- */
-export const purchaseOrders = Storage.collection({
-  name: "purchase_orders",
-  schema: PurchaseOrder,
-  fields: { vendorId: "string", requestId: "string", status: "string", createdAt: "timestamp" },
-  indexes: [["vendorId"], ["requestId"], ["status"]]
-})
-
-/**
- * The terms of a line a revision or cancellation can change: quantity ordered, units cancelled,
- * unit cost.
- *
- * @since 0.1.0
- * @category models
- */
-export const LineTerms = z.object({
-  quantity: z.number().int().nonnegative(),
-  cancelledQuantity: z.number().int().nonnegative(),
-  unitCost: Money.Money
-})
-
-/**
- * The terms of a line.
- *
- * @since 0.1.0
- * @category models
- */
-export type LineTerms = z.infer<typeof LineTerms>
-
-/**
- * What happened to one line in a revision: added (only `after`), removed (only `before`),
- * changed or cancelled (both).
- *
- * @since 0.1.0
- * @category models
- */
-export const LineChange = z.object({
-  lineNo: z.number().int().positive(),
-  description: z.string(),
-  action: z.enum(["added", "removed", "changed", "cancelled"]),
-  before: LineTerms.optional(),
-  after: LineTerms.optional()
-})
-
-/**
- * A line change.
- *
- * @since 0.1.0
- * @category models
- */
-export type LineChange = z.infer<typeof LineChange>
-
-/**
- * One revision of a purchase order: its number (1, 2, ...), whether it revised the lines or
- * cancelled outstanding units, who made it, when and why, each line before and after, and the
- * order's total and status before and after.
- *
- * @since 0.1.0
- * @category models
- */
-export const PurchaseOrderRevision = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  purchaseOrderId: z.string(),
-  revision: z.number().int().positive(),
-  action: z.enum(["revised", "cancelled"]),
-  by: z.string(),
-  at: z.string(),
-  reason: z.string(),
-  changes: z.array(LineChange),
-  totalBefore: Money.Money,
-  totalAfter: Money.Money,
-  statusBefore: PurchaseOrderStatus,
-  statusAfter: PurchaseOrderStatus
-})
-
-/**
- * A purchase order revision.
- *
- * @since 0.1.0
- * @category models
- */
-export type PurchaseOrderRevision = z.infer<typeof PurchaseOrderRevision>
-
-/**
- * Where the revision history of purchase orders is stored: one record per revision, numbered
- * per order.
- *
- * @since 0.1.0
- * @category collections
- */
-export const purchaseOrderRevisions = Storage.collection({
-  name: "purchase_order_revisions",
-  schema: PurchaseOrderRevision,
-  fields: { purchaseOrderId: "string", revision: "integer", at: "timestamp" },
-  unique: [["purchaseOrderId", "revision"]]
-})
+export * from "./PurchasingModel.js"
 
 // ----- errors ----------------------------------------------------------------------------------
 
@@ -396,7 +226,7 @@ export const adjustTemplates = Effect.fn("Purchasing.adjustTemplates")(function*
   const now = yield* Events.now
   const create: Array<TemplateRequest> = []
   const changes: Array<{ readonly before: Asset; readonly after: Asset; readonly why: string; readonly retired: boolean }> = []
-  const cancelled: Array<Events.EventSpec> = []
+  const cancelled: Array<Events.Pending> = []
   for (const { before, after } of updates) {
     const line = (after ?? before)!
     if (!hasAssets(line)) continue
@@ -441,12 +271,7 @@ export const adjustTemplates = Effect.fn("Purchasing.adjustTemplates")(function*
       })
     }
     if (retire.length > 0) {
-      cancelled.push({
-        type: "asset.templates_cancelled",
-        aggregateType: "purchase_order",
-        aggregateId: order.id,
-        payload: { purchaseOrderId: order.id, lineNo: line.lineNo, assetIds: retire.map((a) => a.id), reason }
-      })
+      cancelled.push(AssetTemplatesCancelled.make({ purchaseOrderId: order.id, lineNo: line.lineNo, assetIds: retire.map((a) => a.id), reason }))
     }
   }
   const written = yield* storage.updateMany(assets, changes.map((c) => c.after))
@@ -529,7 +354,7 @@ export const createFromRequest = Operation.make({
   permission: "purchase_order.manage",
   input: z.object({ requestId: Text.id }),
   output: z.array(PurchaseOrder),
-  events: ["purchase_order.created"],
+  events: [PurchaseOrderCreated],
   handler: Effect.fn(function*({ requestId }) {
     const storage = yield* Storage.Storage
     const request = yield* loadRequest(requestId)
@@ -568,12 +393,16 @@ export const createFromRequest = Operation.make({
     }))
     const created = yield* storage.insertMany(purchaseOrders, orders)
     yield* markOrdered(request, created.map((o) => o.id))
-    yield* Events.append(...created.map((order) => ({
-      type: "purchase_order.created",
-      aggregateType: "purchase_order",
-      aggregateId: order.id,
-      payload: { purchaseOrderId: order.id, vendorId: order.vendorId, requestId, total: order.total }
-    })))
+    yield* Events.append(...created.map((order) =>
+      PurchaseOrderCreated.make({
+        purchaseOrderId: order.id,
+        vendorId: order.vendorId,
+        requestId,
+        status: order.status,
+        total: order.total,
+        lines: order.lines
+      })
+    ))
     return [...created]
   })
 })
@@ -592,7 +421,7 @@ export const submitPurchaseOrder = Operation.make({
   permission: "purchase_order.manage",
   input: z.object({ purchaseOrderId: Text.id }),
   output: PurchaseOrder,
-  events: ["purchase_order.submitted", "asset.templates_created", "entitlement.created"],
+  events: [PurchaseOrderSubmitted, AssetTemplatesCreated, EntitlementCreated],
   handler: Effect.fn(function*({ purchaseOrderId }) {
     const storage = yield* Storage.Storage
     const order = yield* loadPurchaseOrder(purchaseOrderId)
@@ -625,12 +454,16 @@ export const submitPurchaseOrder = Operation.make({
       seats: line.quantity,
       unitCost: line.unitCost
     })))
-    yield* Events.append({
-      type: "purchase_order.submitted",
-      aggregateType: "purchase_order",
-      aggregateId: purchaseOrderId,
-      payload: { purchaseOrderId, vendorId: order.vendorId, total: order.total, templateAssets: templates }
-    })
+    yield* Events.append(PurchaseOrderSubmitted.make({
+      purchaseOrderId,
+      vendorId: order.vendorId,
+      ...(order.requestId !== undefined ? { requestId: order.requestId } : {}),
+      status: submitted.status,
+      submittedAt: now,
+      total: order.total,
+      templateAssets: templates,
+      lines: submitted.lines
+    }))
     return submitted
   })
 })
@@ -685,21 +518,38 @@ const saveRevision = Effect.fn("Purchasing.saveRevision")(function*(
 })
 
 /**
- * The event announcing an order's new status (`purchase_order.partially_received`,
- * `purchase_order.received` or `purchase_order.cancelled`) when a change moved it there; none
- * otherwise. An order going back to `submitted` (replaced returns took away all it received)
- * announces nothing: `purchase_order.submitted` means sent to the vendor, which happens once.
+ * The event announcing the status an order has after a change (`purchase_order.partially_received`,
+ * `purchase_order.received` or `purchase_order.cancelled`), with where each line stands; none for
+ * a draft or a submitted order (`purchase_order.submitted` means sent to the vendor, which
+ * happens once). Receipts announce the status they leave the order in, changed or not.
  *
  * @since 0.1.0
  * @category module api
  */
-export const statusChanged = (before: PurchaseOrder, after: PurchaseOrder): ReadonlyArray<Events.EventSpec> =>
-  before.status === after.status || after.status === "submitted" || after.status === "draft" ? [] : [{
-    type: `purchase_order.${after.status}`,
-    aggregateType: "purchase_order",
-    aggregateId: after.id,
-    payload: { purchaseOrderId: after.id, status: after.status, previousStatus: before.status }
-  }]
+export const statusEvent = (before: PurchaseOrder, after: PurchaseOrder): ReadonlyArray<Events.Pending> =>
+  after.status === "submitted" || after.status === "draft" ? [] : [statusEvents[after.status].make({
+    purchaseOrderId: after.id,
+    vendorId: after.vendorId,
+    status: after.status,
+    previousStatus: before.status,
+    lines: after.lines.map((line) => ({
+      lineNo: line.lineNo,
+      quantity: line.quantity,
+      receivedQuantity: line.receivedQuantity,
+      cancelledQuantity: line.cancelledQuantity,
+      returnedQuantity: line.returnedQuantity,
+      outstandingQuantity: outstandingQuantity(line)
+    }))
+  })]
+
+/**
+ * {@link statusEvent} when a change moved the order to another status; none otherwise.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const statusChanged = (before: PurchaseOrder, after: PurchaseOrder): ReadonlyArray<Events.Pending> =>
+  before.status === after.status ? [] : statusEvent(before, after)
 
 /** The number for a new line: numbers are never reused, not even those of removed lines. */
 const nextLineNo = Effect.fn("Purchasing.nextLineNo")(function*(order: PurchaseOrder) {
@@ -729,19 +579,14 @@ const reviseEntitlements = Effect.fn("Purchasing.reviseEntitlements")(function*(
     unitCost: line.unitCost,
     updatedAt: now
   })))
-  yield* Events.append(...updated.map((entitlement, i) => ({
-    type: "entitlement.revised",
-    aggregateType: "entitlement",
-    aggregateId: entitlement.id,
-    payload: {
-      entitlementId: entitlement.id,
-      purchaseOrderId: entitlement.purchaseOrderId,
-      lineNo: entitlement.lineNo,
+  yield* Events.append(...updated.map((entitlement, i) =>
+    EntitlementRevised.make({
+      ...entitlementEvent(entitlement),
       seatsBefore: changed[i]!.entitlement.seats,
       seats: entitlement.seats,
       unitCost: entitlement.unitCost
-    }
-  })))
+    })
+  ))
 })
 
 /**
@@ -813,14 +658,14 @@ export const revisePurchaseOrder = Operation.make({
   input: RevisePurchaseOrderInput,
   output: z.object({ purchaseOrder: PurchaseOrder, revision: PurchaseOrderRevision }),
   events: [
-    "purchase_order.revised",
-    "purchase_order.partially_received",
-    "purchase_order.received",
-    "purchase_order.cancelled",
-    "asset.templates_created",
-    "asset.templates_cancelled",
-    "entitlement.created",
-    "entitlement.revised"
+    PurchaseOrderRevised,
+    PurchaseOrderPartiallyReceived,
+    PurchaseOrderReceived,
+    PurchaseOrderCancelled,
+    AssetTemplatesCreated,
+    AssetTemplatesCancelled,
+    EntitlementCreated,
+    EntitlementRevised
   ],
   handler: Effect.fn(function*(input) {
     const order = yield* loadPurchaseOrder(input.purchaseOrderId)
@@ -961,19 +806,17 @@ export const revisePurchaseOrder = Operation.make({
       yield* reviseEntitlements(seatChanges)
     }
     yield* Events.append(
-      {
-        type: "purchase_order.revised",
-        aggregateType: "purchase_order",
-        aggregateId: order.id,
-        payload: {
-          purchaseOrderId: order.id,
-          revision: saved.revision.revision,
-          reason: input.reason,
-          changes,
-          total: saved.order.total,
-          status: saved.order.status
-        }
-      },
+      PurchaseOrderRevised.make({
+        purchaseOrderId: order.id,
+        vendorId: order.vendorId,
+        revision: saved.revision.revision,
+        reason: input.reason,
+        changes,
+        total: saved.order.total,
+        status: saved.order.status,
+        previousStatus: order.status,
+        lines: saved.order.lines
+      }),
       ...statusChanged(order, saved.order)
     )
     return { purchaseOrder: saved.order, revision: saved.revision }
@@ -999,19 +842,16 @@ const cancelUnits = Effect.fn("Purchasing.cancelUnits")(function*(
   const saved = yield* saveRevision(order, lines, { action: "cancelled", reason, changes })
   if (order.status !== "draft") yield* adjustTemplates(saved.order, updates, reason)
   yield* Events.append(
-    {
-      type: "purchase_order.lines_cancelled",
-      aggregateType: "purchase_order",
-      aggregateId: order.id,
-      payload: {
-        purchaseOrderId: order.id,
-        revision: saved.revision.revision,
-        reason,
-        lines: changes.map((c) => ({ lineNo: c.lineNo, cancelled: c.after!.cancelledQuantity - c.before!.cancelledQuantity, cancelledQuantity: c.after!.cancelledQuantity })),
-        total: saved.order.total,
-        status: saved.order.status
-      }
-    },
+    PurchaseOrderLinesCancelled.make({
+      purchaseOrderId: order.id,
+      vendorId: order.vendorId,
+      revision: saved.revision.revision,
+      reason,
+      lines: changes.map((c) => ({ lineNo: c.lineNo, cancelled: c.after!.cancelledQuantity - c.before!.cancelledQuantity, cancelledQuantity: c.after!.cancelledQuantity })),
+      total: saved.order.total,
+      status: saved.order.status,
+      previousStatus: order.status
+    }),
     ...statusChanged(order, saved.order)
   )
   return saved
@@ -1037,7 +877,7 @@ export const cancelPurchaseOrder = Operation.make({
   permission: "purchase_order.manage",
   input: z.object({ purchaseOrderId: Text.id, reason: Reason }),
   output: CancelOutput,
-  events: ["purchase_order.lines_cancelled", "purchase_order.cancelled", "purchase_order.received", "asset.templates_cancelled"],
+  events: [PurchaseOrderLinesCancelled, PurchaseOrderCancelled, PurchaseOrderReceived, AssetTemplatesCancelled],
   handler: Effect.fn(function*({ purchaseOrderId, reason }) {
     const order = yield* loadPurchaseOrder(purchaseOrderId)
     if (!cancellable.has(order.status)) {
@@ -1098,7 +938,7 @@ export const cancelPurchaseOrderLines = Operation.make({
   permission: "purchase_order.manage",
   input: CancelPurchaseOrderLinesInput,
   output: CancelOutput,
-  events: ["purchase_order.lines_cancelled", "purchase_order.cancelled", "purchase_order.received", "asset.templates_cancelled"],
+  events: [PurchaseOrderLinesCancelled, PurchaseOrderCancelled, PurchaseOrderReceived, AssetTemplatesCancelled],
   handler: Effect.fn(function*({ purchaseOrderId, reason, lines }) {
     const order = yield* loadPurchaseOrder(purchaseOrderId)
     const refuse = (reason: PurchasingErrorReason, message: string, extra: { lineNo?: number; received?: number; requested?: number } = {}) =>

@@ -35,8 +35,10 @@ import {
   type PurchaseOrderLine,
   purchaseOrders,
   PurchaseOrderStatus,
-  recordReceived
+  recordReceived,
+  statusEvent
 } from "../purchasing/Purchasing.js"
+import { PurchaseOrderPartiallyReceived, PurchaseOrderReceived } from "../purchasing/PurchasingEvents.js"
 import * as Tolerances from "../purchasing/Tolerances.js"
 import {
   describeLine,
@@ -50,7 +52,11 @@ import {
   shipments,
   unitsInTransit
 } from "../shipping/Shipping.js"
+import { ShipmentDelivered } from "../shipping/ShippingEvents.js"
 import { receive as receiveIntoStock } from "../stock/Stock.js"
+import { ReplenishmentNeeded } from "../stock/StockEvents.js"
+import { AssetTemplatesCreated, FixedAssetCapitalised } from "../assets/AssetsEvents.js"
+import { ReceiptRecorded } from "./ReceivingEvents.js"
 
 // ----- model -----------------------------------------------------------------------------------
 
@@ -419,11 +425,11 @@ const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
   updated: PurchaseOrder,
   place: Place,
   source: Source,
-  lines: ReadonlyArray<{ readonly orderLine: PurchaseOrderLine; readonly quantity: number; readonly assetIds: ReadonlyArray<string> }>
+  lines: ReadonlyArray<{ readonly orderLine: PurchaseOrderLine; readonly quantity: number; readonly assets: ReadonlyArray<Asset> }>
 ) {
   const storage = yield* Storage.Storage
   const principal = yield* CurrentPrincipal
-  const receiptLines = lines.map((l) => ({ lineNo: l.orderLine.lineNo, quantity: l.quantity, assetIds: [...l.assetIds] }))
+  const receiptLines = lines.map((l) => ({ lineNo: l.orderLine.lineNo, quantity: l.quantity, assetIds: l.assets.map((a) => a.id) }))
   const receipt = yield* storage.insertOne(receipts, {
     id: yield* Ids.next,
     purchaseOrderId: order.id,
@@ -436,7 +442,8 @@ const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
     lines: receiptLines
   })
   // Consumable lines (no assets created) add to the stock of the receipt's storage space.
-  yield* receiveIntoStock(lines.filter((l) => !hasAssets(l.orderLine) && l.orderLine.kind === "consumable").map((l) => ({
+  const consumables = lines.filter((l) => !hasAssets(l.orderLine) && l.orderLine.kind === "consumable")
+  const movements = yield* receiveIntoStock(consumables.map((l) => ({
     catalogItemId: l.orderLine.catalogItemId,
     name: l.orderLine.description,
     locationId: place.locationId,
@@ -448,7 +455,8 @@ const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
     receiptId: receipt.id
   })))
   // Services never become inventory assets (seed 000); a capitalisable one is a fixed asset.
-  yield* capitalise(lines.filter((l) => l.orderLine.kind === "service" && l.orderLine.capitalisable).map((l) => ({
+  const capitalisable = lines.filter((l) => l.orderLine.kind === "service" && l.orderLine.capitalisable)
+  const fixed = yield* capitalise(capitalisable.map((l) => ({
     purchaseOrderId: order.id,
     lineNo: l.orderLine.lineNo,
     catalogItemId: l.orderLine.catalogItemId,
@@ -461,19 +469,43 @@ const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
   if (source.shipment !== undefined) {
     yield* recordShipmentReceived(source.shipment, new Map(lines.map((l) => [l.orderLine.lineNo, l.quantity])))
   }
+  const movementOf = new Map(consumables.map((l, i) => [l.orderLine.lineNo, movements[i]?.id] as const))
+  const fixedAssetOf = new Map(capitalisable.map((l, i) => [l.orderLine.lineNo, fixed[i]?.id] as const))
   yield* Events.append(
-    {
-      type: "receipt.recorded",
-      aggregateType: "purchase_order",
-      aggregateId: order.id,
-      payload: { receiptId: receipt.id, purchaseOrderId: order.id, ...sourceFields(source), lines: receiptLines }
-    },
-    {
-      type: `purchase_order.${updated.status}`,
-      aggregateType: "purchase_order",
-      aggregateId: order.id,
-      payload: { purchaseOrderId: order.id, status: updated.status }
-    }
+    ReceiptRecorded.make({
+      receiptId: receipt.id,
+      purchaseOrderId: order.id,
+      vendorId: order.vendorId,
+      ...sourceFields(source),
+      receivedBy: receipt.receivedBy,
+      receivedAt: receipt.receivedAt,
+      locationId: place.locationId,
+      storageSpace: place.storageSpace,
+      condition: place.condition,
+      lines: lines.map(({ assets: activated, orderLine, quantity }) => {
+        const stockMovementId = movementOf.get(orderLine.lineNo)
+        const fixedAssetId = fixedAssetOf.get(orderLine.lineNo)
+        return {
+          lineNo: orderLine.lineNo,
+          catalogItemId: orderLine.catalogItemId,
+          description: orderLine.description,
+          kind: orderLine.kind,
+          quantity,
+          unitCost: orderLine.unitCost,
+          assetIds: activated.map((a) => a.id),
+          serialNumbers: activated.flatMap((a) => (a.serialNumber === undefined ? [] : [a.serialNumber])),
+          assets: activated.map((a) => ({
+            assetId: a.id,
+            ...(a.serialNumber !== undefined ? { serialNumber: a.serialNumber } : {}),
+            ...(a.assetTag !== undefined ? { assetTag: a.assetTag } : {})
+          })),
+          ...(stockMovementId !== undefined ? { stockMovementId } : {}),
+          ...(fixedAssetId !== undefined ? { fixedAssetId } : {})
+        }
+      }),
+      status: updated.status
+    }),
+    ...statusEvent(order, updated)
   )
   return receipt
 })
@@ -506,7 +538,7 @@ const activateAndRecord = Effect.fn("Receiving.receiveLines")(function*(order: P
         condition: place.condition
       })
       : []
-    lines.push({ orderLine, quantity, assetIds: activated.map((a) => a.id) })
+    lines.push({ orderLine, quantity, assets: activated })
   }
   return yield* writeReceipt(order, updated, place, source, lines)
 })
@@ -556,12 +588,12 @@ export const ReceivePurchaseOrderInput = z.object({
 export type ReceivePurchaseOrderInput = z.input<typeof ReceivePurchaseOrderInput>
 
 const receiptEvents = [
-  "receipt.recorded",
-  "purchase_order.partially_received",
-  "purchase_order.received",
-  "asset.templates_created",
-  "fixed_asset.capitalised",
-  "stock.replenishment_needed"
+  ReceiptRecorded,
+  PurchaseOrderPartiallyReceived,
+  PurchaseOrderReceived,
+  AssetTemplatesCreated,
+  FixedAssetCapitalised,
+  ReplenishmentNeeded
 ]
 
 /**
@@ -646,7 +678,7 @@ export const receiveShipment = Operation.make({
   permission: "receiving.receive",
   input: ReceiveShipmentInput,
   output: Receipt,
-  events: [...receiptEvents, "shipment.delivered"],
+  events: [...receiptEvents, ShipmentDelivered],
   handler: Effect.fn(function*(input) {
     const shipment = yield* loadShipment(input.shipmentId)
     const order = yield* loadPurchaseOrder(shipment.purchaseOrderId)
@@ -1040,7 +1072,7 @@ export const receiveScans = Operation.make({
   permission: "receiving.receive",
   input: ReceiveScansInput,
   output: ScanReceipt,
-  events: [...receiptEvents, "shipment.delivered"],
+  events: [...receiptEvents, ShipmentDelivered],
   handler: Effect.fn(function*(input) {
     const storage = yield* Storage.Storage
     const policy = yield* Tolerances.Tolerances
@@ -1100,12 +1132,13 @@ export const receiveScans = Operation.make({
       updatedAt: now
     })))
     yield* recordHistory(written.map((after, i) => ({ before: before[i], after, action: "received" as const })))
+    const activatedOf = new Map(assetUnits.map((u, i) => [u.scan, written[i]!]))
     const assetOf = new Map(assetUnits.map((u, i) => [u.scan, written[i]!.id]))
     const inLineOrder = [...perLine.values()].toSorted((a, b) => a.orderLine.lineNo - b.orderLine.lineNo)
     const receipt = yield* writeReceipt(order, updated, place, source, inLineOrder.map((e) => ({
       orderLine: e.orderLine,
       quantity: e.units.length,
-      assetIds: e.units.flatMap((u) => assetOf.get(u.scan) ?? [])
+      assets: e.units.flatMap((u) => activatedOf.get(u.scan) ?? [])
     })))
     const withAssets = results.map(({ sameAs, ...result }, index) => {
       const assetId = result.outcome === "received" ? assetOf.get(index) : sameAs !== undefined ? assetOf.get(sameAs) ?? result.assetId : result.assetId

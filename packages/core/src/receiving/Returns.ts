@@ -33,7 +33,8 @@ import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
-import { type Asset, assets, ensureTransition, type HistoryChange, placeOf, recordHistory } from "../assets/Assets.js"
+import { type Asset, assets, changeOf, ensureTransition, type HistoryChange, recordHistory } from "../assets/Assets.js"
+import { AssetReturnedToVendor, AssetTemplatesCreated } from "../assets/AssetsEvents.js"
 import {
   adjustTemplates,
   hasAssets,
@@ -42,7 +43,10 @@ import {
   recordReturned,
   statusChanged
 } from "../purchasing/Purchasing.js"
+import { PurchaseOrderPartiallyReceived } from "../purchasing/PurchasingEvents.js"
 import { returnToVendor as returnStock } from "../stock/Stock.js"
+import { ReplenishmentNeeded, StockReturnedToVendor } from "../stock/StockEvents.js"
+import { PurchaseOrderReturned } from "./ReceivingEvents.js"
 
 // ----- model -----------------------------------------------------------------------------------
 
@@ -239,12 +243,12 @@ export const returnToVendor = Operation.make({
   input: ReturnToVendorInput,
   output: VendorReturn,
   events: [
-    "purchase_order.returned",
-    "purchase_order.partially_received",
-    "asset.returned_to_vendor",
-    "asset.templates_created",
-    "stock.returned_to_vendor",
-    "stock.replenishment_needed"
+    PurchaseOrderReturned,
+    PurchaseOrderPartiallyReceived,
+    AssetReturnedToVendor,
+    AssetTemplatesCreated,
+    StockReturnedToVendor,
+    ReplenishmentNeeded
   ],
   handler: Effect.fn(function*(input) {
     const storage = yield* Storage.Storage
@@ -369,37 +373,30 @@ export const returnToVendor = Operation.make({
       lines
     })
     yield* Events.append(
-      {
-        type: "purchase_order.returned",
-        aggregateType: "purchase_order",
-        aggregateId: order.id,
-        payload: {
-          returnId: id,
-          purchaseOrderId: order.id,
-          vendorId: order.vendorId,
-          reason: input.reason,
-          rmaNumber: input.rmaNumber,
-          replace: input.replace,
-          lines: lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity, assetIds: l.assetIds })),
-          status: updated.status
-        }
-      },
+      PurchaseOrderReturned.make({
+        returnId: id,
+        purchaseOrderId: order.id,
+        vendorId: order.vendorId,
+        reason: input.reason,
+        ...(input.rmaNumber !== undefined ? { rmaNumber: input.rmaNumber } : {}),
+        replace: input.replace,
+        lines: lines.map((l) => ({
+          lineNo: l.lineNo,
+          quantity: l.quantity,
+          assetIds: l.assetIds,
+          serialNumbers: l.assetIds.flatMap((assetId) => {
+            const serialNumber = found.get(assetId)?.serialNumber
+            return serialNumber === undefined ? [] : [serialNumber]
+          }),
+          ...(l.locationId !== undefined ? { locationId: l.locationId } : {}),
+          ...(l.storageSpace !== undefined ? { storageSpace: l.storageSpace } : {}),
+          ...(l.stockMovementId !== undefined ? { stockMovementId: l.stockMovementId } : {})
+        })),
+        status: updated.status,
+        previousStatus: order.status
+      }),
       ...statusChanged(order, updated),
-      ...changes.map(({ before, after }) => ({
-        type: "asset.returned_to_vendor",
-        aggregateType: "asset",
-        aggregateId: after.id,
-        payload: {
-          assetId: after.id,
-          serialNumber: after.serialNumber,
-          purchaseOrderId: order.id,
-          lineNo: after.purchaseOrderLineNo,
-          returnId: id,
-          from: placeOf(before!),
-          to: placeOf(after),
-          reason: note
-        }
-      }))
+      ...changes.map(({ before, after }) => AssetReturnedToVendor.make({ ...changeOf(before!, after, note), returnId: id }))
     )
     return document
   })

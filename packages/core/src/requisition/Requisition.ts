@@ -40,148 +40,20 @@ import {
   sourcesFor,
   vendorsById
 } from "../catalog/Catalog.js"
-import { ApprovalPolicy, Approver, Directory } from "./ApprovalPolicy.js"
+import { ApprovalPolicy, Directory } from "./ApprovalPolicy.js"
+import {
+  PurchaseRequestApproved,
+  PurchaseRequestCreated,
+  PurchaseRequestDelegated,
+  PurchaseRequestRejected,
+  PurchaseRequestResubmitted,
+  PurchaseRequestStepApproved
+} from "./RequisitionEvents.js"
+import { ApprovalStep, PurchaseRequest, RequestLine, RequestStatus, purchaseRequests } from "./RequisitionModel.js"
 
-// ----- model -----------------------------------------------------------------------------------
+// ----- model: in RequisitionModel.ts, re-exported ----------------------------------------
 
-/**
- * The states of a purchase request.
- *
- * @since 0.1.0
- * @category models
- */
-export const RequestStatus = z.enum(["pending_approval", "approved", "rejected", "ordered"])
-
-/**
- * A line of a purchase request, priced from the catalog. A custom line (`custom: true`) refers
- * to the hidden catalog item standing for what it stated (see `Catalog.customItem`).
- *
- * @since 0.1.0
- * @category models
- */
-export const RequestLine = z.object({
-  lineNo: z.number().int().positive(),
-  catalogItemId: z.string(),
-  description: z.string(),
-  kind: ItemKind,
-  category: z.string().optional(),
-  vendorId: z.string(),
-  quantity: z.number().int().positive(),
-  unitCost: Money.Money,
-  createAsset: z.boolean(),
-  /** Whether the purchase order line gets a fixed-asset record when received. */
-  capitalisable: z.boolean(),
-  custom: z.boolean(),
-  supplierProductId: z.string().optional()
-})
-
-/**
- * A request line.
- *
- * @since 0.1.0
- * @category models
- */
-export type RequestLine = z.infer<typeof RequestLine>
-
-/**
- * One step of an approval chain.
- *
- * @since 0.1.0
- * @category models
- */
-export const ApprovalStep = z.object({
-  step: z.number().int().positive(),
-  label: z.string(),
-  approver: Approver,
-  /** Why the policy asked for this step (e.g. the decision-table row). */
-  reason: z.string(),
-  status: z.enum(["waiting", "pending", "approved", "rejected"]),
-  delegatedTo: z.string().optional(),
-  decidedBy: z.string().optional(),
-  decidedAt: z.string().optional(),
-  comment: z.string().optional()
-})
-
-/**
- * An approval step.
- *
- * @since 0.1.0
- * @category models
- */
-export type ApprovalStep = z.infer<typeof ApprovalStep>
-
-/**
- * An entry of a request's history.
- *
- * @since 0.1.0
- * @category models
- */
-export const HistoryEntry = z.object({
-  action: z.enum(["submitted", "approved", "rejected", "delegated", "resubmitted", "ordered"]),
-  by: z.string(),
-  at: z.string(),
-  revision: z.number().int().positive(),
-  step: z.number().int().positive().optional(),
-  comment: z.string().optional(),
-  delegatedTo: z.string().optional()
-})
-
-/**
- * A purchase request.
- *
- * @since 0.1.0
- * @category models
- */
-export const PurchaseRequest = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  requesterId: z.string(),
-  status: RequestStatus,
-  channel: Channel,
-  justification: z.string().optional(),
-  costCenter: z.string().optional(),
-  lines: z.array(RequestLine),
-  total: Money.Money,
-  /** Starts at 1; every resubmission after changes adds one. */
-  revision: z.number().int().positive(),
-  approval: z.object({
-    policy: z.string(),
-    steps: z.array(ApprovalStep),
-    explanation: z.unknown()
-  }),
-  history: z.array(HistoryEntry),
-  purchaseOrderIds: z.array(z.string()),
-  /**
-   * Who may decide the current approval step, while the request is pending approval:
-   * `user:<userId>` for a named user (or the deputy a step was delegated to), `role:<role>` for
-   * anyone holding the role. Kept from the approval chain on every change, so that
-   * `listRequests` finds the requests waiting for someone's decision through an index.
-   */
-  awaitingDecisionBy: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string()
-})
-
-/**
- * A purchase request.
- *
- * @since 0.1.0
- * @category models
- */
-export type PurchaseRequest = z.infer<typeof PurchaseRequest>
-
-/**
- * Where purchase requests are stored.
- *
- * @since 0.1.0
- * @category collections
- */
-export const purchaseRequests = Storage.collection({
-  name: "purchase_requests",
-  schema: PurchaseRequest,
-  fields: { status: "string", requesterId: "string", costCenter: "string", awaitingDecisionBy: "string", createdAt: "timestamp" },
-  indexes: [["status"], ["requesterId"], ["awaitingDecisionBy"]]
-})
+export * from "./RequisitionModel.js"
 
 // ----- errors ----------------------------------------------------------------------------------
 
@@ -535,12 +407,16 @@ export const CreateRequestInput = z.object({
  */
 export type CreateRequestInput = z.input<typeof CreateRequestInput>
 
-const requestEvent = (type: string, request: PurchaseRequest, extra: Record<string, unknown> = {}): Events.EventSpec => ({
-  type,
-  aggregateType: "purchase_request",
-  aggregateId: request.id,
-  payload: { requestId: request.id, status: request.status, revision: request.revision, ...extra }
+/** What every event of a request carries. */
+const requestEvent = (request: PurchaseRequest) => ({
+  requestId: request.id,
+  requesterId: request.requesterId,
+  status: request.status,
+  revision: request.revision
 })
+
+/** The approval of a request, by its last approver or by its policy. */
+const approvedEvent = (request: PurchaseRequest, by: string) => PurchaseRequestApproved.make({ ...requestEvent(request), by, total: request.total })
 
 /**
  * Creates a purchase request from catalog items and custom lines: prices from the catalog (custom
@@ -559,7 +435,7 @@ export const createRequest = Operation.make({
   permission: "request.create",
   input: CreateRequestInput,
   output: PurchaseRequest,
-  events: ["purchase_request.created", "purchase_request.approved"],
+  events: [PurchaseRequestCreated, PurchaseRequestApproved],
   handler: Effect.fn(function*(input) {
     const storage = yield* Storage.Storage
     const principal = yield* CurrentPrincipal
@@ -583,8 +459,16 @@ export const createRequest = Operation.make({
       updatedAt: now
     }))
     yield* Events.append(
-      requestEvent("purchase_request.created", request, { total, lines: lines.length, steps: approval.steps.length }),
-      ...(approval.steps.length === 0 ? [requestEvent("purchase_request.approved", request, { by: "policy" })] : [])
+      PurchaseRequestCreated.make({
+        ...requestEvent(request),
+        channel: request.channel,
+        ...(request.costCenter !== undefined ? { costCenter: request.costCenter } : {}),
+        ...(request.justification !== undefined ? { justification: request.justification } : {}),
+        total,
+        lines: request.lines,
+        steps: approval.steps.length
+      }),
+      ...(approval.steps.length === 0 ? [approvedEvent(request, "policy")] : [])
     )
     return request
   })
@@ -680,7 +564,7 @@ export const approveRequest = Operation.make({
   permission: "request.approve",
   input: DecisionInput,
   output: PurchaseRequest,
-  events: ["purchase_request.step_approved", "purchase_request.approved"],
+  events: [PurchaseRequestStepApproved, PurchaseRequestApproved],
   handler: Effect.fn(function*(input) {
     const current = yield* currentStep(input.requestId, "approved")
     const { request, step, principal } = current
@@ -692,8 +576,8 @@ export const approveRequest = Operation.make({
       comment: input.comment
     })
     yield* Events.append(
-      requestEvent("purchase_request.step_approved", updated!, { step: step.step, by: principal.userId }),
-      ...(last ? [requestEvent("purchase_request.approved", updated!, { by: principal.userId })] : [])
+      PurchaseRequestStepApproved.make({ ...requestEvent(updated!), step: step.step, by: principal.userId }),
+      ...(last ? [approvedEvent(updated!, principal.userId)] : [])
     )
     return updated!
   })
@@ -712,7 +596,7 @@ export const rejectRequest = Operation.make({
   permission: "request.approve",
   input: z.object({ requestId: Text.id, reason: Text.bounded(Text.limits.comment, "say why the request is rejected") }),
   output: PurchaseRequest,
-  events: ["purchase_request.rejected"],
+  events: [PurchaseRequestRejected],
   handler: Effect.fn(function*(input) {
     const current = yield* currentStep(input.requestId, "rejected")
     const { step, principal } = current
@@ -721,7 +605,7 @@ export const rejectRequest = Operation.make({
       step: (now) => ({ status: "rejected", decidedBy: principal.userId, decidedAt: now, comment: input.reason }),
       comment: input.reason
     })
-    yield* Events.append(requestEvent("purchase_request.rejected", updated!, { step: step.step, by: principal.userId, reason: input.reason }))
+    yield* Events.append(PurchaseRequestRejected.make({ ...requestEvent(updated!), step: step.step, by: principal.userId, reason: input.reason }))
     return updated!
   })
 })
@@ -739,7 +623,7 @@ export const delegateApproval = Operation.make({
   permission: "request.approve",
   input: z.object({ requestId: Text.id, deputyId: Text.externalId, comment: Text.comment.optional() }),
   output: PurchaseRequest,
-  events: ["purchase_request.delegated"],
+  events: [PurchaseRequestDelegated],
   handler: Effect.fn(function*(input) {
     const current = yield* currentStep(input.requestId, "delegated")
     const { request, step, principal } = current
@@ -756,7 +640,7 @@ export const delegateApproval = Operation.make({
       comment: input.comment,
       delegatedTo: input.deputyId
     })
-    yield* Events.append(requestEvent("purchase_request.delegated", updated!, { step: step.step, by: principal.userId, deputyId: input.deputyId }))
+    yield* Events.append(PurchaseRequestDelegated.make({ ...requestEvent(updated!), step: step.step, by: principal.userId, deputyId: input.deputyId }))
     return updated!
   })
 })
@@ -783,7 +667,7 @@ export const reviseRequest = Operation.make({
     comment: Text.comment.optional()
   }),
   output: PurchaseRequest,
-  events: ["purchase_request.resubmitted", "purchase_request.approved"],
+  events: [PurchaseRequestResubmitted, PurchaseRequestApproved],
   handler: Effect.fn(function*(input) {
     const storage = yield* Storage.Storage
     const principal = yield* CurrentPrincipal
@@ -830,8 +714,8 @@ export const reviseRequest = Operation.make({
       updatedAt: now
     }))
     yield* Events.append(
-      requestEvent("purchase_request.resubmitted", updated, { total, steps: approval.steps.length }),
-      ...(approval.steps.length === 0 ? [requestEvent("purchase_request.approved", updated, { by: "policy" })] : [])
+      PurchaseRequestResubmitted.make({ ...requestEvent(updated), total, lines: updated.lines, steps: approval.steps.length }),
+      ...(approval.steps.length === 0 ? [approvedEvent(updated, "policy")] : [])
     )
     return updated
   })

@@ -29,6 +29,7 @@ import {
   type PurchaseOrderLine
 } from "../purchasing/Purchasing.js"
 import * as Tolerances from "../purchasing/Tolerances.js"
+import { ShipmentCreated, ShipmentDelivered } from "./ShippingEvents.js"
 
 // ----- model -----------------------------------------------------------------------------------
 
@@ -241,12 +242,17 @@ export const unitsInTransit = (all: Iterable<Shipment>): ReadonlyMap<string, num
   return units
 }
 
-const deliveredEvent = (shipment: Shipment): Events.EventSpec => ({
-  type: "shipment.delivered",
-  aggregateType: "shipment",
-  aggregateId: shipment.id,
-  payload: { shipmentId: shipment.id, purchaseOrderId: shipment.purchaseOrderId, deliveredAt: shipment.deliveredAt }
-})
+const deliveredEvent = (shipment: Shipment) =>
+  ShipmentDelivered.make({
+    shipmentId: shipment.id,
+    purchaseOrderId: shipment.purchaseOrderId,
+    ...(shipment.invoiceId !== undefined ? { invoiceId: shipment.invoiceId } : {}),
+    carrier: shipment.carrier,
+    trackingNumber: shipment.trackingNumber,
+    status: "delivered",
+    deliveredAt: shipment.deliveredAt!,
+    lines: shipment.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity, receivedQuantity: l.receivedQuantity }))
+  })
 
 /**
  * Records units received through a shipment (line number -> quantity); the
@@ -326,7 +332,7 @@ export const createShipment = Operation.make({
   permission: "shipment.manage",
   input: CreateShipmentInput,
   output: Shipment,
-  events: ["shipment.created"],
+  events: [ShipmentCreated],
   handler: Effect.fn(function*(input) {
     const storage = yield* Storage.Storage
     const principal = yield* CurrentPrincipal
@@ -428,19 +434,18 @@ export const createShipment = Operation.make({
       createdAt: now,
       updatedAt: now
     })
-    yield* Events.append({
-      type: "shipment.created",
-      aggregateType: "shipment",
-      aggregateId: shipment.id,
-      payload: {
-        shipmentId: shipment.id,
-        purchaseOrderId: order.id,
-        invoiceId: shipment.invoiceId,
-        carrier: shipment.carrier,
-        trackingNumber: shipment.trackingNumber,
-        lines: shipment.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity }))
-      }
-    })
+    yield* Events.append(ShipmentCreated.make({
+      shipmentId: shipment.id,
+      purchaseOrderId: order.id,
+      ...(shipment.invoiceId !== undefined ? { invoiceId: shipment.invoiceId } : {}),
+      carrier: shipment.carrier,
+      trackingNumber: shipment.trackingNumber,
+      shipDate: shipment.shipDate,
+      destinationLocationId: shipment.destinationLocationId,
+      destinationStorageSpace: shipment.destinationStorageSpace,
+      status: "in_transit",
+      lines: shipment.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity, serialNumbers: l.serialNumbers }))
+    }))
     return shipment
   })
 })
@@ -506,7 +511,7 @@ export const markDelivered = Operation.make({
   permission: "shipment.manage",
   input: z.object({ shipmentId: Text.id }),
   output: Shipment,
-  events: ["shipment.delivered"],
+  events: [ShipmentDelivered],
   handler: Effect.fn(function*({ shipmentId }) {
     const storage = yield* Storage.Storage
     const shipment = yield* loadShipment(shipmentId)

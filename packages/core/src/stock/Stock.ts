@@ -24,150 +24,12 @@ import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
 import { itemsById } from "../catalog/Catalog.js"
+import { ReorderLevelSet, ReplenishmentNeeded, StockAdjusted, StockIssued, StockReturnedToVendor, StockTransferred } from "./StockEvents.js"
+import { MovementKind, StockKey, StockMovement, StockRecord, stockMovements, stockRecords } from "./StockModel.js"
 
-// ----- model -----------------------------------------------------------------------------------
+// ----- model: in StockModel.ts, re-exported ----------------------------------------
 
-/**
- * Where stock is kept: a storage space of a location, for one catalog item.
- *
- * @since 0.1.0
- * @category models
- */
-export const StockKey = z.object({
-  catalogItemId: Text.id,
-  locationId: Text.location,
-  storageSpace: Text.location
-})
-
-/**
- * A stock key.
- *
- * @since 0.1.0
- * @category models
- */
-export type StockKey = z.infer<typeof StockKey>
-
-/**
- * The stock of one catalog item in one storage space. `onHand` never goes below zero;
- * `belowReorderLevel` is true once the replenishment event for the current crossing was raised.
- * `sequence` counts the record's movements (the ledger's order).
- *
- * @since 0.1.0
- * @category models
- */
-export const StockRecord = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  catalogItemId: z.string(),
-  name: z.string(),
-  locationId: z.string(),
-  storageSpace: z.string(),
-  onHand: z.number().int().nonnegative(),
-  reorderLevel: z.number().int().nonnegative().optional(),
-  belowReorderLevel: z.boolean(),
-  lastUnitCost: Money.optional(),
-  averageUnitCost: Money.optional(),
-  sequence: z.number().int().nonnegative(),
-  updatedAt: z.string()
-})
-
-/**
- * A stock record.
- *
- * @since 0.1.0
- * @category models
- */
-export type StockRecord = z.infer<typeof StockRecord>
-
-/**
- * The kinds of ledger movements.
- *
- * @since 0.1.0
- * @category models
- */
-export const MovementKind = z.enum(["receipt", "issue", "transfer_in", "transfer_out", "adjustment", "vendor_return"])
-
-/**
- * A movement kind.
- *
- * @since 0.1.0
- * @category models
- */
-export type MovementKind = z.infer<typeof MovementKind>
-
-/**
- * A ledger entry: `quantity` is signed (positive adds to stock), `balanceAfter` is on hand after
- * it. The reference is a purchase order line and receipt (receipts), a transfer id (both halves
- * of a transfer share it), a reason, or whom the stock was issued to.
- *
- * @since 0.1.0
- * @category models
- */
-export const StockMovement = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  stockRecordId: z.string(),
-  sequence: z.number().int().positive(),
-  catalogItemId: z.string(),
-  locationId: z.string(),
-  storageSpace: z.string(),
-  kind: MovementKind,
-  quantity: z.number().int(),
-  balanceAfter: z.number().int().nonnegative(),
-  unitCost: Money.optional(),
-  by: z.string(),
-  at: z.string(),
-  purchaseOrderId: z.string().optional(),
-  lineNo: z.number().int().optional(),
-  receiptId: z.string().optional(),
-  transferId: z.string().optional(),
-  issuedTo: z.string().optional(),
-  reason: z.string().optional()
-})
-
-/**
- * A ledger entry.
- *
- * @since 0.1.0
- * @category models
- */
-export type StockMovement = z.infer<typeof StockMovement>
-
-/**
- * Where stock records are stored: one per item, location and storage space.
- *
- * @since 0.1.0
- * @category collections
- */
-export const stockRecords = Storage.collection({
-  name: "stock_records",
-  schema: StockRecord,
-  fields: {
-    catalogItemId: "string",
-    name: "string",
-    locationId: "string",
-    storageSpace: "string",
-    onHand: "integer",
-    belowReorderLevel: "boolean",
-    updatedAt: "timestamp"
-  },
-  indexes: [["locationId", "storageSpace", "name"], ["catalogItemId"], ["belowReorderLevel"]],
-  unique: [["catalogItemId", "locationId", "storageSpace"]]
-})
-
-/**
- * Where the ledger is stored: one sequence per stock record.
- *
- * @since 0.1.0
- * @category collections
- */
-export const stockMovements = Storage.collection({
-  name: "stock_movements",
-  schema: StockMovement,
-  fields: { stockRecordId: "string", sequence: "integer", kind: "string", purchaseOrderId: "string", at: "timestamp" },
-  indexes: [["purchaseOrderId"]],
-  unique: [["stockRecordId", "sequence"]]
-})
+export * from "./StockModel.js"
 
 // ----- errors ----------------------------------------------------------------------------------
 
@@ -230,26 +92,21 @@ const averageCost = (record: StockRecord, quantity: number, unitCost: Money): Mo
 }
 
 /** Re-evaluates the reorder flag; gives the event when on hand has just crossed the level. */
-const checkReorder = (record: StockRecord): { readonly record: StockRecord; readonly event?: Events.EventSpec } => {
+const checkReorder = (record: StockRecord): { readonly record: StockRecord; readonly event?: Events.Pending } => {
   const below = record.reorderLevel !== undefined && record.onHand <= record.reorderLevel
   if (!below) return { record: record.belowReorderLevel ? { ...record, belowReorderLevel: false } : record }
   if (record.belowReorderLevel) return { record }
   return {
     record: { ...record, belowReorderLevel: true },
-    event: {
-      type: "stock.replenishment_needed",
-      aggregateType: "stock_record",
-      aggregateId: record.id,
-      payload: {
-        stockRecordId: record.id,
-        catalogItemId: record.catalogItemId,
-        name: record.name,
-        locationId: record.locationId,
-        storageSpace: record.storageSpace,
-        onHand: record.onHand,
-        reorderLevel: record.reorderLevel
-      }
-    }
+    event: ReplenishmentNeeded.make({
+      stockRecordId: record.id,
+      catalogItemId: record.catalogItemId,
+      name: record.name,
+      locationId: record.locationId,
+      storageSpace: record.storageSpace,
+      onHand: record.onHand,
+      reorderLevel: record.reorderLevel!
+    })
   }
 }
 
@@ -369,7 +226,7 @@ const write = Effect.fn("Stock.write")(function*(
 ) {
   const storage = yield* Storage.Storage
   const touched = new Set(movements.map((m) => m.stockRecordId))
-  const events: Array<Events.EventSpec> = []
+  const events: Array<Events.Pending> = []
   const inserts: Array<StockRecord> = []
   const updates: Array<StockRecord> = []
   for (const [k, original] of working) {
@@ -459,7 +316,7 @@ export const returnToVendor = Effect.fn("Stock.returnToVendor")(function*(lines:
     reference: { purchaseOrderId, lineNo, reason }
   })))
   yield* Events.append(...result.movements.map((movement) =>
-    movementEvent("stock.returned_to_vendor", result.records.get(movement.stockRecordId)!, movement)
+    StockReturnedToVendor.make(movementEvent(result.records.get(movement.stockRecordId)!, movement))
   ))
   return result.movements
 })
@@ -482,20 +339,22 @@ const itemName = Effect.fn("Stock.itemName")(function*(catalogItemId: string) {
   return item.name
 })
 
-const movementEvent = (type: string, record: StockRecord, movement: StockMovement): Events.EventSpec => ({
-  type,
-  aggregateType: "stock_record",
-  aggregateId: record.id,
-  payload: {
-    stockRecordId: record.id,
-    movementId: movement.id,
-    catalogItemId: record.catalogItemId,
-    locationId: record.locationId,
-    storageSpace: record.storageSpace,
-    kind: movement.kind,
-    quantity: movement.quantity,
-    onHand: record.onHand
-  }
+/** What an event announcing a movement carries: the record after it and the ledger entry. */
+const movementEvent = (record: StockRecord, movement: StockMovement) => ({
+  stockRecordId: record.id,
+  movementId: movement.id,
+  catalogItemId: record.catalogItemId,
+  name: record.name,
+  locationId: record.locationId,
+  storageSpace: record.storageSpace,
+  kind: movement.kind,
+  quantity: movement.quantity,
+  onHand: record.onHand,
+  ...(movement.unitCost !== undefined ? { unitCost: movement.unitCost } : {}),
+  ...(movement.purchaseOrderId !== undefined ? { purchaseOrderId: movement.purchaseOrderId } : {}),
+  ...(movement.lineNo !== undefined ? { lineNo: movement.lineNo } : {}),
+  ...(movement.issuedTo !== undefined ? { issuedTo: movement.issuedTo } : {}),
+  ...(movement.reason !== undefined ? { reason: movement.reason } : {})
 })
 
 /**
@@ -524,7 +383,7 @@ export const issueStock = Operation.make({
     reason: Text.comment.optional()
   }),
   output: StockChange,
-  events: ["stock.issued", "stock.replenishment_needed"],
+  events: [StockIssued, ReplenishmentNeeded],
   handler: Effect.fn(function*({ quantity, issuedTo, reason, ...key }) {
     const name = yield* itemName(key.catalogItemId)
     const result = yield* post([{
@@ -536,7 +395,7 @@ export const issueStock = Operation.make({
     }])
     const movement = result.movements[0]!
     const record = result.records.get(movement.stockRecordId)!
-    yield* Events.append(movementEvent("stock.issued", record, movement))
+    yield* Events.append(StockIssued.make(movementEvent(record, movement)))
     return { record, movement }
   })
 })
@@ -566,7 +425,7 @@ export const transferStock = Operation.make({
     path: ["to"]
   }),
   output: z.object({ from: StockRecord, to: StockRecord, movements: z.array(StockMovement) }),
-  events: ["stock.transferred", "stock.replenishment_needed"],
+  events: [StockTransferred, ReplenishmentNeeded],
   handler: Effect.fn(function*({ catalogItemId, from, to, quantity, reason }) {
     const name = yield* itemName(catalogItemId)
     const source = (yield* loadRecords([{ catalogItemId, ...from }])).get(keyString({ catalogItemId, ...from }))
@@ -586,12 +445,16 @@ export const transferStock = Operation.make({
     const [out, into] = result.movements as [StockMovement, StockMovement]
     const fromRecord = result.records.get(out.stockRecordId)!
     const toRecord = result.records.get(into.stockRecordId)!
-    yield* Events.append({
-      type: "stock.transferred",
-      aggregateType: "stock_record",
-      aggregateId: fromRecord.id,
-      payload: { transferId, catalogItemId, quantity, from: { ...from, stockRecordId: fromRecord.id }, to: { ...to, stockRecordId: toRecord.id } }
-    })
+    yield* Events.append(StockTransferred.make({
+      stockRecordId: fromRecord.id,
+      transferId,
+      catalogItemId,
+      name: fromRecord.name,
+      quantity,
+      from: { ...from, stockRecordId: fromRecord.id, onHand: fromRecord.onHand },
+      to: { ...to, stockRecordId: toRecord.id, onHand: toRecord.onHand },
+      ...(reason !== undefined ? { reason } : {})
+    }))
     return { from: fromRecord, to: toRecord, movements: [out, into] }
   })
 })
@@ -613,13 +476,13 @@ export const adjustStock = Operation.make({
     reason: Text.bounded(Text.limits.comment, "an adjustment needs a reason")
   }),
   output: StockChange,
-  events: ["stock.adjusted", "stock.replenishment_needed"],
+  events: [StockAdjusted, ReplenishmentNeeded],
   handler: Effect.fn(function*({ countedQuantity, reason, ...key }) {
     const name = yield* itemName(key.catalogItemId)
     const result = yield* post([{ key, name, kind: "adjustment", counted: countedQuantity, reference: { reason } }])
     const movement = result.movements[0]!
     const record = result.records.get(movement.stockRecordId)!
-    yield* Events.append(movementEvent("stock.adjusted", record, movement))
+    yield* Events.append(StockAdjusted.make(movementEvent(record, movement)))
     return { record, movement }
   })
 })
@@ -638,7 +501,7 @@ export const setReorderLevel = Operation.make({
   permission: "stock.manage",
   input: StockKey.extend({ reorderLevel: z.number().int("a reorder level is a whole number").nonnegative().nullable() }),
   output: StockRecord,
-  events: ["stock.reorder_level_set", "stock.replenishment_needed"],
+  events: [ReorderLevelSet, ReplenishmentNeeded],
   handler: Effect.fn(function*({ reorderLevel, ...key }) {
     const storage = yield* Storage.Storage
     const existing = (yield* loadRecords([key])).get(keyString(key))
@@ -659,12 +522,7 @@ export const setReorderLevel = Operation.make({
       ? yield* retryOnNewRecordRace(storage.insertOne(stockRecords, unversioned(checked.record)))
       : yield* storage.updateOne(stockRecords, checked.record)
     yield* Events.append(
-      {
-        type: "stock.reorder_level_set",
-        aggregateType: "stock_record",
-        aggregateId: record.id,
-        payload: { stockRecordId: record.id, ...key, reorderLevel }
-      },
+      ReorderLevelSet.make({ stockRecordId: record.id, ...key, reorderLevel, onHand: record.onHand }),
       ...(checked.event !== undefined ? [checked.event] : [])
     )
     return record

@@ -37,6 +37,7 @@ import { Template } from "./Config.js"
 import * as Notes from "./Notes.js"
 import * as Orders from "./Orders.js"
 import { OversightError } from "./OversightError.js"
+import * as OversightEvents from "./OversightEvents.js"
 import * as Projects from "./Projects.js"
 import * as Relationships from "./Relationships.js"
 import * as Engine from "./internal/engine.js"
@@ -225,7 +226,7 @@ export const makeOperations = (config: Config) => {
       lines: z.array(LineInput).min(1, "an order needs at least one line").max(10_000)
     }),
     output: z.object({ order: Orders.CustomerOrder, lines: z.array(Orders.OrderLine) }),
-    events: ["oversight.order_created"],
+    events: [OversightEvents.OrderCreated],
     handler: Effect.fn("Oversight.createOrder")(function*(input) {
       if (input.projectAtOrderLevel && config.orderProject === undefined) return yield* orderProjectMissing("(new order)")
       const [id, ...lineIds] = yield* Ids.nextMany(1 + input.lines.length)
@@ -274,15 +275,15 @@ export const makeOperations = (config: Config) => {
       }),
     output: z.object({ order: Orders.CustomerOrder, lines: z.array(Orders.OrderLine) }),
     events: [
-      "oversight.order_changed",
-      "oversight.order_state_changed",
-      "oversight.order_line_state_changed",
-      "oversight.domain_order_state_changed",
-      "oversight.order_task_state_changed",
-      "oversight.project_updated",
-      "oversight.project_task_state_changed",
-      "oversight.project_state_changed",
-      "oversight.program_state_changed"
+      OversightEvents.OrderChanged,
+      OversightEvents.OrderStateChanged,
+      OversightEvents.OrderLineStateChanged,
+      OversightEvents.DomainOrderStateChanged,
+      OversightEvents.OrderTaskStateChanged,
+      OversightEvents.ProjectUpdated,
+      OversightEvents.ProjectTaskStateChanged,
+      OversightEvents.ProjectStateChanged,
+      OversightEvents.ProgramStateChanged
     ],
     handler: Effect.fn("Oversight.changeOrder")(function*(input) {
       const touchedLines: Array<string> = []
@@ -370,7 +371,7 @@ export const makeOperations = (config: Config) => {
     permission: "spm-oversight/order.request_project",
     input: z.object({ orderId: RecordId }),
     output: Orders.CustomerOrder,
-    events: ["oversight.order_project_requested"],
+    events: [OversightEvents.OrderProjectRequested],
     handler: Effect.fn("Oversight.requestOrderProject")(function*({ orderId }) {
       if (config.orderProject === undefined) return yield* orderProjectMissing(orderId)
       const work = yield* command((work) =>
@@ -400,15 +401,15 @@ export const makeOperations = (config: Config) => {
     input: z.object({ orderId: RecordId, lineNos: z.array(z.number().int().positive()).min(1).max(10_000).optional() }),
     output: ApprovalResult,
     events: [
-      "oversight.order_line_approved",
-      "oversight.order_line_state_changed",
-      "oversight.order_state_changed",
-      "oversight.program_created",
-      "oversight.project_created",
-      "oversight.project_task_created",
-      "oversight.link_created",
-      "oversight.project_state_changed",
-      "oversight.program_state_changed"
+      OversightEvents.OrderLineApproved,
+      OversightEvents.OrderLineStateChanged,
+      OversightEvents.OrderStateChanged,
+      OversightEvents.ProgramCreated,
+      OversightEvents.ProjectCreated,
+      OversightEvents.ProjectTaskCreated,
+      OversightEvents.LinkCreated,
+      OversightEvents.ProjectStateChanged,
+      OversightEvents.ProgramStateChanged
     ],
     handler: Effect.fn("Oversight.approveOrderLines")(function*({ orderId, lineNos }) {
       const work = yield* begin
@@ -450,17 +451,17 @@ export const makeOperations = (config: Config) => {
       projectTasks: z.array(Projects.ProjectTask).describe("the project tasks they were linked to")
     }),
     events: [
-      "oversight.domain_order_created",
-      "oversight.order_task_created",
-      "oversight.project_task_created",
-      "oversight.project_task_updated",
-      "oversight.link_created",
-      "oversight.domain_order_state_changed",
-      "oversight.order_line_state_changed",
-      "oversight.order_state_changed",
-      "oversight.project_task_state_changed",
-      "oversight.project_state_changed",
-      "oversight.program_state_changed"
+      OversightEvents.DomainOrderCreated,
+      OversightEvents.OrderTaskCreated,
+      OversightEvents.ProjectTaskCreated,
+      OversightEvents.ProjectTaskUpdated,
+      OversightEvents.LinkCreated,
+      OversightEvents.DomainOrderStateChanged,
+      OversightEvents.OrderLineStateChanged,
+      OversightEvents.OrderStateChanged,
+      OversightEvents.ProjectTaskStateChanged,
+      OversightEvents.ProjectStateChanged,
+      OversightEvents.ProgramStateChanged
     ],
     handler: Effect.fn("Oversight.recordDecomposition")(function*(input) {
       const work = yield* begin
@@ -475,13 +476,13 @@ export const makeOperations = (config: Config) => {
   })
 
   const stateEvents = [
-    "oversight.order_task_state_changed",
-    "oversight.domain_order_state_changed",
-    "oversight.order_line_state_changed",
-    "oversight.order_state_changed",
-    "oversight.project_task_state_changed",
-    "oversight.project_state_changed",
-    "oversight.program_state_changed"
+    OversightEvents.OrderTaskStateChanged,
+    OversightEvents.DomainOrderStateChanged,
+    OversightEvents.OrderLineStateChanged,
+    OversightEvents.OrderStateChanged,
+    OversightEvents.ProjectTaskStateChanged,
+    OversightEvents.ProjectStateChanged,
+    OversightEvents.ProgramStateChanged
   ]
 
   const setOrderTaskStates = Operation.make({
@@ -562,7 +563,7 @@ export const makeOperations = (config: Config) => {
       text: Text.note
     }),
     output: z.object({ note: Notes.Note, copies: z.array(Notes.Note).describe("the project and project task notes it was copied to") }),
-    events: ["oversight.note_added"],
+    events: [OversightEvents.NoteAdded],
     handler: Effect.fn("Oversight.addNote")(function*(input) {
       const ids = yield* Ids.nextMany(1)
       const copies: Array<string> = []
@@ -879,7 +880,7 @@ export const makeOperations = (config: Config) => {
     permission: "spm-oversight/project.manage",
     input: z.object({ type: z.enum(["program", "project", "project_task"]), id: RecordId, state: Projects.ProjectState }),
     output: z.object({ program: Projects.Program.optional(), project: Projects.Project.optional(), projectTask: Projects.ProjectTask.optional() }),
-    events: ["oversight.program_state_changed", "oversight.project_state_changed", "oversight.project_task_state_changed"],
+    events: [OversightEvents.ProgramStateChanged, OversightEvents.ProjectStateChanged, OversightEvents.ProjectTaskStateChanged],
     handler: Effect.fn("Oversight.setProjectState")(function*({ type, id, state }) {
       const same = (current: Projects.ProjectState) =>
         current === state
@@ -1067,7 +1068,7 @@ export const makeOperations = (config: Config) => {
     permission: "spm-oversight/relationship.manage",
     input: z.object({ orderLineId: RecordId, projectId: RecordId }),
     output: z.object({ link: Relationships.Link, line: Orders.OrderLine, project: Projects.Project }),
-    events: ["oversight.link_created", "oversight.project_updated"],
+    events: [OversightEvents.LinkCreated, OversightEvents.ProjectUpdated],
     handler: Effect.fn("Oversight.linkOrderLine")(function*({ orderLineId, projectId }) {
       let linkId = ""
       const work = yield* command((work) =>
@@ -1093,7 +1094,7 @@ export const makeOperations = (config: Config) => {
     permission: "spm-oversight/relationship.manage",
     input: z.object({ orderTaskId: RecordId, projectTaskId: RecordId }),
     output: z.object({ link: Relationships.Link, orderTask: Orders.OrderTask, projectTask: Projects.ProjectTask }),
-    events: ["oversight.link_created", "oversight.project_task_updated", "oversight.project_task_state_changed", "oversight.project_state_changed", "oversight.program_state_changed"],
+    events: [OversightEvents.LinkCreated, OversightEvents.ProjectTaskUpdated, OversightEvents.ProjectTaskStateChanged, OversightEvents.ProjectStateChanged, OversightEvents.ProgramStateChanged],
     handler: Effect.fn("Oversight.linkOrderTask")(function*({ orderTaskId, projectTaskId }) {
       let linkId = ""
       const work = yield* command((work) =>

@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import type { Storage } from "@procura/core"
+import { Events, type Storage } from "@procura/core"
 import { Data, Effect } from "effect"
 import { z } from "zod"
 import { FulfilmentState, LineState, OrderState } from "./Orders.js"
@@ -213,44 +213,290 @@ export const OrderSideStateChangedPayload = z.object({
 
 // ----- the events ------------------------------------------------------------------------------
 
-const event = <T extends string, P extends z.ZodType>(type: T, payload: P) => z.object({ type: z.literal(type), payload })
+const onOrder = { aggregateType: "oversight_order", aggregateId: "orderId" } as const
 
 /**
- * Every oversight event: its type and payload.
+ * A customer order was created with its lines.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrderCreated = Events.define("oversight.order_created", {
+  ...onOrder,
+  description: "A customer order was created with its lines (lineNos).",
+  payload: OrderPayload
+})
+
+/**
+ * An order was changed: lines added, changed or cancelled.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrderChanged = Events.define("oversight.order_changed", {
+  ...onOrder,
+  description: "A customer order was changed (a new revision): lines added (lineNos), changed (changedLineNos) or cancelled (cancelledLineNos).",
+  payload: OrderPayload
+})
+
+/**
+ * One project over a whole order was asked for.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrderProjectRequested = Events.define("oversight.order_project_requested", {
+  ...onOrder,
+  description: "One project over a whole (large) customer order was asked for.",
+  payload: OrderPayload
+})
+
+/**
+ * An order's state changed.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrderStateChanged = Events.define("oversight.order_state_changed", {
+  ...onOrder,
+  description: "A customer order's state changed (from, to).",
+  payload: OrderSideStateChangedPayload
+})
+
+/**
+ * An order line was approved, with what oversight decided for it.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrderLineApproved = Events.define("oversight.order_line_approved", {
+  ...onOrder,
+  description: "An order line was approved, with what oversight decided: a project (projectId) or not eligible, and why.",
+  payload: LineApprovedPayload
+})
+
+/**
+ * An order line's state changed.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrderLineStateChanged = Events.define("oversight.order_line_state_changed", {
+  ...onOrder,
+  description: "An order line's state changed (from, to).",
+  payload: OrderSideStateChangedPayload
+})
+
+/**
+ * Decomposition created a domain order.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const DomainOrderCreated = Events.define("oversight.domain_order_created", {
+  ...onOrder,
+  description: "Decomposition of an approved order line created a domain order, with the project task overseeing it, if any.",
+  payload: FulfilmentCreatedPayload
+})
+
+/**
+ * Decomposition created an order task.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrderTaskCreated = Events.define("oversight.order_task_created", {
+  ...onOrder,
+  description: "Decomposition created an order task of a domain order, with the project task overseeing it, if any.",
+  payload: FulfilmentCreatedPayload
+})
+
+/**
+ * A domain order's state changed.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const DomainOrderStateChanged = Events.define("oversight.domain_order_state_changed", {
+  ...onOrder,
+  description: "A domain order's state changed (from, to).",
+  payload: OrderSideStateChangedPayload
+})
+
+/**
+ * An order task's state changed.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const OrderTaskStateChanged = Events.define("oversight.order_task_state_changed", {
+  ...onOrder,
+  description: "An order task's state changed (from, to).",
+  payload: OrderSideStateChangedPayload
+})
+
+/**
+ * A program was created (`pm_program`).
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const ProgramCreated = Events.define("oversight.program_created", {
+  description: "A program (pm_program) was created for an order's account.",
+  aggregateType: "oversight_program",
+  aggregateId: "programId",
+  payload: ProgramPayload
+})
+
+/**
+ * A program's state changed.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const ProgramStateChanged = Events.define("oversight.program_state_changed", {
+  description: "A program's state changed, with ServiceNow's state numbers and the cause.",
+  aggregateType: "oversight_program",
+  aggregateId: "id",
+  payload: StateChangedPayload
+})
+
+const onProject = { aggregateType: "oversight_project", aggregateId: "projectId" } as const
+
+/**
+ * A project was created (`pm_project`).
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const ProjectCreated = Events.define("oversight.project_created", {
+  ...onProject,
+  description: "A project (pm_project) was created: for an order line, a site, or a whole order, from its template, with the mapped fields.",
+  payload: ProjectPayload
+})
+
+/**
+ * A project was updated.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const ProjectUpdated = Events.define("oversight.project_updated", {
+  ...onProject,
+  description: "A project's mapped fields changed (an order change altered its line).",
+  payload: ProjectPayload
+})
+
+/**
+ * A project's state changed.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const ProjectStateChanged = Events.define("oversight.project_state_changed", {
+  ...onProject,
+  description: "A project's state changed, with ServiceNow's state numbers and the cause (a child, a task, the user who set it).",
+  payload: StateChangedPayload
+})
+
+/**
+ * A project task was created (`pm_project_task`).
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const ProjectTaskCreated = Events.define("oversight.project_task_created", {
+  ...onProject,
+  description: "A project task (pm_project_task) was created from its template task; it belongs to its project's aggregate.",
+  payload: ProjectTaskPayload
+})
+
+/**
+ * A project task was updated.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const ProjectTaskUpdated = Events.define("oversight.project_task_updated", {
+  ...onProject,
+  description: "A project task's mapped fields changed, or it was linked to an order task by hand.",
+  payload: ProjectTaskPayload
+})
+
+/**
+ * A project task's state changed.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const ProjectTaskStateChanged = Events.define("oversight.project_task_state_changed", {
+  ...onProject,
+  description: "A project task's state changed, with ServiceNow's state numbers and the cause (the order task or domain order it follows, or the user who set it).",
+  payload: StateChangedPayload
+})
+
+/**
+ * A relationship between the order side and the project side was recorded; the event belongs to
+ * the project's aggregate.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const LinkCreated = Events.define("oversight.link_created", {
+  description: "A relationship between the order side and the project side was recorded (by oversight, or by hand: manual); it belongs to the project's aggregate.",
+  aggregateType: "oversight_project",
+  payload: LinkPayload
+})
+
+/**
+ * A note was added (or copied along a relationship); the event belongs to the order's or the
+ * project's aggregate.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const NoteAdded = Events.define("oversight.note_added", {
+  description: "A work note or comment was added to a record, or copied to it along a relationship (source); it belongs to the order's or the project's aggregate.",
+  aggregateType: ["oversight_order", "oversight_project"],
+  payload: NotePayload
+})
+
+/**
+ * Every oversight event.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const events = [
+  OrderCreated,
+  OrderChanged,
+  OrderProjectRequested,
+  OrderStateChanged,
+  OrderLineApproved,
+  OrderLineStateChanged,
+  DomainOrderCreated,
+  OrderTaskCreated,
+  DomainOrderStateChanged,
+  OrderTaskStateChanged,
+  ProgramCreated,
+  ProgramStateChanged,
+  ProjectCreated,
+  ProjectUpdated,
+  ProjectStateChanged,
+  ProjectTaskCreated,
+  ProjectTaskUpdated,
+  ProjectTaskStateChanged,
+  LinkCreated,
+  NoteAdded
+] as const
+
+/**
+ * An oversight event, as a subscriber reads it (see {@link decode}).
  *
  * @since 0.1.0
  * @category models
  */
-export const OversightEvent = z.discriminatedUnion("type", [
-  event("oversight.order_created", OrderPayload),
-  event("oversight.order_changed", OrderPayload),
-  event("oversight.order_project_requested", OrderPayload),
-  event("oversight.order_state_changed", OrderSideStateChangedPayload),
-  event("oversight.order_line_approved", LineApprovedPayload),
-  event("oversight.order_line_state_changed", OrderSideStateChangedPayload),
-  event("oversight.domain_order_created", FulfilmentCreatedPayload),
-  event("oversight.order_task_created", FulfilmentCreatedPayload),
-  event("oversight.domain_order_state_changed", OrderSideStateChangedPayload),
-  event("oversight.order_task_state_changed", OrderSideStateChangedPayload),
-  event("oversight.program_created", ProgramPayload),
-  event("oversight.program_state_changed", StateChangedPayload),
-  event("oversight.project_created", ProjectPayload),
-  event("oversight.project_updated", ProjectPayload),
-  event("oversight.project_state_changed", StateChangedPayload),
-  event("oversight.project_task_created", ProjectTaskPayload),
-  event("oversight.project_task_updated", ProjectTaskPayload),
-  event("oversight.project_task_state_changed", StateChangedPayload),
-  event("oversight.link_created", LinkPayload),
-  event("oversight.note_added", NotePayload)
-])
-
-/**
- * An oversight event.
- *
- * @since 0.1.0
- * @category models
- */
-export type OversightEvent = z.infer<typeof OversightEvent>
+export type OversightEvent = Events.EventOf<(typeof events)[number]>
 
 /**
  * An oversight event type.
@@ -266,7 +512,7 @@ export type EventType = OversightEvent["type"]
  * @since 0.1.0
  * @category constants
  */
-export const eventTypes: ReadonlyArray<EventType> = OversightEvent.options.map((option) => option.shape.type.value)
+export const eventTypes: ReadonlyArray<EventType> = events.map((definition) => definition.type)
 
 /**
  * The event types a project-side mirror (an SPM connector) subscribes to.
@@ -291,27 +537,23 @@ export class OversightEventError extends Data.TaggedError("OversightEventError")
   readonly message: string
 }> {}
 
+const decodeAny = Events.decoder(events)
+
 /**
- * Reads a stored event as a typed oversight event.
+ * Reads a stored event as a typed oversight event, with its causation id.
  *
  * @since 0.1.0
  * @category conversions
  */
 export const decode = (event: Storage.StoredEvent): Effect.Effect<OversightEvent, OversightEventError> =>
-  Effect.suspend(() => {
-    const parsed = OversightEvent.safeParse({ type: event.type, payload: event.payload })
-    return parsed.success
-      ? Effect.succeed(parsed.data)
-      : Effect.fail(
-        new OversightEventError({
-          eventId: event.id,
-          type: event.type,
-          message: `Event ${event.id} (${event.type}) is not a well-formed oversight event: ${
-            parsed.error.issues.map((i) => `${i.path.join(".") || "(event)"}: ${i.message}`).join("; ")
-          }`
-        })
-      )
-  })
+  Effect.mapError(decodeAny(event), (error) =>
+    new OversightEventError({
+      eventId: error.eventId,
+      type: error.type,
+      message: eventTypes.includes(event.type as EventType)
+        ? error.message
+        : `Event ${event.id} (${event.type}) is not an oversight event: one of ${eventTypes.join(", ")} was expected`
+    }))
 
 /**
  * The ServiceNow table of each note subject.

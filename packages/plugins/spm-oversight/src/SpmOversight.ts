@@ -20,6 +20,7 @@ import { Plugin, Procura, type Storage } from "@procura/core"
 import type { Layer } from "effect"
 import * as Config from "./Config.js"
 import * as OversightError from "./OversightError.js"
+import * as OversightEvents from "./OversightEvents.js"
 import { collections, makeOperations, Oversight } from "./Oversight.js"
 import { permissions } from "./Roles.js"
 
@@ -37,6 +38,7 @@ export const spmOversight: Plugin.Plugin<"spm-oversight", Config.Config> = Plugi
   config: Config.Config,
   responsibilities: ["project-oversight"],
   errors: [OversightError.family, OversightError.eventFamily],
+  events: OversightEvents.events,
   contribute: (config) => ({
     collections,
     operations: makeOperations(config),

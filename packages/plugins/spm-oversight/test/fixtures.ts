@@ -4,7 +4,7 @@
  */
 import { type Errors, type Operation, type Plugin, Principal, type Procura, Storage } from "@procura/core"
 import { Config, Oversight, type OversightError, OversightEvents, SpmOversight } from "@procura/plugin-spm-oversight"
-import { Fixtures } from "@procura/testkit"
+import { EventContract, Fixtures } from "@procura/testkit"
 import { Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -51,7 +51,8 @@ export const procura = <E>(
   config: Config.ConfigInput,
   storage: Layer.Layer<Storage.Storage, E>
 ): Layer.Layer<Procura.Services | Oversight.Oversight | Storage.Storage, E | Storage.StorageError | Plugin.PluginError> =>
-  SpmOversight.layer(config).pipe(Layer.provideMerge(storage))
+  // The events contract holds: oversight's operations append only the events they declare.
+  SpmOversight.layer(config).pipe(Layer.provideMerge(EventContract.checked(storage, { events: OversightEvents.events })))
 
 /** Runs a service call as a principal. */
 export const as = <A, E, R>(who: Principal.Principal, effect: Effect.Effect<A, E, R>) => Principal.runAs(effect, who)

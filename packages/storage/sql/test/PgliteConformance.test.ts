@@ -1,6 +1,6 @@
 import { SqlStorage } from "@procura/storage-sql"
 import { AssetLifecycleScenarios, CatalogImportScenarios, DeliveryScenarios, FlowScenarios, LicensingScenarios, StockScenarios, StorageConformance } from "@procura/testkit"
-import { InvoicingScenarios } from "@procura/testkit"
+import { EventContract, InvoicingScenarios } from "@procura/testkit"
 import { RevisionScenarios } from "@procura/testkit"
 import { ReceivingScenarios } from "@procura/testkit"
 
@@ -14,3 +14,4 @@ AssetLifecycleScenarios.suite("PGlite", SqlStorage.layerPglite())
 CatalogImportScenarios.suite("PGlite", SqlStorage.layerPglite())
 RevisionScenarios.suite("PGlite", SqlStorage.layerPglite())
 ReceivingScenarios.suite("PGlite", SqlStorage.layerPglite())
+EventContract.suite("PGlite", SqlStorage.layerPglite())

@@ -1,6 +1,6 @@
 import { describe } from "@effect/vitest"
 import { AssetLifecycleScenarios, CatalogImportScenarios, DeliveryScenarios, FlowScenarios, LicensingScenarios, StockScenarios, StorageConformance } from "@procura/testkit"
-import { InvoicingScenarios } from "@procura/testkit"
+import { EventContract, InvoicingScenarios } from "@procura/testkit"
 import { RevisionScenarios } from "@procura/testkit"
 import { ReceivingScenarios } from "@procura/testkit"
 import { layerFreshPostgres, postgresEnabled } from "./utils.js"
@@ -16,6 +16,7 @@ describe.skipIf(!postgresEnabled)("PostgreSQL (PROCURA_SKIP_POSTGRES=1 skips)", 
   CatalogImportScenarios.suite("PostgreSQL", layerFreshPostgres())
   RevisionScenarios.suite("PostgreSQL", layerFreshPostgres())
   ReceivingScenarios.suite("PostgreSQL", layerFreshPostgres())
+  EventContract.suite("PostgreSQL", layerFreshPostgres())
 })
 
 // The same suites with row-level security on, as a role that is not a superuser: the policies

@@ -5,18 +5,35 @@ import type { Events } from "@procura/core"
 import type { z } from "zod"
 import type { CustomerOrder, DomainOrder, FulfilmentState, LineState, OrderLine, OrderState, OrderTask } from "../Orders.js"
 import type { Note } from "../Notes.js"
-import { type EventType, type OrderPayload, type OversightEvent, type ProgramPayload, type ProjectPayload, type ProjectTaskPayload, subjectTables } from "../OversightEvents.js"
+import {
+  DomainOrderCreated,
+  DomainOrderStateChanged,
+  LinkCreated,
+  NoteAdded,
+  OrderChanged,
+  OrderCreated,
+  OrderLineApproved,
+  OrderLineStateChanged,
+  type OrderPayload,
+  OrderProjectRequested,
+  OrderStateChanged,
+  OrderTaskCreated,
+  OrderTaskStateChanged,
+  ProgramCreated,
+  type ProgramPayload,
+  ProgramStateChanged,
+  ProjectCreated,
+  type ProjectPayload,
+  ProjectStateChanged,
+  ProjectTaskCreated,
+  type ProjectTaskPayload,
+  ProjectTaskStateChanged,
+  ProjectTaskUpdated,
+  ProjectUpdated,
+  subjectTables
+} from "../OversightEvents.js"
 import { type Program, type Project, type ProjectState, type ProjectTask, stateValues } from "../Projects.js"
 import type { Link } from "../Relationships.js"
-
-type Spec<T extends EventType> = Events.EventSpec & { readonly type: T }
-
-const spec = <T extends EventType>(
-  type: T,
-  aggregateType: string,
-  aggregateId: string,
-  payload: Extract<OversightEvent, { type: T }>["payload"]
-): Spec<T> => ({ type, aggregateType, aggregateId, payload })
 
 export const programPayload = (program: Program): z.infer<typeof ProgramPayload> => ({
   table: "pm_program",
@@ -69,15 +86,15 @@ export const projectTaskPayload = (task: ProjectTask): z.infer<typeof ProjectTas
 /** Builds the events the engine appends. */
 export const build = {
   orderCreated: (order: CustomerOrder, lineNos: ReadonlyArray<number>) =>
-    spec("oversight.order_created", "oversight_order", order.id, orderPayload(order, { lineNos })),
+    OrderCreated.make(orderPayload(order, { lineNos })),
   orderChanged: (order: CustomerOrder, change: { lineNos: ReadonlyArray<number>; changedLineNos: ReadonlyArray<number>; cancelledLineNos: ReadonlyArray<number> }) =>
-    spec("oversight.order_changed", "oversight_order", order.id, orderPayload(order, change)),
+    OrderChanged.make(orderPayload(order, change)),
   orderProjectRequested: (order: CustomerOrder) =>
-    spec("oversight.order_project_requested", "oversight_order", order.id, orderPayload(order, { lineNos: [] })),
+    OrderProjectRequested.make(orderPayload(order, { lineNos: [] })),
   orderStateChanged: (order: CustomerOrder, from: OrderState) =>
-    spec("oversight.order_state_changed", "oversight_order", order.id, { orderId: order.id, id: order.id, from, to: order.state }),
+    OrderStateChanged.make({ orderId: order.id, id: order.id, from, to: order.state }),
   lineApproved: (line: OrderLine) =>
-    spec("oversight.order_line_approved", "oversight_order", line.orderId, {
+    OrderLineApproved.make({
       orderId: line.orderId,
       orderLineId: line.id,
       lineNo: line.lineNo,
@@ -86,9 +103,9 @@ export const build = {
       ...(line.oversight!.projectId !== undefined ? { projectId: line.oversight!.projectId } : {})
     }),
   lineStateChanged: (line: OrderLine, from: LineState) =>
-    spec("oversight.order_line_state_changed", "oversight_order", line.orderId, { orderId: line.orderId, id: line.id, from, to: line.state }),
+    OrderLineStateChanged.make({ orderId: line.orderId, id: line.id, from, to: line.state }),
   domainOrderCreated: (record: DomainOrder) =>
-    spec("oversight.domain_order_created", "oversight_order", record.orderId, {
+    DomainOrderCreated.make({
       orderId: record.orderId,
       orderLineId: record.orderLineId,
       id: record.id,
@@ -97,7 +114,7 @@ export const build = {
       ...(record.oversight.projectTaskId !== undefined ? { projectTaskId: record.oversight.projectTaskId } : {})
     }),
   orderTaskCreated: (record: OrderTask) =>
-    spec("oversight.order_task_created", "oversight_order", record.orderId, {
+    OrderTaskCreated.make({
       orderId: record.orderId,
       orderLineId: record.orderLineId,
       id: record.id,
@@ -107,17 +124,12 @@ export const build = {
       ...(record.oversight.projectTaskId !== undefined ? { projectTaskId: record.oversight.projectTaskId } : {})
     }),
   fulfilmentStateChanged: (kind: "domain_order" | "order_task", record: DomainOrder | OrderTask, from: FulfilmentState) =>
-    spec(
-      kind === "domain_order" ? "oversight.domain_order_state_changed" : "oversight.order_task_state_changed",
-      "oversight_order",
-      record.orderId,
-      { orderId: record.orderId, id: record.id, from, to: record.state }
-    ),
-  programCreated: (program: Program) => spec("oversight.program_created", "oversight_program", program.id, programPayload(program)),
-  projectCreated: (project: Project) => spec("oversight.project_created", "oversight_project", project.id, projectPayload(project)),
-  projectUpdated: (project: Project) => spec("oversight.project_updated", "oversight_project", project.id, projectPayload(project)),
-  taskCreated: (task: ProjectTask) => spec("oversight.project_task_created", "oversight_project", task.projectId, projectTaskPayload(task)),
-  taskUpdated: (task: ProjectTask) => spec("oversight.project_task_updated", "oversight_project", task.projectId, projectTaskPayload(task)),
+    (kind === "domain_order" ? DomainOrderStateChanged : OrderTaskStateChanged).make({ orderId: record.orderId, id: record.id, from, to: record.state }),
+  programCreated: (program: Program) => ProgramCreated.make(programPayload(program)),
+  projectCreated: (project: Project) => ProjectCreated.make(projectPayload(project)),
+  projectUpdated: (project: Project) => ProjectUpdated.make(projectPayload(project)),
+  taskCreated: (task: ProjectTask) => ProjectTaskCreated.make(projectTaskPayload(task)),
+  taskUpdated: (task: ProjectTask) => ProjectTaskUpdated.make(projectTaskPayload(task)),
   stateChanged: (
     target: { readonly type: "program"; readonly record: Program } | { readonly type: "project"; readonly record: Project } | {
       readonly type: "project_task"
@@ -125,7 +137,7 @@ export const build = {
     },
     from: ProjectState,
     cause?: { readonly type: string; readonly id: string }
-  ) => {
+  ): Events.Pending<"oversight.program_state_changed" | "oversight.project_state_changed" | "oversight.project_task_state_changed"> => {
     const { record } = target
     const common = {
       id: record.id,
@@ -137,11 +149,11 @@ export const build = {
     }
     switch (target.type) {
       case "program":
-        return spec("oversight.program_state_changed", "oversight_program", record.id, { table: "pm_program", ...common })
+        return ProgramStateChanged.make({ table: "pm_program", ...common })
       case "project":
-        return spec("oversight.project_state_changed", "oversight_project", record.id, { table: "pm_project", projectId: record.id, ...common })
+        return ProjectStateChanged.make({ table: "pm_project", projectId: record.id, ...common })
       case "project_task":
-        return spec("oversight.project_task_state_changed", "oversight_project", target.record.projectId, {
+        return ProjectTaskStateChanged.make({
           table: "pm_project_task",
           projectId: target.record.projectId,
           ...common
@@ -149,16 +161,16 @@ export const build = {
     }
   },
   linked: (link: Link, projectId: string) =>
-    spec("oversight.link_created", "oversight_project", projectId, {
+    LinkCreated.make({
       linkId: link.id,
       kind: link.kind,
       fromId: link.fromId,
       toId: link.toId,
       ...(link.orderId !== undefined ? { orderId: link.orderId } : {}),
       manual: link.manual
-    }),
+    }, { id: projectId }),
   noteAdded: (note: Note, aggregate: { readonly type: string; readonly id: string }) =>
-    spec("oversight.note_added", aggregate.type, aggregate.id, {
+    NoteAdded.make({
       noteId: note.id,
       subjectType: note.subjectType,
       subjectId: note.subjectId,
@@ -171,7 +183,7 @@ export const build = {
       ...(note.sourceType !== undefined && note.sourceId !== undefined && note.sourceNoteId !== undefined
         ? { source: { type: note.sourceType, id: note.sourceId, noteId: note.sourceNoteId } }
         : {})
-    })
+    }, aggregate)
 }
 
 function orderPayload(

@@ -152,7 +152,7 @@ export class Work {
   readonly tasks = new Tracked(Projects.projectTasks)
   readonly links = new Tracked(Relationships.links)
   readonly notes = new Tracked(Notes.notes)
-  readonly events: Array<Events.EventSpec> = []
+  readonly events: Array<Events.Pending> = []
   readonly now: string
   readonly principal: Principal.Principal
   constructor(now: string, principal: Principal.Principal) {
@@ -160,7 +160,7 @@ export class Work {
     this.principal = principal
   }
 
-  emit(...events: ReadonlyArray<Events.EventSpec>): void {
+  emit(...events: ReadonlyArray<Events.Pending>): void {
     this.events.push(...events)
   }
 }
