@@ -1,6 +1,6 @@
 // The samples of docs/guides/your-first-plugin.md, type-checked and run.
 import { assert, describe, it } from "@effect/vitest"
-import { ApprovalPolicy, Operation, Plugin } from "@procura/core"
+import { ApprovalPolicy, CatalogEvents, Events, Operation, Plugin } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
 import { MemoryStorage } from "@procura/storage-memory"
 import { Effect, Layer, Option } from "effect"
@@ -56,6 +56,52 @@ async function enableOrgChart() {
 }
 // --- end sample ---
 
+// --- sample: events ---
+/** The plugin's own event: a new vendor was sent its welcome. */
+export const VendorWelcomed = Events.define("vendor-welcome.sent", {
+  description: "A vendor was sent its welcome message: when it was created, or again on request.",
+  aggregateType: "vendor",
+  aggregateId: "vendorId",
+  payload: z.object({ vendorId: z.string(), code: z.string(), message: z.string() })
+})
+
+export const vendorWelcome = Plugin.make({
+  id: "vendor-welcome",
+  version: "1.0.0",
+  description: "Welcomes new vendors.",
+  config: z.object({ greeting: z.string().min(1).default("Welcome aboard") }),
+  // The events it appends: listed in docs/events.md, known to subscribers and to the testkit.
+  events: [VendorWelcomed],
+  contribute: (config) => ({
+    operations: {
+      resend: Operation.make({
+        id: "vendor-welcome.resend",
+        summary: "Send a vendor its welcome again.",
+        kind: "command",
+        permission: "catalog.manage",
+        input: z.object({ vendorId: z.string().min(1), code: z.string().min(1) }),
+        output: z.object({ message: z.string() }),
+        // Every event the handler appends; the testkit's EventContract fails an operation appending others.
+        events: [VendorWelcomed],
+        handler: ({ vendorId, code }) => {
+          const message = `${config.greeting}, ${code}`
+          // make() takes the payload its schema describes: a wrong one does not compile.
+          return Effect.as(Events.append(VendorWelcomed.make({ vendorId, code, message })), { message })
+        }
+      })
+    },
+    // A core event, read typed: its payload is what CatalogEvents.VendorCreated declares.
+    subscribers: [{
+      id: "vendor-welcome",
+      events: [CatalogEvents.VendorCreated.type],
+      handle: (stored) =>
+        Effect.flatMap(CatalogEvents.VendorCreated.decode(stored), ({ payload: vendor }) =>
+          Events.append(VendorWelcomed.make({ vendorId: vendor.id, code: vendor.code, message: `${config.greeting}, ${vendor.code}` })))
+    }]
+  })
+})
+// --- end sample ---
+
 // --- sample: invalid ---
 function enableWithABadConfig() {
   try {
@@ -103,7 +149,36 @@ describe("your first plugin guide", () => {
     assert.strictEqual(schema.properties.managers.description, "user id -> manager's user id")
   })
 
+  it("the events sample appends its event from its operation and from its subscriber", async () => {
+    const seen: Array<readonly [string, string]> = []
+    const recorder = Plugin.make({
+      id: "welcome-recorder",
+      version: "1.0.0",
+      description: "Records welcomes.",
+      config: z.object({}),
+      contribute: () => ({
+        subscribers: [{
+          id: "welcome-recorder",
+          events: [VendorWelcomed.type],
+          handle: (stored) => Effect.map(VendorWelcomed.decode(stored), (event) => void seen.push([event.payload.message, event.actorId]))
+        }]
+      })
+    })
+    const procura = createProcura({ storage: MemoryStorage.layer(), plugins: [Plugin.enable(vendorWelcome, {}), Plugin.enable(recorder, {})] })
+    try {
+      const pat = { userId: "pat", tenantId: "acme", roles: ["procurement_manager"] }
+      const vendor = await procura.as(pat).catalog.createVendor({ code: "ACME", name: "Acme" })
+      await procura.deliverEvents()
+      await procura.deliverEvents()
+      assert.deepStrictEqual(await procura.run("vendor-welcome.resend", { vendorId: vendor.id, code: "ACME" }, { principal: pat }), { message: "Welcome aboard, ACME" })
+      await procura.deliverEvents()
+      assert.deepStrictEqual(seen, [["Welcome aboard, ACME", "subscriber:vendor-welcome"], ["Welcome aboard, ACME", "pat"]])
+    } finally {
+      await procura.dispose()
+    }
+  })
+
   it("the guide embeds each sample verbatim", () => {
-    assertGuideEmbedsSamples(import.meta.url, "../guides/your-first-plugin.md", ["plugin", "enable", "invalid"])
+    assertGuideEmbedsSamples(import.meta.url, "../guides/your-first-plugin.md", ["plugin", "enable", "events", "invalid"])
   })
 })
