@@ -17,11 +17,13 @@
  * @since 0.1.0
  */
 import { Plugin, Procura, type Storage } from "@procura/core"
-import type { Layer } from "effect"
+import { Layer } from "effect"
 import * as Config from "./Config.js"
 import * as OversightError from "./OversightError.js"
 import * as OversightEvents from "./OversightEvents.js"
-import { collections, makeOperations, Oversight } from "./Oversight.js"
+import { OversightConfig } from "./internal/config.js"
+import { operations } from "./internal/operations/index.js"
+import { collections, Oversight } from "./Oversight.js"
 import { permissions } from "./Roles.js"
 
 /**
@@ -41,8 +43,9 @@ export const spmOversight: Plugin.Plugin<"spm-oversight", Config.Config> = Plugi
   events: OversightEvents.events,
   contribute: (config) => ({
     collections,
-    operations: makeOperations(config),
-    layer: Oversight.layer(config),
+    // The operations read the configuration from the context; the layer provides it.
+    operations,
+    layer: Layer.merge(OversightConfig.layer(config), Oversight.layer(config)),
     permissions
   })
 })
