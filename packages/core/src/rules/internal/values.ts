@@ -3,7 +3,7 @@
  * (dates to epoch milliseconds), ISO-8601 parsing, and rendering values in messages and audit
  * records. Private to the rules module.
  */
-import type { ColumnType, Json } from "../DecisionTable.js"
+import type { ColumnType, Json } from "./model.js"
 
 /** A value shown in a message: strings quoted, dates as ISO-8601, long values cut. */
 export const show = (value: unknown): string => {
