@@ -16,7 +16,7 @@ import type { Status } from "./family.js"
  * @category models
  */
 export interface Problem {
-  /** The problem type URI (see {@link defaultTypeBase}). */
+  /** The problem type URI (see {@link ClassifyOptions.typeBase}: `https://procura.dev/problems/...` by default). */
   readonly type: string
   readonly title: string
   readonly status: Status
