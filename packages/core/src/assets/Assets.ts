@@ -7,345 +7,37 @@
  *
  * Every change of an asset, from its creation on order on, writes an entry to its history (who,
  * when, from and to which status, location, storage space and assignee, and why), read back with
- * {@link assetHistory}. Other modules create and activate assets through {@link createTemplates}
- * and {@link activateTemplates}, and record their own changes with {@link recordHistory}; hosts
- * use the operations.
+ * {@link assetHistory}. Other modules create, activate and change assets through what the module
+ * offers them in `internal/` (template creation and the one activation path of receipts in
+ * `internal/templates.ts`, history and changes in `internal/history.ts`); hosts use the
+ * operations.
  *
  * @since 0.1.0
  */
-import { Context, Data, Effect, Stream } from "effect"
+import { Context, Effect, Stream } from "effect"
 import { z } from "zod"
 import { notFound } from "../Errors.js"
 import * as Events from "../Events.js"
-import * as Ids from "../Ids.js"
-import { Money } from "../Money.js"
 import * as Operation from "../Operation.js"
 import * as Paging from "../Paging.js"
-import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
-import { ItemKind } from "../catalog/Catalog.js"
-import { AssetAssigned, type AssetChange, AssetReturnedToStorage, AssetStatusChanged, AssetTagged, AssetTemplatesCreated, AssetTransferred } from "./AssetsEvents.js"
-import { Asset, AssetHistoryEntry, AssetPlace, AssetStatus, Condition, HistoryAction, assetHistoryEntries, assets, transitions } from "./AssetsModel.js"
+import { AssetAssigned, type AssetChange, AssetReturnedToStorage, AssetStatusChanged, AssetTagged, AssetTransferred } from "./AssetsEvents.js"
+import { AssetError } from "./AssetsErrors.js"
+import { Asset, AssetHistoryEntry, AssetStatus, Condition, HistoryAction, assetHistoryEntries, assets } from "./AssetsModel.js"
+import { changeOf, ensureTransition, refuse, unassigned, unstored } from "./AssetsRules.js"
+import { type HistoryChange, recordHistory } from "./internal/history.js"
 
-// ----- model: in AssetsModel.ts, re-exported ----------------------------------------
+// ----- model, errors and rules: in AssetsModel.ts, AssetsErrors.ts and AssetsRules.ts, re-exported
 
 export * from "./AssetsModel.js"
-
-// ----- errors ----------------------------------------------------------------------------------
-
-/**
- * Why an asset operation was refused.
- *
- * - `InvalidTransition`: the asset's status cannot become the one asked for (`allowed` lists
- *   what it can become).
- * - `NotInUse`: only an asset in use is returned to storage.
- * - `NotInStock`: only an asset in stock is transferred between storage spaces.
- * - `SameStorageSpace`: the asset is already in the storage space it would be transferred to.
- *
- * @since 0.1.0
- * @category models
- */
-export type AssetErrorReason = "InvalidTransition" | "NotInUse" | "NotInStock" | "SameStorageSpace" | "TagTaken"
-
-/**
- * An asset operation was refused; nothing was written. `from` is the asset's status, `to` the
- * status the operation needs it to have or become, `allowed` the statuses it can become.
- *
- * @since 0.1.0
- * @category errors
- */
-export class AssetError extends Data.TaggedError("AssetError")<{
-  readonly reason: AssetErrorReason
-  readonly assetId: string
-  readonly from: AssetStatus
-  readonly to: AssetStatus
-  readonly allowed: ReadonlyArray<AssetStatus>
-  readonly message: string
-}> {
-  /** @since 0.1.0 */
-  get isRetryable(): boolean {
-    return false
-  }
-}
-
-const refuse = (reason: AssetErrorReason, asset: Asset, to: AssetStatus, message: string): AssetError =>
-  new AssetError({ reason, assetId: asset.id, from: asset.status, to, allowed: transitions[asset.status], message })
-
-/**
- * Checks that an asset may move to a state; the refusal lists the states it may move to.
- *
- * @since 0.1.0
- * @category guards
- */
-export const ensureTransition = (asset: Asset, to: AssetStatus): Effect.Effect<void, AssetError> =>
-  transitions[asset.status].includes(to)
-    ? Effect.void
-    : Effect.fail(
-      refuse(
-        "InvalidTransition",
-        asset,
-        to,
-        `Asset ${asset.id} is ${asset.status}; it can become ${transitions[asset.status].join(", ") || "nothing else"}, not ${to}`
-      )
-    )
-
-// ----- history ---------------------------------------------------------------------------------
-
-/**
- * Where an asset is and who has it.
- *
- * @since 0.1.0
- * @category getters
- */
-export const placeOf = (asset: Asset): AssetPlace => ({
-  status: asset.status,
-  ...(asset.locationId !== undefined ? { locationId: asset.locationId } : {}),
-  ...(asset.storageSpace !== undefined ? { storageSpace: asset.storageSpace } : {}),
-  ...(asset.assignedTo !== undefined ? { assignedTo: asset.assignedTo } : {}),
-  ...(asset.assignedLocationId !== undefined ? { assignedLocationId: asset.assignedLocationId } : {}),
-  ...(asset.condition !== undefined ? { condition: asset.condition } : {})
-})
-
-/**
- * What an event about a change of an asset carries: the asset, its serial number and tag, the
- * purchase order line it came from, where it was and is, and why.
- *
- * @since 0.1.0
- * @category module api
- */
-export const changeOf = (before: Asset, after: Asset, reason?: string): AssetChange => ({
-  assetId: after.id,
-  ...(after.serialNumber !== undefined ? { serialNumber: after.serialNumber } : {}),
-  ...(after.assetTag !== undefined ? { assetTag: after.assetTag } : {}),
-  catalogItemId: after.catalogItemId,
-  purchaseOrderId: after.purchaseOrderId,
-  lineNo: after.purchaseOrderLineNo,
-  from: placeOf(before),
-  to: placeOf(after),
-  ...(reason !== undefined ? { reason } : {})
-})
-
-/**
- * A change to record in an asset's history: the asset before (absent when it was just created)
- * and after, as written (with its new version).
- *
- * @since 0.1.0
- * @category models
- */
-export interface HistoryChange {
-  readonly before?: Asset | undefined
-  readonly after: Asset
-  readonly action: HistoryAction
-  readonly reason?: string | undefined
-}
-
-/**
- * Appends history entries for changes made to assets, as the current principal, in one batch.
- * Runs in the caller's transaction.
- *
- * @since 0.1.0
- * @category module api
- */
-export const recordHistory = Effect.fn("Assets.recordHistory")(function*(changes: ReadonlyArray<HistoryChange>) {
-  if (changes.length === 0) return []
-  const storage = yield* Storage.Storage
-  const principal = yield* CurrentPrincipal
-  const ids = yield* Ids.nextMany(changes.length)
-  const at = yield* Events.now
-  return yield* storage.insertMany(assetHistoryEntries, changes.map((change, i): Storage.New<AssetHistoryEntry> => ({
-    id: ids[i]!,
-    assetId: change.after.id,
-    assetVersion: change.after.version,
-    action: change.action,
-    by: principal.userId,
-    at,
-    ...(change.before !== undefined ? { from: placeOf(change.before) } : {}),
-    to: placeOf(change.after),
-    ...(change.reason !== undefined ? { reason: change.reason } : {})
-  })))
-})
-
-// ----- module API (for other modules) ----------------------------------------------------------
-
-/**
- * What a purchase order line tells the assets module when it is submitted.
- *
- * @since 0.1.0
- * @category models
- */
-export interface TemplateRequest {
-  readonly purchaseOrderId: string
-  readonly vendorId: string
-  readonly lineNo: number
-  readonly catalogItemId: string
-  readonly name: string
-  readonly kind: ItemKind
-  readonly quantity: number
-  readonly unitCost: Money
-}
-
-/**
- * Creates one template asset (status `on_order`) per unit of each line, in batches, with an
- * `ordered` history entry each, and appends one `asset.templates_created` event per line.
- *
- * @since 0.1.0
- * @category module api
- */
-export const createTemplates = Effect.fn("Assets.createTemplates")(function*(lines: ReadonlyArray<TemplateRequest>) {
-  const storage = yield* Storage.Storage
-  const total = lines.reduce((n, line) => n + line.quantity, 0)
-  const ids = yield* Ids.nextMany(total)
-  const now = yield* Events.now
-  const records: Array<Storage.New<Asset>> = []
-  const perLine: Array<Events.Pending> = []
-  let next = 0
-  for (const line of lines) {
-    const lineIds = ids.slice(next, next + line.quantity)
-    next += line.quantity
-    for (const id of lineIds) {
-      records.push({
-        id,
-        status: "on_order",
-        catalogItemId: line.catalogItemId,
-        name: line.name,
-        kind: line.kind,
-        vendorId: line.vendorId,
-        purchaseOrderId: line.purchaseOrderId,
-        purchaseOrderLineNo: line.lineNo,
-        unitCost: line.unitCost,
-        createdAt: now,
-        updatedAt: now
-      })
-    }
-    perLine.push(AssetTemplatesCreated.make({
-      purchaseOrderId: line.purchaseOrderId,
-      lineNo: line.lineNo,
-      catalogItemId: line.catalogItemId,
-      name: line.name,
-      kind: line.kind,
-      vendorId: line.vendorId,
-      unitCost: line.unitCost,
-      status: "on_order",
-      assetIds: lineIds
-    }))
-  }
-  const created = yield* storage.insertMany(assets, records)
-  yield* recordHistory(created.map((after) => ({ after, action: "ordered" as const })))
-  yield* Events.append(...perLine)
-  return total
-})
-
-/**
- * The details recorded for each unit received.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Activation {
-  readonly serialNumber?: string | undefined
-  readonly assetTag?: string | undefined
-}
-
-/**
- * Turns `units.length` template assets of a purchase order line into in-stock assets, recording
- * serial numbers, condition, location and storage space, with a `received` history entry each.
- * Returns the activated assets; fails with `TemplatesMissing` when fewer template assets remain
- * than units.
- *
- * @since 0.1.0
- * @category module api
- */
-export const activateTemplates = Effect.fn("Assets.activateTemplates")(function*(options: {
-  readonly purchaseOrderId: string
-  readonly lineNo: number
-  readonly units: ReadonlyArray<Activation>
-  readonly condition: z.infer<typeof Condition>
-  readonly locationId: string
-  readonly storageSpace: string
-}) {
-  const storage = yield* Storage.Storage
-  const wanted = options.units.length
-  const templates = yield* storage.stream(assets, {
-    where: { purchaseOrderId: options.purchaseOrderId, purchaseOrderLineNo: options.lineNo, status: "on_order" },
-    limit: Math.min(1000, Math.max(1, wanted))
-  }).pipe(Stream.take(wanted), Stream.runCollect)
-  if (templates.length < wanted) {
-    return yield* new TemplatesMissing({
-      purchaseOrderId: options.purchaseOrderId,
-      lineNo: options.lineNo,
-      wanted,
-      found: templates.length,
-      message: `Line ${options.lineNo} of purchase order ${options.purchaseOrderId} has ${templates.length} template assets on order, not ${wanted}`
-    })
-  }
-  const now = yield* Events.now
-  const activated = templates.map((template, i): Asset => {
-    const unit = options.units[i]!
-    return {
-      ...template,
-      status: "in_stock",
-      ...(unit.serialNumber !== undefined ? { serialNumber: unit.serialNumber } : {}),
-      ...(unit.assetTag !== undefined ? { assetTag: unit.assetTag } : {}),
-      condition: options.condition,
-      locationId: options.locationId,
-      storageSpace: options.storageSpace,
-      receivedAt: now,
-      updatedAt: now
-    }
-  })
-  const updated = yield* storage.updateMany(assets, activated)
-  yield* recordHistory(updated.map((after, i) => ({ before: templates[i], after, action: "received" as const })))
-  return updated
-})
-
-/**
- * Fewer template assets remain on order for a line than a receipt needs.
- *
- * @since 0.1.0
- * @category errors
- */
-export class TemplatesMissing extends Data.TaggedError("TemplatesMissing")<{
-  readonly purchaseOrderId: string
-  readonly lineNo: number
-  readonly wanted: number
-  readonly found: number
-  readonly message: string
-}> {}
-
-/**
- * Of the given serial numbers, those already recorded on an asset.
- *
- * @since 0.1.0
- * @category module api
- */
-export const takenSerialNumbers = Effect.fn("Assets.takenSerialNumbers")(function*(serialNumbers: ReadonlyArray<string>) {
-  const storage = yield* Storage.Storage
-  const taken: Array<string> = []
-  for (let i = 0; i < serialNumbers.length; i += 1000) {
-    const batch = serialNumbers.slice(i, i + 1000)
-    const page = yield* storage.find(assets, { where: { serialNumber: { in: batch } }, limit: 1000 })
-    for (const asset of page.items) taken.push(asset.serialNumber!)
-  }
-  return taken
-})
+export * from "./AssetsErrors.js"
+export { ensureTransition, placeOf } from "./AssetsRules.js"
 
 // ----- the change engine -----------------------------------------------------------------------
 
 const loadAsset = (id: string) =>
   Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(assets, id, "Asset"))
-
-/** The asset without its assignment: what it is once it is no longer in use. */
-const unassigned = (asset: Asset): Asset => {
-  const { assignedTo: _user, assignedLocationId: _location, assignedAt: _at, ...rest } = asset
-  return rest
-}
-
-/** The asset out of any storage space. */
-const unstored = (asset: Asset): Asset => {
-  const { storageSpace: _space, ...rest } = asset
-  return rest
-}
 
 /**
  * Changes assets in one batch: every asset is loaded and checked first (the first refusal fails

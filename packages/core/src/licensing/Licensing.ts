@@ -13,99 +13,29 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Data, Effect } from "effect"
+import { Clock, Context, Effect } from "effect"
 import { z } from "zod"
 import * as Access from "../Access.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
-import { Money } from "../Money.js"
 import * as Operation from "../Operation.js"
 import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
-import { EntitlementCreated, EntitlementUpdated, SeatAssigned, SeatReleased } from "./LicensingEvents.js"
+import { EntitlementUpdated, SeatAssigned, SeatReleased } from "./LicensingEvents.js"
 import { Assignee, Entitlement, EntitlementStatus, EntitlementView, SeatAssignment, entitlements, seatAssignments } from "./LicensingModel.js"
+import { LicensingError, type LicensingErrorReason } from "./LicensingErrors.js"
+import { allSeatsAssigned, dayMillis, defaultExpiringWithinDays, entitlementEvent, statusAt, viewOf } from "./LicensingRules.js"
 
 // ----- model: in LicensingModel.ts, re-exported ----------------------------------------
 
 export * from "./LicensingModel.js"
 
-// ----- errors ----------------------------------------------------------------------------------
+// ----- errors and rules: in LicensingErrors.ts and LicensingRules.ts, re-exported
 
-/**
- * Why a licensing operation was refused.
- *
- * - `NoSeatsAvailable`: every seat bought is assigned.
- * - `AlreadyAssigned`: the assignee already holds a seat of the entitlement (assigning is not
- *   idempotent: the second call is refused, so a caller learns the seat was already taken).
- * - `NotAssigned`: the assignee holds no seat of the entitlement to release.
- * - `Expired`: the subscription has ended; no new seats are assigned.
- * - `InvalidTerm`: the subscription would end at or before it starts.
- *
- * @since 0.1.0
- * @category models
- */
-export type LicensingErrorReason = "NoSeatsAvailable" | "AlreadyAssigned" | "NotAssigned" | "Expired" | "InvalidTerm"
-
-/**
- * A licensing operation was refused; nothing was written.
- *
- * @since 0.1.0
- * @category errors
- */
-export class LicensingError extends Data.TaggedError("LicensingError")<{
-  readonly reason: LicensingErrorReason
-  readonly message: string
-  readonly entitlementId: string
-  readonly assignee?: Assignee
-}> {
-  /** @since 0.1.0 */
-  get isRetryable(): boolean {
-    return false
-  }
-}
-
-// ----- status ----------------------------------------------------------------------------------
-
-/**
- * The window, in days, within which an ending subscription counts as `expiring` by default.
- *
- * @since 0.1.0
- * @category constants
- */
-export const defaultExpiringWithinDays = 30
-
-const dayMillis = 86_400_000
-
-/**
- * The status of an entitlement at `asOf` (epoch milliseconds), with an `expiring` window in days.
- *
- * @since 0.1.0
- * @category getters
- */
-export const statusAt = (
-  entitlement: Pick<Entitlement, "subscriptionEnd">,
-  asOf: number,
-  expiringWithinDays: number = defaultExpiringWithinDays
-): EntitlementStatus => {
-  if (entitlement.subscriptionEnd === undefined) return "active"
-  const end = Date.parse(entitlement.subscriptionEnd)
-  if (end <= asOf) return "expired"
-  return end <= asOf + expiringWithinDays * dayMillis ? "expiring" : "active"
-}
-
-/** The view of an entitlement at a moment; keys only when shown. */
-const viewOf = (entitlement: Entitlement, asOf: number, expiringWithinDays: number, showKeys: boolean): EntitlementView => {
-  const { licenseKeys, ...rest } = entitlement
-  return {
-    ...rest,
-    status: statusAt(entitlement, asOf, expiringWithinDays),
-    seatsAvailable: Math.max(0, entitlement.seats - entitlement.seatsAssigned),
-    licenseKeyCount: licenseKeys.length,
-    ...(showKeys ? { licenseKeys } : {})
-  }
-}
+export * from "./LicensingErrors.js"
+export { defaultExpiringWithinDays, statusAt } from "./LicensingRules.js"
 
 /** Whether the current principal may read licence keys (those who manage licences). */
 const mayReadKeys = Effect.map(
@@ -121,77 +51,6 @@ const mayReadKeys = Effect.map(
  * @category inputs
  */
 export const Instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((value) => new Date(value).toISOString())
-
-// ----- module API (for other modules) ----------------------------------------------------------
-
-/**
- * What a software purchase order line tells the licensing module when the order is submitted.
- *
- * @since 0.1.0
- * @category models
- */
-export interface EntitlementRequest {
-  readonly purchaseOrderId: string
-  readonly vendorId: string
-  readonly lineNo: number
-  readonly catalogItemId: string
-  readonly name: string
-  readonly seats: number
-  readonly unitCost: Money
-}
-
-/**
- * What every event of an entitlement carries: the entitlement and the purchase order line it was
- * bought on.
- *
- * @since 0.1.0
- * @category module api
- */
-export const entitlementEvent = (entitlement: Entitlement) => ({
-  entitlementId: entitlement.id,
-  purchaseOrderId: entitlement.purchaseOrderId,
-  lineNo: entitlement.lineNo,
-  catalogItemId: entitlement.catalogItemId
-})
-
-/**
- * Creates one entitlement per software line (seats = the line's quantity, no keys, perpetual
- * until its term is recorded), in one batch, with one `entitlement.created` event each. Runs in
- * the caller's transaction.
- *
- * @since 0.1.0
- * @category module api
- */
-export const createEntitlements = Effect.fn("Licensing.createEntitlements")(function*(lines: ReadonlyArray<EntitlementRequest>) {
-  if (lines.length === 0) return []
-  const storage = yield* Storage.Storage
-  const ids = yield* Ids.nextMany(lines.length)
-  const now = yield* Events.now
-  const created = yield* storage.insertMany(entitlements, lines.map((line, i): Storage.New<Entitlement> => ({
-    id: ids[i]!,
-    catalogItemId: line.catalogItemId,
-    name: line.name,
-    vendorId: line.vendorId,
-    purchaseOrderId: line.purchaseOrderId,
-    lineNo: line.lineNo,
-    unitCost: line.unitCost,
-    seats: line.seats,
-    seatsAssigned: 0,
-    licenseKeys: [],
-    createdAt: now,
-    updatedAt: now
-  })))
-  yield* Events.append(...created.map((entitlement) =>
-    EntitlementCreated.make({
-      ...entitlementEvent(entitlement),
-      name: entitlement.name,
-      vendorId: entitlement.vendorId,
-      seats: entitlement.seats,
-      unitCost: entitlement.unitCost
-    })
-  ))
-  return created
-})
 
 // ----- operations ------------------------------------------------------------------------------
 
@@ -415,7 +274,7 @@ export const assignSeat = Operation.make({
     if (statusAt(entitlement, moment) === "expired") {
       return yield* refuse("Expired", `The subscription of ${entitlement.name} (entitlement ${entitlementId}) ended on ${entitlement.subscriptionEnd}; no new seats can be assigned`)
     }
-    if (entitlement.seatsAssigned >= entitlement.seats) {
+    if (allSeatsAssigned(entitlement)) {
       return yield* refuse(
         "NoSeatsAvailable",
         `All ${entitlement.seats} seats of ${entitlement.name} (entitlement ${entitlementId}) are assigned; release one before assigning the ${nameOf(assignee)}`

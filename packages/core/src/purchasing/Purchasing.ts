@@ -22,10 +22,13 @@ import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
-import { type Asset, assets, createTemplates, type HistoryChange, recordHistory, type TemplateRequest } from "../assets/Assets.js"
-import { itemsById, sourcesFor } from "../catalog/Catalog.js"
+import { type Asset, assets } from "../assets/AssetsModel.js"
+import { writeChanges } from "../assets/internal/history.js"
+import { createTemplates, type TemplateRequest } from "../assets/internal/templates.js"
+import { itemsById, sourcesFor } from "../catalog/internal/sourcing.js"
 import { AssetTemplatesCancelled, AssetTemplatesCreated } from "../assets/AssetsEvents.js"
-import { createEntitlements, type Entitlement, entitlementEvent, entitlements } from "../licensing/Licensing.js"
+import { createEntitlements, reviseEntitlements as reviseSeats } from "../licensing/internal/entitlements.js"
+import { type Entitlement, entitlements } from "../licensing/LicensingModel.js"
 import { EntitlementCreated, EntitlementRevised } from "../licensing/LicensingEvents.js"
 import { loadRequest, markOrdered } from "../requisition/Requisition.js"
 import {
@@ -274,13 +277,7 @@ export const adjustTemplates = Effect.fn("Purchasing.adjustTemplates")(function*
       cancelled.push(AssetTemplatesCancelled.make({ purchaseOrderId: order.id, lineNo: line.lineNo, assetIds: retire.map((a) => a.id), reason }))
     }
   }
-  const written = yield* storage.updateMany(assets, changes.map((c) => c.after))
-  yield* recordHistory(written.map((after, i): HistoryChange => ({
-    before: changes[i]!.before,
-    after,
-    action: changes[i]!.retired ? "status_changed" : "ordered",
-    reason: changes[i]!.why
-  })))
+  yield* writeChanges(changes.map((c) => ({ before: c.before, after: c.after, action: c.retired ? "status_changed" as const : "ordered" as const, reason: c.why })))
   yield* Events.append(...cancelled)
   const created = yield* createTemplates(create)
   return { created, retired: changes.filter((c) => c.retired).length }
@@ -570,23 +567,7 @@ const entitlementOf = Effect.fn("Purchasing.entitlementOf")(function*(purchaseOr
 const reviseEntitlements = Effect.fn("Purchasing.reviseEntitlements")(function*(
   changed: ReadonlyArray<{ readonly entitlement: Entitlement; readonly line: PurchaseOrderLine }>
 ) {
-  if (changed.length === 0) return
-  const storage = yield* Storage.Storage
-  const now = yield* Events.now
-  const updated = yield* storage.updateMany(entitlements, changed.map(({ entitlement, line }) => ({
-    ...entitlement,
-    seats: openQuantity(line),
-    unitCost: line.unitCost,
-    updatedAt: now
-  })))
-  yield* Events.append(...updated.map((entitlement, i) =>
-    EntitlementRevised.make({
-      ...entitlementEvent(entitlement),
-      seatsBefore: changed[i]!.entitlement.seats,
-      seats: entitlement.seats,
-      unitCost: entitlement.unitCost
-    })
-  ))
+  yield* reviseSeats(changed.map(({ entitlement, line }) => ({ entitlement, seats: openQuantity(line), unitCost: line.unitCost })))
 })
 
 /**

@@ -22,9 +22,10 @@ import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
-import { activateTemplates, type Asset, assets, Condition, createTemplates, recordHistory, takenSerialNumbers, TemplatesMissing } from "../assets/Assets.js"
-import { capitalise } from "../assets/FixedAssets.js"
-import { ItemKind } from "../catalog/Catalog.js"
+import { type Asset, assets, Condition } from "../assets/AssetsModel.js"
+import { capitalise } from "../assets/internal/fixedAssets.js"
+import { activateTemplates, createTemplates, takenSerialNumbers } from "../assets/internal/templates.js"
+import { ItemKind } from "../catalog/CatalogModel.js"
 import { loadInvoice } from "../invoicing/Invoicing.js"
 import {
   backorderedQuantity,
@@ -53,7 +54,7 @@ import {
   unitsInTransit
 } from "../shipping/Shipping.js"
 import { ShipmentDelivered } from "../shipping/ShippingEvents.js"
-import { receive as receiveIntoStock } from "../stock/Stock.js"
+import { receive as receiveIntoStock } from "../stock/internal/movements.js"
 import { ReplenishmentNeeded } from "../stock/StockEvents.js"
 import { AssetTemplatesCreated, FixedAssetCapitalised } from "../assets/AssetsEvents.js"
 import { ReceiptRecorded } from "./ReceivingEvents.js"
@@ -1004,33 +1005,6 @@ const resolveScans = (
   return { results, units }
 }
 
-/** `count` template assets on order for a line, not among `claimed`; untagged ones first (a tagged one waits for its tag). */
-const freeTemplates = Effect.fn("Receiving.freeTemplates")(function*(
-  purchaseOrderId: string,
-  lineNo: number,
-  count: number,
-  claimed: ReadonlySet<string>
-) {
-  const storage = yield* Storage.Storage
-  const take = (assetTag: null | { readonly ne: null }, wanted: number) =>
-    Stream.runCollect(storage.stream(assets, {
-      where: { purchaseOrderId, purchaseOrderLineNo: lineNo, status: "on_order", assetTag },
-      limit: Math.min(1000, wanted + claimed.size)
-    }).pipe(Stream.filter((a) => !claimed.has(a.id)), Stream.take(wanted)))
-  const untagged = yield* take(null, count)
-  const templates = untagged.length < count ? [...untagged, ...(yield* take({ ne: null }, count - untagged.length))] : untagged
-  if (templates.length < count) {
-    return yield* new TemplatesMissing({
-      purchaseOrderId,
-      lineNo,
-      wanted: count,
-      found: templates.length,
-      message: `Line ${lineNo} of purchase order ${purchaseOrderId} has ${templates.length} template assets on order, not ${count}`
-    })
-  }
-  return templates
-})
-
 const tally = (results: ReadonlyArray<ScanResult>): string => {
   const counts = new Map<string, number>()
   for (const r of results) {
@@ -1074,7 +1048,6 @@ export const receiveScans = Operation.make({
   output: ScanReceipt,
   events: [...receiptEvents, ShipmentDelivered],
   handler: Effect.fn(function*(input) {
-    const storage = yield* Storage.Storage
     const policy = yield* Tolerances.Tolerances
     const shipment = input.shipmentId !== undefined ? yield* loadShipment(input.shipmentId) : undefined
     const order = yield* loadPurchaseOrder(shipment?.purchaseOrderId ?? input.purchaseOrderId!)
@@ -1108,32 +1081,22 @@ export const receiveScans = Operation.make({
     }
     const updated = yield* recordReceived(order, new Map([...perLine].map(([lineNo, e]) => [lineNo, e.units.length])))
     yield* createExtraTemplates(order, [...perLine.values()].map((e) => ({ orderLine: e.orderLine, quantity: e.units.length })))
-    const claimed = new Set(units.flatMap((u) => (u.template !== undefined ? [u.template.id] : [])))
-    const templateOf = new Map<Unit, Asset>()
+    // Units of asset lines activate a template each (the one activation path, in assets); units
+    // of other lines (line codes) are counted.
+    const activatedOf = new Map<number, Asset>()
     for (const [lineNo, { orderLine, units: lineUnits }] of perLine) {
       if (!hasAssets(orderLine)) continue
-      const open = lineUnits.filter((u) => u.template === undefined)
-      if (open.length === 0) continue
-      const free = yield* freeTemplates(order.id, lineNo, open.length, claimed)
-      open.forEach((u, i) => templateOf.set(u, free[i]!))
+      const activated = yield* activateTemplates({
+        purchaseOrderId: order.id,
+        lineNo,
+        units: lineUnits.map((u) => ({ template: u.template, serialNumber: u.serialNumber })),
+        condition: place.condition,
+        locationId: place.locationId,
+        storageSpace: place.storageSpace
+      })
+      lineUnits.forEach((u, i) => activatedOf.set(u.scan, activated[i]!))
     }
-    const now = yield* Events.now
-    // Units of asset lines activate a template each; units of other lines (line codes) are counted.
-    const assetUnits = units.filter((u) => hasAssets(u.orderLine))
-    const before = assetUnits.map((u) => u.template ?? templateOf.get(u)!)
-    const written = yield* storage.updateMany(assets, before.map((template, i): Asset => ({
-      ...template,
-      status: "in_stock",
-      ...(assetUnits[i]!.serialNumber !== undefined ? { serialNumber: assetUnits[i]!.serialNumber } : {}),
-      condition: place.condition,
-      locationId: place.locationId,
-      storageSpace: place.storageSpace,
-      receivedAt: now,
-      updatedAt: now
-    })))
-    yield* recordHistory(written.map((after, i) => ({ before: before[i], after, action: "received" as const })))
-    const activatedOf = new Map(assetUnits.map((u, i) => [u.scan, written[i]!]))
-    const assetOf = new Map(assetUnits.map((u, i) => [u.scan, written[i]!.id]))
+    const assetOf = new Map([...activatedOf].map(([scan, asset]) => [scan, asset.id]))
     const inLineOrder = [...perLine.values()].toSorted((a, b) => a.orderLine.lineNo - b.orderLine.lineNo)
     const receipt = yield* writeReceipt(order, updated, place, source, inLineOrder.map((e) => ({
       orderLine: e.orderLine,

@@ -33,7 +33,8 @@ import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
-import { type Asset, assets, changeOf, ensureTransition, type HistoryChange, recordHistory } from "../assets/Assets.js"
+import { type Asset, assets } from "../assets/AssetsModel.js"
+import { changeOf, ensureTransition, writeChanges } from "../assets/internal/history.js"
 import { AssetReturnedToVendor, AssetTemplatesCreated } from "../assets/AssetsEvents.js"
 import {
   adjustTemplates,
@@ -44,7 +45,7 @@ import {
   statusChanged
 } from "../purchasing/Purchasing.js"
 import { PurchaseOrderPartiallyReceived } from "../purchasing/PurchasingEvents.js"
-import { returnToVendor as returnStock } from "../stock/Stock.js"
+import { returnToVendor as returnStock } from "../stock/internal/movements.js"
 import { ReplenishmentNeeded, StockReturnedToVendor } from "../stock/StockEvents.js"
 import { PurchaseOrderReturned } from "./ReceivingEvents.js"
 
@@ -336,9 +337,7 @@ export const returnToVendor = Operation.make({
       )
     }
     const now = yield* Events.now
-    const written = yield* storage.updateMany(assets, returning.map((asset) => sentBack(asset, now)))
-    const changes = written.map((after, i): HistoryChange => ({ before: returning[i], after, action: "returned_to_vendor", reason: note }))
-    yield* recordHistory(changes)
+    const changes = yield* writeChanges(returning.map((asset) => ({ before: asset, after: sentBack(asset, now), action: "returned_to_vendor" as const, reason: note })))
 
     const lines: Array<VendorReturnLine> = []
     for (const { line, orderLine, quantity } of plan) {

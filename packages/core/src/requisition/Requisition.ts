@@ -27,19 +27,8 @@ import * as Paging from "../Paging.js"
 import { CurrentPrincipal, type Principal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
-import {
-  type CatalogItem,
-  Channel,
-  ChannelRouting,
-  customItem,
-  type CustomItemSpec,
-  ItemKind,
-  itemsById,
-  saveCustomItems,
-  Sourcing,
-  sourcesFor,
-  vendorsById
-} from "../catalog/Catalog.js"
+import { type CatalogItem, Channel, ItemKind } from "../catalog/CatalogModel.js"
+import { ChannelRouting, customItem, type CustomItemSpec, itemsById, saveCustomItems, Sourcing, sourcesFor, vendorsById } from "../catalog/internal/sourcing.js"
 import { ApprovalPolicy, Directory } from "./ApprovalPolicy.js"
 import {
   PurchaseRequestApproved,

@@ -17,7 +17,7 @@ import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
-import { takenSerialNumbers } from "../assets/Assets.js"
+import { takenSerialNumbers } from "../assets/internal/templates.js"
 import { loadInvoice } from "../invoicing/Invoicing.js"
 import {
   backorderedQuantity,

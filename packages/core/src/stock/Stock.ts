@@ -12,314 +12,28 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Effect } from "effect"
+import { Context, Effect } from "effect"
 import { z } from "zod"
 import { NotFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
-import { Money } from "../Money.js"
 import * as Operation from "../Operation.js"
 import * as Paging from "../Paging.js"
-import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
-import { itemsById } from "../catalog/Catalog.js"
-import { ReorderLevelSet, ReplenishmentNeeded, StockAdjusted, StockIssued, StockReturnedToVendor, StockTransferred } from "./StockEvents.js"
-import { MovementKind, StockKey, StockMovement, StockRecord, stockMovements, stockRecords } from "./StockModel.js"
+import { itemsById } from "../catalog/internal/sourcing.js"
+import { ReorderLevelSet, ReplenishmentNeeded, StockAdjusted, StockIssued, StockTransferred } from "./StockEvents.js"
+import { StockKey, StockMovement, StockRecord, stockMovements, stockRecords } from "./StockModel.js"
+import { loadRecords, movementEvent, post, retryOnNewRecordRace, unversioned } from "./StockLedger.js"
+import { checkReorder, keyString } from "./StockRules.js"
 
 // ----- model: in StockModel.ts, re-exported ----------------------------------------
 
 export * from "./StockModel.js"
 
-// ----- errors ----------------------------------------------------------------------------------
+// ----- errors: in StockErrors.ts, re-exported
 
-/**
- * Why a stock operation was refused.
- *
- * - `InsufficientStock`: the movement would take on hand below zero.
- *
- * @since 0.1.0
- * @category models
- */
-export type StockErrorReason = "InsufficientStock"
-
-/**
- * A stock operation was refused; nothing was written.
- *
- * @since 0.1.0
- * @category errors
- */
-export class StockError extends Data.TaggedError("StockError")<{
-  readonly reason: StockErrorReason
-  readonly message: string
-  readonly catalogItemId: string
-  readonly locationId: string
-  readonly storageSpace: string
-  readonly onHand: number
-  readonly requested: number
-}> {
-  /** @since 0.1.0 */
-  get isRetryable(): boolean {
-    return false
-  }
-}
-
-// ----- the ledger engine -------------------------------------------------------------------------
-
-const keyString = (key: StockKey): string => JSON.stringify([key.catalogItemId, key.locationId, key.storageSpace])
-
-const place = (key: StockKey): string => `${key.locationId} / ${key.storageSpace}`
-
-/** One change to post: a signed quantity, or a counted quantity for adjustments. */
-interface Posting {
-  readonly key: StockKey
-  /** The item's name, to create the record if it does not exist yet. */
-  readonly name?: string | undefined
-  readonly kind: MovementKind
-  readonly quantity?: number
-  readonly counted?: number
-  readonly unitCost?: Money | undefined
-  readonly reference?: Pick<StockMovement, "purchaseOrderId" | "lineNo" | "receiptId" | "transferId" | "issuedTo" | "reason">
-}
-
-const averageCost = (record: StockRecord, quantity: number, unitCost: Money): Money => {
-  const average = record.averageUnitCost
-  if (average === undefined || average.currency !== unitCost.currency || record.onHand === 0) return unitCost
-  return {
-    amount: Math.round((record.onHand * average.amount + quantity * unitCost.amount) / (record.onHand + quantity)),
-    currency: unitCost.currency
-  }
-}
-
-/** Re-evaluates the reorder flag; gives the event when on hand has just crossed the level. */
-const checkReorder = (record: StockRecord): { readonly record: StockRecord; readonly event?: Events.Pending } => {
-  const below = record.reorderLevel !== undefined && record.onHand <= record.reorderLevel
-  if (!below) return { record: record.belowReorderLevel ? { ...record, belowReorderLevel: false } : record }
-  if (record.belowReorderLevel) return { record }
-  return {
-    record: { ...record, belowReorderLevel: true },
-    event: ReplenishmentNeeded.make({
-      stockRecordId: record.id,
-      catalogItemId: record.catalogItemId,
-      name: record.name,
-      locationId: record.locationId,
-      storageSpace: record.storageSpace,
-      onHand: record.onHand,
-      reorderLevel: record.reorderLevel!
-    })
-  }
-}
-
-/**
- * A unique-key race on a new stock record is retried like a stale version: re-read, re-apply.
- * (Stock is written by the operations of several modules, so the race is turned into a stale
- * version here rather than declared in each operation's `retryOnUnique`.)
- */
-const retryOnNewRecordRace = <A, E, R>(effect: Effect.Effect<A, E | Storage.StorageError, R>) =>
-  Effect.mapError(effect, (error) =>
-    Storage.isUniqueViolation(error, ["catalogItemId", "locationId", "storageSpace"])
-      ? new Storage.StorageError({
-        reason: new Storage.StaleVersion({
-          collection: stockRecords.name,
-          ids: error.reason.ids ?? [],
-          message: "A stock record for this item and storage space was created at the same time; retry",
-          cause: error
-        })
-      })
-      : error)
-
-/** Loads the stock records of the given keys, by key. */
-const loadRecords = Effect.fn("Stock.loadRecords")(function*(keys: ReadonlyArray<StockKey>) {
-  const storage = yield* Storage.Storage
-  const unique = [...new Map(keys.map((key) => [keyString(key), key] as const)).values()]
-  const found = new Map<string, StockRecord>()
-  for (let i = 0; i < unique.length; i += 500) {
-    const batch = unique.slice(i, i + 500)
-    const page = yield* storage.find(stockRecords, {
-      where: { $or: batch.map((key) => ({ catalogItemId: key.catalogItemId, locationId: key.locationId, storageSpace: key.storageSpace })) },
-      limit: 1000
-    })
-    for (const record of page.items) found.set(keyString(record), record)
-  }
-  return found
-})
-
-/**
- * Posts movements in order: checks every one first (failing before anything is written), then
- * writes the records, the ledger entries and the replenishment events.
- */
-const post = Effect.fn("Stock.post")(function*(postings: ReadonlyArray<Posting>) {
-  const principal = yield* CurrentPrincipal
-  const now = yield* Events.now
-  const working = yield* loadRecords(postings.map((p) => p.key))
-  const created = new Set<string>()
-  const movements: Array<Storage.New<StockMovement>> = []
-  const movementIds = yield* Ids.nextMany(postings.length)
-  for (const [i, posting] of postings.entries()) {
-    const k = keyString(posting.key)
-    let record = working.get(k)
-    if (record === undefined) {
-      const id = yield* Ids.next
-      record = {
-        id,
-        version: 0,
-        catalogItemId: posting.key.catalogItemId,
-        name: posting.name ?? posting.key.catalogItemId,
-        locationId: posting.key.locationId,
-        storageSpace: posting.key.storageSpace,
-        onHand: 0,
-        belowReorderLevel: false,
-        sequence: 0,
-        updatedAt: now
-      }
-      created.add(k)
-    }
-    const quantity = posting.counted !== undefined ? posting.counted - record.onHand : posting.quantity!
-    if (record.onHand + quantity < 0) {
-      return yield* new StockError({
-        reason: "InsufficientStock",
-        ...posting.key,
-        onHand: record.onHand,
-        requested: -quantity,
-        message: `Only ${record.onHand} of ${record.name} on hand in ${place(posting.key)}; cannot take ${-quantity}`
-      })
-    }
-    const incoming = quantity > 0 && posting.unitCost !== undefined
-    const unitCost = posting.unitCost ?? record.averageUnitCost
-    record = {
-      ...record,
-      onHand: record.onHand + quantity,
-      sequence: record.sequence + 1,
-      updatedAt: now,
-      ...(incoming ? { lastUnitCost: posting.unitCost!, averageUnitCost: averageCost(record, quantity, posting.unitCost!) } : {})
-    }
-    working.set(k, record)
-    movements.push({
-      id: movementIds[i]!,
-      stockRecordId: record.id,
-      sequence: record.sequence,
-      catalogItemId: record.catalogItemId,
-      locationId: record.locationId,
-      storageSpace: record.storageSpace,
-      kind: posting.kind,
-      quantity,
-      balanceAfter: record.onHand,
-      ...(unitCost !== undefined ? { unitCost } : {}),
-      by: principal.userId,
-      at: now,
-      ...posting.reference
-    })
-  }
-  return yield* write(working, created, movements)
-})
-
-const unversioned = (record: StockRecord): Storage.New<StockRecord> => {
-  const { version: _version, ...rest } = record
-  return rest
-}
-
-/** Writes changed records (new ones inserted), movements, and replenishment events. */
-const write = Effect.fn("Stock.write")(function*(
-  working: ReadonlyMap<string, StockRecord>,
-  created: ReadonlySet<string>,
-  movements: ReadonlyArray<Storage.New<StockMovement>>
-) {
-  const storage = yield* Storage.Storage
-  const touched = new Set(movements.map((m) => m.stockRecordId))
-  const events: Array<Events.Pending> = []
-  const inserts: Array<StockRecord> = []
-  const updates: Array<StockRecord> = []
-  for (const [k, original] of working) {
-    if (!touched.has(original.id) && !created.has(k)) continue
-    const checked = checkReorder(original)
-    if (checked.event !== undefined) events.push(checked.event)
-    ;(created.has(k) ? inserts : updates).push(checked.record)
-  }
-  const inserted = yield* retryOnNewRecordRace(storage.insertMany(stockRecords, inserts.map(unversioned)))
-  const updated = yield* storage.updateMany(stockRecords, updates)
-  const ledger = yield* storage.insertMany(stockMovements, movements)
-  yield* Events.append(...events)
-  const byId = new Map([...inserted, ...updated].map((r) => [r.id, r] as const))
-  return { records: byId, movements: ledger, events }
-})
-
-// ----- module API (for other modules) ----------------------------------------------------------
-
-/**
- * Units of a consumable purchase order line that arrived in a storage space.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ReceivedStock {
-  readonly catalogItemId: string
-  readonly name: string
-  readonly locationId: string
-  readonly storageSpace: string
-  readonly quantity: number
-  readonly unitCost: Money
-  readonly purchaseOrderId: string
-  readonly lineNo: number
-  readonly receiptId: string
-}
-
-/**
- * Adds received consumables to stock, creating the stock record of an item and storage space
- * on its first receipt, with one `receipt` ledger entry per line referencing the purchase order,
- * the line and the receipt. Runs in the caller's transaction.
- *
- * @since 0.1.0
- * @category module api
- */
-export const receive = Effect.fn("Stock.receive")(function*(lines: ReadonlyArray<ReceivedStock>) {
-  if (lines.length === 0) return []
-  const result = yield* post(lines.map((line): Posting => ({
-    key: { catalogItemId: line.catalogItemId, locationId: line.locationId, storageSpace: line.storageSpace },
-    name: line.name,
-    kind: "receipt",
-    quantity: line.quantity,
-    unitCost: line.unitCost,
-    reference: { purchaseOrderId: line.purchaseOrderId, lineNo: line.lineNo, receiptId: line.receiptId }
-  }))).pipe(Effect.catchTag("StockError", (error) => Effect.die(error)))
-  return result.movements
-})
-
-/**
- * What a return to the vendor takes out of one stock record.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ReturnedStock extends StockKey {
-  readonly quantity: number
-  readonly purchaseOrderId: string
-  readonly lineNo: number
-  readonly reason: string
-}
-
-/**
- * Takes consumables sent back to the vendor out of stock, with one `vendor_return` ledger entry
- * per line referencing the purchase order and line (so consumption reports never count returns
- * as use). Fails with `InsufficientStock` when a storage space holds fewer units; runs in the
- * caller's transaction and appends `stock.returned_to_vendor` (and `stock.replenishment_needed`
- * when a reorder level is crossed).
- *
- * @since 0.1.0
- * @category module api
- */
-export const returnToVendor = Effect.fn("Stock.returnToVendor")(function*(lines: ReadonlyArray<ReturnedStock>) {
-  if (lines.length === 0) return []
-  const result = yield* post(lines.map(({ quantity, purchaseOrderId, lineNo, reason, ...key }): Posting => ({
-    key,
-    kind: "vendor_return",
-    quantity: -quantity,
-    reference: { purchaseOrderId, lineNo, reason }
-  })))
-  yield* Events.append(...result.movements.map((movement) =>
-    StockReturnedToVendor.make(movementEvent(result.records.get(movement.stockRecordId)!, movement))
-  ))
-  return result.movements
-})
+export * from "./StockErrors.js"
 
 // ----- operations ------------------------------------------------------------------------------
 
@@ -337,24 +51,6 @@ const itemName = Effect.fn("Stock.itemName")(function*(catalogItemId: string) {
     })
   }
   return item.name
-})
-
-/** What an event announcing a movement carries: the record after it and the ledger entry. */
-const movementEvent = (record: StockRecord, movement: StockMovement) => ({
-  stockRecordId: record.id,
-  movementId: movement.id,
-  catalogItemId: record.catalogItemId,
-  name: record.name,
-  locationId: record.locationId,
-  storageSpace: record.storageSpace,
-  kind: movement.kind,
-  quantity: movement.quantity,
-  onHand: record.onHand,
-  ...(movement.unitCost !== undefined ? { unitCost: movement.unitCost } : {}),
-  ...(movement.purchaseOrderId !== undefined ? { purchaseOrderId: movement.purchaseOrderId } : {}),
-  ...(movement.lineNo !== undefined ? { lineNo: movement.lineNo } : {}),
-  ...(movement.issuedTo !== undefined ? { issuedTo: movement.issuedTo } : {}),
-  ...(movement.reason !== undefined ? { reason: movement.reason } : {})
 })
 
 /**
