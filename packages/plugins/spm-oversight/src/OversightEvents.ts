@@ -20,196 +20,35 @@
  */
 import { Events, type Storage } from "@procura/core"
 import { Data, Effect } from "effect"
-import { z } from "zod"
-import { FulfilmentState, LineState, OrderState } from "./Orders.js"
-import { NoteKind, NoteSubject } from "./Notes.js"
-import { Fields, ProjectKind, ProjectState } from "./Projects.js"
-import { LinkKind } from "./Relationships.js"
+import type { NoteSubject } from "./Notes.js"
 
-// ----- payloads --------------------------------------------------------------------------------
+import {
+  ProgramPayload,
+  ProjectPayload,
+  ProjectTaskPayload,
+  StateChangedPayload,
+  LinkPayload,
+  NotePayload,
+  OrderPayload,
+  LineApprovedPayload,
+  FulfilmentCreatedPayload,
+  OrderSideStateChangedPayload
+} from "./internal/payloads.js"
 
-const Cause = z.object({ type: z.string(), id: z.string() }).describe("the record whose change caused this one")
+// ----- payloads (defined in internal/payloads.ts) ------------------------------------------------
 
-/**
- * A program, as `pm_program` takes it.
- *
- * @since 0.1.0
- * @category models
- */
-export const ProgramPayload = z.object({
-  table: z.literal("pm_program"),
-  programId: z.string(),
-  name: z.string(),
-  accountId: z.string(),
-  accountName: z.string(),
-  orderId: z.string(),
-  state: ProjectState,
-  stateValue: z.number().int()
-})
-
-/**
- * A project (line, site or order-level), as `pm_project` takes it.
- *
- * @since 0.1.0
- * @category models
- */
-export const ProjectPayload = z.object({
-  table: z.literal("pm_project"),
-  projectId: z.string(),
-  kind: ProjectKind,
-  name: z.string(),
-  description: z.string().optional(),
-  state: ProjectState,
-  stateValue: z.number().int(),
-  templateId: z.string(),
-  programId: z.string(),
-  parentId: z.string().optional(),
-  topId: z.string(),
-  accountId: z.string(),
-  orderId: z.string(),
-  orderLineId: z.string().optional(),
-  siteLocationId: z.string().optional(),
-  siteLocationName: z.string().optional(),
-  fields: Fields
-})
-
-/**
- * A project task, as `pm_project_task` takes it: `parentId` is its parent task or, for a task
- * at the top, its project; `topId` the top project.
- *
- * @since 0.1.0
- * @category models
- */
-export const ProjectTaskPayload = z.object({
-  table: z.literal("pm_project_task"),
-  projectTaskId: z.string(),
-  projectId: z.string(),
-  parentId: z.string(),
-  parentTaskId: z.string().optional(),
-  name: z.string(),
-  description: z.string().optional(),
-  state: ProjectState,
-  stateValue: z.number().int(),
-  sequence: z.number().int(),
-  templateId: z.string(),
-  templateTaskKey: z.string(),
-  planned: z.boolean(),
-  fields: Fields
-})
-
-/**
- * A state change on the project side.
- *
- * @since 0.1.0
- * @category models
- */
-export const StateChangedPayload = z.object({
-  table: z.enum(["pm_program", "pm_project", "pm_project_task"]),
-  id: z.string(),
-  projectId: z.string().optional(),
-  from: ProjectState,
-  to: ProjectState,
-  fromValue: z.number().int(),
-  toValue: z.number().int(),
-  cause: Cause.optional()
-})
-
-/**
- * A relationship recorded between the order side and the project side.
- *
- * @since 0.1.0
- * @category models
- */
-export const LinkPayload = z.object({
-  linkId: z.string(),
-  kind: LinkKind,
-  fromId: z.string(),
-  toId: z.string(),
-  orderId: z.string().optional(),
-  manual: z.boolean()
-})
-
-/**
- * A note: `journal` is the ServiceNow journal field (`work_notes` or `comments`), `table` the
- * table of its subject.
- *
- * @since 0.1.0
- * @category models
- */
-export const NotePayload = z.object({
-  noteId: z.string(),
-  subjectType: NoteSubject,
-  subjectId: z.string(),
-  table: z.string(),
-  journal: z.enum(["work_notes", "comments"]),
-  kind: NoteKind,
-  text: z.string(),
-  by: z.string(),
-  at: z.string(),
-  source: z.object({ type: NoteSubject, id: z.string(), noteId: z.string() }).optional()
-})
-
-/**
- * An order, as created or changed.
- *
- * @since 0.1.0
- * @category models
- */
-export const OrderPayload = z.object({
-  orderId: z.string(),
-  number: z.string().optional(),
-  accountId: z.string(),
-  state: OrderState,
-  projectAtOrderLevel: z.boolean(),
-  revision: z.number().int(),
-  lineNos: z.array(z.number().int()).describe("the lines created, added, changed or cancelled"),
-  cancelledLineNos: z.array(z.number().int()).optional(),
-  changedLineNos: z.array(z.number().int()).optional()
-})
-
-/**
- * An order line approved, with what oversight decided for it.
- *
- * @since 0.1.0
- * @category models
- */
-export const LineApprovedPayload = z.object({
-  orderId: z.string(),
-  orderLineId: z.string(),
-  lineNo: z.number().int(),
-  outcome: z.enum(["project", "not_eligible"]),
-  reason: z.string(),
-  projectId: z.string().optional()
-})
-
-/**
- * A domain order or order task created by decomposition.
- *
- * @since 0.1.0
- * @category models
- */
-export const FulfilmentCreatedPayload = z.object({
-  orderId: z.string(),
-  orderLineId: z.string(),
-  id: z.string(),
-  domainOrderId: z.string().optional(),
-  name: z.string(),
-  state: FulfilmentState,
-  projectTaskId: z.string().optional()
-})
-
-/**
- * A state change on the order side.
- *
- * @since 0.1.0
- * @category models
- */
-export const OrderSideStateChangedPayload = z.object({
-  orderId: z.string(),
-  id: z.string(),
-  from: z.union([FulfilmentState, LineState, OrderState]),
-  to: z.union([FulfilmentState, LineState, OrderState])
-})
+export {
+  ProgramPayload,
+  ProjectPayload,
+  ProjectTaskPayload,
+  StateChangedPayload,
+  LinkPayload,
+  NotePayload,
+  OrderPayload,
+  LineApprovedPayload,
+  FulfilmentCreatedPayload,
+  OrderSideStateChangedPayload
+} from "./internal/payloads.js"
 
 // ----- the events ------------------------------------------------------------------------------
 

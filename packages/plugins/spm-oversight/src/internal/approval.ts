@@ -2,6 +2,7 @@
  * Approval: lines of an order approved, and oversight run on them: the order-line table, the
  * program, an order-level project or site projects, and line projects with their planned tasks.
  */
+import type { Principal, Storage } from "@procura/core"
 import { Effect } from "effect"
 import type { Config } from "../Config.js"
 import type * as Orders from "../Orders.js"
@@ -14,6 +15,9 @@ import { createProject, programFor, projectByKey } from "./projects.js"
 import { lineFacts, lineView, siteFacts, siteOf, siteReuseKey, templateOf, wantsOrderProject } from "./rules.js"
 import { resync } from "./states.js"
 import type { Work } from "./work.js"
+
+/** What these definitions need from the context: storage and the caller (named here so their declarations can name it). */
+export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
 /**
  * Approves lines of an order and runs oversight on them (seed 001's flow, first three steps).

@@ -6,8 +6,11 @@
 import { Context, Effect, Layer, Option } from "effect"
 import type { Config } from "../Config.js"
 
+/** What the service holds: the validated configuration. */
+export interface Shape extends Config {}
+
 /** The validated configuration of the enabled plugin. */
-export class OversightConfig extends Context.Service<OversightConfig, Config>()("@procura/plugin-spm-oversight/OversightConfig") {
+export class OversightConfig extends Context.Service<OversightConfig, Shape>()("@procura/plugin-spm-oversight/OversightConfig") {
   /** The configuration as a layer: part of the plugin's contribution. */
   static readonly layer = (config: Config): Layer.Layer<OversightConfig> => Layer.succeed(OversightConfig, config)
 

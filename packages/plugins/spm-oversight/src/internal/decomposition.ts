@@ -3,7 +3,7 @@
  * staggered), then project task oversight: the domain-order and order-task tables, project tasks
  * joined or created, field mappings, links.
  */
-import { Errors, Ids } from "@procura/core"
+import { Errors, Ids, type Principal, type Storage } from "@procura/core"
 import { Effect } from "effect"
 import type { Config, FieldMapping } from "../Config.js"
 import type * as Orders from "../Orders.js"
@@ -16,6 +16,9 @@ import { newTask } from "./projects.js"
 import { applyMappings, decomposable, lineView, projectInChain, sameContent, taskFacts, taskName, templateOf, type View } from "./rules.js"
 import { resync, rollUpOrders } from "./states.js"
 import type { Work } from "./work.js"
+
+/** What these definitions need from the context: storage and the caller (named here so their declarations can name it). */
+export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
 /** A domain order to record, under a line. */
 export interface DomainOrderSpec {

@@ -2,7 +2,7 @@
  * Projects from templates: a project with its template's planned tasks, a project task, and the
  * reuse of programs (per account or per order) and site projects (by reuse key).
  */
-import { Ids } from "@procura/core"
+import { Ids, type Principal, type Storage } from "@procura/core"
 import { Effect } from "effect"
 import type { Config, FieldMapping, Template, TemplateTask } from "../Config.js"
 import type * as Orders from "../Orders.js"
@@ -10,6 +10,9 @@ import type { Program, Project, ProjectKind, ProjectTask } from "../Projects.js"
 import { build } from "./events.js"
 import { applyMappings, programOf, type View } from "./rules.js"
 import type { Work } from "./work.js"
+
+/** What these definitions need from the context: storage and the caller (named here so their declarations can name it). */
+export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
 export interface NewProject {
   readonly kind: ProjectKind

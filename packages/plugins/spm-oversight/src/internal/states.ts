@@ -3,6 +3,7 @@
  * lines, orders); the project side follows (project tasks, projects, programs), through the state
  * mapping and with auto-closure cascading upward.
  */
+import type { Principal, Storage } from "@procura/core"
 import { Effect } from "effect"
 import type { Config } from "../Config.js"
 import * as Orders from "../Orders.js"
@@ -12,6 +13,9 @@ import { build } from "./events.js"
 import { linksFrom, linksTo } from "./links.js"
 import { decomposable, orderStateOf, projectTaskState, transitionProblem, withState } from "./rules.js"
 import type { Work } from "./work.js"
+
+/** What these definitions need from the context: storage and the caller (named here so their declarations can name it). */
+export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
 /**
  * Rolls changes up the order side: the domain orders of changed tasks follow their tasks, the

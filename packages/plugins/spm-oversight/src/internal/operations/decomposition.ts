@@ -2,7 +2,7 @@
  * Decomposition: recording domain orders and order tasks, which oversight links to project
  * tasks (see `../engine.ts`).
  */
-import { Operation, Text } from "@procura/core"
+import { Operation, type Principal, type Storage, Text } from "@procura/core"
 import { Effect } from "effect"
 import { z } from "zod"
 import * as Orders from "../../Orders.js"
@@ -12,6 +12,9 @@ import { OversightConfig } from "../config.js"
 import * as Engine from "../engine.js"
 import { RecordId, AttributesInput, OrderTaskInput } from "./shared.js"
 import { begin, commit } from "../work.js"
+
+/** What these definitions need from the context: storage and the caller (named here so their declarations can name it). */
+export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
 export const recordDecomposition = Operation.make({
   id: "spm-oversight.recordDecomposition",

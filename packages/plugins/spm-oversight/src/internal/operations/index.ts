@@ -2,12 +2,16 @@
  * Every oversight operation by method name (the order of the catalogue and the docs), each a
  * top-level definition from the file of its concept, reading the configuration from the context.
  */
+import type { Operation, Principal, Storage } from "@procura/core"
 import * as OrdersOps from "./orders.js"
 import * as DecompositionOps from "./decomposition.js"
 import * as StatesOps from "./states.js"
 import * as NotesOps from "./notes.js"
 import * as ReadsOps from "./reads.js"
 import * as RelationshipsOps from "./relationships.js"
+
+/** What these definitions need from the context: storage and the caller (named here so their declarations can name it). */
+export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
 /** Every operation by method name; they read the configuration from the context. */
 export const operations = {
@@ -49,4 +53,4 @@ export const operations = {
   listRelationships: RelationshipsOps.listRelationships,
   linkOrderLine: RelationshipsOps.linkOrderLine,
   linkOrderTask: RelationshipsOps.linkOrderTask
-}
+} satisfies Record<string, Operation.Any>

@@ -2,7 +2,7 @@
  * Notes: work notes and comments on the order side, copied to the linked projects and project
  * tasks, and reading the notes of either side.
  */
-import { Errors, Ids, Operation, Paging, Text } from "@procura/core"
+import { Errors, Ids, Operation, Paging, type Principal, type Storage, Text } from "@procura/core"
 import { Effect } from "effect"
 import { z } from "zod"
 import * as Notes from "../../Notes.js"
@@ -10,6 +10,9 @@ import * as OversightEvents from "../../OversightEvents.js"
 import * as Engine from "../engine.js"
 import { build } from "../events.js"
 import { RecordId, page, Page, command, loadOne, listPage, relatedLists } from "./shared.js"
+
+/** What these definitions need from the context: storage and the caller (named here so their declarations can name it). */
+export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
 export const addNote = Operation.make({
   id: "spm-oversight.addNote",

@@ -2,7 +2,7 @@
  * Orders: create an order, change it in flight, ask for an order-level project, approve lines
  * (approval runs line, site and order-level oversight; see `../engine.ts`).
  */
-import { Ids, Operation, Storage, Text } from "@procura/core"
+import { Ids, Operation, type Principal, Storage, Text } from "@procura/core"
 import { Effect } from "effect"
 import { z } from "zod"
 import * as Orders from "../../Orders.js"
@@ -13,6 +13,9 @@ import * as Engine from "../engine.js"
 import { build } from "../events.js"
 import { RecordId, Named, LineInput, unique, ApprovalResult, command, newLine, orderProjectMissing, name, remapLineProjects } from "./shared.js"
 import { begin, commit } from "../work.js"
+
+/** What these definitions need from the context: storage and the caller (named here so their declarations can name it). */
+export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
 export const createOrder = Operation.make({
   id: "spm-oversight.createOrder",

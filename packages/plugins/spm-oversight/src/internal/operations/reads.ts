@@ -2,7 +2,7 @@
  * Reads: gets, lists and details (the order and project forms) of orders, lines, domain orders,
  * order tasks, programs, projects and project tasks, and the configured templates.
  */
-import { Operation, Paging, Text } from "@procura/core"
+import { Operation, Paging, type Principal, type Storage, Text } from "@procura/core"
 import { Effect } from "effect"
 import { z } from "zod"
 import { Template } from "../../Config.js"
@@ -11,6 +11,9 @@ import * as Projects from "../../Projects.js"
 import { OversightConfig } from "../config.js"
 import { RecordId, page, Page, ProjectSummary, loadOne, listPage } from "./shared.js"
 import { findAll } from "../work.js"
+
+/** What these definitions need from the context: storage and the caller (named here so their declarations can name it). */
+export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
 export const getOrder = Operation.make({
   id: "spm-oversight.getOrder",

@@ -2,7 +2,7 @@
  * Relationships: the related lists (order line and project, site location and site project,
  * domain order and project task, order task and project task), and linking by hand.
  */
-import { Operation, Paging, Storage, Text } from "@procura/core"
+import { Operation, Paging, type Principal, Storage, Text } from "@procura/core"
 import { Effect } from "effect"
 import { z } from "zod"
 import * as Orders from "../../Orders.js"
@@ -13,8 +13,11 @@ import * as Relationships from "../../Relationships.js"
 import { OversightConfig } from "../config.js"
 import * as Engine from "../engine.js"
 import { build } from "../events.js"
-import { RecordId, Page, Related, OrderLineSummary, ProjectSummary, TaskSummary, DomainOrderSummary, OrderTaskSummary, command, loadOne, listPage, remapLineProjects, orderTaskView, type Needs } from "./shared.js"
+import { RecordId, Page, Related, OrderLineSummary, ProjectSummary, TaskSummary, DomainOrderSummary, OrderTaskSummary, command, loadOne, listPage, remapLineProjects, orderTaskView } from "./shared.js"
 import { findAll } from "../work.js"
+
+/** What these definitions need from the context: storage and the caller (named here so their declarations can name it). */
+export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
 // ----- relationships ---------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
  * State sync and closure: order task and domain order states, which the linked project tasks,
  * projects and programs follow (auto-closure), and project-side states set by hand.
  */
-import { Operation } from "@procura/core"
+import { Operation, type Principal, type Storage } from "@procura/core"
 import { Effect } from "effect"
 import { z } from "zod"
 import * as Orders from "../../Orders.js"
@@ -13,6 +13,9 @@ import { OversightConfig } from "../config.js"
 import * as Engine from "../engine.js"
 import { build } from "../events.js"
 import { RecordId, unique, command } from "./shared.js"
+
+/** What these definitions need from the context: storage and the caller (named here so their declarations can name it). */
+export type Needs = Storage.Storage | Principal.CurrentPrincipal
 
 const stateEvents = [
   OversightEvents.OrderTaskStateChanged,
