@@ -19,12 +19,12 @@ import { z } from "zod"
 import { notFound } from "../Errors.js"
 import * as Events from "../Events.js"
 import * as Operation from "../Operation.js"
-import * as Paging from "../Paging.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
 import { AssetAssigned, type AssetChange, AssetReturnedToStorage, AssetStatusChanged, AssetTagged, AssetTransferred } from "./AssetsEvents.js"
 import { AssetError } from "./AssetsErrors.js"
-import { Asset, AssetHistoryEntry, AssetStatus, Condition, HistoryAction, assetHistoryEntries, assets } from "./AssetsModel.js"
+import { Asset, Condition, HistoryAction, assetHistoryEntries, assets } from "./AssetsModel.js"
+import { assetHistory, countAssetsByStatus, getAsset, getAssetHistoryEntry, listAssets } from "./AssetsQueries.js"
 import { changeOf, ensureTransition, refuse, unassigned, unstored } from "./AssetsRules.js"
 import { type HistoryChange, recordHistory } from "./internal/history.js"
 
@@ -34,10 +34,11 @@ export * from "./AssetsModel.js"
 export * from "./AssetsErrors.js"
 export { ensureTransition, placeOf } from "./AssetsRules.js"
 
-// ----- the change engine -----------------------------------------------------------------------
+// ----- read operations: in AssetsQueries.ts, re-exported
 
-const loadAsset = (id: string) =>
-  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(assets, id, "Asset"))
+export * from "./AssetsQueries.js"
+
+// ----- the change engine -----------------------------------------------------------------------
 
 /**
  * Changes assets in one batch: every asset is loaded and checked first (the first refusal fails
@@ -395,130 +396,6 @@ export const changeStatus = Operation.make({
         }
       }))
     ]
-  })
-})
-
-/**
- * Reads one asset.
- *
- * @since 0.1.0
- * @category operations
- */
-export const getAsset = Operation.make({
-  id: "assets.getAsset",
-  summary: "Read one asset by id.",
-  kind: "query",
-  permission: "asset.read",
-  input: z.object({ id: Text.id }),
-  output: Asset,
-  events: [],
-  handler: ({ id }) => loadAsset(id)
-})
-
-/**
- * Reads an asset's history, oldest first, from its creation on order on: who, when, what, from
- * and to which status, location, storage space and assignee, and why.
- *
- * @since 0.1.0
- * @category operations
- */
-export const assetHistory = Operation.make({
-  id: "assets.assetHistory",
-  summary: "Read an asset's history, oldest first: who, when, from and to which status, place and assignee, and why.",
-  kind: "query",
-  permission: "asset.read",
-  input: z.object({
-    assetId: Text.id,
-    limit: z.number().int().min(1).max(1000).optional(),
-    cursor: Text.cursor.optional()
-  }),
-  output: z.object({ items: z.array(AssetHistoryEntry), cursor: z.string().optional() }),
-  events: [],
-  handler: Effect.fn(function*({ assetId, limit, cursor }) {
-    const storage = yield* Storage.Storage
-    yield* loadAsset(assetId)
-    const page = yield* storage.find(assetHistoryEntries, {
-      where: { assetId },
-      orderBy: [{ field: "assetVersion" }],
-      ...(limit ? { limit } : {}),
-      ...(cursor ? { cursor } : {})
-    })
-    return { items: [...page.items], ...(page.cursor ? { cursor: page.cursor } : {}) }
-  })
-})
-
-/**
- * Reads one entry of an asset's history.
- *
- * @since 0.1.0
- * @category operations
- */
-export const getAssetHistoryEntry = Operation.make({
-  id: "assets.getAssetHistoryEntry",
-  summary: "Read one entry of an asset's history by id.",
-  kind: "query",
-  permission: "asset.read",
-  input: Paging.GetInput,
-  output: AssetHistoryEntry,
-  events: [],
-  handler: ({ id }) => Paging.get(assetHistoryEntries, "AssetHistoryEntry", id)
-})
-
-/**
- * Lists assets, filtered by status, purchase order, catalog item, assignee (user or location),
- * or location and storage space.
- *
- * @since 0.1.0
- * @category operations
- */
-export const listAssets = Operation.make({
-  id: "assets.listAssets",
-  summary: "List assets, optionally by status, purchase order, item, assignee, location or storage space.",
-  kind: "query",
-  permission: "asset.read",
-  input: z.object({
-    status: AssetStatus.optional(),
-    purchaseOrderId: Text.id.optional(),
-    catalogItemId: Text.id.optional(),
-    assignedTo: Text.id.optional(),
-    assignedLocationId: Text.id.optional(),
-    locationId: Text.location.optional(),
-    storageSpace: Text.location.optional(),
-    limit: z.number().int().min(1).max(1000).optional(),
-    cursor: Text.cursor.optional()
-  }),
-  output: z.object({ items: z.array(Asset), cursor: z.string().optional() }),
-  events: [],
-  handler: Effect.fn(function*({ limit, cursor, ...where }) {
-    const storage = yield* Storage.Storage
-    const page = yield* storage.find(assets, {
-      where: Object.fromEntries(Object.entries(where).filter(([, v]) => v !== undefined)),
-      ...(limit ? { limit } : {}),
-      ...(cursor ? { cursor } : {})
-    })
-    return { items: [...page.items], ...(page.cursor ? { cursor: page.cursor } : {}) }
-  })
-})
-
-/**
- * Counts assets by status.
- *
- * @since 0.1.0
- * @category operations
- */
-export const countAssetsByStatus = Operation.make({
-  id: "assets.countAssetsByStatus",
-  summary: "Count assets in each status.",
-  kind: "query",
-  permission: "asset.read",
-  input: z.object({}),
-  output: z.record(AssetStatus, z.number().int()),
-  events: [],
-  handler: Effect.fn(function*() {
-    const storage = yield* Storage.Storage
-    const counts = Object.fromEntries(AssetStatus.options.map((s) => [s, 0])) as Record<AssetStatus, number>
-    yield* storage.stream(assets, { limit: 1000 }).pipe(Stream.runForEach((asset) => Effect.sync(() => counts[asset.status]++)))
-    return counts
   })
 })
 

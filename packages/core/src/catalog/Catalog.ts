@@ -4,7 +4,7 @@
  *
  * Items come one at a time ({@link createCatalogItem}) or in bulk from CSV or JSON
  * ({@link importCatalog}: upsert by SKU, all rows or none, a report per row). The hidden items of
- * custom request lines ({@link customItem}) live here too, so that everything downstream can refer
+ * custom request lines (`internal/sourcing.ts`, customItem) live here too, so that everything downstream can refer
  * to what was bought by a catalog item id. docs/catalog.md describes the formats and the model.
  *
  * @since 0.1.0
@@ -15,14 +15,13 @@ import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
 import { Money } from "../Money.js"
 import * as Operation from "../Operation.js"
-import * as Paging from "../Paging.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
 import { CatalogError, type CatalogErrorReason } from "./CatalogErrors.js"
-import { ChannelRouting } from "./CatalogRouting.js"
+import { getCatalogItem, getSupplierProduct, getVendor, listCatalogItems, listSupplierProducts, listVendors, routeItem } from "./CatalogQueries.js"
 import { approvedVendorsOf, CatalogImportRow, type CheckedRow, comparable, ImportCatalogInput, importIssues, inChunks, rejection, reportOf } from "./CatalogImportRules.js"
 import { CatalogImported, CatalogItemCreated, CatalogItemUpdated, SupplierProductCreated, VendorCreated } from "./CatalogEvents.js"
-import { ApprovedVendor, CatalogItem, ImportReport, ItemKind, Route, SupplierProduct, Vendor, catalogItems, maxImportRows, supplierProducts, vendors } from "./CatalogModel.js"
+import { ApprovedVendor, CatalogItem, ImportReport, ItemKind, SupplierProduct, Vendor, catalogItems, maxImportRows, supplierProducts, vendors } from "./CatalogModel.js"
 
 /**
  * An import file's rows as read, before they are validated: each row's number in the file and
@@ -43,6 +42,10 @@ export * from "./CatalogModel.js"
 export * from "./CatalogRouting.js"
 export * from "./CatalogErrors.js"
 export { CatalogImportRow, ImportCatalogInput } from "./CatalogImportRules.js"
+
+// ----- read operations: in CatalogQueries.ts, re-exported
+
+export * from "./CatalogQueries.js"
 
 // ----- operations ------------------------------------------------------------------------------
 
@@ -76,19 +79,6 @@ export const CreateCatalogItemInput = z.object({
   capitalisable: z.boolean().optional(),
   approvedVendors: z.array(ApprovedVendor).max(100).default([])
 })
-
-/**
- * Input of the list operations: a page size and the cursor of the previous page.
- *
- * @since 0.1.0
- * @category inputs
- */
-export const PageInput = z.object({
-  limit: z.number().int().min(1).max(1000).optional(),
-  cursor: Text.cursor.optional()
-})
-
-const pageOf = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), cursor: z.string().optional() })
 
 /** A taken unique key (`key`'s fields) as the catalog's refusal. */
 const takenKey = (key: ReadonlyArray<string>, reason: CatalogErrorReason, value: string, what: string) =>
@@ -313,156 +303,6 @@ export const importCatalog = Operation.make({
     )
     return report
   })
-})
-
-/**
- * Tells which purchase channel an item must be bought through, and why.
- *
- * @since 0.1.0
- * @category operations
- */
-export const routeItem = Operation.make({
-  id: "catalog.routeItem",
-  summary: "Tell which purchase channel (service catalog or shopping hub) a catalog item is bought through.",
-  kind: "query",
-  permission: "catalog.read",
-  input: z.object({ catalogItemId: Text.id }),
-  output: Route,
-  events: [],
-  handler: Effect.fn(function*({ catalogItemId }) {
-    const storage = yield* Storage.Storage
-    const item = yield* storage.getOrFail(catalogItems, catalogItemId, "CatalogItem")
-    const router = yield* ChannelRouting
-    return yield* router.route(item)
-  })
-})
-
-/**
- * Reads one catalog item.
- *
- * @since 0.1.0
- * @category operations
- */
-export const getCatalogItem = Operation.make({
-  id: "catalog.getCatalogItem",
-  summary: "Read one catalog item by id.",
-  kind: "query",
-  permission: "catalog.read",
-  input: z.object({ id: Text.id }),
-  output: CatalogItem,
-  events: [],
-  handler: Effect.fn(function*({ id }) {
-    const storage = yield* Storage.Storage
-    return yield* storage.getOrFail(catalogItems, id, "CatalogItem")
-  })
-})
-
-/**
- * Lists catalog items by name, optionally of one kind. The hidden items of custom request lines
- * are not listed.
- *
- * @since 0.1.0
- * @category operations
- */
-export const listCatalogItems = Operation.make({
-  id: "catalog.listCatalogItems",
-  summary: "List catalog items by name, optionally of one kind.",
-  kind: "query",
-  permission: "catalog.read",
-  input: PageInput.extend({ kind: ItemKind.optional() }),
-  output: pageOf(CatalogItem),
-  events: [],
-  handler: Effect.fn(function*({ kind, limit, cursor }) {
-    const storage = yield* Storage.Storage
-    const page = yield* storage.find(catalogItems, {
-      where: { source: { ne: "custom" }, ...(kind ? { kind } : {}) },
-      orderBy: [{ field: "name" }],
-      ...(limit ? { limit } : {}),
-      ...(cursor ? { cursor } : {})
-    })
-    return { items: [...page.items], ...(page.cursor ? { cursor: page.cursor } : {}) }
-  })
-})
-
-/**
- * Lists vendors by name.
- *
- * @since 0.1.0
- * @category operations
- */
-export const listVendors = Operation.make({
-  id: "catalog.listVendors",
-  summary: "List vendors by name.",
-  kind: "query",
-  permission: "catalog.read",
-  input: PageInput,
-  output: pageOf(Vendor),
-  events: [],
-  handler: Effect.fn(function*({ limit, cursor }) {
-    const storage = yield* Storage.Storage
-    const page = yield* storage.find(vendors, {
-      orderBy: [{ field: "name" }],
-      ...(limit ? { limit } : {}),
-      ...(cursor ? { cursor } : {})
-    })
-    return { items: [...page.items], ...(page.cursor ? { cursor: page.cursor } : {}) }
-  })
-})
-
-/**
- * Reads one vendor.
- *
- * @since 0.1.0
- * @category operations
- */
-export const getVendor = Operation.make({
-  id: "catalog.getVendor",
-  summary: "Read one vendor by id.",
-  kind: "query",
-  permission: "catalog.read",
-  input: Paging.GetInput,
-  output: Vendor,
-  events: [],
-  handler: ({ id }) => Paging.get(vendors, "Vendor", id)
-})
-
-/**
- * Reads one supplier product.
- *
- * @since 0.1.0
- * @category operations
- */
-export const getSupplierProduct = Operation.make({
-  id: "catalog.getSupplierProduct",
-  summary: "Read one supplier product by id.",
-  kind: "query",
-  permission: "catalog.read",
-  input: Paging.GetInput,
-  output: SupplierProduct,
-  events: [],
-  handler: ({ id }) => Paging.get(supplierProducts, "SupplierProduct", id)
-})
-
-/**
- * Lists supplier products, oldest first: of a catalog item, of a supplier, active or not.
- *
- * @since 0.1.0
- * @category operations
- */
-export const listSupplierProducts = Operation.make({
-  id: "catalog.listSupplierProducts",
-  summary: "List supplier products, oldest first, optionally of one catalog item or supplier, active or not.",
-  kind: "query",
-  permission: "catalog.read",
-  input: Paging.PageInput.extend({
-    catalogItemId: Text.id.optional(),
-    supplierId: Text.id.optional(),
-    active: z.boolean().optional()
-  }),
-  output: Paging.Page(SupplierProduct),
-  events: [],
-  handler: ({ catalogItemId, supplierId, active, limit, cursor }) =>
-    Paging.find(supplierProducts, { where: { catalogItemId, supplierId, active }, limit, cursor })
 })
 
 /**

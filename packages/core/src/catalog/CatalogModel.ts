@@ -62,7 +62,7 @@ export const ApprovedVendor = z.object({ vendorId: Text.id, unitCost: Money })
  * - `catalog`: the product catalog, created by a catalog manager or an import.
  * - `custom`: a custom (non-catalog) request line. Such items are hidden from catalog listings
  *   and imports; they exist so that everything downstream (purchase order lines, template assets,
- *   stock records) can refer to what was bought by a catalog item id. See {@link customItem}.
+ *   stock records) can refer to what was bought by a catalog item id. See customItem in `internal/sourcing.ts`.
  *
  * @since 0.1.0
  * @category models

@@ -5,7 +5,7 @@
  * is a movement in the ledger (receipt, issue, transfer out and in, adjustment) with who, when,
  * the reference (purchase order and line, receipt, reason) and the unit cost.
  *
- * Receiving adds to stock through {@link receive}, in the receipt's transaction; hosts issue,
+ * Receiving adds to stock through what the module offers it (`internal/movements.ts`), in the receipt's transaction; hosts issue,
  * transfer, count and set reorder levels through the operations. On hand never goes below zero,
  * and falling to or below the reorder level appends one `stock.replenishment_needed` event per
  * crossing.
