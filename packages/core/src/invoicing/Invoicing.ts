@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Effect, Stream } from "effect"
+import { Context, Effect, Stream } from "effect"
 import { z } from "zod"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
@@ -27,70 +27,23 @@ import * as Operation from "../Operation.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
-import { claimOrder, loadPurchaseOrder, openQuantity, type PurchaseOrder, type PurchaseOrderLine } from "../purchasing/Purchasing.js"
-import * as Tolerances from "../purchasing/Tolerances.js"
+import { claimOrder, loadPurchaseOrder } from "../purchasing/internal/orders.js"
+import { openQuantity } from "../purchasing/internal/quantities.js"
+import type { PurchaseOrder } from "../purchasing/PurchasingModel.js"
+import * as Tolerances from "../purchasing/TolerancesModel.js"
+import { loadInvoice } from "./internal/invoices.js"
 import { InvoiceApproved, InvoiceCancelled, InvoiceExceptionOverridden, InvoiceRecorded } from "./InvoicingEvents.js"
-import { Deviation, ExceptionOverride, Invoice, InvoiceLine, InvoiceStatus, LineMatch, MatchReason, MatchResult, MatchStatus, invoices } from "./InvoicingModel.js"
+import { InvoicingError, type InvoicingErrorReason } from "./InvoicingErrors.js"
+import { ExceptionOverride, Invoice, InvoiceLine, InvoiceStatus, MatchResult, invoices } from "./InvoicingModel.js"
+import { exceptionsOf, matchAgainst, plural, uncovered } from "./ThreeWayMatch.js"
 
 // ----- model: in InvoicingModel.ts, re-exported ----------------------------------------
 
 export * from "./InvoicingModel.js"
 
-// ----- errors ----------------------------------------------------------------------------------
-
-/**
- * Why an invoicing operation was refused.
- *
- * - `InvalidState`: the order is not submitted (a draft or cancelled), or the invoice is no longer open.
- * - `UnknownLine` / `DuplicateLine`: a line number is not on the order (or invoice), or repeats.
- * - `CurrencyMismatch`: a unit cost is not in the order's currency.
- * - `DuplicateInvoiceNumber`: the vendor already has an invoice with this number.
- * - `MatchExceptions`: the invoice has exceptions no override covers (see `exceptions`).
- * - `NoException`: an override was asked for a line without exceptions.
- *
- * @since 0.1.0
- * @category models
- */
-export type InvoicingErrorReason =
-  | "InvalidState"
-  | "UnknownLine"
-  | "DuplicateLine"
-  | "CurrencyMismatch"
-  | "DuplicateInvoiceNumber"
-  | "MatchExceptions"
-  | "NoException"
-
-/**
- * An invoicing operation was refused; nothing was written. For `MatchExceptions`, `exceptions`
- * lists each blocking line with the exceptions no override covers and their messages.
- *
- * @since 0.1.0
- * @category errors
- */
-export class InvoicingError extends Data.TaggedError("InvoicingError")<{
-  readonly reason: InvoicingErrorReason
-  readonly message: string
-  readonly purchaseOrderId: string
-  readonly invoiceId?: string
-  readonly lineNo?: number
-  readonly exceptions?: ReadonlyArray<{ readonly lineNo: number; readonly reasons: ReadonlyArray<MatchReason>; readonly messages: ReadonlyArray<string> }>
-}> {
-  /** @since 0.1.0 */
-  get isRetryable(): boolean {
-    return false
-  }
-}
+export * from "./InvoicingErrors.js"
 
 // ----- module API ------------------------------------------------------------------------------
-
-/**
- * Loads an invoice of the caller's tenant or fails with `NotFound`.
- *
- * @since 0.1.0
- * @category module api
- */
-export const loadInvoice = (id: string) =>
-  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(invoices, id, "Invoice"))
 
 /** The order's non-cancelled invoices (recorded before the `before`-th), in the order they were recorded. */
 const liveInvoicesOf = (purchaseOrderId: string, before?: number) =>
@@ -101,115 +54,6 @@ const liveInvoicesOf = (purchaseOrderId: string, before?: number) =>
       limit: 1000
     })))
 
-const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`
-
-const signed = (amount: number, currency: string) =>
-  `${amount < 0 ? "-" : "+"}${Money.format({ amount: Math.abs(amount), currency })}`
-
-/** Matches one invoice line against its order line. */
-const matchLine = (
-  line: InvoiceLine,
-  orderLine: PurchaseOrderLine,
-  invoicedBefore: number,
-  tolerance: Tolerances.Tolerance
-): Omit<LineMatch, "overridden"> => {
-  const ordered = openQuantity(orderLine)
-  const received = orderLine.receivedQuantity - orderLine.returnedQuantity
-  const receiptRequired = orderLine.kind !== "software"
-  const invoiced = invoicedBefore + line.quantity
-  const label = `Line ${line.lineNo} (${orderLine.description})`
-  const soFar = invoicedBefore > 0 ? ` (${invoicedBefore} on earlier invoices, ${line.quantity} on this one)` : ""
-  const verdict = (within: boolean, allowance: string) => `${within ? "within" : "beyond"} the tolerance of ${allowance}`
-  const deviations: Array<Deviation> = []
-  if (invoiced > ordered) {
-    const withinTolerance = Tolerances.quantityWithin(tolerance, ordered, invoiced)
-    deviations.push({
-      reason: "QuantityInvoicedExceedsOrdered",
-      withinTolerance,
-      message: `${label}: ${plural(invoiced, "unit")} invoiced${soFar}, ${ordered} ordered; ` +
-        verdict(withinTolerance, plural(Tolerances.quantityAllowance(tolerance, ordered), "unit"))
-    })
-  }
-  if (receiptRequired && invoiced > received) {
-    const withinTolerance = Tolerances.quantityWithin(tolerance, received, invoiced)
-    const returned = orderLine.returnedQuantity > 0 ? ` (${orderLine.receivedQuantity} received, ${orderLine.returnedQuantity} returned)` : ""
-    deviations.push({
-      reason: "QuantityInvoicedExceedsReceived",
-      withinTolerance,
-      message: `${label}: ${plural(invoiced, "unit")} invoiced${soFar}, ${received} received${returned}; ` +
-        verdict(withinTolerance, plural(Tolerances.quantityAllowance(tolerance, received), "unit"))
-    })
-  }
-  const orderedCost = orderLine.unitCost.amount
-  const difference = line.unitCost.amount - orderedCost
-  if (difference !== 0) {
-    const withinTolerance = Tolerances.priceWithin(tolerance, orderedCost, line.unitCost.amount)
-    const percent = orderedCost === 0 ? "" : `, ${difference < 0 ? "-" : "+"}${(Math.abs(difference) * 100 / orderedCost).toFixed(2)} %`
-    const allowance = Math.floor(Math.max((orderedCost * tolerance.pricePercent) / 100, tolerance.priceAbsolute))
-    deviations.push({
-      reason: "PriceVariance",
-      withinTolerance,
-      message: `${label}: invoiced at ${Money.format(line.unitCost)} a unit, ordered at ${Money.format(orderLine.unitCost)} ` +
-        `(${signed(difference, line.unitCost.currency)}${percent}); ` +
-        verdict(withinTolerance, `${Money.format({ amount: allowance, currency: line.unitCost.currency })} a unit`)
-    })
-  }
-  return {
-    lineNo: line.lineNo,
-    description: orderLine.description,
-    kind: orderLine.kind,
-    ordered,
-    received,
-    receiptRequired,
-    invoicedBefore,
-    quantity: line.quantity,
-    invoiced,
-    orderedUnitCost: orderLine.unitCost,
-    invoicedUnitCost: line.unitCost,
-    tolerance: {
-      quantityPercent: tolerance.quantityPercent,
-      quantityAbsolute: tolerance.quantityAbsolute,
-      pricePercent: tolerance.pricePercent,
-      priceAbsolute: tolerance.priceAbsolute
-    },
-    status: deviations.length === 0 ? "matched" : deviations.every((d) => d.withinTolerance) ? "within_tolerance" : "exception",
-    deviations
-  }
-}
-
-/** The match of a line a revision removed from the order: an exception, whatever the tolerances. */
-const removedLine = (line: InvoiceLine, purchaseOrderId: string, invoicedBefore: number): Omit<LineMatch, "overridden"> => ({
-  lineNo: line.lineNo,
-  description: "not on the order",
-  ordered: 0,
-  received: 0,
-  receiptRequired: false,
-  invoicedBefore,
-  quantity: line.quantity,
-  invoiced: invoicedBefore + line.quantity,
-  invoicedUnitCost: line.unitCost,
-  tolerance: { ...Tolerances.zero },
-  status: "exception",
-  deviations: [{
-    reason: "LineNotOnOrder",
-    withinTolerance: false,
-    message: `Line ${line.lineNo}: ${plural(line.quantity, "unit")} invoiced at ${Money.format(line.unitCost)} a unit, ` +
-      `but purchase order ${purchaseOrderId} no longer has this line (a revision removed it)`
-  }]
-})
-
-const exceptionsOf = (line: Pick<LineMatch, "deviations">): ReadonlyArray<MatchReason> =>
-  line.deviations.filter((d) => !d.withinTolerance).map((d) => d.reason)
-
-/** The exceptions of a line that none of the invoice's overrides of that line covered. */
-const uncovered = (invoice: Invoice, line: Pick<LineMatch, "lineNo" | "deviations">): ReadonlyArray<Deviation> => {
-  const covered = new Set(invoice.overrides.filter((o) => o.lineNo === line.lineNo).flatMap((o) => o.exceptions))
-  return line.deviations.filter((d) => !d.withinTolerance && !covered.has(d.reason))
-}
-
-const worst = (statuses: ReadonlyArray<MatchStatus>): MatchStatus =>
-  statuses.includes("exception") ? "exception" : statuses.includes("within_tolerance") ? "within_tolerance" : "matched"
-
 /**
  * The three-way match of an invoice now: against its order as it stands (received, returned,
  * cancelled), the order's other non-cancelled invoices recorded before it, and the tolerance
@@ -219,22 +63,7 @@ const computeMatch = Effect.fn("Invoicing.computeMatch")(function*(invoice: Invo
   const order = yield* loadPurchaseOrder(invoice.purchaseOrderId)
   const policy = yield* Tolerances.Tolerances
   const earlier = yield* liveInvoicesOf(invoice.purchaseOrderId, invoice.sequence)
-  const lines = invoice.lines.map((line): LineMatch => {
-    const orderLine = order.lines.find((l) => l.lineNo === line.lineNo)
-    const invoicedBefore = earlier.reduce((n, other) => n + (other.lines.find((l) => l.lineNo === line.lineNo)?.quantity ?? 0), 0)
-    const matched = orderLine === undefined
-      ? removedLine(line, order.id, invoicedBefore)
-      : matchLine(line, orderLine, invoicedBefore, Tolerances.forLine(policy, { kind: orderLine.kind, vendorId: order.vendorId }))
-    return { ...matched, overridden: matched.status === "exception" && uncovered(invoice, matched).length === 0 }
-  })
-  return {
-    invoiceId: invoice.id,
-    purchaseOrderId: invoice.purchaseOrderId,
-    status: worst(lines.map((l) => l.status)),
-    approvable: lines.every((l) => l.status !== "exception" || l.overridden),
-    lines,
-    computedAt: yield* Events.now
-  } satisfies MatchResult
+  return matchAgainst(invoice, order, earlier, policy, yield* Events.now)
 })
 
 const refuseUnlessOpen = (invoice: Invoice, action: string) =>

@@ -22,15 +22,13 @@ import * as Paging from "../Paging.js"
 import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
-import { type Asset, assets } from "../assets/AssetsModel.js"
-import { writeChanges } from "../assets/internal/history.js"
-import { createTemplates, type TemplateRequest } from "../assets/internal/templates.js"
+import { createTemplates } from "../assets/internal/templates.js"
 import { itemsById, sourcesFor } from "../catalog/internal/sourcing.js"
 import { AssetTemplatesCancelled, AssetTemplatesCreated } from "../assets/AssetsEvents.js"
 import { createEntitlements, reviseEntitlements as reviseSeats } from "../licensing/internal/entitlements.js"
 import { type Entitlement, entitlements } from "../licensing/LicensingModel.js"
 import { EntitlementCreated, EntitlementRevised } from "../licensing/LicensingEvents.js"
-import { loadRequest, markOrdered } from "../requisition/Requisition.js"
+import { loadRequest, markOrdered } from "../requisition/internal/requests.js"
 import {
   PurchaseOrderCancelled,
   PurchaseOrderCreated,
@@ -38,14 +36,18 @@ import {
   PurchaseOrderPartiallyReceived,
   PurchaseOrderReceived,
   PurchaseOrderRevised,
-  PurchaseOrderSubmitted,
-  statusEvents
+  PurchaseOrderSubmitted
 } from "./PurchasingEvents.js"
+import { adjustTemplates, type LineUpdate, sameCost } from "./internal/templates.js"
+import { loadPurchaseOrder, statusChanged } from "./internal/orders.js"
+import { hasAssets, openQuantity, orderTotal, outstandingQuantity, receivingStatus } from "./internal/quantities.js"
 import { LineChange, LineTerms, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, PurchaseOrderStatus, purchaseOrderRevisions, purchaseOrders } from "./PurchasingModel.js"
 
 // ----- model: in PurchasingModel.ts, re-exported ----------------------------------------
 
 export * from "./PurchasingModel.js"
+export type { LineUpdate } from "./internal/templates.js"
+export { backorderedQuantity, hasAssets, openQuantity, orderTotal, outstandingQuantity, receivingStatus } from "./internal/quantities.js"
 
 // ----- errors ----------------------------------------------------------------------------------
 
@@ -109,232 +111,6 @@ export class PurchasingError extends Data.TaggedError("PurchasingError")<{
 }
 
 // ----- module API ------------------------------------------------------------------------------
-
-/**
- * Loads a purchase order of the caller's tenant or fails with `NotFound`.
- *
- * @since 0.1.0
- * @category module api
- */
-export const loadPurchaseOrder = (id: string) =>
-  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(purchaseOrders, id, "PurchaseOrder"))
-
-/**
- * Writes an order back unchanged but for its version, so that concurrent commands on one order
- * take turns: a command that read the order before another's commit fails with a stale
- * conflict here and is retried on the new state (operations retry stale conflicts). Commands
- * whose checks read what others add to the order (invoices, shipments) claim it before writing.
- *
- * @since 0.1.0
- * @category module api
- */
-export const claimOrder = (order: PurchaseOrder) =>
-  Effect.flatMap(Storage.Storage, (storage) => Effect.asVoid(storage.updateOne(purchaseOrders, order)))
-
-/**
- * The status a submitted order has given what its lines received and cancelled: `received` once
- * every line received all it still expects, `cancelled` when that holds with nothing received
- * (everything was cancelled), `partially_received` or `submitted` otherwise. Software lines are
- * not received (their licences are entitlements from submission on), so they do not count.
- *
- * @since 0.1.0
- * @category module api
- */
-export const receivingStatus = (lines: ReadonlyArray<PurchaseOrderLine>): PurchaseOrderStatus => {
-  const receivable = lines.filter((l) => l.kind !== "software")
-  const received = receivable.reduce((n, l) => n + l.receivedQuantity, 0)
-  const complete = receivable.length > 0 && receivable.every((l) => l.receivedQuantity >= openQuantity(l))
-  if (received === 0) return complete ? "cancelled" : "submitted"
-  return complete ? "received" : "partially_received"
-}
-
-/**
- * The quantity a line still expects in all: ordered minus cancelled.
- *
- * @since 0.1.0
- * @category module api
- */
-export const openQuantity = (line: PurchaseOrderLine): number => line.quantity - line.cancelledQuantity
-
-/**
- * The units of a line not yet received nor cancelled (the backorder), never negative.
- *
- * @since 0.1.0
- * @category module api
- */
-export const backorderedQuantity = (line: PurchaseOrderLine): number => Math.max(0, openQuantity(line) - line.receivedQuantity)
-
-/**
- * The units of a line that can still be received or cancelled: the backorder, except on software
- * lines, which are never received (their entitlement is created when the order is submitted).
- *
- * @since 0.1.0
- * @category module api
- */
-export const outstandingQuantity = (line: PurchaseOrderLine): number => (line.kind === "software" ? 0 : backorderedQuantity(line))
-
-/**
- * Whether a line's units are tracked as inventory assets: create-asset lines, except software
- * (entitlements instead) and services (seed 000: no inventory asset; a fixed asset when
- * capitalisable).
- *
- * @since 0.1.0
- * @category predicates
- */
-export const hasAssets = (line: Pick<PurchaseOrderLine, "createAsset" | "kind">): boolean =>
-  line.createAsset && line.kind !== "software" && line.kind !== "service"
-
-/**
- * What an order's lines still order: unit cost times quantity less cancelled, summed.
- *
- * @since 0.1.0
- * @category module api
- */
-export const orderTotal = (lines: ReadonlyArray<PurchaseOrderLine>, currency: string): Money.Money => ({
-  amount: lines.reduce((sum, line) => sum + line.unitCost.amount * openQuantity(line), 0),
-  currency
-})
-
-/**
- * A line before and after a change: `before` absent for a line added, `after` absent for a line
- * removed.
- *
- * @since 0.1.0
- * @category models
- */
-export interface LineUpdate {
-  readonly before?: PurchaseOrderLine | undefined
-  readonly after?: PurchaseOrderLine | undefined
-}
-
-const sameCost = (a: Money.Money, b: Money.Money): boolean => a.amount === b.amount && a.currency === b.currency
-
-/**
- * Keeps an order's template assets in step with changed lines: one template (`on_order`) per
- * backordered unit of each asset line. Lines whose backorder grew get new templates; lines whose
- * backorder shrank (or that were removed) have their surplus templates retired, with a history
- * entry giving the reason and one `asset.templates_cancelled` event per line; a new unit cost
- * reprices the templates still on order. Received assets are never touched. Runs in the caller's
- * transaction, in batches.
- *
- * @since 0.1.0
- * @category module api
- */
-export const adjustTemplates = Effect.fn("Purchasing.adjustTemplates")(function*(
-  order: PurchaseOrder,
-  updates: ReadonlyArray<LineUpdate>,
-  reason: string
-) {
-  const storage = yield* Storage.Storage
-  const now = yield* Events.now
-  const create: Array<TemplateRequest> = []
-  const changes: Array<{ readonly before: Asset; readonly after: Asset; readonly why: string; readonly retired: boolean }> = []
-  const cancelled: Array<Events.Pending> = []
-  for (const { before, after } of updates) {
-    const line = (after ?? before)!
-    if (!hasAssets(line)) continue
-    const wasOnOrder = before === undefined ? 0 : backorderedQuantity(before)
-    const onOrder = after === undefined ? 0 : backorderedQuantity(after)
-    const repriced = before !== undefined && after !== undefined && !sameCost(before.unitCost, after.unitCost)
-    if (onOrder > wasOnOrder) {
-      create.push({
-        purchaseOrderId: order.id,
-        vendorId: order.vendorId,
-        lineNo: line.lineNo,
-        catalogItemId: line.catalogItemId,
-        name: line.description,
-        kind: line.kind,
-        quantity: onOrder - wasOnOrder,
-        unitCost: line.unitCost
-      })
-    }
-    const surplus = Math.max(0, wasOnOrder - onOrder)
-    if (surplus === 0 && !repriced) continue
-    const templates = storage.stream(assets, {
-      where: { purchaseOrderId: order.id, purchaseOrderLineNo: line.lineNo, status: "on_order" },
-      limit: 1000
-    })
-    const found = yield* Stream.runCollect(repriced ? templates : Stream.take(templates, surplus))
-    const retire = found.slice(0, surplus)
-    for (const template of retire) {
-      changes.push({
-        before: template,
-        after: { ...template, status: "retired", updatedAt: now },
-        why: `Cancelled on purchase order ${order.id}, line ${line.lineNo}: ${reason}`,
-        retired: true
-      })
-    }
-    for (const template of found.slice(surplus)) {
-      changes.push({
-        before: template,
-        after: { ...template, unitCost: after!.unitCost, updatedAt: now },
-        why: `Unit cost revised on purchase order ${order.id}, line ${line.lineNo}, from ` +
-          `${Money.format(before!.unitCost)} to ${Money.format(after!.unitCost)}: ${reason}`,
-        retired: false
-      })
-    }
-    if (retire.length > 0) {
-      cancelled.push(AssetTemplatesCancelled.make({ purchaseOrderId: order.id, lineNo: line.lineNo, assetIds: retire.map((a) => a.id), reason }))
-    }
-  }
-  yield* writeChanges(changes.map((c) => ({ before: c.before, after: c.after, action: c.retired ? "status_changed" as const : "ordered" as const, reason: c.why })))
-  yield* Events.append(...cancelled)
-  const created = yield* createTemplates(create)
-  return { created, retired: changes.filter((c) => c.retired).length }
-})
-
-/**
- * Records units received against an order's lines (line number -> quantity) and moves the
- * order to `partially_received` or `received`. Callers have checked the quantities.
- *
- * @since 0.1.0
- * @category module api
- */
-export const recordReceived = Effect.fn("Purchasing.recordReceived")(function*(
-  order: PurchaseOrder,
-  received: ReadonlyMap<number, number>
-) {
-  const storage = yield* Storage.Storage
-  const lines = order.lines.map((line) => ({ ...line, receivedQuantity: line.receivedQuantity + (received.get(line.lineNo) ?? 0) }))
-  const updated = yield* storage.updateOne(purchaseOrders, {
-    ...order,
-    lines,
-    status: receivingStatus(lines),
-    updatedAt: yield* Events.now
-  })
-  return updated
-})
-
-/**
- * Records units of an order's lines sent back to the vendor (line number -> quantity). Credited
- * returns (`replace: false`) add to `returnedQuantity`; returns the vendor replaces
- * (`replace: true`) are taken off `receivedQuantity` instead, re-opening the backorder for the
- * replacements. The order's status follows. Callers have checked the quantities.
- *
- * @since 0.1.0
- * @category module api
- */
-export const recordReturned = Effect.fn("Purchasing.recordReturned")(function*(
-  order: PurchaseOrder,
-  returned: ReadonlyMap<number, number>,
-  replace: boolean
-) {
-  const storage = yield* Storage.Storage
-  const lines = order.lines.map((line) => {
-    const quantity = returned.get(line.lineNo) ?? 0
-    if (quantity === 0) return line
-    return replace
-      ? { ...line, receivedQuantity: line.receivedQuantity - quantity, replacedQuantity: (line.replacedQuantity ?? 0) + quantity }
-      : { ...line, returnedQuantity: line.returnedQuantity + quantity }
-  })
-  const updated = yield* storage.updateOne(purchaseOrders, {
-    ...order,
-    lines,
-    status: receivingStatus(lines),
-    updatedAt: yield* Events.now
-  })
-  return updated
-})
 
 // ----- operations ------------------------------------------------------------------------------
 
@@ -513,40 +289,6 @@ const saveRevision = Effect.fn("Purchasing.saveRevision")(function*(
   })
   return { order: updated, revision: record }
 })
-
-/**
- * The event announcing the status an order has after a change (`purchase_order.partially_received`,
- * `purchase_order.received` or `purchase_order.cancelled`), with where each line stands; none for
- * a draft or a submitted order (`purchase_order.submitted` means sent to the vendor, which
- * happens once). Receipts announce the status they leave the order in, changed or not.
- *
- * @since 0.1.0
- * @category module api
- */
-export const statusEvent = (before: PurchaseOrder, after: PurchaseOrder): ReadonlyArray<Events.Pending> =>
-  after.status === "submitted" || after.status === "draft" ? [] : [statusEvents[after.status].make({
-    purchaseOrderId: after.id,
-    vendorId: after.vendorId,
-    status: after.status,
-    previousStatus: before.status,
-    lines: after.lines.map((line) => ({
-      lineNo: line.lineNo,
-      quantity: line.quantity,
-      receivedQuantity: line.receivedQuantity,
-      cancelledQuantity: line.cancelledQuantity,
-      returnedQuantity: line.returnedQuantity,
-      outstandingQuantity: outstandingQuantity(line)
-    }))
-  })]
-
-/**
- * {@link statusEvent} when a change moved the order to another status; none otherwise.
- *
- * @since 0.1.0
- * @category module api
- */
-export const statusChanged = (before: PurchaseOrder, after: PurchaseOrder): ReadonlyArray<Events.Pending> =>
-  before.status === after.status ? [] : statusEvent(before, after)
 
 /** The number for a new line: numbers are never reused, not even those of removed lines. */
 const nextLineNo = Effect.fn("Purchasing.nextLineNo")(function*(order: PurchaseOrder) {

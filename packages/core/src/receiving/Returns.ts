@@ -36,14 +36,10 @@ import * as Text from "../Text.js"
 import { type Asset, assets } from "../assets/AssetsModel.js"
 import { changeOf, ensureTransition, writeChanges } from "../assets/internal/history.js"
 import { AssetReturnedToVendor, AssetTemplatesCreated } from "../assets/AssetsEvents.js"
-import {
-  adjustTemplates,
-  hasAssets,
-  loadPurchaseOrder,
-  type PurchaseOrderLine,
-  recordReturned,
-  statusChanged
-} from "../purchasing/Purchasing.js"
+import { adjustTemplates } from "../purchasing/internal/templates.js"
+import { loadPurchaseOrder, recordReturned, statusChanged } from "../purchasing/internal/orders.js"
+import { hasAssets } from "../purchasing/internal/quantities.js"
+import type { PurchaseOrderLine } from "../purchasing/PurchasingModel.js"
 import { PurchaseOrderPartiallyReceived } from "../purchasing/PurchasingEvents.js"
 import { returnToVendor as returnStock } from "../stock/internal/movements.js"
 import { ReplenishmentNeeded, StockReturnedToVendor } from "../stock/StockEvents.js"

@@ -38,6 +38,7 @@ import {
   PurchaseRequestResubmitted,
   PurchaseRequestStepApproved
 } from "./RequisitionEvents.js"
+import { loadRequest, withDecider } from "./internal/requests.js"
 import { ApprovalStep, PurchaseRequest, RequestLine, RequestStatus, purchaseRequests } from "./RequisitionModel.js"
 
 // ----- model: in RequisitionModel.ts, re-exported ----------------------------------------
@@ -301,27 +302,6 @@ const mayDecide = (principal: Principal, step: ApprovalStep): boolean => {
 }
 
 /**
- * Who may decide a step, as a request keeps it in `awaitingDecisionBy`: the deputy of a delegated
- * step, else the named user or the role (a manager step is resolved to a user when planned).
- */
-const deciderOf = (step: ApprovalStep): string | undefined =>
-  step.delegatedTo !== undefined
-    ? `user:${step.delegatedTo}`
-    : step.approver.kind === "role"
-    ? `role:${step.approver.role}`
-    : step.approver.kind === "user"
-    ? `user:${step.approver.userId}`
-    : undefined
-
-/** A request with `awaitingDecisionBy` set from its current step (absent unless pending approval). */
-const withDecider = <R extends Pick<PurchaseRequest, "status" | "approval" | "awaitingDecisionBy">>(request: R): R => {
-  const { awaitingDecisionBy: _previous, ...rest } = request
-  const step = request.status === "pending_approval" ? request.approval.steps.find((s) => s.status === "pending") : undefined
-  const decider = step === undefined ? undefined : deciderOf(step)
-  return (decider === undefined ? rest : { ...rest, awaitingDecisionBy: decider }) as R
-}
-
-/**
  * The filter of the requests whose current step a principal may decide (see `mayDecide`):
  * steps for the principal by name or as deputy, steps for one of its roles (for `admin`, every
  * role step), never the principal's own requests.
@@ -341,35 +321,6 @@ const describeApprover = (step: ApprovalStep): string =>
   : "the requester's manager"
 
 // ----- module API ------------------------------------------------------------------------------
-
-/**
- * Loads a request of the caller's tenant or fails with `NotFound`.
- *
- * @since 0.1.0
- * @category module api
- */
-export const loadRequest = (id: string) =>
-  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(purchaseRequests, id, "PurchaseRequest"))
-
-/**
- * Records that an approved request became purchase orders; its status becomes `ordered`.
- *
- * @since 0.1.0
- * @category module api
- */
-export const markOrdered = Effect.fn("Requisition.markOrdered")(function*(request: PurchaseRequest, purchaseOrderIds: ReadonlyArray<string>) {
-  const storage = yield* Storage.Storage
-  const principal = yield* CurrentPrincipal
-  const now = yield* Events.now
-  const updated = yield* storage.updateOne(purchaseRequests, withDecider({
-    ...request,
-    status: "ordered",
-    purchaseOrderIds: [...request.purchaseOrderIds, ...purchaseOrderIds],
-    history: [...request.history, { action: "ordered", by: principal.userId, at: now, revision: request.revision }],
-    updatedAt: now
-  }))
-  return updated
-})
 
 // ----- operations ------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Effect, Stream } from "effect"
+import { Context, Effect, Stream } from "effect"
 import { z } from "zod"
 import * as Events from "../Events.js"
 import * as Ids from "../Ids.js"
@@ -18,268 +18,17 @@ import { CurrentPrincipal } from "../Principal.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
 import { takenSerialNumbers } from "../assets/internal/templates.js"
-import { loadInvoice } from "../invoicing/Invoicing.js"
-import {
-  backorderedQuantity,
-  hasAssets,
-  loadPurchaseOrder,
-  openQuantity,
-  claimOrder,
-  type PurchaseOrder,
-  type PurchaseOrderLine
-} from "../purchasing/Purchasing.js"
-import * as Tolerances from "../purchasing/Tolerances.js"
+import { loadInvoice } from "../invoicing/internal/invoices.js"
+import { claimOrder, loadPurchaseOrder } from "../purchasing/internal/orders.js"
+import * as Tolerances from "../purchasing/TolerancesModel.js"
+import { admitLine, admitSerialNumbers, admitShipped, isReceiving, isRefusal, unitsInTransit } from "../receiving/internal/receivability.js"
+import { deliveredEvent, loadShipment } from "./internal/shipments.js"
+import { ShippingError, type ShippingErrorReason } from "./ShippingErrors.js"
 import { ShipmentCreated, ShipmentDelivered } from "./ShippingEvents.js"
+import { Shipment, shipments, ShipmentStatus } from "./ShippingModel.js"
 
-// ----- model -----------------------------------------------------------------------------------
-
-/**
- * A shipment's state: `in_transit` until delivered.
- *
- * @since 0.1.0
- * @category models
- */
-export const ShipmentStatus = z.enum(["in_transit", "delivered"])
-
-/**
- * A shipment's state.
- *
- * @since 0.1.0
- * @category models
- */
-export type ShipmentStatus = z.infer<typeof ShipmentStatus>
-
-/**
- * A line of a shipment: the units of one order line it carries, the vendor's serial numbers for
- * them (at most one per unit), and what was received through the shipment so far.
- *
- * @since 0.1.0
- * @category models
- */
-export const ShipmentLine = z.object({
-  lineNo: z.number().int().positive(),
-  quantity: z.number().int().positive(),
-  serialNumbers: z.array(z.string()),
-  receivedQuantity: z.number().int().nonnegative()
-})
-
-/**
- * A shipment line.
- *
- * @since 0.1.0
- * @category models
- */
-export type ShipmentLine = z.infer<typeof ShipmentLine>
-
-/**
- * A shipment.
- *
- * @since 0.1.0
- * @category models
- */
-export const Shipment = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  purchaseOrderId: z.string(),
-  invoiceId: z.string().optional(),
-  carrier: z.string(),
-  trackingNumber: z.string(),
-  /** The day the vendor shipped (`YYYY-MM-DD`). */
-  shipDate: z.string(),
-  destinationLocationId: z.string(),
-  destinationStorageSpace: z.string(),
-  status: ShipmentStatus,
-  lines: z.array(ShipmentLine),
-  createdBy: z.string(),
-  createdAt: z.string(),
-  deliveredAt: z.string().optional(),
-  updatedAt: z.string()
-})
-
-/**
- * A shipment.
- *
- * @since 0.1.0
- * @category models
- */
-export type Shipment = z.infer<typeof Shipment>
-
-/**
- * Where shipments are stored.
- *
- * @since 0.1.0
- * @category collections
- */
-export const shipments = Storage.collection({
-  name: "shipments",
-  schema: Shipment,
-  fields: { purchaseOrderId: "string", invoiceId: "string", status: "string", trackingNumber: "string", createdAt: "timestamp" },
-  indexes: [["purchaseOrderId", "status"], ["status", "createdAt"], ["invoiceId"], ["trackingNumber"]]
-})
-
-// ----- errors ----------------------------------------------------------------------------------
-
-/**
- * Why a shipment was refused.
- *
- * - `InvalidState`: the order is not open for receiving (a draft, received or cancelled), or the
- *   shipment is already delivered.
- * - `UnknownLine` / `DuplicateLine`: a line number is not on the order, or repeats.
- * - `OverShipment`: a line carries more units than the order still expects on it (tolerance
- *   included), less what other in-transit shipments carry.
- * - `NotReceivable`: a software line: nothing is shipped, its licences exist from submission.
- * - `TooManySerialNumbers`: a line lists more serial numbers than units.
- * - `DuplicateSerialNumber`: a serial number repeats in the shipment or is already on an asset.
- * - `NotAnAssetLine`: serial numbers were given for a line that creates no assets.
- * - `InvoiceMismatch`: the invoice belongs to another purchase order.
- *
- * @since 0.1.0
- * @category models
- */
-export type ShippingErrorReason =
-  | "InvalidState"
-  | "UnknownLine"
-  | "DuplicateLine"
-  | "OverShipment"
-  | "NotReceivable"
-  | "TooManySerialNumbers"
-  | "DuplicateSerialNumber"
-  | "NotAnAssetLine"
-  | "InvoiceMismatch"
-
-/**
- * A shipment was refused; nothing was written.
- *
- * @since 0.1.0
- * @category errors
- */
-export class ShippingError extends Data.TaggedError("ShippingError")<{
-  readonly reason: ShippingErrorReason
-  readonly message: string
-  readonly purchaseOrderId: string
-  readonly shipmentId?: string
-  readonly lineNo?: number
-  readonly serialNumbers?: ReadonlyArray<string>
-}> {}
-
-// ----- module api ------------------------------------------------------------------------------
-
-/**
- * Loads a shipment of the caller's tenant or fails with `NotFound`.
- *
- * @since 0.1.0
- * @category module api
- */
-export const loadShipment = (id: string) =>
-  Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(shipments, id, "Shipment"))
-
-/**
- * Whether an order takes receipts (and shipments): submitted and not yet fully received.
- *
- * @since 0.1.0
- * @category module api
- */
-export const isReceiving = (order: PurchaseOrder): boolean => order.status === "submitted" || order.status === "partially_received"
-
-/**
- * The over-receipt allowance of a line: units beyond its open quantity the tolerance policy lets
- * through (zero by default).
- *
- * @since 0.1.0
- * @category module api
- */
-export const allowanceOf = (order: PurchaseOrder, line: PurchaseOrderLine, policy: Tolerances.TolerancePolicy): number =>
-  Tolerances.quantityAllowance(Tolerances.forLine(policy, { kind: line.kind, vendorId: order.vendorId }), openQuantity(line))
-
-/**
- * The units of a line that can still be received: its backorder plus what the over-receipt
- * allowance leaves after units already received beyond the open quantity; never negative.
- *
- * @since 0.1.0
- * @category module api
- */
-export const receivableQuantity = (order: PurchaseOrder, line: PurchaseOrderLine, policy: Tolerances.TolerancePolicy): number =>
-  Math.max(0, backorderedQuantity(line) + allowanceOf(order, line, policy) - Math.max(0, line.receivedQuantity - openQuantity(line)))
-
-/**
- * A line's quantities for a refusal message: `Line 2 (Laptop): ordered 5, cancelled 1, already
- * received 3, over-receipt tolerance 1`.
- *
- * @since 0.1.0
- * @category module api
- */
-export const describeLine = (order: PurchaseOrder, line: PurchaseOrderLine, policy: Tolerances.TolerancePolicy): string => {
-  const allowance = allowanceOf(order, line, policy)
-  return `Line ${line.lineNo} (${line.description}): ordered ${line.quantity}` +
-    `${line.cancelledQuantity > 0 ? `, cancelled ${line.cancelledQuantity}` : ""}, already received ${line.receivedQuantity}` +
-    `${allowance > 0 ? `, over-receipt tolerance ${allowance}` : ""}`
-}
-
-/**
- * Units of a shipment line not yet received through the shipment.
- *
- * @since 0.1.0
- * @category module api
- */
-export const remainingOnShipment = (line: ShipmentLine): number => Math.max(0, line.quantity - line.receivedQuantity)
-
-/**
- * Units still in transit per order line (`<purchaseOrderId>#<lineNo>`), over the given
- * shipments: what in-transit shipments carry and has not been received through them.
- *
- * @since 0.1.0
- * @category module api
- */
-export const unitsInTransit = (all: Iterable<Shipment>): ReadonlyMap<string, number> => {
-  const units = new Map<string, number>()
-  for (const shipment of all) {
-    if (shipment.status !== "in_transit") continue
-    for (const line of shipment.lines) {
-      const key = `${shipment.purchaseOrderId}#${line.lineNo}`
-      units.set(key, (units.get(key) ?? 0) + remainingOnShipment(line))
-    }
-  }
-  return units
-}
-
-const deliveredEvent = (shipment: Shipment) =>
-  ShipmentDelivered.make({
-    shipmentId: shipment.id,
-    purchaseOrderId: shipment.purchaseOrderId,
-    ...(shipment.invoiceId !== undefined ? { invoiceId: shipment.invoiceId } : {}),
-    carrier: shipment.carrier,
-    trackingNumber: shipment.trackingNumber,
-    status: "delivered",
-    deliveredAt: shipment.deliveredAt!,
-    lines: shipment.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity, receivedQuantity: l.receivedQuantity }))
-  })
-
-/**
- * Records units received through a shipment (line number -> quantity); the
- * shipment becomes `delivered` (with a `shipment.delivered` event) once every line is complete.
- * Callers have checked the quantities.
- *
- * @since 0.1.0
- * @category module api
- */
-export const recordShipmentReceived = Effect.fn("Shipping.recordShipmentReceived")(function*(
-  shipment: Shipment,
-  received: ReadonlyMap<number, number>
-) {
-  const storage = yield* Storage.Storage
-  const now = yield* Events.now
-  const lines = shipment.lines.map((line) => ({ ...line, receivedQuantity: line.receivedQuantity + (received.get(line.lineNo) ?? 0) }))
-  // A shipment marked delivered by hand stays delivered (and announced once) as its units are received.
-  const complete = shipment.status === "in_transit" && lines.every((line) => remainingOnShipment(line) === 0)
-  const updated = yield* storage.updateOne(shipments, {
-    ...shipment,
-    lines,
-    ...(complete ? { status: "delivered" as const, deliveredAt: now } : {}),
-    updatedAt: now
-  })
-  if (complete) yield* Events.append(deliveredEvent(updated))
-  return updated
-})
+export * from "./ShippingModel.js"
+export * from "./ShippingErrors.js"
 
 const duplicates = (values: ReadonlyArray<string>): ReadonlyArray<string> => {
   const seen = new Set<string>()
@@ -363,33 +112,12 @@ export const createShipment = Operation.make({
       yield* Stream.runCollect(storage.stream(shipments, { where: { purchaseOrderId: order.id, status: "in_transit" }, limit: 1000 }))
     )
     for (const line of input.lines) {
-      const orderLine = order.lines.find((l) => l.lineNo === line.lineNo)
-      if (orderLine === undefined) {
-        return yield* refuse("UnknownLine", `Purchase order ${order.id} has no line ${line.lineNo}`, { lineNo: line.lineNo })
-      }
-      if (orderLine.kind === "software") {
-        return yield* refuse(
-          "NotReceivable",
-          `Line ${line.lineNo} (${orderLine.description}) is software: it is not shipped; its licences are created when the order is submitted`,
-          { lineNo: line.lineNo }
-        )
-      }
-      const shipped = inTransit.get(`${order.id}#${line.lineNo}`) ?? 0
-      const open = receivableQuantity(order, orderLine, policy) - shipped
-      if (line.quantity > open) {
-        return yield* refuse(
-          "OverShipment",
-          `${describeLine(order, orderLine, policy)}${shipped > 0 ? `, ${shipped} in transit on other shipments` : ""}, ` +
-            `so a shipment can carry at most ${Math.max(0, open)}, not ${line.quantity}`,
-          { lineNo: line.lineNo }
-        )
-      }
+      const orderLine = admitLine(order, line.lineNo, "shipment")
+      if (isRefusal(orderLine)) return yield* refuse(orderLine.reason, orderLine.message, { lineNo: orderLine.lineNo })
       const serials = line.serialNumbers ?? []
-      if (serials.length > 0 && !hasAssets(orderLine)) {
-        return yield* refuse("NotAnAssetLine", `Line ${line.lineNo} (${orderLine.description}) creates no assets, so it takes no serial numbers`, {
-          lineNo: line.lineNo
-        })
-      }
+      const refused = admitShipped(order, orderLine, line.quantity, inTransit.get(`${order.id}#${line.lineNo}`) ?? 0, policy) ??
+        admitSerialNumbers(orderLine, serials.length, "shipment")
+      if (refused !== undefined) return yield* refuse(refused.reason, refused.message, { lineNo: refused.lineNo })
       if (serials.length > line.quantity) {
         return yield* refuse(
           "TooManySerialNumbers",
