@@ -1,9 +1,10 @@
 /**
- * What invoicing offers other modules: loading an invoice.
+ * What invoicing offers other modules: loading an invoice; and the order's live invoices, which
+ * the match and the variance read.
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import * as Storage from "../../Storage.js"
 import { invoices } from "../InvoicingModel.js"
 
@@ -15,3 +16,12 @@ import { invoices } from "../InvoicingModel.js"
  */
 export const loadInvoice = (id: string) =>
   Effect.flatMap(Storage.Storage, (storage) => storage.getOrFail(invoices, id, "Invoice"))
+
+/** The order's non-cancelled invoices (recorded before the `before`-th), in the order they were recorded. */
+export const liveInvoicesOf = (purchaseOrderId: string, before?: number) =>
+  Effect.flatMap(Storage.Storage, (storage) =>
+    Stream.runCollect(storage.stream(invoices, {
+      where: { purchaseOrderId, status: { ne: "cancelled" }, ...(before !== undefined ? { sequence: { lt: before } } : {}) },
+      orderBy: [{ field: "sequence" }],
+      limit: 1000
+    })))
