@@ -146,6 +146,20 @@ describe("Receivability", () => {
     })
   })
 
+  describe("returns", () => {
+    it("returns at most what was received less what was returned for credit", () => {
+      const l = line({ receivedQuantity: 5, returnedQuantity: 2 })
+      assert.strictEqual(Receivability.returnableQuantity(l), 3)
+      assert.isUndefined(Receivability.admitReturn(l, 3))
+      assert.deepStrictEqual(Receivability.admitReturn(l, 4), {
+        _tag: "LineRefusal",
+        reason: "ExceedsReceived",
+        message: "Line 1 (Laptop) received 5 and returned 2, so at most 3 can be returned, not 4",
+        lineNo: 1
+      })
+    })
+  })
+
   describe("receiving through a shipment", () => {
     it("refuses lines it does not carry and more than it has left", () => {
       const s = shipment([{ lineNo: 1, quantity: 4, serialNumbers: [], receivedQuantity: 1 }])

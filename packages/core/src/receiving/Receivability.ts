@@ -20,7 +20,15 @@ import type { Shipment, ShipmentLine } from "../shipping/ShippingModel.js"
  * @since 0.1.0
  * @category models
  */
-export type LineRefusalReason = "UnknownLine" | "NotReceivable" | "NotAnAssetLine" | "OverReceipt" | "OverShipment" | "ExceedsShipment" | "LineComplete"
+export type LineRefusalReason =
+  | "UnknownLine"
+  | "NotReceivable"
+  | "NotAnAssetLine"
+  | "OverReceipt"
+  | "OverShipment"
+  | "ExceedsShipment"
+  | "LineComplete"
+  | "ExceedsReceived"
 
 /**
  * A refusal of a line: the reason, a message naming the quantities, the line.
@@ -115,6 +123,33 @@ export const unitsInTransit = (all: Iterable<Shipment>): ReadonlyMap<string, num
     }
   }
   return units
+}
+
+/**
+ * The units of a line that can still be sent back to the vendor: received less returned for
+ * credit (units returned for replacement were taken off `receivedQuantity` already).
+ *
+ * @since 0.1.0
+ * @category functions
+ */
+export const returnableQuantity = (line: PurchaseOrderLine): number => line.receivedQuantity - line.returnedQuantity
+
+/**
+ * The refusal of a return of more units than the line kept (`ExceedsReceived`), naming what it
+ * received and returned.
+ *
+ * @since 0.1.0
+ * @category functions
+ */
+export const admitReturn = (line: PurchaseOrderLine, quantity: number): LineRefusal<"ExceedsReceived"> | undefined => {
+  const kept = returnableQuantity(line)
+  if (quantity <= kept) return undefined
+  const returned = line.returnedQuantity > 0 ? ` and returned ${line.returnedQuantity}` : ""
+  return refused(
+    "ExceedsReceived",
+    `Line ${line.lineNo} (${line.description}) received ${line.receivedQuantity}${returned}, so at most ${kept} can be returned, not ${quantity}`,
+    line.lineNo
+  )
 }
 
 // ----- line admission --------------------------------------------------------------------------

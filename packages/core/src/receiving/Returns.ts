@@ -44,6 +44,7 @@ import { PurchaseOrderPartiallyReceived } from "../purchasing/PurchasingEvents.j
 import { returnToVendor as returnStock } from "../stock/internal/movements.js"
 import { ReplenishmentNeeded, StockReturnedToVendor } from "../stock/StockEvents.js"
 import { PurchaseOrderReturned } from "./ReceivingEvents.js"
+import { admitReturn } from "./Receivability.js"
 
 // ----- model -----------------------------------------------------------------------------------
 
@@ -289,14 +290,9 @@ export const returnToVendor = Operation.make({
         )
       }
       const quantity = line.assetIds?.length ?? line.quantity!
-      const kept = orderLine.receivedQuantity - orderLine.returnedQuantity
-      if (quantity > kept) {
-        const returned = orderLine.returnedQuantity > 0 ? ` and returned ${orderLine.returnedQuantity}` : ""
-        return yield* refuse(
-          "ExceedsReceived",
-          `${name} received ${orderLine.receivedQuantity}${returned}, so at most ${kept} can be returned, not ${quantity}`,
-          { lineNo: line.lineNo, received: orderLine.receivedQuantity, requested: quantity }
-        )
+      const exceeds = admitReturn(orderLine, quantity)
+      if (exceeds !== undefined) {
+        return yield* refuse(exceeds.reason, exceeds.message, { lineNo: line.lineNo, received: orderLine.receivedQuantity, requested: quantity })
       }
       plan.push({ line, orderLine, quantity })
     }
