@@ -77,7 +77,7 @@ export const ImportCatalogInput = z.object({
  */
 export type ImportCatalogInput = z.input<typeof ImportCatalogInput>
 
-type ImportIssue = z.infer<typeof ImportIssue>
+type RowIssue = z.infer<typeof ImportIssue>
 
 const rowFields = Object.keys(CatalogImportRow.shape).join(", ")
 
@@ -87,7 +87,7 @@ const rowFields = Object.keys(CatalogImportRow.shape).join(", ")
  * @since 0.1.0
  * @category getters
  */
-export const importIssues = (error: z.ZodError): Array<ImportIssue> =>
+export const importIssues = (error: z.ZodError): Array<RowIssue> =>
   error.issues.flatMap((issue) =>
     issue.code === "unrecognized_keys"
       ? issue.keys.map((key) => ({ field: key, message: `unknown field "${key}"; the fields are ${rowFields}` }))
@@ -141,7 +141,7 @@ export type RowPlan =
 export interface CheckedRow {
   readonly row: number
   readonly sku: string | undefined
-  readonly errors: Array<ImportIssue>
+  readonly errors: Array<RowIssue>
   readonly value: z.output<typeof CatalogImportRow> | undefined
   plan?: RowPlan
 }
@@ -154,7 +154,7 @@ export interface CheckedRow {
  */
 export const approvedVendorsOf = (
   given: z.output<typeof CatalogImportRow>["vendors"],
-  errors: Array<ImportIssue>,
+  errors: Array<RowIssue>,
   vendorsByCode: ReadonlyMap<string, Vendor>
 ): Array<z.infer<typeof ApprovedVendor>> | undefined => {
   if (given === undefined) return undefined
@@ -186,7 +186,7 @@ export const approvedVendorsOf = (
 export const reportOf = (
   mode: z.infer<typeof ImportMode>,
   imported: boolean,
-  fileErrors: ReadonlyArray<ImportIssue>,
+  fileErrors: ReadonlyArray<RowIssue>,
   rows: ReadonlyArray<CheckedRow>,
   idOf: (row: CheckedRow) => string | undefined
 ): ImportReport => {
