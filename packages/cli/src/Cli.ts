@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { Access, Delivery, Errors, OpenApi, Plugin, Principal, Procura, Storage } from "@procura/core"
+import { Access, Connector, Delivery, Errors, OpenApi, Plugin, Principal, Procura, Storage } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
 import { SqlStorage } from "@procura/storage-sql"
 import { Effect, Exit, Layer, Cause, Redacted } from "effect"
@@ -140,11 +140,13 @@ const commandUsages: ReadonlyArray<{ readonly command: string; readonly usage: s
   {
     command: "worker",
     usage: `  procura worker [--config FILE] [--data-dir DIR | --database-url URL] [--poll-interval MS]
-         [--batch-size N] [--attempts N] [--base-delay MS] [--max-delay MS] [--lease-ttl MS] [--once]
-      Deliver domain events to the enabled plugins' subscribers until SIGINT or SIGTERM
-      (--once: one pass, then exit). Several workers on one PostgreSQL share the subscribers
+         [--batch-size N] [--attempts N] [--base-delay MS] [--max-delay MS] [--lease-ttl MS]
+         [--inbound-interval MS] [--once]
+      Deliver domain events to the enabled plugins' and connectors' subscribers until SIGINT or
+      SIGTERM (--once: one pass, then exit). Several workers on one PostgreSQL share the subscribers
       through leases. A failing handler is retried with backoff (default 5 attempts, 1000 ms
-      doubling up to 60000 ms), then its event is parked as a dead letter.
+      doubling up to 60000 ms), then its event is parked as a dead letter. The enabled connectors'
+      inbound pollers pull their changes every --inbound-interval (default 60000 ms).
 `
   },
   {
@@ -359,7 +361,7 @@ const wholeNumber = (value: string | undefined, fallback: number, min: number): 
 const onStorage = <A, E>(
   values: { readonly "data-dir"?: string | undefined; readonly "database-url"?: string | undefined },
   composition: Plugin.Composition,
-  effect: Effect.Effect<A, E, Storage.Storage>,
+  effect: Effect.Effect<A, E, Storage.Storage | Procura.Services>,
   signal?: AbortSignal
 ) =>
   Effect.runPromiseExit(
@@ -378,6 +380,7 @@ const worker = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     "base-delay": { type: "string" },
     "max-delay": { type: "string" },
     "lease-ttl": { type: "string" },
+    "inbound-interval": { type: "string" },
     once: { type: "boolean" }
   })
   const numbers = {
@@ -386,7 +389,8 @@ const worker = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     attempts: wholeNumber(values.attempts, 5, 1),
     baseDelay: wholeNumber(values["base-delay"], 1_000, 0),
     maxDelay: wholeNumber(values["max-delay"], 60_000, 0),
-    leaseTtl: wholeNumber(values["lease-ttl"], 30_000, 3)
+    leaseTtl: wholeNumber(values["lease-ttl"], 30_000, 3),
+    inboundInterval: wholeNumber(values["inbound-interval"], 60_000, 1)
   }
   const malformed = Object.entries(numbers).filter(([, n]) => n === undefined).map(([name]) => name)
   if (malformed.length > 0) {
@@ -396,6 +400,7 @@ const worker = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const loaded = await loadConfig(values.config, io)
   if (loaded === undefined) return 2
   const subscribers = loaded.composition.subscribers
+  const pollers = loaded.composition.pollers
   const description = storageFor(values).description
   const options: Delivery.WorkerOptions = {
     // Names the lease holder for operators (`procura_leases.owner`); unique per process start.
@@ -413,6 +418,17 @@ const worker = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
         }
       })
   }
+  const pollOptions: Connector.PollWorkerOptions = {
+    owner: options.owner!,
+    interval: numbers.inboundInterval!,
+    onPoll: (reports) =>
+      Effect.sync(() => {
+        for (const report of reports) {
+          if (report.failed !== undefined) io.err(`${report.connector} (${report.tenantId}): inbound poll failed: ${report.failed}\n`)
+          else if (report.pulled > 0) io.out(`${report.connector} (${report.tenantId}): applied ${report.applied} change(s), watermark ${report.watermark}\n`)
+        }
+      })
+  }
   const controller = new AbortController()
   const stop = () => controller.abort()
   process.once("SIGINT", stop)
@@ -423,8 +439,13 @@ const worker = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
       subscribers.length > 0 ? ` (${subscribers.map((s) => s.id).join(", ")})` : ""
     }\n`)
     const program = values.once
-      ? Effect.flatMap(Delivery.drain(subscribers, options), (reports) => options.onDrain!(reports))
-      : Delivery.worker(subscribers, options)
+      ? Effect.gen(function*() {
+        yield* options.onDrain!(yield* Delivery.drain(subscribers, options))
+        yield* pollOptions.onPoll!(yield* Connector.poll(pollers, pollOptions))
+      })
+      : pollers.length === 0
+      ? Delivery.worker(subscribers, options)
+      : Effect.all([Delivery.worker(subscribers, options), Connector.pollWorker(pollers, pollOptions)], { concurrency: "unbounded" })
     const exit = await onStorage(values, loaded.composition, program, controller.signal)
     if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
       io.err(`The worker failed: ${describeError(Cause.squash(exit.cause))}\n`)

@@ -19,6 +19,7 @@ import { didYouMean } from "./internal/nearest.js"
 import { safeParse, strict } from "./internal/strict.js"
 import type * as Operation from "./Operation.js"
 import type * as Problem from "./Problem.js"
+import type { Poller } from "./Connector.js"
 import type { CurrentPrincipal } from "./Principal.js"
 import type { StoredEvent } from "./Storage.js"
 import type * as Storage from "./Storage.js"
@@ -76,7 +77,27 @@ export interface Contribution {
    * an approval policy, say): they are known roles, so a principal may carry them.
    */
   readonly roles?: ReadonlyArray<string>
+  /** Inbound pollers (a connector's, see `Connector`), run by `Connector.poll` and the worker. */
+  readonly pollers?: ReadonlyArray<Poller>
 }
+
+/**
+ * A responsibility a plugin or connector claims: exclusive (only one enabled plugin or connector
+ * may hold it; a plain string is exclusive) or shared (several may hold it, none exclusively).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Responsibility = string | { readonly name: string; readonly mode: "exclusive" | "shared" }
+
+/**
+ * A responsibility's name and mode.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const responsibilityOf = (responsibility: Responsibility): { readonly name: string; readonly mode: "exclusive" | "shared" } =>
+  typeof responsibility === "string" ? { name: responsibility, mode: "exclusive" } : responsibility
 
 /**
  * A plugin.
@@ -98,7 +119,9 @@ export interface Plugin<Id extends string = string, Config = unknown> {
    * Responsibilities only one enabled plugin may hold, e.g. `approval-policy`; a function when
    * they depend on the configuration (a plugin may switch a responsibility off).
    */
-  readonly responsibilities?: ReadonlyArray<string> | ((config: Config) => ReadonlyArray<string>)
+  readonly responsibilities?: ReadonlyArray<Responsibility> | ((config: Config) => ReadonlyArray<Responsibility>)
+  /** What the value is, for messages: a plugin (the default) or a connector (`Connector.plugin`). */
+  readonly kind?: "plugin" | "connector"
   /**
    * The error families the plugin's operations can fail with, with their HTTP statuses
    * (`Problem.family`): `toProblem` gives hosts their codes and statuses. A family the core
@@ -170,6 +193,15 @@ export class PluginError extends Data.TaggedError("PluginError")<{
   readonly pluginId: string
   readonly issues: ReadonlyArray<Issue>
   readonly message: string
+  /**
+   * With `ResponsibilityConflict`: the responsibility and the two plugins or connectors claiming
+   * it (the one enabled first, then the other), and whether one of them holds it only shared.
+   */
+  readonly conflict?: {
+    readonly responsibility: string
+    readonly holders: readonly [string, string]
+    readonly kinds: readonly ["plugin" | "connector", "plugin" | "connector"]
+  }
 }> {}
 
 /**
@@ -195,6 +227,8 @@ export interface Composition {
   readonly errors: ReadonlyArray<Problem.Family>
   /** The events the plugins declare (`Plugin.events`). */
   readonly events: ReadonlyArray<Events.Any>
+  /** The inbound pollers of the enabled connectors (`Connector.poll` runs them). */
+  readonly pollers: ReadonlyArray<Poller>
 }
 
 /** A plugin's configuration validated strictly: its value, or the error naming every problem. */
@@ -304,6 +338,28 @@ const checkOperationPermissions = (
     }
   })
 
+/** Two plugins or connectors claim one responsibility that one of them holds exclusively: the error with the fix. */
+const responsibilityConflict = (responsibility: string, first: Plugin<string, any>, second: Plugin<string, any>): PluginError => {
+  const kinds = [first.kind ?? "plugin", second.kind ?? "plugin"] as const
+  const noun = kinds[0] === kinds[1] ? `${kinds[0] === "connector" ? "Connectors" : "Plugins"} ${first.id} and ${second.id}` :
+    `The ${kinds[0]} ${first.id} and the ${kinds[1]} ${second.id}`
+  const drop = (plugin: Plugin<string, any>) =>
+    plugin.kind === "connector" ? `plugins.${plugin.id}.drop: ["${responsibility}"]` : `switch it off in plugins.${plugin.id}`
+  const fix = `disable one of them, or configure one to drop the responsibility (${drop(second)}, or ${drop(first)})`
+  return new PluginError({
+    reason: "ResponsibilityConflict",
+    pluginId: second.id,
+    conflict: { responsibility, holders: [first.id, second.id], kinds },
+    issues: [
+      {
+        path: ["plugins", second.id],
+        message: `claims the responsibility "${responsibility}" that ${first.kind ?? "plugin"} ${first.id} also claims, and only one may hold it; ${fix}`
+      }
+    ],
+    message: `${noun} both claim the responsibility "${responsibility}", which only one may hold; ${fix}`
+  })
+}
+
 /**
  * Validates every enabled plugin and composes what they add. Fails, starting nothing, on an
  * invalid configuration, a plugin enabled twice, two plugins claiming one responsibility, a
@@ -337,25 +393,19 @@ export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composit
       else validated.push({ plugin, valid: checked.valid })
     }
     if (problems.length > 0) return yield* combine(problems)
-    const holders = new Map<string, string>()
+    const holders = new Map<string, { readonly plugin: Plugin<string, any>; readonly mode: "exclusive" | "shared" }>()
     const plugins: Array<{ id: string; version: string; config: unknown }> = []
     const contributions: Array<Contribution> = []
     for (const { plugin, valid } of validated) {
       const responsibilities = typeof plugin.responsibilities === "function"
         ? plugin.responsibilities(valid)
         : plugin.responsibilities ?? []
-      for (const responsibility of responsibilities) {
-        const holder = holders.get(responsibility)
-        if (holder !== undefined) {
-          return yield* new PluginError({
-            reason: "ResponsibilityConflict",
-            pluginId: plugin.id,
-            issues: [],
-            message: `Plugins ${holder} and ${plugin.id} both claim the responsibility "${responsibility}", which only one plugin may hold; ` +
-              `disable one of them (or switch the responsibility off in its configuration)`
-          })
+      for (const { mode, name } of responsibilities.map(responsibilityOf)) {
+        const holder = holders.get(name)
+        if (holder !== undefined && (holder.mode === "exclusive" || mode === "exclusive")) {
+          return yield* responsibilityConflict(name, holder.plugin, plugin)
         }
-        holders.set(responsibility, plugin.id)
+        if (holder === undefined || mode === "exclusive") holders.set(name, { plugin, mode })
       }
       plugins.push({ id: plugin.id, version: plugin.version, config: valid })
       contributions.push(plugin.contribute(valid))
@@ -374,7 +424,8 @@ export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composit
     const composition: Composition = {
       plugins,
       layer,
-      collections: contributions.flatMap((c) => c.collections ?? []),
+      // Connectors share their collections (`Connector.collections`): each is prepared once.
+      collections: [...new Set(contributions.flatMap((c) => c.collections ?? []))],
       operations: Object.fromEntries(
         plugins.flatMap((p, i) => (contributions[i]!.operations === undefined ? [] : [[p.id, contributions[i]!.operations!] as const]))
       ),
@@ -382,6 +433,7 @@ export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composit
       permissions,
       errors: enabled.flatMap(({ plugin }) => plugin.errors ?? []),
       events: enabled.flatMap(({ plugin }) => plugin.events ?? []),
+      pollers: contributions.flatMap((c) => c.pollers ?? []),
       roles: [
         ...new Set([
           ...Object.values(permissions).flatMap((declaration) => declaration.roles.filter((role) => role !== "*")),

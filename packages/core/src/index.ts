@@ -75,6 +75,8 @@ export * as Plugin from "./Plugin.js"
 /** @since 0.1.0 */
 export * as Delivery from "./Delivery.js"
 /** @since 0.1.0 */
+export * as Connector from "./Connector.js"
+/** @since 0.1.0 */
 export * as DecisionTable from "./rules/DecisionTable.js"
 /** @since 0.1.0 */
 export * as TableConfig from "./rules/TableConfig.js"

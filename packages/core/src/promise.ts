@@ -22,6 +22,7 @@
  */
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import * as Access from "./Access.js"
+import * as Connector from "./Connector.js"
 import * as Delivery from "./Delivery.js"
 import { didYouMean, invalid } from "./Errors.js"
 import type * as Operation from "./Operation.js"
@@ -89,7 +90,17 @@ export {
 } from "./Events.js"
 export {
   /**
-   * Plugins could not start: thrown by `createProcura` for an invalid configuration.
+   * A connector could not push, pull or link (`reason`, `retryable`).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ConnectorError
+} from "./Connector.js"
+export {
+  /**
+   * Plugins could not start: thrown by `createProcura` for an invalid configuration, or for two
+   * plugins or connectors claiming one exclusive responsibility (`conflict` names them).
    *
    * @since 0.1.0
    * @category errors
@@ -366,6 +377,12 @@ export interface ProcuraClient extends Modules, AsyncDisposable {
    * handlers and park events past the limit (see `Delivery.drain`).
    */
   readonly deliverEvents: (options?: Delivery.DrainOptions) => Promise<ReadonlyArray<Delivery.DrainReport>>
+  /**
+   * Polls the enabled connectors' inbound side once: each pulls the changes since its stored
+   * watermark, applies them as its configured principal, then advances the watermark (see
+   * `Connector.poll`). A connector that failed is reported with `failed` and keeps its watermark.
+   */
+  readonly pollConnectors: (options?: Connector.PollOptions) => Promise<ReadonlyArray<Connector.PollReport>>
   /** The dead letters (events parked per subscriber), of one subscriber or all. */
   readonly listDeadLetters: (
     options?: { readonly subscriber?: string; readonly limit?: number }
@@ -494,6 +511,7 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
     openApi: (documentOptions) =>
       OpenApi.fromComposition(composition, { ...documentOptions, families: [...(options.errors ?? []), ...(documentOptions?.families ?? [])] }),
     deliverEvents: (drainOptions) => runtime.runPromise(Delivery.drain(composition.subscribers, drainOptions)),
+    pollConnectors: (pollOptions) => runtime.runPromiseExit(Connector.poll(composition.pollers, pollOptions)).then(throwFailure),
     listDeadLetters: (listOptions) => runtime.runPromiseExit(Delivery.listDeadLetters(listOptions)).then(throwFailure),
     replayDeadLetter: (id) => runtime.runPromiseExit(Delivery.replay(composition.subscribers, id)).then(throwFailure),
     replayDeadLetters: (replayOptions) =>
