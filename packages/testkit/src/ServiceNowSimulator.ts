@@ -11,8 +11,8 @@
  * per-user rate-limit rules with `Retry-After` and `X-RateLimit-*` headers.
  *
  * Faults are injected on demand (latency, 429 with or without headers, 5xx, timeouts, network
- * errors, "maximum execution time exceeded", token expiry, unserviced batch items) and every
- * request is logged for assertions.
+ * errors, "maximum execution time exceeded", token expiry, unserviced batch items, rows inserted
+ * or deleted while a listing is under way) and every request is logged for assertions.
  *
  * ```ts
  * import { ServiceNowSimulator } from "@procura/testkit"
@@ -166,6 +166,12 @@ export interface Options {
   readonly linkHeader?: boolean
   /** `glide.invalid_query.returns_no_rows`: an unknown field in a query matches nothing instead of being ignored. */
   readonly invalidQueryReturnsNoRows?: boolean
+  /**
+   * Answer with display values whatever `sysparm_display_value` asks: `"true"` (with reference
+   * links excluded, a reference is then its display name as a plain string) or `"all"`. Simulates
+   * an instance or proxy a client cannot trust to return actual values.
+   */
+  readonly displayValues?: "true" | "all"
   /** The instance clock (epoch milliseconds); default `Date.now`. */
   readonly now?: () => number
   /** Seed of the generator for sys_ids, tokens, shuffles and latency ranges. */
@@ -216,7 +222,10 @@ export interface FaultTiming {
  * - `executionTimeExceeded`: the platform's "Transaction cancelled: maximum execution time exceeded";
  * - `expireTokens`: every access token issued so far expires as this request arrives;
  * - `unserviced`: a batch services only its first `serviced` items and lists the rest as unserviced
- *   (batch requests only).
+ *   (batch requests only);
+ * - `mutate`: runs `change` on the instance's records just before the request is answered (the
+ *   request is answered normally), e.g. rows inserted or deleted by someone else between two
+ *   pages of a listing: `{ type: "mutate", after: 2, match: { method: "GET" }, change: (i) => i.seed(...) }`.
  *
  * Faults do not apply to the OAuth token endpoint unless `match.api` is `"oauth"`; a response
  * fault does not fire on a request refused with 401.
@@ -245,7 +254,23 @@ export type Fault = FaultTiming & (
   | { readonly type: "executionTimeExceeded" }
   | { readonly type: "expireTokens" }
   | { readonly type: "unserviced"; readonly serviced: number }
+  | { readonly type: "mutate"; readonly change: (instance: Instance) => void }
 )
+
+/**
+ * What a `mutate` fault may do to the instance's records.
+ *
+ * @since 0.2.0
+ * @category faults
+ */
+export interface Instance {
+  /** The records of a table, in insertion order. */
+  readonly records: (table: string) => ReadonlyArray<StoredRecord>
+  /** Inserts records as if created through the API. */
+  readonly seed: (table: string, records: ReadonlyArray<Readonly<Record<string, InputValue>>>) => ReadonlyArray<StoredRecord>
+  /** Deletes a record as if deleted through the API. */
+  readonly remove: (table: string, sysId: string) => void
+}
 
 /**
  * The API a request went to.
@@ -314,6 +339,8 @@ export interface Simulator {
   readonly records: (table: string) => ReadonlyArray<StoredRecord>
   /** Inserts records as if created through the API; returns them with their system fields. */
   readonly seed: (table: string, records: ReadonlyArray<Readonly<Record<string, InputValue>>>) => ReadonlyArray<StoredRecord>
+  /** Deletes a record as if deleted through the API (nothing when it does not exist). */
+  readonly remove: (table: string, sysId: string) => void
   /** Clears tables, tokens, faults, rate-limit counters and the log (keeps the options). */
   readonly reset: () => void
   readonly inject: (...faults: ReadonlyArray<Fault>) => void
@@ -473,28 +500,27 @@ export interface ParsedQuery {
   readonly order: ReadonlyArray<{ readonly field: string; readonly descending: boolean }>
 }
 
-const caret = "\u0000"
-
 const parseCondition = (term: string): Condition | undefined => {
   const match = /^([a-z0-9_.]+)(.*)$/s.exec(term)
   if (match === null) return undefined
   const [, field, rest] = match
   const operator = operators.find((op) => rest!.startsWith(op))
   if (operator === undefined) return undefined
-  return { field: field!, operator, value: rest!.slice(operator.length).replaceAll(caret, "^") }
+  return { field: field!, operator, value: rest!.slice(operator.length) }
 }
 
 /**
  * Parses an encoded query: `^` (AND), `^OR` (OR with the adjacent condition), `^NQ` (a new
- * query, OR between groups), `^ORDERBY` / `^ORDERBYDESC`, `^^` for a literal caret in a value.
- * Terms it cannot parse are ignored, as the platform ignores invalid parts of a query.
+ * query, OR between groups), `^ORDERBY` / `^ORDERBYDESC`. There is no escape for a caret, as on
+ * the platform: `a=x^^y` is the condition `a=x` and an empty and an invalid term, both ignored,
+ * as the platform ignores invalid parts of a query.
  *
  * @since 0.1.0
  * @category queries
  */
 export const parseQuery = (encoded: string): ParsedQuery => {
   const order: Array<{ field: string; descending: boolean }> = []
-  const groups = encoded.replaceAll("^^", caret).split("^NQ").map((group) => {
+  const groups = encoded.split("^NQ").map((group) => {
     const clauses: Array<Array<Condition>> = []
     for (const term of group.split("^")) {
       if (term === "" || term === "EQ") continue
@@ -648,7 +674,7 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
   }
 
   const displayOf = (query: URLSearchParams, version: string): Display => {
-    const mode = query.get("sysparm_display_value")
+    const mode = options.displayValues ?? query.get("sysparm_display_value")
     const fields = query.get("sysparm_fields")
     return {
       mode: mode === "true" || mode === "all" ? mode : "false",
@@ -1332,7 +1358,7 @@ const makeFaults = () => {
     const fired: Array<Fault> = []
     for (const state of faults) {
       const fault = state.fault
-      const isResponse = fault.type !== "latency" && fault.type !== "expireTokens"
+      const isResponse = fault.type !== "latency" && fault.type !== "expireTokens" && fault.type !== "mutate"
       if (isResponse !== response) continue
       if (!matches(fault.match, method, path, api)) continue
       if (fault.type === "unserviced" && api !== "batch") continue
@@ -1383,6 +1409,11 @@ export const make = (options: Options = {}): Simulator => {
   const { countRequest } = rateLimit
   const { apiOf, route } = apis
   const { firing } = faults
+  const instance: Instance = {
+    records: (table) => [...(store.tables().get(table)?.values() ?? [])].map((record) => ({ ...record })),
+    seed: (table, records) => records.map((record) => ({ ...store.insert(table, record) })),
+    remove: (table, sysId) => store.remove(table, sysId)
+  }
   let log: Array<LoggedRequest> = []
   let seq = 0
   let inFlight = 0
@@ -1465,6 +1496,11 @@ export const make = (options: Options = {}): Simulator => {
     if (early.some((fault) => fault.type === "expireTokens")) {
       tokens.expire()
     }
+    for (const fault of early) {
+      if (fault.type !== "mutate") continue
+      entry.fault = "mutate"
+      fault.change(instance)
+    }
     let fault: Fault | undefined
 
     const reply = await (async (): Promise<Reply | "network" | "hang"> => {
@@ -1532,8 +1568,9 @@ export const make = (options: Options = {}): Simulator => {
     handlers,
     listen: () => server.listen({ onUnhandledFrame: "error" }),
     close: () => server.close(),
-    records: (table) => [...(store.tables().get(table)?.values() ?? [])].map((record) => ({ ...record })),
-    seed: (table, records) => records.map((record) => ({ ...store.insert(table, record) })),
+    records: instance.records,
+    seed: instance.seed,
+    remove: instance.remove,
     reset: () => {
       store.reset()
       tokens.reset()

@@ -4,7 +4,9 @@
  * The Table API returns every value as a string (`"true"`, `"4"`, `"2016-01-19 04:52:04"`), and
  * reference fields as `{link, value}` objects, plain sys_ids (with
  * `sysparm_exclude_reference_link=true`) or `{display_value, value}` pairs (with
- * `sysparm_display_value=all`). The parsers here are zod schemas that accept each of these shapes
+ * `sysparm_display_value=all`). With display values on and links excluded a reference is its
+ * display name as a plain string: {@link reference} refuses a plain string that is not a sys_id
+ * rather than read a name as one. The parsers here are zod schemas that accept each of these shapes
  * and give typed values, so a record schema reads like the table:
  *
  * ```ts
@@ -192,8 +194,22 @@ export const date: z.ZodType<string, unknown> = parser("a date yyyy-MM-dd", (val
 const linkPattern = /\/table\/([^/]+)\/([^/?#]+)\/?$/
 
 /**
+ * Whether a text is a generated sys_id: 32 hexadecimal characters.
+ *
+ * @since 0.2.0
+ * @category parsers
+ */
+export const isSysId = (text: string): boolean => /^[0-9a-f]{32}$/i.test(text)
+
+/**
  * A reference field, with or without its link: `{link, value}`, a plain sys_id,
  * `{display_value, value}` or `{display_value, link}`.
+ *
+ * A reference is never read from a display name. A plain string is what the instance sends both
+ * for a sys_id (links excluded) and for a display name (display values on, links excluded), so a
+ * plain string is accepted only when it is a sys_id (32 hexadecimal characters); anything else
+ * fails, naming the field, instead of turning a name into a made-up sys_id. Objects carry the
+ * sys_id in `value` or in the `link`; one with a display value only fails too.
  *
  * @since 0.1.0
  * @category parsers
@@ -201,13 +217,24 @@ const linkPattern = /\/table\/([^/]+)\/([^/?#]+)\/?$/
 export const reference: z.ZodType<Reference, unknown> = z.unknown().transform((input, ctx): Reference => {
   const parsedLink = (link: string) => linkPattern.exec(link)
   if (typeof input === "string") {
-    return input === "" ? fail(ctx, input, "expected a reference, got an empty value") : { sysId: input }
+    if (input === "") return fail(ctx, input, "expected a reference, got an empty value")
+    if (!isSysId(input)) {
+      return fail(
+        ctx,
+        input,
+        `expected a reference as a sys_id (32 hexadecimal characters), got "${input}": a display value is never read as a reference; ask for actual values or displayValue "all"`
+      )
+    }
+    return { sysId: input }
   }
   if (!isObject(input)) return fail(ctx, input, "expected a reference")
   const link = typeof input["link"] === "string" ? input["link"] : undefined
   const displayValue = typeof input["display_value"] === "string" ? input["display_value"] : undefined
   const fromLink = link === undefined ? null : parsedLink(link)
   const sysId = typeof input["value"] === "string" ? input["value"] : fromLink?.[2]
+  if (sysId === undefined && displayValue !== undefined && displayValue !== "") {
+    return fail(ctx, input, `expected a reference, got only the display value "${displayValue}" (no value, no link)`)
+  }
   if (sysId === undefined || sysId === "") return fail(ctx, input, "expected a reference, got an empty value")
   return {
     sysId,

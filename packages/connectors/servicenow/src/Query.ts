@@ -18,9 +18,13 @@
  *
  * `^` joins conditions with AND, `^OR` binds to the condition before it, `newQuery()` starts an
  * `^NQ` group (OR between whole groups). Values are written as the platform stores them: dates in
- * UTC as `yyyy-MM-dd HH:mm:ss`, booleans as `true` / `false`, a caret as `^^`.
+ * UTC as `yyyy-MM-dd HH:mm:ss`, booleans as `true` / `false`.
  *
- * Problems (a malformed field name, a comma inside an `IN` value, a non-finite number) are
+ * Encoded queries have no escape for `^`: `a^^b` is not a literal caret but a split condition, and
+ * a value like `x^NQactive=true` would add a whole OR branch. A value containing `^` is refused,
+ * as a comma inside an `IN` value is.
+ *
+ * Problems (a malformed field name, a caret in a value, a comma inside an `IN` value, a non-finite number) are
  * collected in `issues`; the client refuses a query with issues before sending it, because the
  * platform silently ignores the invalid parts of a query and would return more rows than asked.
  *
@@ -177,10 +181,17 @@ const scalar = (value: Scalar, issues: Array<string>, field: string): string => 
   return value
 }
 
-const escape = (text: string) => text.replaceAll("^", "^^")
+/** Refuses a caret: encoded queries cannot escape it, so it would split the condition. */
+const caretFree = (field: string, issues: Array<string>) => (text: string): string => {
+  if (text.includes("^")) {
+    issues.push(`${field}: a value cannot contain "^" ("${text}"): encoded queries have no escape for it`)
+  }
+  return text
+}
 
 const encodeCondition = (field: string, operator: Operator, value: unknown, issues: Array<string>): string => {
   if (!fieldPattern.test(field)) issues.push(`"${field}" is not a field name (lower case letters, digits, _ and dots)`)
+  const escape = caretFree(field, issues)
   switch (operator) {
     case "ISEMPTY":
     case "ISNOTEMPTY":
@@ -192,7 +203,7 @@ const encodeCondition = (field: string, operator: Operator, value: unknown, issu
       if (values.length === 0) issues.push(`${field}: ${operator} needs at least one value`)
       const written = values.map((v) => scalar(v, issues, field))
       for (const v of written) if (v.includes(",")) issues.push(`${field}: ${operator} values cannot contain a comma ("${v}")`)
-      return `${field}${operator}${escape(written.join(","))}`
+      return `${field}${operator}${written.map(escape).join(",")}`
     }
     case "BETWEEN": {
       const range = Array.isArray(value) ? (value as ReadonlyArray<Scalar>) : []
@@ -291,4 +302,102 @@ export const withTieBreaker = <F extends string>(query: Query<F> | string | unde
   const encoded = query === undefined ? "" : encode(query)
   if (/(^|\^)ORDERBY(DESC)?sys_id(\^|$)/.test(encoded)) return encoded
   return encoded === "" ? "ORDERBYsys_id" : `${encoded}^ORDERBYsys_id`
+}
+
+/**
+ * How a listing pages by keyset: the caller's condition groups (OR'ed by `^NQ`), the one field
+ * it orders by (if any) and the `ORDER BY` sent with every page, ending with `sys_id`.
+ *
+ * @since 0.2.0
+ * @category paging
+ */
+export interface Keyset {
+  /** The caller's conditions, one entry per `^NQ` group (`[""]` when there are none). */
+  readonly groups: ReadonlyArray<string>
+  /** The caller's sort field before the `sys_id` tie-breaker, when there is one. */
+  readonly field?: { readonly name: string; readonly descending: boolean }
+  readonly sysIdDescending: boolean
+  /** `ORDERBY...^ORDERBYsys_id`, appended to every page's query. */
+  readonly orderBy: string
+}
+
+/**
+ * Where the previous page ended: its last row's sort value (when the keyset has a field) and
+ * sys_id.
+ *
+ * @since 0.2.0
+ * @category paging
+ */
+export interface KeysetPosition {
+  readonly value?: string
+  readonly sysId: string
+}
+
+const orderTerm = /(?:^|\^)ORDERBY(DESC)?([^^]*)/g
+
+/**
+ * Plans keyset paging for a query: rows ordered by `sys_id`, or by the caller's one sort field
+ * with `sys_id` as the tie-breaker. Returns the reason instead when the keyset cannot follow the
+ * query's order: more than one sort field before `sys_id`, or a dot-walked sort field.
+ *
+ * @since 0.2.0
+ * @category paging
+ */
+export const keyset = <F extends string>(query: Query<F> | string | undefined): Keyset | string => {
+  const encoded = query === undefined ? "" : encode(query)
+  const order: Array<{ name: string; descending: boolean }> = []
+  for (const match of encoded.matchAll(orderTerm)) {
+    order.push({ name: match[2]!, descending: match[1] !== undefined })
+  }
+  const conditions = encoded.replaceAll(orderTerm, "").replace(/^\^+/, "")
+  const groups = conditions === "" ? [""] : conditions.split("^NQ")
+  const untilSysId = order.findIndex((term) => term.name === "sys_id")
+  const sysId = untilSysId === -1 ? undefined : order[untilSysId]!
+  const before = untilSysId === -1 ? order : order.slice(0, untilSysId)
+  if (before.length > 1) {
+    return `keyset paging follows one sort field plus sys_id; the query orders by ${before.map((t) => t.name).join(", ")}`
+  }
+  const field = before[0]
+  if (field !== undefined && !fieldPattern.test(field.name)) return `keyset paging cannot order by "${field.name}"`
+  if (field !== undefined && field.name.includes(".")) {
+    return `keyset paging cannot follow an order by the dot-walked field "${field.name}"; order by a field of the table`
+  }
+  const sysIdDescending = sysId?.descending ?? false
+  const orderBy = [
+    ...(field === undefined ? [] : [`${field.descending ? "ORDERBYDESC" : "ORDERBY"}${field.name}`]),
+    sysIdDescending ? "ORDERBYDESCsys_id" : "ORDERBYsys_id"
+  ].join("^")
+  return field === undefined ? { groups, sysIdDescending, orderBy } : { groups, field, sysIdDescending, orderBy }
+}
+
+/**
+ * The encoded query of the page after `position` (the first page without one): every group of
+ * the caller's conditions ANDed with "after the position", `(field > v) OR (field = v AND
+ * sys_id > id)` written as two `^NQ` groups, since `^OR` binds tighter than `^` does. The
+ * position's value must not contain a caret (the client refuses to go on from one).
+ *
+ * @since 0.2.0
+ * @category paging
+ */
+export const keysetQuery = (plan: Keyset, position: KeysetPosition | undefined): string => {
+  const idAfter = position === undefined ? "" : `sys_id${plan.sysIdDescending ? "<" : ">"}${position.sysId}`
+  let branches: ReadonlyArray<string>
+  if (position === undefined) branches = [""]
+  else if (plan.field === undefined) branches = [idAfter]
+  else {
+    const name = plan.field.name
+    const value = position.value ?? ""
+    if (value === "") {
+      // Empty values sort first: ascending, every non-empty value follows; descending, only empties.
+      branches = plan.field.descending ? [`${name}ISEMPTY^${idAfter}`] : [`${name}ISNOTEMPTY`, `${name}ISEMPTY^${idAfter}`]
+    } else {
+      branches = [`${name}${plan.field.descending ? "<" : ">"}${value}`, `${name}=${value}^${idAfter}`]
+    }
+  }
+  const parts: Array<string> = []
+  for (const group of plan.groups) {
+    for (const branch of branches) parts.push([group, branch].filter((p) => p !== "").join("^"))
+  }
+  const conditions = parts.filter((p) => p !== "").join("^NQ")
+  return conditions === "" ? plan.orderBy : `${conditions}^${plan.orderBy}`
 }

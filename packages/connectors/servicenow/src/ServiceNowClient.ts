@@ -6,12 +6,15 @@
  *
  * - **Pinned versions.** Table calls go to `/api/now/v2/table` (v1 answers 404 to an empty list),
  *   batches to `/api/now/v1/batch`, imports to `/api/now/v1/import`.
- * - **Paging that does not lose rows.** `list` is a `Stream` that follows `Link: rel="next"`
- *   (falling back to `X-Total-Count`, then to offsets until an empty page), always with a
- *   deterministic order (`ORDERBYsys_id` is appended unless the query orders by `sys_id`), and
- *   never stops on a short page: the instance applies the limit before ACLs, so a page can be
- *   short while more rows follow. Pages of 1,000 by default; when the instance cancels a page
- *   ("maximum execution time exceeded") the page size is halved and the page asked again.
+ * - **Paging that neither loses nor repeats rows.** `list` is a `Stream` that pages by keyset,
+ *   not by offset: rows are ordered by `sys_id` (or by the query's one sort field with `sys_id`
+ *   as the tie-breaker, e.g. `sys_updated_on` for incremental pulls) and each page asks for the
+ *   rows after the last one delivered, so a row inserted or deleted during a long listing neither
+ *   repeats nor hides a surviving row. An order the keyset cannot follow (two sort fields, a
+ *   dot-walk) is refused with `Invalid`. Only an empty page ends a listing: the instance applies
+ *   the limit before ACLs, so a page can be short while more rows follow. Pages of 1,000 by
+ *   default; when the instance cancels a page ("maximum execution time exceeded") the page size
+ *   is halved and the page asked again.
  * - **Typed values.** Values come back as strings; pass a zod `schema` built from {@link Fields}
  *   to get typed records, and write dates, money and booleans with {@link Fields.encodeValue}'s
  *   rules (dates in UTC, money as `CODE;amount`).
@@ -157,9 +160,16 @@ export type Values = Readonly<Record<string, Fields.Writable>>
 export interface ReadOptions<A> {
   /** `sysparm_fields`: only these fields (dot-walks allowed). Default all. */
   readonly fields?: ReadonlyArray<string>
-  /** `sysparm_display_value`: actual values (default), display values, or both. */
+  /**
+   * `sysparm_display_value`: actual values (default), display values, or both. With `true`,
+   * reference links are always kept (`{display_value, link}`): without them a reference would be
+   * its display name alone, and a sys_id is never read from a display name.
+   */
   readonly displayValue?: boolean | "all"
-  /** Keep the `link` of reference fields; default false (`sysparm_exclude_reference_link=true`). */
+  /**
+   * Keep the `link` of reference fields; default false (`sysparm_exclude_reference_link=true`),
+   * except with `displayValue: true`, which keeps them.
+   */
   readonly referenceLinks?: boolean
   /** Decodes each record; a record that does not fit fails with `Invalid`. */
   readonly schema?: z.ZodType<A, unknown>
@@ -212,7 +222,10 @@ export interface ImportAllOptions {
 export interface ServiceNowClientService {
   /** One record by sys_id; `NotFound` when it does not exist or an ACL hides it. */
   readonly get: <A = ServiceNowRecord>(table: string, sysId: string, options?: ReadOptions<A>) => Effect.Effect<A, ConnectorError>
-  /** Every matching record, page by page. */
+  /**
+   * Every matching record, page by page by keyset (`sys_id>last`, or `field>last` with sys_id as
+   * the tie-breaker): each record that exists for the whole listing arrives exactly once.
+   */
   readonly list: <A = ServiceNowRecord, F extends string = string>(
     table: string,
     options?: ListOptions<A, F>
@@ -312,7 +325,9 @@ const issuesOf = (error: z.ZodError): ReadonlyArray<Issue> =>
 const readParams = <A>(options: ReadOptions<A> | undefined): Record<string, string | undefined> => ({
   sysparm_fields: options?.fields === undefined || options.fields.length === 0 ? undefined : options.fields.join(","),
   sysparm_display_value: options?.displayValue === undefined ? undefined : String(options.displayValue),
-  sysparm_exclude_reference_link: options?.referenceLinks === true ? undefined : "true"
+  // With display values, a reference without its link is only a display name: the link is kept,
+  // so the sys_id is read from it and never from the name.
+  sysparm_exclude_reference_link: options?.referenceLinks === true || options?.displayValue === true ? undefined : "true"
 })
 
 /**
@@ -382,19 +397,20 @@ export const fromClient = (
       return yield* decode(operation, yield* resultOf(operation, reply), options?.schema)
     })
 
-    const nextOffset = (reply: Transport.Reply, offset: number, size: number, rows: number): number | undefined => {
+    /** The actual value of a field in a raw row: a string, or the `value` of `{value, display_value}`. */
+    const keyValue = (raw: Record<string, unknown>, field: string): string | undefined => {
+      const value = raw[field]
+      if (typeof value === "string") return value
+      if (isObject(value) && typeof value["value"] === "string") return value["value"]
+      return undefined
+    }
+
+    /** Whether the instance says rows matched beyond the ones it hid (a whole page hidden by ACLs). */
+    const moreMatched = (reply: Transport.Reply, skip: number, size: number): boolean => {
       const link = reply.headers["link"]
-      if (link !== undefined && link.trim() !== "") {
-        const next = parseLinkHeader(link)["next"]
-        if (next === undefined) return undefined
-        const at = URL.canParse(next) ? Number(new URL(next).searchParams.get("sysparm_offset")) : Number.NaN
-        return Number.isInteger(at) && at > offset ? at : offset + size
-      }
+      if (link !== undefined && link.trim() !== "" && parseLinkHeader(link)["next"] !== undefined) return true
       const total = Number(reply.headers["x-total-count"])
-      if (reply.headers["x-total-count"] !== undefined && Number.isFinite(total)) {
-        return offset + size < total ? offset + size : undefined
-      }
-      return rows === 0 ? undefined : offset + size
+      return reply.headers["x-total-count"] !== undefined && Number.isFinite(total) && total > skip + size
     }
 
     const list = <A = ServiceNowRecord, F extends string = string>(table: string, options?: ListOptions<A, F>) =>
@@ -407,14 +423,30 @@ export const fromClient = (
         if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000) {
           return yield* invalid(operation, `pageSize must be an integer from 1 to 10000, got ${pageSize}`)
         }
+        const plan = Query.keyset(options?.query)
+        if (typeof plan === "string") return yield* invalid(operation, plan)
+        const field = plan.field?.name
+        if (field !== undefined && options?.displayValue === true) {
+          return yield* invalid(
+            operation,
+            `ordering by ${field} with displayValue true: the keyset needs the stored value; use displayValue "all"`
+          )
+        }
+        // The keyset needs sys_id and the sort field of every row; fields added for it are not delivered.
+        const asked = options?.fields === undefined || options.fields.length === 0 ? undefined : options.fields
+        const added = asked === undefined
+          ? []
+          : ["sys_id", ...(field === undefined ? [] : [field])].filter((f, i, all) => !asked.includes(f) && all.indexOf(f) === i)
         const params = {
           ...readParams(options),
-          sysparm_query: Query.withTieBreaker(options?.query),
+          ...(asked === undefined ? {} : { sysparm_fields: [...asked, ...added].join(",") }),
           sysparm_no_count: options?.count === false ? "true" : undefined
         }
         const path = tablePath(table)
         interface Page {
-          readonly offset: number
+          readonly after: Query.KeysetPosition | undefined
+          /** Rows to skip past the position: only after a page the ACLs hid entirely. */
+          readonly skip: number
           readonly size: number
         }
         const fetchPage = (page: Page) =>
@@ -426,8 +458,9 @@ export const fromClient = (
                 method: "GET",
                 url: transport.url(path, {
                   ...params,
+                  sysparm_query: Query.keysetQuery(plan, page.after),
                   sysparm_limit: String(size),
-                  sysparm_offset: String(page.offset)
+                  sysparm_offset: page.skip === 0 ? undefined : String(page.skip)
                 }),
                 idempotent: true
               }))
@@ -436,7 +469,7 @@ export const fromClient = (
                 if (error.executionTimeExceeded === true && size > minPageSize) {
                   const smaller = Math.max(minPageSize, Math.floor(size / 2))
                   yield* Effect.logDebug("ServiceNow cancelled a page (maximum execution time); asking for fewer rows").pipe(
-                    Effect.annotateLogs({ table, offset: page.offset, from: size, to: smaller })
+                    Effect.annotateLogs({ table, from: size, to: smaller })
                   )
                   size = smaller
                   continue
@@ -446,12 +479,35 @@ export const fromClient = (
               const reply = sent.success
               const result = yield* resultOf(operation, reply)
               if (!Array.isArray(result)) return yield* invalid(operation, "the instance answered a list without an array")
-              const records = yield* Effect.forEach(result, (raw) => decode(operation, raw, options?.schema))
-              const next = nextOffset(reply, page.offset, size, result.length)
-              return [records, next === undefined ? Option.none<Page>() : Option.some<Page>({ offset: next, size })] as const
+              const last: unknown = result[result.length - 1]
+              if (last === undefined) {
+                // Only an empty page ends a keyset listing; the limit applies before ACLs, so an
+                // empty page the instance says has rows behind it was hidden whole: step over it.
+                const next = moreMatched(reply, page.skip, size)
+                  ? Option.some<Page>({ after: page.after, skip: page.skip + size, size })
+                  : Option.none<Page>()
+                return [[] as Array<A>, next] as const
+              }
+              if (!isObject(last)) return yield* invalid(operation, "the instance returned a record that is not an object")
+              const sysId = keyValue(last, "sys_id")
+              const value = field === undefined ? undefined : keyValue(last, field)
+              if (sysId === undefined || sysId === "" || (field !== undefined && value === undefined)) {
+                return yield* invalid(operation, `a row came back without the ${sysId === undefined ? "sys_id" : field} the keyset pages by`)
+              }
+              if (sysId.includes("^") || (value ?? "").includes("^")) {
+                return yield* invalid(operation, `cannot page on from a key containing "^" (${field ?? "sys_id"} of ${sysId})`)
+              }
+              const records = yield* Effect.forEach(result, (raw) => {
+                if (added.length === 0 || !isObject(raw)) return decode(operation, raw, options?.schema)
+                const trimmed: Record<string, unknown> = { ...raw }
+                for (const f of added) delete trimmed[f]
+                return decode(operation, trimmed, options?.schema)
+              })
+              const after: Query.KeysetPosition = field === undefined ? { sysId } : { sysId, value: value! }
+              return [records, Option.some<Page>({ after, skip: 0, size })] as const
             }
           })
-        return Stream.paginate<Page, A, ConnectorError>({ offset: 0, size: pageSize }, fetchPage)
+        return Stream.paginate<Page, A, ConnectorError>({ after: undefined, skip: 0, size: pageSize }, fetchPage)
       })).pipe(Stream.withSpan("ServiceNowClient.list", { attributes: { table } }))
 
     const writeParams = <A>(options: WriteOptions<A> | undefined) => ({

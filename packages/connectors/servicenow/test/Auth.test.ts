@@ -235,6 +235,7 @@ describe("Authentication", () => {
       assert.deepStrictEqual(records.map((r) => r["sys_id"]).sort(), seeded.map((r) => r["sys_id"]).sort())
       const statuses = (yield* apiRequests).map((r) => r.status)
       assert.strictEqual(statuses.filter((s) => s === 401).length, 2)
-      assert.strictEqual(statuses.filter((s) => s === 200).length, 12)
+      // 12 pages of 20, then the empty page that ends a keyset listing.
+      assert.strictEqual(statuses.filter((s) => s === 200).length, 13)
     }).pipe(Effect.provide(setup())))
 })

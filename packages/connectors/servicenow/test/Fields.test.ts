@@ -18,7 +18,8 @@ describe("Fields", () => {
       Fields.reference.parse({ link: "https://acme.service-now.com/api/now/table/core_company/abc123", value: "abc123" }),
       { sysId: "abc123", link: "https://acme.service-now.com/api/now/table/core_company/abc123", table: "core_company" }
     )
-    assert.deepStrictEqual(Fields.reference.parse("abc123"), { sysId: "abc123" })
+    const sysId = "0123456789abcdef0123456789abcdef"
+    assert.deepStrictEqual(Fields.reference.parse(sysId), { sysId })
     assert.deepStrictEqual(Fields.reference.parse({ display_value: "Acme", value: "abc123" }), { sysId: "abc123", displayValue: "Acme" })
     assert.deepStrictEqual(
       Fields.reference.parse({ display_value: "Acme", link: "https://acme.service-now.com/api/now/v2/table/core_company/abc123" }),
@@ -30,6 +31,15 @@ describe("Fields", () => {
       }
     )
     assert.isFalse(Fields.reference.safeParse("").success)
+    // A plain string that is not a sys_id is a display name: refused, never read as a sys_id.
+    const name = Fields.reference.safeParse("Acme Corp")
+    assert.isFalse(name.success)
+    assert.match(name.error!.issues[0]!.message, /sys_id \(32 hexadecimal characters\), got "Acme Corp"/)
+    assert.isFalse(Fields.reference.safeParse("abc123").success)
+    assert.isFalse(Fields.optional(Fields.reference).safeParse("Acme Corp").success)
+    assert.match(Fields.reference.safeParse({ display_value: "Acme" }).error!.issues[0]!.message, /only the display value "Acme"/)
+    const named = z.object({ vendor: Fields.reference }).safeParse({ vendor: "Acme Corp" })
+    assert.deepStrictEqual(named.error!.issues[0]!.path, ["vendor"])
     assert.isNull(Fields.optional(Fields.reference).parse(""))
     assert.isNull(Fields.optional(Fields.reference).parse({ value: "", display_value: "" }))
   })

@@ -22,10 +22,11 @@ afterAll(() => sim.close())
 beforeEach(() => sim.reset())
 
 describe("ServiceNowSimulator", () => {
-  it("parses encoded queries: AND, OR, NQ, ORDERBY and escaped carets", () => {
-    const parsed = ServiceNowSimulator.parseQuery("a=1^ORb!=2^c=x^^y^NQdISEMPTY^ORDERBYe^ORDERBYDESCf")
+  it("parses encoded queries: AND, OR, NQ, ORDERBY, and no escape for a caret", () => {
+    const parsed = ServiceNowSimulator.parseQuery("a=1^ORb!=2^c=x^^Y^NQdISEMPTY^ORDERBYe^ORDERBYDESCf")
     assert.deepStrictEqual(parsed.groups, [
-      [[{ field: "a", operator: "=", value: "1" }, { field: "b", operator: "!=", value: "2" }], [{ field: "c", operator: "=", value: "x^y" }]],
+      // `^^` splits the condition, as on the platform: `c=x`, then an empty and an invalid term.
+      [[{ field: "a", operator: "=", value: "1" }, { field: "b", operator: "!=", value: "2" }], [{ field: "c", operator: "=", value: "x" }]],
       [[{ field: "d", operator: "ISEMPTY", value: "" }]]
     ])
     assert.deepStrictEqual(parsed.order, [{ field: "e", descending: false }, { field: "f", descending: true }])
@@ -48,6 +49,52 @@ describe("ServiceNowSimulator", () => {
     const single = await call("/api/now/v2/table/incident?sysparm_no_count=true")
     assert.isNull(single.headers.get("link"), "one page: no Link header")
     assert.isNull(single.headers.get("x-total-count"))
+  })
+
+  it("mutate faults change the records between pages: offset paging then repeats and skips rows", async () => {
+    const seeded = sim.seed("incident", Array.from({ length: 20 }, (_, i) => ({ number: `INC${String(i).padStart(2, "0")}` })))
+    const page = async (offset: number) =>
+      (await call(`/api/now/v2/table/incident?sysparm_limit=5&sysparm_offset=${offset}&sysparm_query=ORDERBYnumber`)).body.result
+        .map((r: { number: string }) => r.number) as Array<string>
+    // Inserted before the second page: a row sorting first pushes INC04 onto page two again.
+    sim.inject({ type: "mutate", after: 1, match: { method: "GET" }, change: (i) => i.seed("incident", [{ number: "INC-early" }]) })
+    const first = await page(0)
+    const second = await page(5)
+    assert.deepStrictEqual(first, ["INC00", "INC01", "INC02", "INC03", "INC04"])
+    assert.deepStrictEqual(second, ["INC04", "INC05", "INC06", "INC07", "INC08"], "INC04 delivered twice by offset")
+    assert.strictEqual(sim.requests().at(-1)!.fault, "mutate")
+    // Two rows deleted before the third page: survivors INC09 and INC10 slip past unseen.
+    const early = sim.records("incident").find((r) => r["number"] === "INC-early")!
+    sim.inject({
+      type: "mutate",
+      match: { method: "GET" },
+      change: (i) => [seeded[0]!["sys_id"]!, early["sys_id"]!].forEach((id) => i.remove("incident", id))
+    })
+    const third = await page(10)
+    assert.deepStrictEqual(third, ["INC11", "INC12", "INC13", "INC14", "INC15"], "INC09 and INC10 skipped by offset")
+    assert.strictEqual(sim.records("incident").length, 19)
+  })
+
+  it("answers display values whatever the request asks, when told to", async () => {
+    const display = ServiceNowSimulator.make({
+      instanceUrl: url,
+      tables: { proc_po: { references: { vendor: "core_company" } } },
+      displayValues: "true"
+    })
+    sim.server.use(...display.handlers)
+    try {
+      const [acme] = display.seed("core_company", [{ name: "Acme Corp" }])
+      display.seed("proc_po", [{ number: "PO1", vendor: acme!["sys_id"]! }])
+      const linkless = await call("/api/now/v2/table/proc_po?sysparm_display_value=false&sysparm_exclude_reference_link=true")
+      assert.strictEqual(linkless.body.result[0].vendor, "Acme Corp")
+      const linked = await call("/api/now/v2/table/proc_po")
+      assert.deepStrictEqual(linked.body.result[0].vendor, {
+        display_value: "Acme Corp",
+        link: `${url}/api/now/table/core_company/${acme!["sys_id"]}`
+      })
+    } finally {
+      sim.server.resetHandlers()
+    }
   })
 
   it("answers an empty list with 200 on v2 and 404 on v1", async () => {

@@ -56,7 +56,7 @@ describe("Table API", () => {
       assert.strictEqual(gone.detail, "Record doesn't exist or ACL restricts the record retrieval")
     }).pipe(Effect.provide(setup())))
 
-  it.live("streams every record across pages by Link rel=next with a deterministic ORDERBY", () =>
+  it.live("streams every record across pages by keyset (sys_id>last, ORDERBYsys_id), never by offset", () =>
     Effect.gen(function*() {
       const client = yield* Client
       // The simulator returns unordered rows in a new order on every request: without
@@ -66,10 +66,16 @@ describe("Table API", () => {
       assert.strictEqual(records.length, 95)
       assert.deepStrictEqual(new Set(sysIds(records)), new Set(seeded.map((r) => r["sys_id"])))
       const pages = (yield* apiRequests).filter((r) => r.method === "GET")
-      assert.strictEqual(pages.length, 10)
-      assert.deepStrictEqual(pages.map((r) => r.query["sysparm_offset"]), ["0", "10", "20", "30", "40", "50", "60", "70", "80", "90"])
+      // 10 pages, then the empty page that ends a keyset listing.
+      assert.strictEqual(pages.length, 11)
+      const ordered = [...sysIds(records)].sort()
+      assert.deepStrictEqual(sysIds(records), ordered)
+      assert.deepStrictEqual(pages.map((r) => r.query["sysparm_query"]), [
+        "ORDERBYsys_id",
+        ...Array.from({ length: 10 }, (_, i) => `sys_id>${ordered[Math.min(i * 10 + 9, 94)]}^ORDERBYsys_id`)
+      ])
       for (const page of pages) {
-        assert.strictEqual(page.query["sysparm_query"], "ORDERBYsys_id")
+        assert.isUndefined(page.query["sysparm_offset"])
         assert.strictEqual(page.query["sysparm_exclude_reference_link"], "true")
       }
     }).pipe(Effect.provide(setup())))
@@ -86,8 +92,13 @@ describe("Table API", () => {
       assert.strictEqual(new Set(sysIds(records)).size, 30)
       const priorities = records.map((r) => Number(r["priority"]))
       assert.deepStrictEqual(priorities, [...priorities].sort((a, b) => b - a))
-      const page = (yield* apiRequests)[0]!
-      assert.strictEqual(page.query["sysparm_query"], "ORDERBYDESCpriority^ORDERBYsys_id")
+      const pages = yield* apiRequests
+      assert.strictEqual(pages[0]!.query["sysparm_query"], "ORDERBYDESCpriority^ORDERBYsys_id")
+      const seventh = records[6]!
+      assert.strictEqual(
+        pages[1]!.query["sysparm_query"],
+        `priority<${seventh["priority"]}^NQpriority=${seventh["priority"]}^sys_id>${seventh["sys_id"]}^ORDERBYDESCpriority^ORDERBYsys_id`
+      )
     }).pipe(Effect.provide(setup())))
 
   it.live("never stops on a short or empty page: the limit applies before ACLs", () =>
@@ -98,16 +109,38 @@ describe("Table API", () => {
       const visible = seeded.filter((r) => r["secret"] === "false")
       assert.deepStrictEqual(new Set(sysIds(records)), new Set(visible.map((r) => r["sys_id"])))
       assert.strictEqual(records.length, 26)
-      assert.strictEqual((yield* apiRequests).length, 5)
+      assert.strictEqual(new Set(sysIds(records)).size, 26)
     }).pipe(Effect.provide(setup({ acl: (_table, record) => record["secret"] !== "true", unordered: "insertion" }))))
 
-  it.live("pages by X-Total-Count when the Link header is missing", () =>
+  it.live("steps over a page the ACLs hid whole instead of ending the listing", () => {
+    const hidden = new Set<string>()
+    return Effect.gen(function*() {
+      const client = yield* Client
+      const seeded = yield* seedNumbered(40)
+      const ordered = seeded.map((r) => r["sys_id"]!).sort()
+      // In sys_id order, rows 5 to 26 are hidden: the second and third pages of 10 come back empty.
+      for (const id of ordered.slice(5, 27)) hidden.add(id)
+      const records = yield* collect(client.list("proc_po", { pageSize: 10 }))
+      assert.deepStrictEqual(sysIds(records), ordered.filter((id) => !hidden.has(id)))
+      const requests = yield* apiRequests
+      const after = `sys_id>${ordered[4]}^ORDERBYsys_id`
+      assert.deepStrictEqual(
+        requests.slice(1, 4).map((r) => `${r.query["sysparm_query"]}@${r.query["sysparm_offset"] ?? 0}`),
+        [`${after}@0`, `${after}@10`, `${after}@20`]
+      )
+      // Without a count or Link header an empty page cannot be told from the end: documented.
+      const uncounted = yield* collect(client.list("proc_po", { pageSize: 10, count: false }))
+      assert.deepStrictEqual(sysIds(uncounted), ordered.slice(0, 5))
+    }).pipe(Effect.provide(setup({ acl: (_table, record) => !hidden.has(record["sys_id"]!), linkHeader: false })))
+  })
+
+  it.live("pages without a Link header until an empty page", () =>
     Effect.gen(function*() {
       const client = yield* Client
       yield* seedNumbered(23)
       const records = yield* collect(client.list("proc_po", { pageSize: 5 }))
       assert.strictEqual(new Set(sysIds(records)).size, 23)
-      assert.strictEqual((yield* apiRequests).length, 5)
+      assert.strictEqual((yield* apiRequests).length, 6)
       // Without count either, the client pages until an empty page.
       const uncounted = yield* collect(client.list("proc_po", { pageSize: 5, count: false }))
       assert.strictEqual(new Set(sysIds(uncounted)).size, 23)
@@ -232,9 +265,12 @@ describe("Table API", () => {
       const records = yield* collect(client.list("proc_po", { pageSize: 1000 }))
       assert.deepStrictEqual(new Set(sysIds(records)), new Set(seeded.map((r) => r["sys_id"])))
       assert.strictEqual(records.length, 300)
-      const limits = (yield* apiRequests).map((r) => `${r.query["sysparm_limit"]}@${r.query["sysparm_offset"]}:${r.status}`)
-      assert.deepStrictEqual(limits.slice(0, 5), ["1000@0:500", "500@0:500", "250@0:500", "125@0:500", "62@0:200"])
-      assert.deepStrictEqual(limits.slice(5), ["62@62:200", "62@124:200", "62@186:200", "62@248:200"])
+      const requests = yield* apiRequests
+      const limits = requests.map((r) => `${r.query["sysparm_limit"]}:${r.status}`)
+      assert.deepStrictEqual(limits.slice(0, 5), ["1000:500", "500:500", "250:500", "125:500", "62:200"])
+      // The smaller page size is kept: 62 + 62 + 62 + 62 + 52, then the empty page.
+      assert.deepStrictEqual(limits.slice(5), ["62:200", "62:200", "62:200", "62:200", "62:200"])
+      for (const request of requests) assert.isUndefined(request.query["sysparm_offset"])
     }).pipe(Effect.provide(setup({ maxRowsPerRequest: 100 }))))
 
   it.live("reports the cancellation once the page cannot shrink further", () =>
