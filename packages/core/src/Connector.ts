@@ -74,16 +74,20 @@ export {
 export const collections: ReadonlyArray<Storage.Collection<any>> = [connectorLinks, connectorWatermarks]
 
 /**
- * Why a connector call failed. Reasons as for every port; `retryable` says whether trying again
- * later may succeed (delivery retries either way, then parks the event).
+ * A mapping record was refused: the Procura id or the external id is already linked to another
+ * id of that kind for the connector (a mapping is one to one). Not retryable. (Failures of the
+ * external system are the connector's own errors, declared in its `errors`.)
  *
  * @since 0.1.0
  * @category errors
  */
-export class ConnectorError extends Data.TaggedError("ConnectorError")<{
-  readonly reason: "Conflict" | "NotFound" | "RateLimited" | "Unauthorized" | "Invalid" | "Unavailable"
+export class MappingConflict extends Data.TaggedError("MappingConflict")<{
   readonly connector: string
-  readonly retryable: boolean
+  readonly kind: string
+  readonly procuraId: string
+  readonly externalId: string
+  /** The mapping already recorded. */
+  readonly existing: { readonly procuraId: string; readonly externalId: string }
   readonly message: string
 }> {}
 
@@ -96,14 +100,14 @@ export class ConnectorError extends Data.TaggedError("ConnectorError")<{
 export interface Links {
   /**
    * Records that `procuraId` (of `kind`: `"purchase_order"`, `"asset"`, ...) is `externalId`.
-   * Linking the same pair again does nothing; linking either side to another id fails with a
-   * `ConnectorError` (`Conflict`): a mapping is one to one.
+   * Linking the same pair again does nothing; linking either side to another id fails with
+   * {@link MappingConflict}: a mapping is one to one.
    */
   readonly link: (
     kind: string,
     procuraId: string,
     externalId: string
-  ) => Effect.Effect<ConnectorLink, ConnectorError | Storage.StorageError, Storage.Storage | CurrentPrincipal>
+  ) => Effect.Effect<ConnectorLink, MappingConflict | Storage.StorageError, Storage.Storage | CurrentPrincipal>
   /** The external id linked to a Procura id, if any. */
   readonly externalIdOf: (
     kind: string,
@@ -128,10 +132,12 @@ const findLink = (connector: string, where: { readonly kind: string; readonly pr
  */
 export const links = (connector: string): Links => {
   const conflict = (kind: string, procuraId: string, externalId: string, existing: ConnectorLink) =>
-    new ConnectorError({
-      reason: "Conflict",
+    new MappingConflict({
       connector,
-      retryable: false,
+      kind,
+      procuraId,
+      externalId,
+      existing: { procuraId: existing.procuraId, externalId: existing.externalId },
       message: `Connector ${connector} cannot link ${kind} ${procuraId} to ${externalId}: ` +
         `${existing.kind} ${existing.procuraId} is already linked to ${existing.externalId}`
     })

@@ -90,12 +90,12 @@ export {
 } from "./Events.js"
 export {
   /**
-   * A connector could not push, pull or link (`reason`, `retryable`).
+   * A connector's mapping record was refused: one side is already linked to another id (409).
    *
    * @since 0.1.0
    * @category errors
    */
-  ConnectorError
+  MappingConflict
 } from "./Connector.js"
 export {
   /**

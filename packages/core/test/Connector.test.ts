@@ -165,7 +165,7 @@ for (const [name, storage] of storages) {
           const otherExternal = yield* Effect.exit(as(erp.link("asset", "a-1", "X-2")))
           const otherProcura = yield* Effect.exit(as(erp.link("asset", "a-2", "X-1")))
           for (const exit of [otherExternal, otherProcura]) {
-            assert.deepInclude(failureOf(exit), { _tag: "ConnectorError", reason: "Conflict", connector: "erp" })
+            assert.deepInclude(failureOf(exit), { _tag: "MappingConflict", connector: "erp", kind: "asset" })
           }
           // Another kind, another connector and another tenant have mappings of their own.
           yield* as(erp.link("purchase_order", "a-1", "X-2"))

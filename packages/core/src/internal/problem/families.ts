@@ -6,6 +6,7 @@
  * module.
  */
 import type { AccessDenied, NotFound, ValidationError } from "../../Errors.js"
+import type { MappingConflict } from "../../Connector.js"
 import type { DeliveryError } from "../../Delivery.js"
 import type { EventDecodeError } from "../../Events.js"
 import type { PluginError } from "../../Plugin.js"
@@ -48,6 +49,7 @@ export const families = {
     title: "Delivery refused",
     reasons: { UnknownDeadLetter: 404, UnknownSubscriber: 404 }
   }),
+  MappingConflict: family<MappingConflict>({ tag: "MappingConflict", title: "Mapping record refused", status: 409 }),
   EventDecodeError: family<EventDecodeError>({ tag: "EventDecodeError", title: "Malformed event", status: 422, rename: { type: "eventType" } }),
   PluginError: family<PluginError>({
     tag: "PluginError",
