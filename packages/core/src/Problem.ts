@@ -30,8 +30,6 @@
  */
 export {
   classify,
-  type Classification,
-  type ClassifyOptions,
   code,
   codeOf,
   codes,
@@ -43,6 +41,9 @@ export {
   status,
   typeOf
 } from "./internal/problem/classify.js"
-export { type Problem, type ProblemOptions, toProblem } from "./internal/problem/details.js"
+export type { Classification, ClassifyOptions } from "./internal/problem/classify.js"
+export { toProblem } from "./internal/problem/details.js"
+export type { Problem, ProblemOptions } from "./internal/problem/details.js"
 export { families } from "./internal/problem/families.js"
-export { family, type Family, type FamilySpec, type ReasonOf, type Registry, type Status } from "./internal/problem/family.js"
+export { family } from "./internal/problem/family.js"
+export type { Family, FamilySpec, ReasonOf, Registry, Status } from "./internal/problem/family.js"

@@ -16,16 +16,17 @@
  *
  * @since 0.1.0
  */
-export {
-  type Collection,
-  collection,
-  type CollectionDefinition,
-  type Entity,
-  type FieldType,
-  type New,
-  type StoredRecord
+export { collection } from "./internal/storage/collections.js"
+export type {
+  Collection,
+  CollectionDefinition,
+  Entity,
+  FieldType,
+  New,
+  StoredRecord
 } from "./internal/storage/collections.js"
-export { Driver, type StorageDriver } from "./internal/storage/driver.js"
+export { Driver } from "./internal/storage/driver.js"
+export type { StorageDriver } from "./internal/storage/driver.js"
 export {
   InvalidInput,
   isReason,
@@ -33,21 +34,13 @@ export {
   NotFound,
   StaleVersion,
   StorageError,
-  type StorageErrorReason,
   Unavailable,
   UniqueViolation
 } from "./internal/storage/errors.js"
-export { type DeadLetter, deadLetterId, type DomainEvent, type StoredEvent } from "./internal/storage/events.js"
-export {
-  afterPosition,
-  type Expr,
-  type FieldCondition,
-  fieldValue,
-  type Filter,
-  normaliseFilter,
-  type Order,
-  type OrderBy,
-  type Page,
-  type Query
-} from "./internal/storage/queries.js"
-export { layer, layerFromDriver, make, Storage, type StorageService } from "./internal/storage/service.js"
+export type { StorageErrorReason } from "./internal/storage/errors.js"
+export { deadLetterId } from "./internal/storage/events.js"
+export type { DeadLetter, DomainEvent, StoredEvent } from "./internal/storage/events.js"
+export { afterPosition, fieldValue, normaliseFilter } from "./internal/storage/queries.js"
+export type { Expr, FieldCondition, Filter, Order, OrderBy, Page, Query } from "./internal/storage/queries.js"
+export { layer, layerFromDriver, make, Storage } from "./internal/storage/service.js"
+export type { StorageService } from "./internal/storage/service.js"

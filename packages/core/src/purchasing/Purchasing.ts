@@ -33,7 +33,8 @@ import { PurchaseOrder, PurchaseOrderRevision, PurchaseOrderStatus, purchaseOrde
 import { PurchasingError } from "./PurchasingErrors.js"
 import { cancelPurchaseOrder, cancelPurchaseOrderLines, revisePurchaseOrder } from "./Revisions.js"
 
-export { PurchasingError, type PurchasingErrorReason } from "./PurchasingErrors.js"
+export { PurchasingError } from "./PurchasingErrors.js"
+export type { PurchasingErrorReason } from "./PurchasingErrors.js"
 export { CancelPurchaseOrderLinesInput, RevisePurchaseOrderInput, cancelPurchaseOrder, cancelPurchaseOrderLines, revisePurchaseOrder } from "./Revisions.js"
 
 // ----- model: in PurchasingModel.ts, re-exported ----------------------------------------

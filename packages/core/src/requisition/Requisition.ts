@@ -33,8 +33,10 @@ import { ApprovalStep, PurchaseRequest, RequestStatus, purchaseRequests } from "
 import { RequisitionError } from "./RequisitionErrors.js"
 import { type LineRequest, LinesInput, awaitingDecisionOf, describeApprover, mayDecide, planChain, priceLines } from "./RequestPlanning.js"
 
-export { RequisitionError, type RequisitionErrorReason } from "./RequisitionErrors.js"
-export { LineInput, type LineRequest } from "./RequestPlanning.js"
+export { RequisitionError } from "./RequisitionErrors.js"
+export type { RequisitionErrorReason } from "./RequisitionErrors.js"
+export { LineInput } from "./RequestPlanning.js"
+export type { LineRequest } from "./RequestPlanning.js"
 // ----- model: in RequisitionModel.ts, re-exported ----------------------------------------
 
 export * from "./RequisitionModel.js"

@@ -23,41 +23,39 @@
  *
  * @since 0.1.0
  */
-export {
-  type CollectDecision,
-  type Decision,
-  type Explanation,
-  formatExplanation,
-  type Outcome,
-  type RowFailure,
-  type RowRef,
-  type SingleDecision
+export { formatExplanation } from "./internal/decision.js"
+export type {
+  CollectDecision,
+  Decision,
+  Explanation,
+  Outcome,
+  RowFailure,
+  RowRef,
+  SingleDecision
 } from "./internal/decision.js"
-export { type DecisionTableErrorReason, DecisionTableError, formatPath } from "./internal/errors.js"
+export { DecisionTableError, formatPath } from "./internal/errors.js"
+export type { DecisionTableErrorReason } from "./internal/errors.js"
 export { evaluate, evaluateMany } from "./internal/evaluate.js"
 export { decode, define, fromJson, fromYaml } from "./internal/load.js"
-export {
-  type Column,
-  type ColumnType,
-  ColumnTypes,
-  type CommonOperators,
-  type ConditionOf,
-  type DateValue,
-  type DecisionTable,
-  type Definition,
-  HitPolicies,
-  type HitPolicy,
-  type InputOf,
-  type Json,
-  type Operator,
-  Operators,
-  type OperatorsOf,
-  operatorsFor,
-  type Options,
-  type RangeOperators,
-  type Row,
-  type RowDefinition,
-  type ValueOf,
-  type WhenOf
+export { ColumnTypes, HitPolicies, Operators, operatorsFor } from "./internal/model.js"
+export type {
+  Column,
+  ColumnType,
+  CommonOperators,
+  ConditionOf,
+  DateValue,
+  DecisionTable,
+  Definition,
+  HitPolicy,
+  InputOf,
+  Json,
+  Operator,
+  OperatorsOf,
+  Options,
+  RangeOperators,
+  Row,
+  RowDefinition,
+  ValueOf,
+  WhenOf
 } from "./internal/model.js"
 export { conditionSchema, jsonSchema } from "./internal/schema.js"

@@ -13,7 +13,8 @@ import * as Storage from "../../Storage.js"
 import { type CatalogItem, catalogItems, type ItemKind, supplierProducts, vendors } from "../CatalogModel.js"
 import { Sourcing, type SourcingMode } from "../CatalogRouting.js"
 
-export { ChannelRouting, type Router, Sourcing, type SourcingMode } from "../CatalogRouting.js"
+export { ChannelRouting, Sourcing } from "../CatalogRouting.js"
+export type { Router, SourcingMode } from "../CatalogRouting.js"
 
 /**
  * The catalog items among `ids` that exist, by id.

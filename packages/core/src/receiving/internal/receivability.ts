@@ -10,7 +10,7 @@ export {
   admitShipped,
   isReceiving,
   isRefusal,
-  type LineRefusal,
   remainingOnShipment,
   unitsInTransit
 } from "../Receivability.js"
+export type { LineRefusal } from "../Receivability.js"

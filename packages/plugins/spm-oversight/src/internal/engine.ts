@@ -10,7 +10,9 @@
  *   and relationships), `determination.ts` (decision tables), `rules.ts` (the pure rules).
  */
 export { approve } from "./approval.js"
-export { decompose, type DomainOrderSpec, type OrderTaskSpec } from "./decomposition.js"
-export { link, linksFrom, linksTo, loadAll, loadOrder, type Needs } from "./links.js"
+export { decompose } from "./decomposition.js"
+export type { DomainOrderSpec, OrderTaskSpec } from "./decomposition.js"
+export { link, linksFrom, linksTo, loadAll, loadOrder } from "./links.js"
+export type { Needs } from "./links.js"
 export { applyMappings, isClosed, lineView, pairs, wantsOrderProject, withState } from "./rules.js"
 export { resync, rollUpOrders, rollUpOrderStates, syncFromOrders, tasksLinkedTo, transition } from "./states.js"
