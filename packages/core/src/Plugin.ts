@@ -453,7 +453,7 @@ export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composit
  */
 export const configJsonSchema = (plugin: Plugin<string, any>): Record<string, unknown> =>
   ({
-    title: `${plugin.id} plugin configuration`,
+    title: `${plugin.id} ${plugin.kind ?? "plugin"} configuration`,
     description: plugin.description,
     ...z.toJSONSchema(strict(plugin.config), { io: "input", unrepresentable: "any" })
   }) as Record<string, unknown>
