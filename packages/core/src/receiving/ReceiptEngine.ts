@@ -212,11 +212,6 @@ export const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
           unitCost: orderLine.unitCost,
           assetIds: activated.map((a) => a.id),
           serialNumbers: activated.flatMap((a) => (a.serialNumber === undefined ? [] : [a.serialNumber])),
-          assets: activated.map((a) => ({
-            assetId: a.id,
-            ...(a.serialNumber !== undefined ? { serialNumber: a.serialNumber } : {}),
-            ...(a.assetTag !== undefined ? { assetTag: a.assetTag } : {})
-          })),
           ...(stockMovementId !== undefined ? { stockMovementId } : {}),
           ...(fixedAssetId !== undefined ? { fixedAssetId } : {})
         }

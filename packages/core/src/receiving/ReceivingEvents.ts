@@ -29,10 +29,8 @@ export const ReceivedLine = z.object({
   kind: ItemKind,
   quantity: z.number().int().describe("units received on this receipt"),
   unitCost: Money,
-  assetIds: z.array(z.string()).describe("the assets the units became (asset lines), in unit order"),
+  assetIds: z.array(z.string()).describe("the assets the units became (asset lines), in unit order; their tags are on asset.tagged"),
   serialNumbers: z.array(z.string()).describe("the serial numbers recorded, in unit order (the first assets)"),
-  assets: z.array(z.object({ assetId: z.string(), serialNumber: z.string().optional(), assetTag: z.string().optional() }))
-    .describe("each asset activated, with its serial number and asset tag"),
   stockMovementId: z.string().optional().describe("the ledger entry of a consumable line received into stock"),
   fixedAssetId: z.string().optional().describe("the fixed asset of a capitalisable service line")
 })
