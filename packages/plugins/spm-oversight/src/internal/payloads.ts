@@ -5,7 +5,7 @@
 import { z } from "zod"
 import { FulfilmentState, LineState, OrderState } from "../Orders.js"
 import { NoteKind, NoteSubject } from "../Notes.js"
-import { Fields, ProjectKind, ProjectState } from "../Projects.js"
+import { Project, ProjectState, ProjectTask } from "../Projects.js"
 import { LinkKind } from "../Relationships.js"
 
 const Cause = z.object({ type: z.string(), id: z.string() }).describe("the record whose change caused this one")
@@ -36,21 +36,23 @@ export const ProgramPayload = z.object({
 export const ProjectPayload = z.object({
   table: z.literal("pm_project"),
   projectId: z.string(),
-  kind: ProjectKind,
-  name: z.string(),
-  description: z.string().optional(),
-  state: ProjectState,
   stateValue: z.number().int(),
-  templateId: z.string(),
-  programId: z.string(),
-  parentId: z.string().optional(),
-  topId: z.string(),
-  accountId: z.string(),
-  orderId: z.string(),
-  orderLineId: z.string().optional(),
-  siteLocationId: z.string().optional(),
-  siteLocationName: z.string().optional(),
-  fields: Fields
+  ...Project.pick({
+    kind: true,
+    name: true,
+    description: true,
+    state: true,
+    templateId: true,
+    programId: true,
+    parentId: true,
+    topId: true,
+    accountId: true,
+    orderId: true,
+    orderLineId: true,
+    siteLocationId: true,
+    siteLocationName: true,
+    fields: true
+  }).shape
 })
 
 /**
@@ -63,18 +65,20 @@ export const ProjectPayload = z.object({
 export const ProjectTaskPayload = z.object({
   table: z.literal("pm_project_task"),
   projectTaskId: z.string(),
-  projectId: z.string(),
   parentId: z.string(),
-  parentTaskId: z.string().optional(),
-  name: z.string(),
-  description: z.string().optional(),
-  state: ProjectState,
   stateValue: z.number().int(),
-  sequence: z.number().int(),
-  templateId: z.string(),
-  templateTaskKey: z.string(),
-  planned: z.boolean(),
-  fields: Fields
+  ...ProjectTask.pick({
+    projectId: true,
+    parentTaskId: true,
+    name: true,
+    description: true,
+    state: true,
+    sequence: true,
+    templateId: true,
+    templateTaskKey: true,
+    planned: true,
+    fields: true
+  }).shape
 })
 
 /**
