@@ -23,11 +23,9 @@
  * BENCH_SN_LIMIT requests per BENCH_SN_WINDOW_MS (default 10 per 1000 ms), BENCH_SN_LATENCY_MS
  * (default 20), BENCH_SKIP_SERVICENOW=1 to skip it.
  */
-import { PgClient } from "@effect/sql-pg"
-import { SqlStorage } from "@procura/storage-sql"
-import { Effect, Layer, Redacted } from "effect"
+import { PostgresTesting, SqlStorage } from "@procura/storage-sql"
+import { Effect, Redacted } from "effect"
 import { availableParallelism } from "node:os"
-import { SqlClient } from "effect/sql"
 import { MemoryStorage } from "@procura/storage-memory"
 import { decisionTableBenchmark } from "./decision-table.js"
 import { oversightBenchmark, type OversightResult } from "./oversight.js"
@@ -40,27 +38,11 @@ const units = Number(process.env["BENCH_UNITS"] ?? 10_000)
 const rounds = Number(process.env["BENCH_ROUNDS"] ?? 3)
 const serverUrl = process.env["PROCURA_BENCH_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
 
-const onServer = (statement: string) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(statement)).pipe(
-    Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl), maxConnections: 1 }))
-  )
-
 /** The URL of a PostgreSQL database created for the scope and dropped after it. */
-const freshDatabase = Effect.gen(function*() {
-  const database = `procura_bench_${Date.now().toString(36)}_${process.pid}`
-  yield* Effect.acquireRelease(
-    onServer(`CREATE DATABASE "${database}"`),
-    () => Effect.ignore(onServer(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`))
-  )
-  const url = new URL(serverUrl)
-  url.pathname = `/${database}`
-  return url.toString()
-})
+const freshDatabase = PostgresTesting.freshDatabase({ serverUrl, prefix: "procura_bench" })
 
 /** A PostgreSQL storage layer on a database created for the run and dropped after it. */
-const freshPostgres = Layer.unwrap(
-  Effect.map(freshDatabase, (url) => SqlStorage.layerPg({ url: Redacted.make(url), maxConnections: 4 }))
-)
+const freshPostgres = PostgresTesting.layerFresh({ serverUrl, prefix: "procura_bench" })
 
 const report = (name: string, result: ReceiveResult) => {
   const sdkRate = result.units / (result.sdkMillis / 1000)

@@ -176,6 +176,25 @@ export interface Options {
   readonly now?: () => number
   /** Seed of the generator for sys_ids, tokens, shuffles and latency ranges. */
   readonly seed?: number
+  /**
+   * Business rules: what the instance does after a record of a table is inserted or updated
+   * (through any API, a seed or another rule), such as ITAM rolling receiving-slip lines up into
+   * the purchase order line (`ServiceNowTables.itamSpo.rules`).
+   */
+  readonly rules?: ReadonlyArray<BusinessRule>
+}
+
+/**
+ * A business rule of the simulated instance: runs after a record of `table` is inserted or
+ * updated, with the record as stored and the instance to read and write.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export interface BusinessRule {
+  readonly table: string
+  readonly when: "insert" | "update"
+  readonly run: (record: StoredRecord, instance: Instance) => void
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,6 +289,8 @@ export interface Instance {
   readonly seed: (table: string, records: ReadonlyArray<Readonly<Record<string, InputValue>>>) => ReadonlyArray<StoredRecord>
   /** Deletes a record as if deleted through the API. */
   readonly remove: (table: string, sysId: string) => void
+  /** Updates fields of a record as if patched through the API (no-op when it does not exist). */
+  readonly update: (table: string, sysId: string, values: Readonly<Record<string, InputValue>>) => void
 }
 
 /**
@@ -341,6 +362,8 @@ export interface Simulator {
   readonly seed: (table: string, records: ReadonlyArray<Readonly<Record<string, InputValue>>>) => ReadonlyArray<StoredRecord>
   /** Deletes a record as if deleted through the API (nothing when it does not exist). */
   readonly remove: (table: string, sysId: string) => void
+  /** Updates fields of a record as a user would in the instance (rules run; `sys_updated_on` moves). */
+  readonly update: (table: string, sysId: string, values: Readonly<Record<string, InputValue>>) => void
   /** Clears tables, tokens, faults, rate-limit counters and the log (keeps the options). */
   readonly reset: () => void
   readonly inject: (...faults: ReadonlyArray<Fault>) => void
@@ -628,6 +651,23 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
     }
   }
 
+  const rules = options.rules ?? []
+  /** The instance as business rules see it (records, inserts, updates and deletes that run rules too). */
+  const ruleInstance: Instance = {
+    records: (table) => [...(tables.get(table)?.values() ?? [])].map((record) => ({ ...record })),
+    seed: (table, records) => records.map((record) => ({ ...insert(table, record) })),
+    remove: (table, sysId) => remove(table, sysId),
+    update: (table, sysId, values) => {
+      const record = tables.get(table)?.get(sysId)
+      if (record !== undefined) update(table, record, values)
+    }
+  }
+  const runRules = (table: string, when: BusinessRule["when"], record: StoredRecord) => {
+    for (const rule of rules) {
+      if (rule.table === table && rule.when === when) rule.run({ ...record }, ruleInstance)
+    }
+  }
+
   const insert = (table: string, values: Readonly<Record<string, InputValue>>, user = "admin"): StoredRecord => {
     const at = formatDateTime(now())
     const record: Record<string, string> = {
@@ -642,6 +682,7 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
     writeValues(table, record, values)
     tableOf(table).set(record["sys_id"]!, record)
     reindex(table, record)
+    runRules(table, "insert", record)
     return record
   }
 
@@ -654,6 +695,7 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
     record["sys_updated_on"] = formatDateTime(now())
     record["sys_updated_by"] = user
     record["sys_mod_count"] = String(Number(record["sys_mod_count"] ?? "0") + 1)
+    runRules(table, "update", record)
     return true
   }
 
@@ -1412,7 +1454,11 @@ export const make = (options: Options = {}): Simulator => {
   const instance: Instance = {
     records: (table) => [...(store.tables().get(table)?.values() ?? [])].map((record) => ({ ...record })),
     seed: (table, records) => records.map((record) => ({ ...store.insert(table, record) })),
-    remove: (table, sysId) => store.remove(table, sysId)
+    remove: (table, sysId) => store.remove(table, sysId),
+    update: (table, sysId, values) => {
+      const record = store.tables().get(table)?.get(sysId)
+      if (record !== undefined) store.update(table, record, values)
+    }
   }
   let log: Array<LoggedRequest> = []
   let seq = 0
@@ -1571,6 +1617,7 @@ export const make = (options: Options = {}): Simulator => {
     records: instance.records,
     seed: instance.seed,
     remove: instance.remove,
+    update: instance.update,
     reset: () => {
       store.reset()
       tokens.reset()

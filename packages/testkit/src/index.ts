@@ -12,6 +12,8 @@ export * as FlowScenarios from "./FlowScenarios.js"
 export * as Fixtures from "./Fixtures.js"
 /** @since 0.1.0 */
 export * as ServiceNowSimulator from "./ServiceNowSimulator.js"
+/** @since 0.2.0 */
+export * as ServiceNowTables from "./ServiceNowTables.js"
 /** @since 0.1.0 */
 export * as DeliveryScenarios from "./DeliveryScenarios.js"
 /** @since 0.1.0 */

@@ -187,6 +187,12 @@ export interface ListOptions<A, F extends string = string> extends ReadOptions<A
   readonly pageSize?: number
   /** Ask for `X-Total-Count` (a fallback when there is no `Link` header); default true. */
   readonly count?: boolean
+  /**
+   * Start after this position in the listing's order (its sort field's value and a sys_id; the
+   * sys_id may be `""` for "from this value on"): how an incremental pull resumes from its
+   * watermark. A position containing `^` is refused.
+   */
+  readonly after?: Query.KeysetPosition
 }
 
 /**
@@ -426,6 +432,13 @@ export const fromClient = (
         const plan = Query.keyset(options?.query)
         if (typeof plan === "string") return yield* invalid(operation, plan)
         const field = plan.field?.name
+        const start = options?.after
+        if (start !== undefined && (start.sysId.includes("^") || (start.value ?? "").includes("^"))) {
+          return yield* invalid(operation, `a listing cannot start after a position containing "^"`)
+        }
+        if (start !== undefined && field === undefined && start.value !== undefined) {
+          return yield* invalid(operation, `a start position with a value needs a query ordered by one field`)
+        }
         if (field !== undefined && options?.displayValue === true) {
           return yield* invalid(
             operation,
@@ -507,7 +520,7 @@ export const fromClient = (
               return [records, Option.some<Page>({ after, skip: 0, size })] as const
             }
           })
-        return Stream.paginate<Page, A, ConnectorError>({ after: undefined, skip: 0, size: pageSize }, fetchPage)
+        return Stream.paginate<Page, A, ConnectorError>({ after: start, skip: 0, size: pageSize }, fetchPage)
       })).pipe(Stream.withSpan("ServiceNowClient.list", { attributes: { table } }))
 
     const writeParams = <A>(options: WriteOptions<A> | undefined) => ({

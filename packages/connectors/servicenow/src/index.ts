@@ -19,3 +19,7 @@ export * as Batch from "./Batch.js"
 export * as ImportSet from "./ImportSet.js"
 /** @since 0.1.0 */
 export * as ConnectorError from "./ConnectorError.js"
+/** @since 0.2.0 */
+export * as MirrorError from "./MirrorError.js"
+/** @since 0.2.0 */
+export * as Itam from "./Itam.js"

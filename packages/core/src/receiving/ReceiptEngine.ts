@@ -187,7 +187,7 @@ export const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
   if (source.shipment !== undefined) {
     yield* recordShipmentReceived(source.shipment, new Map(lines.map((l) => [l.orderLine.lineNo, l.quantity])))
   }
-  const movementOf = new Map(consumables.map((l, i) => [l.orderLine.lineNo, movements[i]?.id] as const))
+  const movementOf = new Map(consumables.map((l, i) => [l.orderLine.lineNo, movements[i]] as const))
   const fixedAssetOf = new Map(capitalisable.map((l, i) => [l.orderLine.lineNo, fixed[i]?.id] as const))
   yield* Events.append(
     ReceiptRecorded.make({
@@ -201,7 +201,7 @@ export const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
       storageSpace: place.storageSpace,
       condition: place.condition,
       lines: lines.map(({ assets: activated, orderLine, quantity }) => {
-        const stockMovementId = movementOf.get(orderLine.lineNo)
+        const movement = movementOf.get(orderLine.lineNo)
         const fixedAssetId = fixedAssetOf.get(orderLine.lineNo)
         return {
           lineNo: orderLine.lineNo,
@@ -212,7 +212,14 @@ export const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
           unitCost: orderLine.unitCost,
           assetIds: activated.map((a) => a.id),
           serialNumbers: activated.flatMap((a) => (a.serialNumber === undefined ? [] : [a.serialNumber])),
-          ...(stockMovementId !== undefined ? { stockMovementId } : {}),
+          ...(movement !== undefined
+            ? {
+              stockMovementId: movement.id,
+              stockRecordId: movement.stockRecordId,
+              onHand: movement.balanceAfter,
+              stockSequence: movement.sequence
+            }
+            : {}),
           ...(fixedAssetId !== undefined ? { fixedAssetId } : {})
         }
       }),

@@ -32,6 +32,9 @@ export const ReceivedLine = z.object({
   assetIds: z.array(z.string()).describe("the assets the units became (asset lines), in unit order; their tags are on asset.tagged"),
   serialNumbers: z.array(z.string()).describe("the serial numbers recorded, in unit order (the first assets)"),
   stockMovementId: z.string().optional().describe("the ledger entry of a consumable line received into stock"),
+  stockRecordId: z.string().optional().describe("the stock record (item, location, storage space) a consumable line went into"),
+  onHand: z.number().int().optional().describe("units on hand in that stock record after the receipt"),
+  stockSequence: z.number().int().optional().describe("the receipt's movement's place in that stock record's ledger"),
   fixedAssetId: z.string().optional().describe("the fixed asset of a capitalisable service line")
 })
 

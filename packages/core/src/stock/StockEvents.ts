@@ -19,6 +19,7 @@ import { MovementKind } from "./StockModel.js"
 export const Movement = z.object({
   stockRecordId: z.string(),
   movementId: z.string(),
+  sequence: z.number().int().describe("the movement's place in its stock record's ledger (1, 2, ...): a later movement has a higher one"),
   catalogItemId: z.string(),
   name: z.string(),
   locationId: z.string(),

@@ -175,6 +175,7 @@ export const write = Effect.fn("Stock.write")(function*(
 export const movementEvent = (record: StockRecord, movement: StockMovement) => ({
   stockRecordId: record.id,
   movementId: movement.id,
+  sequence: movement.sequence,
   catalogItemId: record.catalogItemId,
   name: record.name,
   locationId: record.locationId,

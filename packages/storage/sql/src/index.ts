@@ -8,3 +8,5 @@
 export * as SqlStorage from "./SqlStorage.js"
 /** @since 0.1.0 */
 export * as PgliteClient from "./PgliteClient.js"
+/** @since 0.2.0 */
+export * as PostgresTesting from "./PostgresTesting.js"

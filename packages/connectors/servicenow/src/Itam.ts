@@ -1,0 +1,169 @@
+/**
+ * The ServiceNow ITAM connector: Procura's purchase orders, receipts and assets mirrored to ITAM
+ * Procurement and Asset Management, and asset changes made in ServiceNow brought back.
+ *
+ * Seed 000 splits the work: ITAM owns the purchase order's receipt and the assets, SPO owns
+ * requisitions and purchase orders. This connector is ITAM's side (`Spo` is the other).
+ *
+ * **Outbound** (typed events, delivered at least once, pushed idempotently):
+ *
+ * | Procura | ServiceNow |
+ * | --- | --- |
+ * | vendor | `core_company` (`vendor = true`) |
+ * | purchase order, its lines | `proc_po`, `proc_po_item` |
+ * | receipt, its lines | `proc_rec_slip`, `proc_rec_slip_item` |
+ * | asset (hardware, enterprise; template assets on order) | `alm_hardware` |
+ * | asset of a consumable line | `alm_consumable` (one per unit) |
+ * | consumables in stock (per item and storage space) | `alm_consumable`, `quantity` = on hand |
+ * | entitlement (software) | `alm_license`, `rights` = seats |
+ *
+ * Every mirrored record carries the Procura id in the correlation field (`correlation_id` by
+ * default), and the connector's mapping records hold Procura id <-> sys_id: a push repeated
+ * after a crash or a timeout finds the record (by mapping, else by correlation id) and updates
+ * it; it never creates a second one.
+ *
+ * **Inbound**: `alm_hardware` records mirrored from Procura and changed in ServiceNow since the
+ * watermark (`sys_updated_on` plus sys_id): their state, assignee, stockroom and location reach
+ * the Procura asset through its operations (`assets.assignAsset`, `returnToStorage`,
+ * `transferAssets`, `changeStatus`), as the connector's configured principal, so permissions,
+ * history and events apply. The conflict rule is {@link conflictRule}.
+ *
+ * @since 0.2.0
+ */
+import { Connector } from "@procura/core"
+import { z } from "zod"
+import * as ConnectorError from "./ConnectorError.js"
+import { type AssetChange, inbound } from "./internal/itam/inbound.js"
+import { itamEvents, outbound } from "./internal/itam/outbound.js"
+import { type ClientSource, clientOf } from "./internal/mirror.js"
+import * as MirrorError from "./MirrorError.js"
+
+/**
+ * The connector's id.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const id = "servicenow-itam"
+
+/**
+ * The connector's configuration (with `principal`, who inbound changes are applied as, and
+ * `drop`, as every connector's).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const Config = z.strictObject({
+  correlationField: z.string().regex(/^[a-z][a-z0-9_]*$/, "a field name: lower case letters, digits and _")
+    .default("correlation_id")
+    .describe("the field holding the Procura id on every mirrored table (add u_procura_id where a table has no correlation_id)"),
+  userField: z.string().regex(/^[a-z][a-z0-9_]*$/).default("user_name")
+    .describe("the sys_user field Procura user ids are matched against"),
+  locationField: z.string().regex(/^[a-z][a-z0-9_]*$/).default("name")
+    .describe("the cmn_location field Procura location ids are matched against"),
+  overlapSeconds: z.number().int().min(0).max(3600).default(5)
+    .describe("seconds of changes each inbound pull reads again, for records updated in the same second as the watermark")
+})
+
+/**
+ * The configuration as a host writes it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ConfigInput = z.input<typeof Config>
+
+/**
+ * The responsibilities the connector claims, each exclusive: one connector mirrors ITAM's
+ * purchase orders, receiving slips and assets.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const responsibilities = ["servicenow.itam.purchase-orders", "servicenow.itam.receipts", "servicenow.itam.assets"] as const
+
+export {
+  /**
+   * ITAM `install_status` (and `substatus`) -> Procura asset status, for inbound changes. `9`
+   * (in transit) has no Procura status and is not applied; `10` (consumed) is `retired`.
+   *
+   * @since 0.2.0
+   * @category mappings
+   */
+  assetStatusOf,
+  /**
+   * Procura asset status -> ITAM `install_status` and `substatus`.
+   *
+   * @since 0.2.0
+   * @category mappings
+   */
+  installStatus,
+  /**
+   * Procura purchase order status -> `proc_po.status`.
+   *
+   * @since 0.2.0
+   * @category mappings
+   */
+  purchaseOrderStatus
+} from "./internal/itam/mappings.js"
+
+/**
+ * How a change made in ServiceNow and one made in Procura are settled:
+ *
+ * 1. Procura's newer change wins: an inbound change older than the asset's last change in
+ *    Procura (`sys_updated_on` before the asset's `updatedAt`) is not applied; Procura's state
+ *    reaches ServiceNow with that change's event.
+ * 2. Procura's lifecycle rules win: a change Procura refuses (assigning a retired asset, moving
+ *    an asset on order) is not applied, and Procura's state is written back to the ServiceNow
+ *    record, so both systems agree again. The refusal is logged.
+ * 3. Otherwise ServiceNow's change is applied through the asset operations.
+ *
+ * @since 0.2.0
+ * @category mappings
+ */
+export const conflictRule = "Procura's newer change wins; Procura's lifecycle rules win; otherwise ServiceNow's change is applied"
+
+/**
+ * The events the connector pushes.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const subscribes: typeof itamEvents = itamEvents
+
+/**
+ * Options of {@link connector}.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export interface Options {
+  /**
+   * The ServiceNow client: one the host built (`ServiceNowClient.make`), the options to build
+   * one on `fetch`, or, when omitted, the `SERVICENOW_*` configuration
+   * (`ServiceNowClient.config()`), read when the connector first pushes or pulls.
+   */
+  readonly client?: ClientSource
+}
+
+/**
+ * The ITAM connector, to enable among the plugins: `Connector.enable(Itam.connector({ client }),
+ * { principal })`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const connector = (options: Options = {}): Connector.Connector<typeof id, z.output<typeof Config>, typeof itamEvents, AssetChange> => {
+  const client = clientOf(options.client)
+  return Connector.make({
+    id,
+    version: "0.2.0",
+    description: "Mirrors purchase orders, receiving slips and assets to ServiceNow ITAM; brings asset changes made there back.",
+    config: Config,
+    responsibilities,
+    subscribes,
+    outbound: outbound(client),
+    inbound: inbound(client),
+    errors: [ConnectorError.family, MirrorError.family]
+  })
+}

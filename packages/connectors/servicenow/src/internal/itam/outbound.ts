@@ -1,0 +1,437 @@
+/** The ITAM connector's outbound side: each event pushed to its ITAM records, idempotently. */
+import {
+  AssetsEvents,
+  Catalog,
+  CatalogEvents,
+  type Connector,
+  type Events,
+  LicensingEvents,
+  Money,
+  Operation,
+  type Principal,
+  Purchasing,
+  PurchasingEvents,
+  ReceivingEvents,
+  Stock,
+  StockEvents,
+  type Storage
+} from "@procura/core"
+import { Effect, Option, Stream } from "effect"
+import type { z } from "zod"
+import type { ConnectorError } from "../../ConnectorError.js"
+import * as Query from "../../Query.js"
+import type * as ServiceNowClient from "../../ServiceNowClient.js"
+import { type Mirror, mapped, resolve, type Row, upsert, upsertAll } from "../mirror.js"
+import { assetTable, installStatus, purchaseOrderStatus, referenceRules } from "./mappings.js"
+
+/** The connector's configuration, as validated. */
+export interface ItamConfig {
+  readonly correlationField: string
+  readonly userField: string
+  readonly locationField: string
+  readonly overlapSeconds: number
+}
+
+/** The events the ITAM connector pushes. */
+export const itamEvents = [
+  CatalogEvents.VendorCreated,
+  PurchasingEvents.PurchaseOrderCreated,
+  PurchasingEvents.PurchaseOrderSubmitted,
+  PurchasingEvents.PurchaseOrderRevised,
+  PurchasingEvents.PurchaseOrderLinesCancelled,
+  PurchasingEvents.PurchaseOrderPartiallyReceived,
+  PurchasingEvents.PurchaseOrderReceived,
+  PurchasingEvents.PurchaseOrderCancelled,
+  ReceivingEvents.ReceiptRecorded,
+  AssetsEvents.AssetTemplatesCreated,
+  AssetsEvents.AssetTemplatesCancelled,
+  AssetsEvents.AssetAssigned,
+  AssetsEvents.AssetReturnedToStorage,
+  AssetsEvents.AssetTransferred,
+  AssetsEvents.AssetStatusChanged,
+  AssetsEvents.AssetTagged,
+  AssetsEvents.AssetReturnedToVendor,
+  LicensingEvents.EntitlementCreated,
+  LicensingEvents.EntitlementRevised,
+  StockEvents.StockIssued,
+  StockEvents.StockAdjusted,
+  StockEvents.StockTransferred,
+  StockEvents.StockReturnedToVendor
+] as const
+
+type ItamEvent = Events.EventOf<typeof itamEvents[number]>
+type Env = Storage.Storage | Principal.CurrentPrincipal
+type Client = Effect.Effect<ServiceNowClient.ServiceNowClientService, ConnectorError>
+
+/** The mapping kinds, one per ServiceNow table a Procura record is mirrored to. */
+export const kinds = {
+  vendor: "vendor",
+  purchaseOrder: "purchase_order",
+  purchaseOrderLine: "purchase_order_line",
+  receipt: "receipt",
+  receiptLine: "receipt_line",
+  asset: "asset",
+  consumableUnit: "consumable_unit",
+  stockroom: "stockroom",
+  entitlement: "entitlement",
+  stockRecord: "stock_record"
+} as const
+
+/** The id a purchase order line is mirrored under. */
+export const lineKey = (purchaseOrderId: string, lineNo: number): string => `${purchaseOrderId}:${lineNo}`
+
+/** `yyyy-MM-dd HH:mm:ss` UTC from an ISO-8601 instant. */
+const dateTime = (iso: string): string => Query.formatDateTime(new Date(iso))
+
+const times = (money: Money.Money, quantity: number): Money.Money => ({ amount: money.amount * quantity, currency: money.currency })
+
+/** The `core_company` a Procura vendor is: its mapping, else the company of that name (marked a vendor), else a new one. */
+const vendorOf = (mirror: Mirror, vendorId: string) =>
+  Effect.gen(function*() {
+    const linked = yield* mirror.links.externalIdOf(kinds.vendor, vendorId)
+    if (Option.isSome(linked)) return linked.value
+    const vendor = yield* Operation.run(Catalog.operations.getVendor)({ id: vendorId })
+    return yield* pushVendor(mirror, vendor)
+  })
+
+const pushVendor = (mirror: Mirror, vendor: { readonly id: string; readonly name: string }) =>
+  Effect.gen(function*() {
+    const linked = yield* mirror.links.externalIdOf(kinds.vendor, vendor.id)
+    if (Option.isNone(linked)) {
+      // A company of that name that is not mirrored from another vendor is that vendor.
+      const client = yield* mirror.client
+      const [company] = yield* Stream.runCollect(
+        client.list("core_company", { query: Query.make().where("name", "=", vendor.name), fields: ["sys_id"], pageSize: 1, count: false })
+          .pipe(Stream.take(1))
+      )
+      const sysId = company === undefined ? undefined : company["sys_id"]
+      if (typeof sysId === "string" && Option.isNone(yield* mirror.links.procuraIdOf(kinds.vendor, sysId))) {
+        yield* client.patch("core_company", sysId, { vendor: true }, { fields: ["sys_id"] })
+        yield* mirror.links.link(kinds.vendor, vendor.id, sysId)
+        return sysId
+      }
+    }
+    return yield* upsert(mirror, kinds.vendor, "core_company", { procuraId: vendor.id, values: { name: vendor.name, vendor: true } })
+  })
+
+/** The `alm_stockroom` of a Procura storage space: mapped, else the stockroom of that name at the location. */
+const stockroomOf = (mirror: Mirror, config: ItamConfig, locationId: string | undefined, storageSpace: string | undefined) =>
+  Effect.gen(function*() {
+    if (locationId === undefined || storageSpace === undefined) return undefined
+    const key = `${locationId}/${storageSpace}`
+    const linked = yield* mirror.links.externalIdOf(kinds.stockroom, key)
+    if (Option.isSome(linked)) return linked.value
+    const location = yield* resolve(mirror, referenceRules(config).location, locationId)
+    const client = yield* mirror.client
+    let query = Query.make().where("name", "=", storageSpace)
+    if (location !== undefined) query = query.and("location", "=", location)
+    const [room] = yield* Stream.runCollect(client.list("alm_stockroom", { query, fields: ["sys_id"], pageSize: 1, count: false }).pipe(Stream.take(1)))
+    const sysId = room === undefined ? undefined : room["sys_id"]
+    if (typeof sysId !== "string") return undefined
+    yield* mirror.links.link(kinds.stockroom, key, sysId)
+    return sysId
+  })
+
+/** Where an asset is, as ITAM fields. */
+const placeValues = (
+  mirror: Mirror,
+  config: ItamConfig,
+  place: {
+    readonly status: keyof typeof installStatus
+    readonly locationId?: string | undefined
+    readonly storageSpace?: string | undefined
+    readonly assignedTo?: string | undefined
+  }
+) =>
+  Effect.gen(function*() {
+    const rules = referenceRules(config)
+    const state = installStatus[place.status]
+    return {
+      install_status: state.installStatus,
+      substatus: state.substatus,
+      location: (yield* resolve(mirror, rules.location, place.locationId)) ?? "",
+      stockroom: (yield* stockroomOf(mirror, config, place.locationId, place.storageSpace)) ?? "",
+      assigned_to: (yield* resolve(mirror, rules.user, place.assignedTo)) ?? ""
+    } satisfies ServiceNowClient.Values
+  })
+
+type OrderLine = z.output<typeof PurchasingEvents.PurchaseOrderCreated.payload>["lines"][number]
+
+/** The purchase order and its lines, created or brought up to date. */
+const pushOrder = (
+  mirror: Mirror,
+  order: { readonly purchaseOrderId: string; readonly vendorId: string; readonly status: keyof typeof purchaseOrderStatus; readonly total: Money.Money },
+  lines: ReadonlyArray<OrderLine>,
+  removed: ReadonlyArray<number> = []
+) =>
+  Effect.gen(function*() {
+    const vendor = yield* vendorOf(mirror, order.vendorId)
+    const status = purchaseOrderStatus[order.status]
+    const po = yield* upsert(mirror, kinds.purchaseOrder, "proc_po", {
+      procuraId: order.purchaseOrderId,
+      values: { vendor, status, total_cost: order.total, short_description: `Procura purchase order ${order.purchaseOrderId}` }
+    })
+    const rows = lines.map((line): Row => {
+      const ordered = line.quantity - line.cancelledQuantity
+      return {
+        procuraId: lineKey(order.purchaseOrderId, line.lineNo),
+        values: {
+          purchase_order: po,
+          vendor,
+          short_description: line.description,
+          ordered_quantity: ordered,
+          cost: line.unitCost,
+          total_cost: times(line.unitCost, ordered),
+          status: ordered === 0 ? "canceled" : line.receivedQuantity >= ordered ? "received" : status
+        }
+      }
+    })
+    yield* upsertAll(mirror, kinds.purchaseOrderLine, "proc_po_item", rows)
+    const client = yield* mirror.client
+    for (const lineNo of removed) {
+      const sysId = yield* mirror.links.externalIdOf(kinds.purchaseOrderLine, lineKey(order.purchaseOrderId, lineNo))
+      if (Option.isSome(sysId)) yield* client.patch("proc_po_item", sysId.value, { status: "canceled", ordered_quantity: 0 }, { fields: ["sys_id"] })
+    }
+  })
+
+/** A status change of a purchase order already mirrored (and of its cancelled lines). */
+const pushStatus = (
+  mirror: Mirror,
+  purchaseOrderId: string,
+  status: keyof typeof purchaseOrderStatus,
+  lines: ReadonlyArray<{ readonly lineNo: number; readonly quantity: number; readonly cancelledQuantity: number }>
+) =>
+  Effect.gen(function*() {
+    const client = yield* mirror.client
+    const po = yield* mapped(mirror, kinds.purchaseOrder, "proc_po", purchaseOrderId)
+    yield* client.patch("proc_po", po, { status: purchaseOrderStatus[status] }, { fields: ["sys_id"] })
+    for (const line of lines) {
+      const ordered = line.quantity - line.cancelledQuantity
+      if (ordered > 0) continue
+      const sysId = yield* mapped(mirror, kinds.purchaseOrderLine, "proc_po_item", lineKey(purchaseOrderId, line.lineNo))
+      yield* client.patch("proc_po_item", sysId, { status: "canceled", ordered_quantity: ordered }, { fields: ["sys_id"] })
+    }
+  })
+
+type Receipt = z.output<typeof ReceivingEvents.ReceiptRecorded.payload>
+
+/** A receipt: its receiving slip and lines, then the assets and stock its lines became. */
+const pushReceipt = (mirror: Mirror, config: ItamConfig, receipt: Receipt) =>
+  Effect.gen(function*() {
+    const rules = referenceRules(config)
+    const po = yield* mapped(mirror, kinds.purchaseOrder, "proc_po", receipt.purchaseOrderId)
+    const received = dateTime(receipt.receivedAt)
+    const stockroom = (yield* stockroomOf(mirror, config, receipt.locationId, receipt.storageSpace)) ?? ""
+    const location = (yield* resolve(mirror, rules.location, receipt.locationId)) ?? ""
+    const receivedBy = (yield* resolve(mirror, rules.user, receipt.receivedBy)) ?? ""
+    const vendor = yield* vendorOf(mirror, receipt.vendorId)
+    const slip = yield* upsert(mirror, kinds.receipt, "proc_rec_slip", {
+      procuraId: receipt.receiptId,
+      values: { purchase_order: po, stockroom, received }
+    })
+    const orderLines = yield* Effect.forEach(receipt.lines, (line) =>
+      mapped(mirror, kinds.purchaseOrderLine, "proc_po_item", lineKey(receipt.purchaseOrderId, line.lineNo)))
+    const slipLines = yield* upsertAll(
+      mirror,
+      kinds.receiptLine,
+      "proc_rec_slip_item",
+      receipt.lines.map((line, i): Row => ({
+        procuraId: `${receipt.receiptId}:${line.lineNo}`,
+        values: { receiving_slip: slip, purchase_line: orderLines[i]!, quantity: line.quantity, cost: line.unitCost, received, received_by: receivedBy }
+      }))
+    )
+    for (const [i, line] of receipt.lines.entries()) {
+      const common = {
+        purchase_line: orderLines[i]!,
+        receiving_line: slipLines[i]!,
+        cost: line.unitCost,
+        vendor,
+        display_name: line.description,
+        stockroom,
+        location
+      }
+      if (line.assetIds.length > 0) {
+        yield* upsertAll(
+          mirror,
+          assetKind(line.kind),
+          assetTable(line.kind),
+          line.assetIds.map((assetId, unit): Row => ({
+            procuraId: assetId,
+            values: {
+              ...common,
+              install_status: installStatus.in_stock.installStatus,
+              substatus: installStatus.in_stock.substatus,
+              serial_number: line.serialNumbers[unit] ?? "",
+              ...(line.kind === "consumable" ? { quantity: 1 } : {})
+            }
+          }))
+        )
+      }
+      if (line.stockRecordId !== undefined) yield* pushStock(mirror, config, line.stockRecordId)
+    }
+  })
+
+/**
+ * Consumables in a storage space: one `alm_consumable` per stock record, its quantity what is on
+ * hand now (read at push time, so a push repeated or late never sets an older count).
+ */
+const pushStock = (mirror: Mirror, config: ItamConfig, stockRecordId: string) =>
+  Effect.gen(function*() {
+    const record = yield* Operation.run(Stock.operations.getStockRecord)({ id: stockRecordId })
+    const stockroom = (yield* stockroomOf(mirror, config, record.locationId, record.storageSpace)) ?? ""
+    const location = (yield* resolve(mirror, referenceRules(config).location, record.locationId)) ?? ""
+    yield* upsert(mirror, kinds.stockRecord, "alm_consumable", {
+      procuraId: record.id,
+      values: {
+        display_name: record.name,
+        quantity: record.onHand,
+        install_status: installStatus.in_stock.installStatus,
+        substatus: installStatus.in_stock.substatus,
+        stockroom,
+        location,
+        ...(record.averageUnitCost !== undefined ? { cost: record.averageUnitCost } : {})
+      }
+    })
+  })
+
+/** Assets of consumable lines are `alm_consumable` units, mapped under their own kind; the others `alm_hardware`. */
+const assetKind = (kind: string) => (kind === "consumable" ? kinds.consumableUnit : kinds.asset)
+
+/** The ITAM record an asset is mirrored to, and its table. */
+export const assetRecordOf = (
+  mirror: Mirror,
+  assetId: string
+): Effect.Effect<Option.Option<AssetRecord>, Storage.StorageError, Env> =>
+  Effect.gen(function*() {
+    const hardware = yield* mirror.links.externalIdOf(kinds.asset, assetId)
+    if (Option.isSome(hardware)) return Option.some<AssetRecord>({ table: "alm_hardware", sysId: hardware.value })
+    const unit = yield* mirror.links.externalIdOf(kinds.consumableUnit, assetId)
+    return Option.map(unit, (sysId): AssetRecord => ({ table: "alm_consumable", sysId }))
+  })
+
+/** The ITAM record of an asset. */
+export interface AssetRecord {
+  readonly table: "alm_hardware" | "alm_consumable"
+  readonly sysId: string
+}
+
+/** The ITAM fields of an asset's place and state. */
+export const assetValues = (
+  mirror: Mirror,
+  config: ItamConfig,
+  asset: Parameters<typeof placeValues>[2] & { readonly serialNumber?: string | undefined; readonly assetTag?: string | undefined }
+) =>
+  Effect.map(placeValues(mirror, config, asset), (place): ServiceNowClient.Values => ({
+    ...place,
+    ...(asset.serialNumber !== undefined ? { serial_number: asset.serialNumber } : {}),
+    ...(asset.assetTag !== undefined ? { asset_tag: asset.assetTag } : {})
+  }))
+
+/** An asset's new place and state. */
+const pushAssetChange = (mirror: Mirror, config: ItamConfig, change: z.output<typeof AssetsEvents.AssetChange>) =>
+  Effect.gen(function*() {
+    const client = yield* mirror.client
+    const record = yield* assetRecordOf(mirror, change.assetId)
+    // Not mirrored: an asset received before the connector was enabled has no ITAM record to change.
+    if (Option.isNone(record)) return yield* Effect.logDebug(`asset ${change.assetId} is not mirrored to ITAM; its change is not pushed`)
+    const values = yield* assetValues(mirror, config, { ...change.to, serialNumber: change.serialNumber, assetTag: change.assetTag })
+    yield* client.patch(record.value.table, record.value.sysId, values, { fields: ["sys_id"] })
+  })
+
+/** The outbound handler of the ITAM connector. */
+export const outbound = (client: Client) =>
+(
+  event: ItamEvent,
+  context: Connector.Context<ItamConfig>
+): Effect.Effect<void, unknown, Env> => {
+  const config = context.config
+  const mirror: Mirror = { connector: context.connectorId, client, links: context.links, correlationField: config.correlationField }
+  switch (event.type) {
+    case "vendor.created":
+      return Effect.asVoid(pushVendor(mirror, { id: event.payload.id, name: event.payload.name }))
+    case "purchase_order.created":
+    case "purchase_order.submitted":
+      return pushOrder(mirror, event.payload, event.payload.lines)
+    case "purchase_order.revised":
+      return pushOrder(
+        mirror,
+        event.payload,
+        event.payload.lines,
+        event.payload.changes.filter((c) => c.action === "removed").map((c) => c.lineNo)
+      )
+    case "purchase_order.lines_cancelled":
+      return Effect.gen(function*() {
+        // The event names the lines and what was cancelled; the order gives what they still order.
+        const order = yield* Operation.run(Purchasing.operations.getPurchaseOrder)({ id: event.payload.purchaseOrderId })
+        const cancelled = new Set(event.payload.lines.map((l) => l.lineNo))
+        yield* pushOrder(mirror, { ...order, purchaseOrderId: order.id }, order.lines.filter((l) => cancelled.has(l.lineNo)))
+      })
+    case "purchase_order.partially_received":
+    case "purchase_order.received":
+    case "purchase_order.cancelled":
+      return pushStatus(mirror, event.payload.purchaseOrderId, event.payload.status, event.payload.lines)
+    case "receipt.recorded":
+      return pushReceipt(mirror, config, event.payload)
+    case "asset.templates_created":
+      return Effect.gen(function*() {
+        const line = yield* mapped(mirror, kinds.purchaseOrderLine, "proc_po_item", lineKey(event.payload.purchaseOrderId, event.payload.lineNo))
+        const vendor = yield* vendorOf(mirror, event.payload.vendorId)
+        yield* upsertAll(
+          mirror,
+          assetKind(event.payload.kind),
+          assetTable(event.payload.kind),
+          event.payload.assetIds.map((assetId): Row => ({
+            procuraId: assetId,
+            values: {
+              display_name: event.payload.name,
+              install_status: installStatus.on_order.installStatus,
+              substatus: installStatus.on_order.substatus,
+              purchase_line: line,
+              cost: event.payload.unitCost,
+              vendor,
+              ...(event.payload.kind === "consumable" ? { quantity: 1 } : {})
+            }
+          }))
+        )
+      })
+    case "asset.templates_cancelled":
+      return Effect.gen(function*() {
+        const api = yield* client
+        for (const assetId of event.payload.assetIds) {
+          const record = yield* assetRecordOf(mirror, assetId)
+          if (Option.isNone(record)) continue
+          yield* api.patch(record.value.table, record.value.sysId, {
+            install_status: installStatus.retired.installStatus,
+            substatus: "cancelled"
+          }, { fields: ["sys_id"] })
+        }
+      })
+    case "asset.assigned":
+    case "asset.returned_to_storage":
+    case "asset.transferred":
+    case "asset.status_changed":
+    case "asset.tagged":
+    case "asset.returned_to_vendor":
+      return pushAssetChange(mirror, config, event.payload)
+    case "entitlement.created":
+    case "entitlement.revised":
+      return Effect.gen(function*() {
+        const line = yield* mapped(mirror, kinds.purchaseOrderLine, "proc_po_item", lineKey(event.payload.purchaseOrderId, event.payload.lineNo))
+        yield* upsert(mirror, kinds.entitlement, "alm_license", {
+          procuraId: event.payload.entitlementId,
+          values: {
+            ...(event.type === "entitlement.created" ? { display_name: event.payload.name, vendor: yield* vendorOf(mirror, event.payload.vendorId) } : {}),
+            rights: event.payload.seats,
+            install_status: installStatus.in_use.installStatus,
+            purchase_line: line,
+            cost: times(event.payload.unitCost, event.payload.seats)
+          }
+        })
+      })
+    case "stock.issued":
+    case "stock.adjusted":
+    case "stock.transferred":
+    case "stock.returned_to_vendor":
+      return pushStock(mirror, config, event.payload.stockRecordId)
+  }
+}

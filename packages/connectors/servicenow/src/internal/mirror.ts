@@ -1,0 +1,199 @@
+/**
+ * What the ITAM and SPO connectors share: the client they push with, idempotent upserts by
+ * correlation id and mapping records, and references resolved to sys_ids.
+ */
+import type { Connector, Storage } from "@procura/core"
+import type { Principal } from "@procura/core"
+import { Effect, Option, Stream } from "effect"
+import { ConnectorError } from "../ConnectorError.js"
+import { MirrorError } from "../MirrorError.js"
+import * as Query from "../Query.js"
+import * as ServiceNowClient from "../ServiceNowClient.js"
+
+/**
+ * Where a connector's client comes from: a client built by the host, the options to build one
+ * (on `fetch`), or, when omitted, `SERVICENOW_*` configuration (`ServiceNowClient.config()`).
+ */
+export type ClientSource = ServiceNowClient.ServiceNowClientService | ServiceNowClient.ClientOptions
+
+const isService = (source: ClientSource): source is ServiceNowClient.ServiceNowClientService => "list" in source && typeof source.list === "function"
+
+/** The client, built once on first use. */
+export const clientOf = (source: ClientSource | undefined): Effect.Effect<ServiceNowClient.ServiceNowClientService, ConnectorError> => {
+  if (source !== undefined && isService(source)) return Effect.succeed(source)
+  let built: ServiceNowClient.ServiceNowClientService | undefined
+  const layer = source === undefined ? ServiceNowClient.layerConfig() : ServiceNowClient.layer(source)
+  return Effect.suspend(() =>
+    built !== undefined ? Effect.succeed(built) : Effect.flatMap(ServiceNowClient.ServiceNowClient, Effect.succeed).pipe(
+      Effect.provide(layer),
+      Effect.mapError((error) =>
+        error instanceof ConnectorError ? error : new ConnectorError({
+          reason: "Invalid",
+          retryable: false,
+          operation: "ServiceNowClient.config",
+          message: `ServiceNow client configuration: ${error.message}`,
+          cause: error
+        })
+      ),
+      Effect.tap((client) => Effect.sync(() => void (built = client)))
+    )
+  )
+}
+
+/** A connector's means to mirror records. */
+export interface Mirror {
+  readonly connector: string
+  readonly client: Effect.Effect<ServiceNowClient.ServiceNowClientService, ConnectorError>
+  readonly links: Connector.Links
+  /** The field holding the Procura id on every mirrored table. */
+  readonly correlationField: string
+}
+
+/** A record to mirror: its Procura id (the correlation id) and the fields to write. */
+export interface Row {
+  readonly procuraId: string
+  readonly values: ServiceNowClient.Values
+}
+
+type Env = Storage.Storage | Principal.CurrentPrincipal
+type Failure = ConnectorError | MirrorError | Connector.MappingConflict | Storage.StorageError
+
+const sysIdOf = (record: ServiceNowClient.ServiceNowRecord): string => {
+  const value = record["sys_id"]
+  return typeof value === "string" ? value : value?.value ?? ""
+}
+
+const text = (value: ServiceNowClient.ServiceNowRecord[string] | undefined): string =>
+  typeof value === "string" ? value : value?.value ?? ""
+
+/**
+ * Creates or updates records so each Procura id is one record of the table, however often it is
+ * pushed: a mapped record is patched; an unmapped one is looked for by correlation id (a create
+ * whose mapping was lost to a crash) and patched, or created; the mapping is recorded. Unmapped
+ * rows are looked up together (one list call per 100).
+ */
+export const upsertAll = (
+  mirror: Mirror,
+  kind: string,
+  table: string,
+  rows: ReadonlyArray<Row>
+): Effect.Effect<ReadonlyArray<string>, Failure, Env> =>
+  Effect.gen(function*() {
+    if (rows.length === 0) return []
+    const client = yield* mirror.client
+    const field = mirror.correlationField
+    const linked = yield* Effect.forEach(rows, (row) => mirror.links.externalIdOf(kind, row.procuraId))
+    const unlinked = rows.filter((_, i) => Option.isNone(linked[i]!)).map((row) => row.procuraId)
+    const found = new Map<string, string>()
+    for (let i = 0; i < unlinked.length; i += 100) {
+      const ids = unlinked.slice(i, i + 100)
+      const query = ids.length === 1 ? Query.make().where(field, "=", ids[0]!) : Query.make().where(field, "IN", ids)
+      const existing = yield* Stream.runCollect(client.list(table, { query, fields: ["sys_id", field], count: false }))
+      for (const record of existing) {
+        const id = text(record[field])
+        if (!found.has(id)) found.set(id, sysIdOf(record))
+      }
+    }
+    return yield* Effect.forEach(rows, (row, i) =>
+      Effect.gen(function*() {
+        const known = Option.getOrUndefined(linked[i]!)
+        if (known !== undefined) {
+          yield* client.patch(table, known, row.values, { fields: ["sys_id"] }).pipe(
+            Effect.catchIf(
+              (error) => error.reason === "NotFound",
+              () =>
+                Effect.fail(
+                  new MirrorError({
+                    reason: "Vanished",
+                    connector: mirror.connector,
+                    table,
+                    record: `${kind} ${row.procuraId}`,
+                    retryable: false,
+                    message: `The ${table} record ${known} that ${kind} ${row.procuraId} is mapped to no longer exists in ServiceNow; ` +
+                      `restore it, or remove the mapping, then replay the event`
+                  })
+                )
+            )
+          )
+          return known
+        }
+        const existing = found.get(row.procuraId)
+        const sysId = existing !== undefined
+          ? yield* Effect.as(client.patch(table, existing, row.values, { fields: ["sys_id"] }), existing)
+          : sysIdOf(yield* client.create(table, { ...row.values, [field]: row.procuraId }, { fields: ["sys_id"] }))
+        yield* mirror.links.link(kind, row.procuraId, sysId)
+        return sysId
+      }), { concurrency: 4 })
+  })
+
+/** {@link upsertAll} for one record; gives its sys_id. */
+export const upsert = (mirror: Mirror, kind: string, table: string, row: Row): Effect.Effect<string, Failure, Env> =>
+  Effect.map(upsertAll(mirror, kind, table, [row]), (ids) => ids[0]!)
+
+/** The sys_id a Procura record is mapped to, or `NotMirrored` (retryable: it may be on its way). */
+export const mapped = (mirror: Mirror, kind: string, table: string, procuraId: string): Effect.Effect<string, Failure, Env> =>
+  Effect.flatMap(mirror.links.externalIdOf(kind, procuraId), (sysId) =>
+    Option.isSome(sysId) ? Effect.succeed(sysId.value) : Effect.fail(
+      new MirrorError({
+        reason: "NotMirrored",
+        connector: mirror.connector,
+        table,
+        record: `${kind} ${procuraId}`,
+        retryable: true,
+        message: `${kind} ${procuraId} has not been mirrored to ${table} yet; it is needed first`
+      })
+    ))
+
+/** How a reference to another table is resolved: a Procura value matched against a field there. */
+export interface ReferenceRule {
+  /** The mapping kind the resolution is remembered under (`user`, `location`, ...). */
+  readonly kind: string
+  readonly table: string
+  /** The field of `table` holding the Procura value (`user_name`, `name`). */
+  readonly field: string
+}
+
+/**
+ * The sys_id a Procura value (a user id, a location id) refers to: its mapping record, else the
+ * record of the rule's table whose field equals it (then mapped); `undefined` when there is none,
+ * and the reference is left empty.
+ */
+export const resolve = (mirror: Mirror, rule: ReferenceRule, value: string | undefined): Effect.Effect<string | undefined, Failure, Env> =>
+  Effect.gen(function*() {
+    if (value === undefined || value === "") return undefined
+    const linked = yield* mirror.links.externalIdOf(rule.kind, value)
+    if (Option.isSome(linked)) return linked.value
+    const client = yield* mirror.client
+    const [record] = yield* Stream.runCollect(
+      client.list(rule.table, { query: Query.make().where(rule.field, "=", value), fields: ["sys_id"], pageSize: 1, count: false }).pipe(
+        Stream.take(1)
+      )
+    )
+    if (record === undefined) {
+      yield* Effect.logDebug(`no ${rule.table} record has ${rule.field} = ${value}; the reference is left empty`)
+      return undefined
+    }
+    const sysId = sysIdOf(record)
+    yield* mirror.links.link(rule.kind, value, sysId)
+    return sysId
+  })
+
+/** The Procura value a sys_id of the rule's table stands for (its mapping, else its field). */
+export const resolveBack = (mirror: Mirror, rule: ReferenceRule, sysId: string): Effect.Effect<string | undefined, Failure, Env> =>
+  Effect.gen(function*() {
+    if (sysId === "") return undefined
+    const linked = yield* mirror.links.procuraIdOf(rule.kind, sysId)
+    if (Option.isSome(linked)) return linked.value
+    const client = yield* mirror.client
+    const record = yield* client.get(rule.table, sysId, { fields: [rule.field] }).pipe(
+      Effect.map(Option.some),
+      Effect.catchIf((error) => error.reason === "NotFound", () => Effect.succeed(Option.none()))
+    )
+    const value = Option.isSome(record) ? text(record.value[rule.field]) : ""
+    if (value === "") return undefined
+    yield* mirror.links.link(rule.kind, value, sysId)
+    return value
+  })
+
+/** A field value as a string (actual value of a reference object). */
+export const fieldText = text
