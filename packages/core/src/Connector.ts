@@ -267,6 +267,11 @@ export interface Connector<
   readonly inbound?: Inbound<Config, Change>
   /** The error families its handlers fail with, for `Problem.toProblem`. */
   readonly errors?: ReadonlyArray<Problem.Family>
+  /**
+   * The events its handlers append (`Events.define`), such as "this record now exists in the
+   * external system", for other connectors and subscribers to follow; declared like a plugin's.
+   */
+  readonly events?: ReadonlyArray<Events.Any>
 }
 
 /**
@@ -407,6 +412,7 @@ export const plugin = <Id extends string, Config extends object, Subscribes exte
     config,
     responsibilities: claimed,
     ...(connector.errors === undefined ? {} : { errors: connector.errors }),
+    ...(connector.events === undefined ? {} : { events: connector.events }),
     contribute: (settings) => {
       const context: Context<Config> = { connectorId: connector.id, config: settings, links: links(connector.id) }
       const outbound = connector.outbound

@@ -33,6 +33,7 @@
 import { Connector } from "@procura/core"
 import { z } from "zod"
 import * as ConnectorError from "./ConnectorError.js"
+import { ReceivingSlipMirrored } from "./internal/itam/events.js"
 import { type AssetChange, inbound } from "./internal/itam/inbound.js"
 import { itamEvents, outbound } from "./internal/itam/outbound.js"
 import { type ClientSource, clientOf } from "./internal/mirror.js"
@@ -81,6 +82,19 @@ export type ConfigInput = z.input<typeof Config>
  * @category constants
  */
 export const responsibilities = ["servicenow.itam.purchase-orders", "servicenow.itam.receipts", "servicenow.itam.assets"] as const
+
+export {
+  /**
+   * A receipt's receiving slip and its lines exist in ITAM (`proc_rec_slip`,
+   * `proc_rec_slip_item`); appended by the connector once it has written them, on the purchase
+   * order's aggregate. The SPO connector writes its read-only receipts on this event, so they
+   * never exist before the slip, whichever worker runs which connector and however far behind.
+   *
+   * @since 0.2.0
+   * @category events
+   */
+  ReceivingSlipMirrored
+} from "./internal/itam/events.js"
 
 export {
   /**
@@ -164,6 +178,7 @@ export const connector = (options: Options = {}): Connector.Connector<typeof id,
     subscribes,
     outbound: outbound(client),
     inbound: inbound(client),
-    errors: [ConnectorError.family, MirrorError.family]
+    errors: [ConnectorError.family, MirrorError.family],
+    events: [ReceivingSlipMirrored]
   })
 }

@@ -2,17 +2,17 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Problem } from "@procura/core"
 import * as ServiceNowPackage from "@procura/connector-servicenow"
-import { ConnectorError } from "@procura/connector-servicenow"
+import { ConnectorError, MirrorError } from "@procura/connector-servicenow"
 import { ErrorFamilies } from "@procura/testkit"
 import { readFileSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 const guide = fileURLToPath(new URL("../../../../docs/guides/hosting-over-http.md", import.meta.url))
-const families = [ConnectorError.family]
+const families = [ConnectorError.family, MirrorError.family]
 
 describe("ServiceNow connector problems", () => {
   it("declares a status for every error class the connector exports", () => {
-    assert.include(ErrorFamilies.errorClasses(ServiceNowPackage).map((error) => error.tag), "ConnectorError")
+    assert.includeMembers(ErrorFamilies.errorClasses(ServiceNowPackage).map((error) => error.tag), ["ConnectorError", "MirrorError"])
     assert.deepStrictEqual(ErrorFamilies.undeclared(ServiceNowPackage, families), [])
   })
 

@@ -20,7 +20,7 @@ import * as Text from "../Text.js"
 import { CatalogError, type CatalogErrorReason } from "./CatalogErrors.js"
 import { getCatalogItem, getSupplierProduct, getVendor, listCatalogItems, listSupplierProducts, listVendors, routeItem } from "./CatalogQueries.js"
 import { approvedVendorsOf, CatalogImportRow, type CheckedRow, comparable, ImportCatalogInput, importIssues, inChunks, rejection, reportOf } from "./CatalogImportRules.js"
-import { CatalogImported, CatalogItemCreated, CatalogItemUpdated, SupplierProductCreated, VendorCreated } from "./CatalogEvents.js"
+import { CatalogImported, CatalogItemCreated, CatalogItemUpdated, SupplierProductCreated, SupplierProductUpdated, VendorCreated } from "./CatalogEvents.js"
 import { ApprovedVendor, CatalogItem, ImportReport, ItemKind, SupplierProduct, Vendor, catalogItems, maxImportRows, supplierProducts, vendors } from "./CatalogModel.js"
 
 /**
@@ -306,6 +306,53 @@ export const importCatalog = Operation.make({
 })
 
 /**
+ * Input of {@link updateSupplierProduct}: the fields to change (at least one).
+ *
+ * @since 0.2.0
+ * @category inputs
+ */
+export const UpdateSupplierProductInput = z.object({
+  id: Text.id,
+  unitCost: Money.optional(),
+  supplierSku: Text.code.optional(),
+  active: z.boolean().optional()
+}).refine((input) => input.unitCost !== undefined || input.supplierSku !== undefined || input.active !== undefined, {
+  message: "give unitCost, supplierSku or active to change"
+})
+
+/**
+ * Changes a supplier product's unit cost, supplier SKU or active flag (an inactive one is not
+ * offered for new purchases). Nothing changes, and no event is appended, when the values are
+ * those stored.
+ *
+ * @since 0.2.0
+ * @category operations
+ */
+export const updateSupplierProduct = Operation.make({
+  id: "catalog.updateSupplierProduct",
+  summary: "Change a supplier product's unit cost, supplier SKU or active flag.",
+  kind: "command",
+  permission: "catalog.manage",
+  input: UpdateSupplierProductInput,
+  output: SupplierProduct,
+  events: [SupplierProductUpdated],
+  handler: Effect.fn(function*({ id, ...changes }) {
+    const storage = yield* Storage.Storage
+    const product = yield* storage.getOrFail(supplierProducts, id, "supplier product")
+    const next = {
+      ...product,
+      ...(changes.unitCost !== undefined ? { unitCost: changes.unitCost } : {}),
+      ...(changes.supplierSku !== undefined ? { supplierSku: changes.supplierSku } : {}),
+      ...(changes.active !== undefined ? { active: changes.active } : {})
+    }
+    if (JSON.stringify(next) === JSON.stringify(product)) return product
+    const updated = yield* storage.updateOne(supplierProducts, next)
+    yield* Events.append(SupplierProductUpdated.make(updated))
+    return updated
+  })
+})
+
+/**
  * The catalog's operations, by method name.
  *
  * @since 0.1.0
@@ -315,6 +362,7 @@ export const operations = {
   createVendor,
   createCatalogItem,
   createSupplierProduct,
+  updateSupplierProduct,
   importCatalog,
   getCatalogItem,
   listCatalogItems,

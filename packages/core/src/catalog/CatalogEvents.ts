@@ -63,6 +63,20 @@ export const SupplierProductCreated = Events.define("supplier_product.created", 
 })
 
 /**
+ * A supplier product's unit cost, supplier SKU or active flag changed
+ * (`catalog.updateSupplierProduct`, for example from SPO's supplier products).
+ *
+ * @since 0.2.0
+ * @category events
+ */
+export const SupplierProductUpdated = Events.define("supplier_product.updated", {
+  description: "A supplier product's unit cost, supplier SKU or active flag changed. The payload is the supplier product as stored after the change.",
+  aggregateType: "supplier_product",
+  aggregateId: "id",
+  payload: SupplierProduct
+})
+
+/**
  * An import wrote the catalog (after its `catalog_item.created` and `catalog_item.updated` events).
  *
  * @since 0.1.0

@@ -4,7 +4,7 @@ import {
   Catalog,
   CatalogEvents,
   type Connector,
-  type Events,
+  Events,
   LicensingEvents,
   Money,
   Operation,
@@ -22,6 +22,7 @@ import type { ConnectorError } from "../../ConnectorError.js"
 import * as Query from "../../Query.js"
 import type * as ServiceNowClient from "../../ServiceNowClient.js"
 import { type Mirror, mapped, resolve, type Row, upsert, upsertAll } from "../mirror.js"
+import { ReceivingSlipMirrored } from "./events.js"
 import { assetTable, installStatus, purchaseOrderStatus, referenceRules } from "./mappings.js"
 
 /** The connector's configuration, as validated. */
@@ -240,6 +241,15 @@ const pushReceipt = (mirror: Mirror, config: ItamConfig, receipt: Receipt) =>
         values: { receiving_slip: slip, purchase_line: orderLines[i]!, quantity: line.quantity, cost: line.unitCost, received, received_by: receivedBy }
       }))
     )
+    // The slip exists: the SPO connector may now write its read-only receipts (seed 000).
+    yield* Events.append(ReceivingSlipMirrored.make({
+      receiptId: receipt.receiptId,
+      purchaseOrderId: receipt.purchaseOrderId,
+      slipSysId: slip,
+      receivedBy: receipt.receivedBy,
+      receivedAt: receipt.receivedAt,
+      lines: receipt.lines.map((line, i) => ({ lineNo: line.lineNo, quantity: line.quantity, slipLineSysId: slipLines[i]! }))
+    }))
     for (const [i, line] of receipt.lines.entries()) {
       const common = {
         purchase_line: orderLines[i]!,
