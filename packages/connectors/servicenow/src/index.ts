@@ -23,3 +23,5 @@ export * as ConnectorError from "./ConnectorError.js"
 export * as MirrorError from "./MirrorError.js"
 /** @since 0.2.0 */
 export * as Itam from "./Itam.js"
+/** @since 0.2.0 */
+export * as Spo from "./Spo.js"

@@ -69,24 +69,24 @@ export const getCatalogItem = Operation.make({
 })
 
 /**
- * Lists catalog items by name, optionally of one kind. The hidden items of custom request lines
- * are not listed.
+ * Lists catalog items by name, optionally of one kind, or the one with a SKU. The hidden items of
+ * custom request lines are not listed.
  *
  * @since 0.1.0
  * @category operations
  */
 export const listCatalogItems = Operation.make({
   id: "catalog.listCatalogItems",
-  summary: "List catalog items by name, optionally of one kind.",
+  summary: "List catalog items by name, optionally of one kind, or the one with a SKU.",
   kind: "query",
   permission: "catalog.read",
-  input: PageInput.extend({ kind: ItemKind.optional() }),
+  input: PageInput.extend({ kind: ItemKind.optional(), sku: Text.code.optional() }),
   output: pageOf(CatalogItem),
   events: [],
-  handler: Effect.fn(function*({ kind, limit, cursor }) {
+  handler: Effect.fn(function*({ kind, sku, limit, cursor }) {
     const storage = yield* Storage.Storage
     const page = yield* storage.find(catalogItems, {
-      where: { source: { ne: "custom" }, ...(kind ? { kind } : {}) },
+      where: { source: { ne: "custom" }, ...(kind ? { kind } : {}), ...(sku ? { sku } : {}) },
       orderBy: [{ field: "name" }],
       ...(limit ? { limit } : {}),
       ...(cursor ? { cursor } : {})
@@ -96,22 +96,23 @@ export const listCatalogItems = Operation.make({
 })
 
 /**
- * Lists vendors by name.
+ * Lists vendors by name, or the one with a code.
  *
  * @since 0.1.0
  * @category operations
  */
 export const listVendors = Operation.make({
   id: "catalog.listVendors",
-  summary: "List vendors by name.",
+  summary: "List vendors by name, or the one with a code.",
   kind: "query",
   permission: "catalog.read",
-  input: PageInput,
+  input: PageInput.extend({ code: Text.code.optional() }),
   output: pageOf(Vendor),
   events: [],
-  handler: Effect.fn(function*({ limit, cursor }) {
+  handler: Effect.fn(function*({ code, limit, cursor }) {
     const storage = yield* Storage.Storage
     const page = yield* storage.find(vendors, {
+      ...(code ? { where: { code } } : {}),
       orderBy: [{ field: "name" }],
       ...(limit ? { limit } : {}),
       ...(cursor ? { cursor } : {})

@@ -6,6 +6,7 @@ import type { Connector, Storage } from "@procura/core"
 import type { Principal } from "@procura/core"
 import { Effect, Option, Stream } from "effect"
 import { ConnectorError } from "../ConnectorError.js"
+import { parseDateTime } from "../Fields.js"
 import { MirrorError } from "../MirrorError.js"
 import * as Query from "../Query.js"
 import * as ServiceNowClient from "../ServiceNowClient.js"
@@ -197,3 +198,75 @@ export const resolveBack = (mirror: Mirror, rule: ReferenceRule, sysId: string):
 
 /** A field value as a string (actual value of a reference object). */
 export const fieldText = text
+
+/**
+ * The record a Procura record is: its mapping; else a record of the table whose `match` field has
+ * the given value and that is not mapped to another Procura record (a company that exists
+ * already), adopted with `values` written to it; else a new one (see {@link upsertAll}).
+ */
+export const adopt = (
+  mirror: Mirror,
+  kind: string,
+  table: string,
+  procuraId: string,
+  match: { readonly field: string; readonly value: string },
+  values: ServiceNowClient.Values
+): Effect.Effect<string, Failure, Env> =>
+  Effect.gen(function*() {
+    const linked = yield* mirror.links.externalIdOf(kind, procuraId)
+    if (Option.isSome(linked)) return linked.value
+    const client = yield* mirror.client
+    const candidates = yield* Stream.runCollect(
+      client.list(table, { query: Query.make().where(match.field, "=", match.value), fields: ["sys_id"], pageSize: 10, count: false }).pipe(Stream.take(10))
+    )
+    for (const candidate of candidates) {
+      const sysId = sysIdOf(candidate)
+      if (Option.isSome(yield* mirror.links.procuraIdOf(kind, sysId))) continue
+      yield* client.patch(table, sysId, values, { fields: ["sys_id"] })
+      yield* mirror.links.link(kind, procuraId, sysId)
+      return sysId
+    }
+    return yield* upsert(mirror, kind, table, { procuraId, values: { ...values, [match.field]: match.value } })
+  })
+
+/** A pull of a table's records changed since a watermark (`<sys_updated_on>|<sys_id>`). */
+export interface Pulled {
+  readonly records: ReadonlyArray<ServiceNowClient.ServiceNowRecord>
+  /** The watermark after them (never before the one pulled from). */
+  readonly watermark: string
+}
+
+/**
+ * The records of a table matching `query` changed since the watermark, oldest first, by keyset on
+ * `sys_updated_on` and sys_id. Each pull reads `overlapSeconds` before the watermark again: a
+ * record updated in the watermark's second with a lower sys_id is not lost (applying changes is
+ * idempotent, so reading one again is harmless).
+ */
+export const pullSince = (
+  client: ServiceNowClient.ServiceNowClientService,
+  table: string,
+  options: {
+    readonly query: Query.Query
+    readonly fields: ReadonlyArray<string>
+    readonly since: string | undefined
+    readonly overlapSeconds: number
+  }
+): Effect.Effect<Pulled, ConnectorError> =>
+  Effect.gen(function*() {
+    const at = options.since === undefined ? -1 : options.since.lastIndexOf("|")
+    const lastValue = at < 0 ? undefined : options.since!.slice(0, at)
+    const lastMillis = lastValue === undefined ? undefined : parseDateTime(lastValue)
+    const after = lastMillis === undefined
+      ? undefined
+      : { value: Query.formatDateTime(new Date(lastMillis - options.overlapSeconds * 1000)), sysId: "" }
+    const records = yield* Stream.runCollect(client.list(table, {
+      query: options.query.orderBy("sys_updated_on"),
+      fields: [...new Set(["sys_id", "sys_updated_on", ...options.fields])],
+      count: false,
+      ...(after === undefined ? {} : { after })
+    }))
+    const newest = records.at(-1)
+    const reached = newest === undefined ? undefined : `${text(newest["sys_updated_on"])}|${sysIdOf(newest)}`
+    const watermark = reached === undefined || (options.since !== undefined && reached <= options.since) ? options.since ?? "" : reached
+    return { records, watermark }
+  })

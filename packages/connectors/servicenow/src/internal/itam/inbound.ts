@@ -3,12 +3,12 @@
  * records, applied to Procura's assets through the asset operations.
  */
 import { Assets, type Connector, Operation, type Principal, type Procura, type Storage } from "@procura/core"
-import { Effect, Option, Stream } from "effect"
+import { Effect, Option } from "effect"
 import type { ConnectorError } from "../../ConnectorError.js"
 import * as Fields from "../../Fields.js"
 import * as Query from "../../Query.js"
 import type * as ServiceNowClient from "../../ServiceNowClient.js"
-import { fieldText, type Mirror, resolveBack } from "../mirror.js"
+import { fieldText, type Mirror, pullSince, resolveBack } from "../mirror.js"
 import { assetStatusOf, referenceRules } from "./mappings.js"
 import { assetRecordOf, assetValues, type ItamConfig, kinds } from "./outbound.js"
 
@@ -28,31 +28,18 @@ export interface AssetChange {
   readonly updatedOn: string
 }
 
-const fields = ["sys_id", "install_status", "substatus", "assigned_to", "stockroom", "location", "sys_updated_on"]
+const fields = ["install_status", "substatus", "assigned_to", "stockroom", "location"]
 
-/** A watermark: the last change's `sys_updated_on` and sys_id, as `<updated on>|<sys_id>`. */
-const parseWatermark = (watermark: string | undefined) => {
-  if (watermark === undefined) return undefined
-  const at = watermark.lastIndexOf("|")
-  return at < 0 ? undefined : { value: watermark.slice(0, at), sysId: watermark.slice(at + 1) }
-}
-
-/** Pulls the mirrored assets changed since the watermark, less the overlap. */
+/** Pulls the mirrored assets changed since the watermark. */
 const pull = (client: Client) => (since: string | undefined, context: Connector.Context<ItamConfig>) =>
   Effect.gen(function*() {
-    const api = yield* client
     const correlation = context.config.correlationField
-    const last = parseWatermark(since)
-    const startMillis = last === undefined ? undefined : Fields.parseDateTime(last.value)
-    const start = startMillis === undefined
-      ? undefined
-      : { value: Query.formatDateTime(new Date(startMillis - context.config.overlapSeconds * 1000)), sysId: "" }
-    const records = yield* Stream.runCollect(api.list("alm_hardware", {
-      query: Query.make().where(correlation, "ISNOTEMPTY").orderBy("sys_updated_on"),
+    const { records, watermark } = yield* pullSince(yield* client, "alm_hardware", {
+      query: Query.make().where(correlation, "ISNOTEMPTY"),
       fields: [...fields, correlation],
-      count: false,
-      ...(start === undefined ? {} : { after: start })
-    }))
+      since,
+      overlapSeconds: context.config.overlapSeconds
+    })
     const changes = records.map((record): AssetChange => ({
       sysId: fieldText(record["sys_id"]),
       assetId: fieldText(record[correlation]),
@@ -63,11 +50,6 @@ const pull = (client: Client) => (since: string | undefined, context: Connector.
       location: fieldText(record["location"]),
       updatedOn: fieldText(record["sys_updated_on"])
     }))
-    const newest = changes.at(-1)
-    // The overlap reads changes again; the watermark never moves back.
-    const watermark = newest === undefined || (last !== undefined && `${newest.updatedOn}|${newest.sysId}` <= since!)
-      ? since ?? ""
-      : `${newest.updatedOn}|${newest.sysId}`
     return { changes, watermark }
   })
 

@@ -21,7 +21,7 @@ import type { z } from "zod"
 import type { ConnectorError } from "../../ConnectorError.js"
 import * as Query from "../../Query.js"
 import type * as ServiceNowClient from "../../ServiceNowClient.js"
-import { type Mirror, mapped, resolve, type Row, upsert, upsertAll } from "../mirror.js"
+import { adopt, type Mirror, mapped, resolve, type Row, upsert, upsertAll } from "../mirror.js"
 import { ReceivingSlipMirrored } from "./events.js"
 import { assetTable, installStatus, purchaseOrderStatus, referenceRules } from "./mappings.js"
 
@@ -91,29 +91,11 @@ const vendorOf = (mirror: Mirror, vendorId: string) =>
   Effect.gen(function*() {
     const linked = yield* mirror.links.externalIdOf(kinds.vendor, vendorId)
     if (Option.isSome(linked)) return linked.value
-    const vendor = yield* Operation.run(Catalog.operations.getVendor)({ id: vendorId })
-    return yield* pushVendor(mirror, vendor)
+    return yield* pushVendor(mirror, yield* Operation.run(Catalog.operations.getVendor)({ id: vendorId }))
   })
 
 const pushVendor = (mirror: Mirror, vendor: { readonly id: string; readonly name: string }) =>
-  Effect.gen(function*() {
-    const linked = yield* mirror.links.externalIdOf(kinds.vendor, vendor.id)
-    if (Option.isNone(linked)) {
-      // A company of that name that is not mirrored from another vendor is that vendor.
-      const client = yield* mirror.client
-      const [company] = yield* Stream.runCollect(
-        client.list("core_company", { query: Query.make().where("name", "=", vendor.name), fields: ["sys_id"], pageSize: 1, count: false })
-          .pipe(Stream.take(1))
-      )
-      const sysId = company === undefined ? undefined : company["sys_id"]
-      if (typeof sysId === "string" && Option.isNone(yield* mirror.links.procuraIdOf(kinds.vendor, sysId))) {
-        yield* client.patch("core_company", sysId, { vendor: true }, { fields: ["sys_id"] })
-        yield* mirror.links.link(kinds.vendor, vendor.id, sysId)
-        return sysId
-      }
-    }
-    return yield* upsert(mirror, kinds.vendor, "core_company", { procuraId: vendor.id, values: { name: vendor.name, vendor: true } })
-  })
+  adopt(mirror, kinds.vendor, "core_company", vendor.id, { field: "name", value: vendor.name }, { vendor: true })
 
 /** The `alm_stockroom` of a Procura storage space: mapped, else the stockroom of that name at the location. */
 const stockroomOf = (mirror: Mirror, config: ItamConfig, locationId: string | undefined, storageSpace: string | undefined) =>
