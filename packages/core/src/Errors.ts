@@ -123,3 +123,26 @@ export const nearest: (word: string, candidates: Iterable<string>) => string | u
  * @category suggestions
  */
 export const didYouMean: (word: string, candidates: Iterable<string>) => string | undefined = Nearest.didYouMean
+
+/**
+ * An operation was refused by a rule a plugin sets on it (a capability policy, see `Guards`):
+ * seed 000's integrated ITAM-SPO flow refuses cancelling a purchase order, say. Names the
+ * operation, the rule and the plugin setting it; nothing was written. Not retryable: the
+ * configuration decides.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class OperationRefused extends Data.TaggedError("OperationRefused")<{
+  readonly operation: string
+  /** The rule's name (`itam-spo/no-cancel-purchase-order`). */
+  readonly rule: string
+  /** The plugin setting the rule. */
+  readonly by: string
+  readonly message: string
+}> {
+  /** @since 0.2.0 */
+  get isRetryable(): boolean {
+    return false
+  }
+}

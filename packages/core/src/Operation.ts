@@ -15,7 +15,8 @@ import { Context, Effect, Layer, Schedule } from "effect"
 import { z } from "zod"
 import * as Access from "./Access.js"
 import { type Issue, invalid, type ValidationError } from "./Errors.js"
-import type { AccessDenied } from "./Errors.js"
+import type { AccessDenied, OperationRefused } from "./Errors.js"
+import * as Guards from "./Guards.js"
 import * as Events from "./Events.js"
 import * as Ids from "./Ids.js"
 import { CurrentPrincipal } from "./Principal.js"
@@ -91,7 +92,7 @@ export const make = <
  * @since 0.1.0
  * @category models
  */
-export type RunError = ValidationError | AccessDenied | StorageError
+export type RunError = ValidationError | AccessDenied | OperationRefused | StorageError
 
 /**
  * The input type callers pass to an operation.
@@ -233,6 +234,7 @@ export const run = <Id extends string, In extends z.ZodType, Out extends z.ZodTy
   })(function*(input: z.input<In>) {
     yield* Access.authorize(operation.permission)
     const parsed = yield* decode(operation.id, operation.input, input)
+    yield* Guards.check(operation.id, parsed)
     const cause = yield* runCause(operation)
     if (operation.kind === "query") return yield* Effect.provideService(operation.handler(parsed), Events.CurrentCause, cause)
     const storage = yield* Storage

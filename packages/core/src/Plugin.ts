@@ -15,6 +15,7 @@ import { z } from "zod"
 import * as Access from "./Access.js"
 import { formatIssues, type Issue } from "./Errors.js"
 import type * as Events from "./Events.js"
+import * as Guards from "./Guards.js"
 import { didYouMean } from "./internal/nearest.js"
 import { safeParse, strict } from "./internal/strict.js"
 import type * as Operation from "./Operation.js"
@@ -79,6 +80,8 @@ export interface Contribution {
   readonly roles?: ReadonlyArray<string>
   /** Inbound pollers (a connector's, see `Connector`), run by `Connector.poll` and the worker. */
   readonly pollers?: ReadonlyArray<Poller>
+  /** Rules refusing operations while the plugin is enabled (see `Guards`). */
+  readonly guards?: ReadonlyArray<Guards.Guard>
 }
 
 /**
@@ -413,9 +416,11 @@ export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composit
     const permissions = yield* gatherPermissions(plugins, contributions)
     yield* checkOperationPermissions(plugins, contributions, permissions)
     const grants = Object.fromEntries(Object.entries(permissions).map(([name, declaration]) => [name, declaration.roles]))
+    const guards = plugins.flatMap((p, i) => (contributions[i]!.guards ?? []).map((guard): Guards.Active => ({ ...guard, by: p.id })))
     const layers = [
       ...contributions.flatMap((c) => (c.layer === undefined ? [] : [c.layer])),
-      ...(Object.keys(grants).length === 0 ? [] : [Layer.succeed(Access.PluginPermissions, grants)])
+      ...(Object.keys(grants).length === 0 ? [] : [Layer.succeed(Access.PluginPermissions, grants)]),
+      ...(guards.length === 0 ? [] : [Layer.succeed(Guards.Guards, guards)])
     ]
     const layer: Layer.Layer<never, unknown, Storage.Storage> = layers.reduce(
       (all: Layer.Layer<never, unknown, Storage.Storage>, next) => Layer.merge(all, next),

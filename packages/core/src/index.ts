@@ -76,6 +76,8 @@ export * as Plugin from "./Plugin.js"
 export * as Delivery from "./Delivery.js"
 /** @since 0.1.0 */
 export * as Connector from "./Connector.js"
+/** @since 0.2.0 */
+export * as Guards from "./Guards.js"
 /** @since 0.1.0 */
 export * as DecisionTable from "./rules/DecisionTable.js"
 /** @since 0.1.0 */

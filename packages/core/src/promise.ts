@@ -51,6 +51,13 @@ export {
    */
   NotFound,
   /**
+   * A rule a plugin sets refused the operation (422): seed 000's integrated ITAM-SPO flow, say.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  OperationRefused,
+  /**
    * The input of an operation was rejected before anything was written (400).
    *
    * @since 0.1.0

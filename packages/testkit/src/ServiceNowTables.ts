@@ -66,6 +66,7 @@ export const tables: Readonly<Record<string, TableDefinition>> = {
   alm_hardware: asset,
   alm_consumable: asset,
   alm_license: asset,
+  alm_asset: asset,
   sn_fin_supplier: { displayField: "name" },
   sn_shop_supplier_product: { references: { supplier: "sn_fin_supplier", product_model: "cmdb_model" }, currencyFields: ["price"] },
   sn_shop_purchase_requisition: { references: { supplier: "sn_fin_supplier", requested_for: "sys_user" }, currencyFields: ["total_amount"] },

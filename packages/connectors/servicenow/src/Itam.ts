@@ -16,6 +16,7 @@
  * | asset of a consumable line | `alm_consumable` (one per unit) |
  * | consumables in stock (per item and storage space) | `alm_consumable`, `quantity` = on hand |
  * | entitlement (software) | `alm_license`, `rights` = seats |
+ * | fixed asset (a capitalisable service received) | `alm_asset` (services never become inventory assets) |
  *
  * Every mirrored record carries the Procura id in the correlation field (`correlation_id` by
  * default), and the connector's mapping records hold Procura id <-> sys_id: a push repeated
@@ -33,7 +34,7 @@
 import { Connector } from "@procura/core"
 import { z } from "zod"
 import * as ConnectorError from "./ConnectorError.js"
-import { ReceivingSlipMirrored } from "./internal/itam/events.js"
+import { ReceivingSlipMirrored, ReturnMirrored } from "./internal/itam/events.js"
 import { type AssetChange, inbound } from "./internal/itam/inbound.js"
 import { itamEvents, outbound } from "./internal/itam/outbound.js"
 import { type ClientSource, clientOf } from "./internal/mirror.js"
@@ -93,7 +94,17 @@ export {
    * @since 0.2.0
    * @category events
    */
-  ReceivingSlipMirrored
+  ReceivingSlipMirrored,
+  /**
+   * A return to the vendor reached ITAM (its assets' state), after the receipts before it;
+   * appended by the connector on the purchase order's aggregate. The SPO connector writes the
+   * return on its order lines on this event, so SPO sees receipts and returns in the order
+   * they happened.
+   *
+   * @since 0.2.0
+   * @category events
+   */
+  ReturnMirrored
 } from "./internal/itam/events.js"
 
 export {
@@ -179,6 +190,6 @@ export const connector = (options: Options = {}): Connector.Connector<typeof id,
     outbound: outbound(client),
     inbound: inbound(client),
     errors: [ConnectorError.family, MirrorError.family],
-    events: [ReceivingSlipMirrored]
+    events: [ReceivingSlipMirrored, ReturnMirrored]
   })
 }

@@ -4,9 +4,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Itam, Spo } from "@procura/connector-servicenow"
-import { Catalog, Connector, Delivery, Operation, Plugin, Procura, Requisition, Storage } from "@procura/core"
+import { Assets, Catalog, Connector, Delivery, Operation, Plugin, Procura, Purchasing, Requisition, Returns, Storage } from "@procura/core"
 import { itamSpo } from "@procura/plugin-itam-spo"
-import { Effect, Layer } from "effect"
+import { Cause, Effect, Exit, Layer } from "effect"
 import { as, byCorrelation, client, deliver, fast, receive, simulator, submitOrder, team } from "./itam.js"
 
 /** Runs a program with the SPO connector, and the ITAM connector unless told otherwise, on a fresh store. */
@@ -77,6 +77,66 @@ export const spoSuite = (name: string, storage: () => Layer.Layer<Storage.Storag
           assert.strictEqual(sim.records("sn_shop_purchase_order").length, 1)
           assert.strictEqual(sim.records("sn_shop_purchase_requisition").length, 1)
         })).pipe(Effect.ensuring(Effect.sync(() => sim.close())))
+    }, 60_000)
+
+    it.live("in integrated mode propagate, revisions, cancellations and returns reach both systems in order", () => {
+      const sim = simulator()
+      sim.listen()
+      return withSpo(storage, (composition) =>
+        Effect.gen(function*() {
+          const { lines, order } = yield* submitOrder
+          yield* deliver(composition)
+          yield* as(Operation.run(Purchasing.operations.revisePurchaseOrder)({
+            purchaseOrderId: order.id,
+            reason: "one more laptop",
+            lines: [{ lineNo: lines.laptop, quantity: 3 }]
+          }), team.buyer)
+          yield* as(Operation.run(Purchasing.operations.cancelPurchaseOrderLines)({
+            purchaseOrderId: order.id,
+            reason: "toner from stock",
+            lines: [{ lineNo: lines.toner }]
+          }), team.buyer)
+          yield* receive(order.id, [{ lineNo: lines.laptop, serialNumbers: ["SN-1"] }])
+          const [received] = (yield* as(Operation.run(Assets.operations.listAssets)({ purchaseOrderId: order.id, status: "in_stock" }))).items
+          yield* as(Operation.run(Returns.operations.returnToVendor)({
+            purchaseOrderId: order.id,
+            reason: "dead on arrival",
+            lines: [{ lineNo: lines.laptop, assetIds: [received!.id] }]
+          }), team.storekeeper)
+          yield* deliver(composition)
+          // ITAM: the revised quantity and a third template asset, the cancelled line, the returned asset.
+          const itamLine = (lineNo: number) => byCorrelation(sim, "proc_po_item", `${order.id}:${lineNo}`)[0]!
+          assert.deepInclude(itamLine(lines.laptop), { ordered_quantity: "3", total_cost: "EUR;3600.00" })
+          assert.deepInclude(itamLine(lines.toner), { ordered_quantity: "0", status: "canceled" })
+          assert.strictEqual(sim.records("alm_hardware").length, 3)
+          assert.deepInclude(byCorrelation(sim, "alm_hardware", received!.id)[0], { install_status: "7", substatus: "vendor_credit" })
+          // SPO: the same, and the return takes the unit off what the order line received.
+          const spoLine = (lineNo: number) => byCorrelation(sim, "sn_shop_purchase_order_line", `${order.id}:${lineNo}`)[0]!
+          assert.deepInclude(spoLine(lines.laptop), { purchased_quantity: "3", received_quantity: "0" })
+          assert.deepInclude(spoLine(lines.toner), { purchased_quantity: "0", state: "closed_canceled" })
+          // In order: the goods receipt first, then the return (records are listed as inserted).
+          assert.deepStrictEqual(sim.records("sn_shop_receipt").map((r) => [r["type"], r["quantity_received"]]), [["goods_receipt", "1"], ["return", "-1"]])
+        }), { plugins: [Plugin.enable(itamSpo, { supplierProducts: false, integrated: "propagate" })] }).pipe(Effect.ensuring(Effect.sync(() => sim.close())))
+    }, 60_000)
+
+    it.live("in integrated mode strict, a cancellation is refused and nothing reaches ServiceNow", () => {
+      const sim = simulator()
+      sim.listen()
+      return withSpo(storage, (composition) =>
+        Effect.gen(function*() {
+          const { lines, order } = yield* submitOrder
+          yield* deliver(composition)
+          const before = JSON.stringify([sim.records("proc_po_item"), sim.records("sn_shop_purchase_order_line")])
+          const exit = yield* Effect.exit(as(Operation.run(Purchasing.operations.cancelPurchaseOrderLines)({
+            purchaseOrderId: order.id,
+            reason: "toner from stock",
+            lines: [{ lineNo: lines.toner }]
+          }), team.buyer))
+          assert.isTrue(Exit.isFailure(exit))
+          assert.include(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)), "itam-spo/itam-po-cancel")
+          yield* deliver(composition)
+          assert.strictEqual(JSON.stringify([sim.records("proc_po_item"), sim.records("sn_shop_purchase_order_line")]), before)
+        }), { plugins: [Plugin.enable(itamSpo, { supplierProducts: false, integrated: "strict" })] }).pipe(Effect.ensuring(Effect.sync(() => sim.close())))
     }, 60_000)
 
     it.live("writes no SPO receipt without the ITAM connector: ITAM owns the receipt", () => {

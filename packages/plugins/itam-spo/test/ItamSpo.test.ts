@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Catalog, Plugin, Principal, Procura, Requisition, Tolerances } from "@procura/core"
+import { Assets, Catalog, Plugin, Principal, Problem, Procura, Purchasing, Receiving, Requisition, Returns, Tolerances } from "@procura/core"
+import type { OperationRefused } from "@procura/core/promise"
 import { itamSpo } from "@procura/plugin-itam-spo"
 import { MemoryStorage } from "@procura/storage-memory"
 import { Fixtures } from "@procura/testkit"
@@ -180,5 +181,81 @@ describe("tolerances", () => {
     const error = failureOf(exit) as Plugin.PluginError
     assert.include(error.message, "plugins.itam-spo.tolerances.rules.1")
     assert.include(error.message, "rules 0 and 1")
+  })
+})
+
+describe("integrated mode", () => {
+  /** A submitted order of 2 laptops from Globex's supplier product, one of them received. */
+  const orderedAndReceived = Effect.gen(function*() {
+    const { laptop } = yield* catalogSetup
+    const request = yield* createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 2 }] })
+    const requisition = yield* Requisition.Requisition
+    const purchasing = yield* Purchasing.Purchasing
+    const approved = yield* Principal.runAs(requisition.approveRequest({ requestId: request.id }), team.admin)
+    const [draft] = yield* Principal.runAs(purchasing.createFromRequest({ requestId: approved.id }), team.buyer)
+    const order = yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: draft!.id }), team.buyer)
+    const receiving = yield* Receiving.Receiving
+    yield* Principal.runAs(
+      receiving.receivePurchaseOrder({ purchaseOrderId: order.id, locationId: "HQ", storageSpace: "Dock", lines: [{ lineNo: 1, serialNumbers: ["SN-1"] }] }),
+      team.storekeeper
+    )
+    return order
+  })
+
+  /** What seed 000 disables, as calls; each gives the rule it must be refused by in strict mode. */
+  const disabled = (
+    purchaseOrderId: string,
+    assetId: string
+  ): Effect.Effect<ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown, Principal.CurrentPrincipal>]>, never, Purchasing.Purchasing | Returns.Returns> =>
+    Effect.gen(function*() {
+      const purchasing = yield* Purchasing.Purchasing
+      const returns = yield* Returns.Returns
+      return [
+        ["itam-spo/itam-po-cancel", purchasing.cancelPurchaseOrder({ purchaseOrderId, reason: "not needed" })],
+        ["itam-spo/itam-po-cancel", purchasing.cancelPurchaseOrderLines({ purchaseOrderId, reason: "one less", lines: [{ lineNo: 1, quantity: 1 }] })],
+        ["itam-spo/spo-po-edit", purchasing.revisePurchaseOrder({ purchaseOrderId, reason: "cheaper", lines: [{ lineNo: 1, unitCost: { amount: 100_000, currency: "EUR" } }] })],
+        ["itam-spo/spo-return", returns.returnToVendor({ purchaseOrderId, reason: "broken", lines: [{ lineNo: 1, assetIds: [assetId] }] })]
+      ]
+    })
+
+  it.live("strict refuses what seed 000 disables, naming the rule, and writes nothing", () =>
+    Effect.gen(function*() {
+      const order = yield* orderedAndReceived
+      const purchasing = yield* Purchasing.Purchasing
+      const [asset] = (yield* Principal.runAs((yield* Assets.Assets).listAssets({ purchaseOrderId: order.id, status: "in_stock" }), team.admin)).items
+      const before = yield* Principal.runAs(purchasing.getPurchaseOrder({ id: order.id }), team.admin)
+      for (const [rule, call] of yield* disabled(order.id, asset!.id)) {
+        const error = failureOf(yield* Effect.exit(Principal.runAs(call, team.admin))) as OperationRefused
+        assert.deepInclude(error, { _tag: "OperationRefused", rule, by: "itam-spo" })
+        assert.include(error.message, "seed 000")
+        assert.deepInclude(Problem.toProblem(error), { status: 422, code: "OperationRefused" })
+      }
+      assert.deepStrictEqual(yield* Principal.runAs(purchasing.getPurchaseOrder({ id: order.id }), team.admin), before)
+      // Requisitions: Confirm Revision while pending review, then any edit.
+      const laptop = { id: before.lines[0]!.catalogItemId }
+      const requisition = yield* Requisition.Requisition
+      const pending = yield* createRequest({ lines: [{ catalogItemId: laptop.id, quantity: 1 }] })
+      assert.strictEqual(pending.status, "pending_approval")
+      const revise = (requestId: string) => Principal.runAs(requisition.reviseRequest({ requestId, lines: [{ catalogItemId: laptop.id, quantity: 3 }] }), team.requester)
+      assert.deepInclude(failureOf(yield* Effect.exit(revise(pending.id))), { _tag: "OperationRefused", rule: "itam-spo/confirm-revision-pending-review" })
+      yield* Principal.runAs(requisition.rejectRequest({ requestId: pending.id, reason: "too many" }), team.admin)
+      assert.deepInclude(failureOf(yield* Effect.exit(revise(pending.id))), { _tag: "OperationRefused", rule: "itam-spo/spo-requisition-edit" })
+    }).pipe(Effect.provide(withPlugin({ integrated: "strict" }))))
+
+  for (const integrated of ["propagate", "off"] as const) {
+    it.live(`${integrated} keeps revisions, cancellations and returns working`, () =>
+      Effect.gen(function*() {
+        const order = yield* orderedAndReceived
+        const [asset] = (yield* Principal.runAs((yield* Assets.Assets).listAssets({ purchaseOrderId: order.id, status: "in_stock" }), team.admin)).items
+        const calls = yield* disabled(order.id, asset!.id)
+        // Revise, return, then cancel what is left: each is allowed.
+        for (const index of [2, 3, 1]) yield* Principal.runAs(calls[index]![1], team.admin)
+      }).pipe(Effect.provide(withPlugin({ integrated }))))
+  }
+
+  it("refuses an integrated mode it does not know, naming the choices", () => {
+    const error = failureOf(Effect.runSyncExit(Plugin.compose([Plugin.enable(itamSpo, { integrated: "yes" })]))) as Plugin.PluginError
+    assert.include(error.message, "plugins.itam-spo.integrated")
+    assert.include(error.message, "strict")
   })
 })

@@ -5,7 +5,7 @@
  * reason of the core gets its status here. Private to core; the public face is the `Problem`
  * module.
  */
-import type { AccessDenied, NotFound, ValidationError } from "../../Errors.js"
+import type { AccessDenied, NotFound, OperationRefused, ValidationError } from "../../Errors.js"
 import type { MappingConflict } from "../../Connector.js"
 import type { DeliveryError } from "../../Delivery.js"
 import type { EventDecodeError } from "../../Events.js"
@@ -37,6 +37,7 @@ export const families = {
   ValidationError: family<ValidationError>({ tag: "ValidationError", title: "Invalid input", status: 400 }),
   AccessDenied: family<AccessDenied>({ tag: "AccessDenied", title: "Access denied", status: 403 }),
   NotFound: family<NotFound>({ tag: "NotFound", title: "Not found", status: 404 }),
+  OperationRefused: family<OperationRefused>({ tag: "OperationRefused", title: "Operation switched off", status: 422 }),
   MissingPrincipal: family<MissingPrincipal>({ tag: "MissingPrincipal", title: "No principal", status: 401 }),
   UnknownOperation: family<UnknownOperation>({ tag: "UnknownOperation", title: "Unknown operation", status: 404 }),
   StorageError: family<StorageError>({

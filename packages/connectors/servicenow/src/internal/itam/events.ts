@@ -20,3 +20,18 @@ export const ReceivingSlipMirrored = Events.define("servicenow.itam.receiving_sl
     }))
   })
 })
+
+export const ReturnMirrored = Events.define("servicenow.itam.return_mirrored", {
+  description: "A return to the vendor reached ServiceNow ITAM after the receipts before it: what the SPO connector follows to " +
+    "write the return on the SPO order lines in the order the units were received and returned.",
+  aggregateType: "purchase_order",
+  aggregateId: "purchaseOrderId",
+  payload: z.object({
+    returnId: z.string(),
+    purchaseOrderId: z.string(),
+    returnedBy: z.string(),
+    returnedAt: z.string(),
+    status: z.enum(["draft", "submitted", "partially_received", "received", "cancelled"]).describe("the order's status after the return"),
+    lines: z.array(z.object({ lineNo: z.number().int(), quantity: z.number().int() }))
+  })
+})

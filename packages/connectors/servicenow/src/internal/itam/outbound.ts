@@ -22,7 +22,7 @@ import type { ConnectorError } from "../../ConnectorError.js"
 import * as Query from "../../Query.js"
 import type * as ServiceNowClient from "../../ServiceNowClient.js"
 import { adopt, type Mirror, mapped, resolve, type Row, upsert, upsertAll } from "../mirror.js"
-import { ReceivingSlipMirrored } from "./events.js"
+import { ReceivingSlipMirrored, ReturnMirrored } from "./events.js"
 import { assetTable, installStatus, purchaseOrderStatus, referenceRules } from "./mappings.js"
 
 /** The connector's configuration, as validated. */
@@ -44,6 +44,7 @@ export const itamEvents = [
   PurchasingEvents.PurchaseOrderReceived,
   PurchasingEvents.PurchaseOrderCancelled,
   ReceivingEvents.ReceiptRecorded,
+  ReceivingEvents.PurchaseOrderReturned,
   AssetsEvents.AssetTemplatesCreated,
   AssetsEvents.AssetTemplatesCancelled,
   AssetsEvents.AssetAssigned,
@@ -52,6 +53,7 @@ export const itamEvents = [
   AssetsEvents.AssetStatusChanged,
   AssetsEvents.AssetTagged,
   AssetsEvents.AssetReturnedToVendor,
+  AssetsEvents.FixedAssetCapitalised,
   LicensingEvents.EntitlementCreated,
   LicensingEvents.EntitlementRevised,
   StockEvents.StockIssued,
@@ -75,6 +77,7 @@ export const kinds = {
   consumableUnit: "consumable_unit",
   stockroom: "stockroom",
   entitlement: "entitlement",
+  fixedAsset: "fixed_asset",
   stockRecord: "stock_record"
 } as const
 
@@ -364,6 +367,17 @@ export const outbound = (client: Client) =>
       return pushStatus(mirror, event.payload.purchaseOrderId, event.payload.status, event.payload.lines)
     case "receipt.recorded":
       return pushReceipt(mirror, config, event.payload)
+    case "purchase_order.returned":
+      // The returned assets' state is pushed with asset.returned_to_vendor; ITAM has no return
+      // document. Say it is through, after the receipts before it, for SPO to follow in order.
+      return Events.append(ReturnMirrored.make({
+        returnId: event.payload.returnId,
+        purchaseOrderId: event.payload.purchaseOrderId,
+        returnedBy: event.actorId,
+        returnedAt: event.occurredAt,
+        status: event.payload.status,
+        lines: event.payload.lines.map((line) => ({ lineNo: line.lineNo, quantity: line.quantity }))
+      }))
     case "asset.templates_created":
       return Effect.gen(function*() {
         const line = yield* mapped(mirror, kinds.purchaseOrderLine, "proc_po_item", lineKey(event.payload.purchaseOrderId, event.payload.lineNo))
@@ -405,6 +419,22 @@ export const outbound = (client: Client) =>
     case "asset.tagged":
     case "asset.returned_to_vendor":
       return pushAssetChange(mirror, config, event.payload)
+    case "fixed_asset.capitalised":
+      return Effect.gen(function*() {
+        // Services are never inventory assets (seed 000); a capitalised one is a fixed asset.
+        const line = yield* mapped(mirror, kinds.purchaseOrderLine, "proc_po_item", lineKey(event.payload.purchaseOrderId, event.payload.lineNo))
+        yield* upsert(mirror, kinds.fixedAsset, "alm_asset", {
+          procuraId: event.payload.fixedAssetId,
+          values: {
+            display_name: event.payload.description,
+            quantity: event.payload.quantity,
+            cost: event.payload.cost,
+            purchase_line: line,
+            vendor: yield* vendorOf(mirror, event.payload.vendorId),
+            install_status: installStatus.in_use.installStatus
+          }
+        })
+      })
     case "entitlement.created":
     case "entitlement.revised":
       return Effect.gen(function*() {

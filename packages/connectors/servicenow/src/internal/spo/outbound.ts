@@ -16,7 +16,7 @@ import type { z } from "zod"
 import type { ConnectorError } from "../../ConnectorError.js"
 import * as Query from "../../Query.js"
 import type * as ServiceNowClient from "../../ServiceNowClient.js"
-import { ReceivingSlipMirrored } from "../itam/events.js"
+import { ReceivingSlipMirrored, ReturnMirrored } from "../itam/events.js"
 import { adopt, type Mirror, mapped, resolve, type Row, upsert, upsertAll } from "../mirror.js"
 import { purchaseOrderStatus, receiptValues, requisitionStatus } from "./mappings.js"
 
@@ -40,7 +40,8 @@ export const spoEvents = [
   PurchasingEvents.PurchaseOrderPartiallyReceived,
   PurchasingEvents.PurchaseOrderReceived,
   PurchasingEvents.PurchaseOrderCancelled,
-  ReceivingSlipMirrored
+  ReceivingSlipMirrored,
+  ReturnMirrored
 ] as const
 
 type SpoEvent = Events.EventOf<typeof spoEvents[number]>
@@ -235,6 +236,32 @@ export const outbound = (client: Client) => (event: SpoEvent, context: Connector
     case "purchase_order.received":
     case "purchase_order.cancelled":
       return pushStatus(mirror, event.payload.purchaseOrderId, event.payload.status)
+    case "servicenow.itam.return_mirrored":
+      return Effect.gen(function*() {
+        // A return to the vendor (integrated mode "propagate"), after the receipts before it: a
+        // return receipt per line takes the units off what the SPO order line received.
+        const returned = event.payload
+        const returnedBy = (yield* resolve(mirror, { kind: "user", table: "sys_user", field: config.userField }, returned.returnedBy)) ?? ""
+        const lines = yield* Effect.forEach(returned.lines, (line) =>
+          mapped(mirror, kinds.purchaseOrderLine, "sn_shop_purchase_order_line", key(returned.purchaseOrderId, line.lineNo)))
+        yield* upsertAll(
+          mirror,
+          kinds.receipt,
+          "sn_shop_receipt",
+          returned.lines.map((line, i): Row => ({
+            procuraId: key(returned.returnId, line.lineNo),
+            values: {
+              purchase_order_line: lines[i]!,
+              quantity_received: -line.quantity,
+              received_by: returnedBy,
+              received: Query.formatDateTime(new Date(returned.returnedAt)),
+              status: receiptValues.status,
+              type: "return"
+            }
+          }))
+        )
+        yield* pushStatus(mirror, returned.purchaseOrderId, returned.status)
+      })
     case "servicenow.itam.receiving_slip_mirrored":
       return pushReceipts(mirror, config, event.payload)
   }
