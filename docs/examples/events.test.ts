@@ -2,6 +2,7 @@
 // catalogue; this test keeps it equal to the code's (UPDATE_DOCS=1 rewrites it) and runs its sample.
 import { assert, describe, it } from "@effect/vitest"
 import { Cli, Demo } from "@procura/cli"
+import { Itam } from "@procura/connector-servicenow"
 import { AssetsEvents, Catalog, CatalogEvents, Delivery, Events, InvoicingEvents, LicensingEvents, type Operation, Plugin, Principal, Procura, Purchasing, PurchasingEvents, Receiving, ReceivingEvents, Requisition, RequisitionEvents, ShippingEvents, StockEvents, Storage } from "@procura/core"
 import { MemoryStorage } from "@procura/storage-memory"
 import { Effect, Layer } from "effect"
@@ -128,7 +129,8 @@ const modules: ReadonlyArray<readonly [string, ReadonlyArray<Events.Any>]> = [
   ["Licensing", LicensingEvents.events],
   ["Invoicing", InvoicingEvents.events],
   ["Stock", StockEvents.events],
-  ...Cli.installedPlugins.flatMap((plugin) => (plugin.events === undefined ? [] : [[`Plugin \`${plugin.id}\``, plugin.events] as const]))
+  ...Cli.installedPlugins.flatMap((plugin) => (plugin.events === undefined ? [] : [[`Plugin \`${plugin.id}\``, plugin.events] as const])),
+  [`Connector \`${Itam.id}\``, Itam.connector().events ?? []]
 ]
 
 /** The generated part of docs/events.md: a summary table, then every event with its payload. */
@@ -152,7 +154,7 @@ describe("docs/events.md", () => {
   it("lists every event of the core and the plugins, each once, and every event an operation declares", () => {
     const listed = modules.flatMap(([, definitions]) => definitions.map((definition) => definition.type))
     assert.strictEqual(new Set(listed).size, listed.length, "an event is listed twice")
-    assert.sameMembers(Procura.events.map((definition) => definition.type), listed.filter((type) => !type.startsWith("oversight.")))
+    assert.sameMembers(Procura.events.map((definition) => definition.type), listed.filter((type) => !type.startsWith("oversight.") && !type.startsWith("servicenow.")))
     const declared = [...catalogue.values()].flatMap((op) => op.events.map((event) => event.type))
     assert.deepStrictEqual([...new Set(declared)].filter((type) => !listed.includes(type)), [], "operations declare events the doc does not list")
   })

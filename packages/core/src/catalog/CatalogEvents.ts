@@ -99,4 +99,4 @@ export const CatalogImported = Events.define("catalog.imported", {
  * @since 0.1.0
  * @category events
  */
-export const events = [VendorCreated, CatalogItemCreated, CatalogItemUpdated, SupplierProductCreated, CatalogImported] as const
+export const events = [VendorCreated, CatalogItemCreated, CatalogItemUpdated, SupplierProductCreated, SupplierProductUpdated, CatalogImported] as const
