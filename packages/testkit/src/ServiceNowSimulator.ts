@@ -353,6 +353,8 @@ export interface Simulator {
   readonly server: SetupServer
   /** The handlers, to mount on an msw server of your own instead: `server.use(...sim.handlers)`. */
   readonly handlers: ReadonlyArray<ReturnType<typeof http.all>>
+  /** Answers one request as the instance (what the msw handlers and `ServiceNowLoopback` call). */
+  readonly handle: (request: Request) => Promise<Response>
   /** Starts intercepting `fetch` (unhandled requests fail). */
   readonly listen: () => void
   readonly close: () => void
@@ -1612,6 +1614,7 @@ export const make = (options: Options = {}): Simulator => {
     instanceUrl,
     server,
     handlers,
+    handle,
     listen: () => server.listen({ onUnhandledFrame: "error" }),
     close: () => server.close(),
     records: instance.records,

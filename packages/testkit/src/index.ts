@@ -14,6 +14,8 @@ export * as Fixtures from "./Fixtures.js"
 export * as ServiceNowSimulator from "./ServiceNowSimulator.js"
 /** @since 0.2.0 */
 export * as ServiceNowTables from "./ServiceNowTables.js"
+/** @since 0.2.0 */
+export * as ServiceNowLoopback from "./ServiceNowLoopback.js"
 /** @since 0.1.0 */
 export * as DeliveryScenarios from "./DeliveryScenarios.js"
 /** @since 0.1.0 */

@@ -1,10 +1,12 @@
 /** The ITAM connector's outbound side: each event pushed to its ITAM records, idempotently. */
 import {
+  Assets,
   AssetsEvents,
   Catalog,
   CatalogEvents,
   type Connector,
   Events,
+  Licensing,
   LicensingEvents,
   Money,
   Operation,
@@ -141,26 +143,27 @@ const placeValues = (
     } satisfies ServiceNowClient.Values
   })
 
-type OrderLine = z.output<typeof PurchasingEvents.PurchaseOrderCreated.payload>["lines"][number]
-
-/** The purchase order and its lines, created or brought up to date. */
-const pushOrder = (
-  mirror: Mirror,
-  order: { readonly purchaseOrderId: string; readonly vendorId: string; readonly status: keyof typeof purchaseOrderStatus; readonly total: Money.Money },
-  lines: ReadonlyArray<OrderLine>,
-  removed: ReadonlyArray<number> = []
-) =>
+/**
+ * The purchase order as it is now, with its lines (`"all"`, or only those whose ITAM status a
+ * status change moves: received in full or cancelled), created or brought up to date. Pushes read
+ * the current record rather than the event's copy: an event delivered again after a crash, or
+ * late, writes the current state and never moves ITAM back.
+ */
+const pushOrder = (mirror: Mirror, purchaseOrderId: string, lines: "all" | "settled", removed: ReadonlyArray<number> = []) =>
   Effect.gen(function*() {
+    const order = yield* Operation.run(Purchasing.operations.getPurchaseOrder)({ id: purchaseOrderId })
     const vendor = yield* vendorOf(mirror, order.vendorId)
     const status = purchaseOrderStatus[order.status]
     const po = yield* upsert(mirror, kinds.purchaseOrder, "proc_po", {
-      procuraId: order.purchaseOrderId,
-      values: { vendor, status, total_cost: order.total, short_description: `Procura purchase order ${order.purchaseOrderId}` }
+      procuraId: order.id,
+      values: { vendor, status, total_cost: order.total, short_description: `Procura purchase order ${order.id}` }
     })
-    const rows = lines.map((line): Row => {
+    const rows = order.lines.flatMap((line): ReadonlyArray<Row> => {
       const ordered = line.quantity - line.cancelledQuantity
-      return {
-        procuraId: lineKey(order.purchaseOrderId, line.lineNo),
+      const lineStatus = ordered === 0 ? "canceled" : line.receivedQuantity >= ordered ? "received" : status
+      if (lines === "settled" && lineStatus === status) return []
+      return [{
+        procuraId: lineKey(order.id, line.lineNo),
         values: {
           purchase_order: po,
           vendor,
@@ -168,34 +171,15 @@ const pushOrder = (
           ordered_quantity: ordered,
           cost: line.unitCost,
           total_cost: times(line.unitCost, ordered),
-          status: ordered === 0 ? "canceled" : line.receivedQuantity >= ordered ? "received" : status
+          status: lineStatus
         }
-      }
+      }]
     })
     yield* upsertAll(mirror, kinds.purchaseOrderLine, "proc_po_item", rows)
     const client = yield* mirror.client
     for (const lineNo of removed) {
-      const sysId = yield* mirror.links.externalIdOf(kinds.purchaseOrderLine, lineKey(order.purchaseOrderId, lineNo))
+      const sysId = yield* mirror.links.externalIdOf(kinds.purchaseOrderLine, lineKey(order.id, lineNo))
       if (Option.isSome(sysId)) yield* client.patch("proc_po_item", sysId.value, { status: "canceled", ordered_quantity: 0 }, { fields: ["sys_id"] })
-    }
-  })
-
-/** A status change of a purchase order already mirrored (and of its cancelled lines). */
-const pushStatus = (
-  mirror: Mirror,
-  purchaseOrderId: string,
-  status: keyof typeof purchaseOrderStatus,
-  lines: ReadonlyArray<{ readonly lineNo: number; readonly quantity: number; readonly cancelledQuantity: number }>
-) =>
-  Effect.gen(function*() {
-    const client = yield* mirror.client
-    const po = yield* mapped(mirror, kinds.purchaseOrder, "proc_po", purchaseOrderId)
-    yield* client.patch("proc_po", po, { status: purchaseOrderStatus[status] }, { fields: ["sys_id"] })
-    for (const line of lines) {
-      const ordered = line.quantity - line.cancelledQuantity
-      if (ordered > 0) continue
-      const sysId = yield* mapped(mirror, kinds.purchaseOrderLine, "proc_po_item", lineKey(purchaseOrderId, line.lineNo))
-      yield* client.patch("proc_po_item", sysId, { status: "canceled", ordered_quantity: ordered }, { fields: ["sys_id"] })
     }
   })
 
@@ -208,7 +192,6 @@ const pushReceipt = (mirror: Mirror, config: ItamConfig, receipt: Receipt) =>
     const po = yield* mapped(mirror, kinds.purchaseOrder, "proc_po", receipt.purchaseOrderId)
     const received = dateTime(receipt.receivedAt)
     const stockroom = (yield* stockroomOf(mirror, config, receipt.locationId, receipt.storageSpace)) ?? ""
-    const location = (yield* resolve(mirror, rules.location, receipt.locationId)) ?? ""
     const receivedBy = (yield* resolve(mirror, rules.user, receipt.receivedBy)) ?? ""
     const vendor = yield* vendorOf(mirror, receipt.vendorId)
     const slip = yield* upsert(mirror, kinds.receipt, "proc_rec_slip", {
@@ -241,25 +224,14 @@ const pushReceipt = (mirror: Mirror, config: ItamConfig, receipt: Receipt) =>
         receiving_line: slipLines[i]!,
         cost: line.unitCost,
         vendor,
-        display_name: line.description,
-        stockroom,
-        location
+        display_name: line.description
       }
       if (line.assetIds.length > 0) {
         yield* upsertAll(
           mirror,
           assetKind(line.kind),
           assetTable(line.kind),
-          line.assetIds.map((assetId, unit): Row => ({
-            procuraId: assetId,
-            values: {
-              ...common,
-              install_status: installStatus.in_stock.installStatus,
-              substatus: installStatus.in_stock.substatus,
-              serial_number: line.serialNumbers[unit] ?? "",
-              ...(line.kind === "consumable" ? { quantity: 1 } : {})
-            }
-          }))
+          yield* Effect.forEach(line.assetIds, (assetId) => assetRow(mirror, config, assetId, common))
         )
       }
       if (line.stockRecordId !== undefined) yield* pushStock(mirror, config, line.stockRecordId)
@@ -322,15 +294,28 @@ export const assetValues = (
     ...(asset.assetTag !== undefined ? { asset_tag: asset.assetTag } : {})
   }))
 
+/**
+ * An asset as a row of its ITAM table: its place and state as they are now (read at push time,
+ * so a late or repeated event never moves ITAM back), with `extra` fields.
+ */
+const assetRow = (mirror: Mirror, config: ItamConfig, assetId: string, extra: ServiceNowClient.Values) =>
+  Effect.gen(function*() {
+    const asset = yield* Operation.run(Assets.operations.getAsset)({ id: assetId })
+    return {
+      procuraId: asset.id,
+      values: { ...extra, ...(yield* assetValues(mirror, config, asset)), ...(asset.kind === "consumable" ? { quantity: 1 } : {}) }
+    } satisfies Row
+  })
+
 /** An asset's new place and state. */
-const pushAssetChange = (mirror: Mirror, config: ItamConfig, change: z.output<typeof AssetsEvents.AssetChange>) =>
+const pushAssetChange = (mirror: Mirror, config: ItamConfig, assetId: string) =>
   Effect.gen(function*() {
     const client = yield* mirror.client
-    const record = yield* assetRecordOf(mirror, change.assetId)
+    const record = yield* assetRecordOf(mirror, assetId)
     // Not mirrored: an asset received before the connector was enabled has no ITAM record to change.
-    if (Option.isNone(record)) return yield* Effect.logDebug(`asset ${change.assetId} is not mirrored to ITAM; its change is not pushed`)
-    const values = yield* assetValues(mirror, config, { ...change.to, serialNumber: change.serialNumber, assetTag: change.assetTag })
-    yield* client.patch(record.value.table, record.value.sysId, values, { fields: ["sys_id"] })
+    if (Option.isNone(record)) return yield* Effect.logDebug(`asset ${assetId} is not mirrored to ITAM; its change is not pushed`)
+    const row = yield* assetRow(mirror, config, assetId, {})
+    yield* client.patch(record.value.table, record.value.sysId, row.values, { fields: ["sys_id"] })
   })
 
 /** The outbound handler of the ITAM connector. */
@@ -346,25 +331,14 @@ export const outbound = (client: Client) =>
       return Effect.asVoid(pushVendor(mirror, { id: event.payload.id, name: event.payload.name }))
     case "purchase_order.created":
     case "purchase_order.submitted":
-      return pushOrder(mirror, event.payload, event.payload.lines)
-    case "purchase_order.revised":
-      return pushOrder(
-        mirror,
-        event.payload,
-        event.payload.lines,
-        event.payload.changes.filter((c) => c.action === "removed").map((c) => c.lineNo)
-      )
     case "purchase_order.lines_cancelled":
-      return Effect.gen(function*() {
-        // The event names the lines and what was cancelled; the order gives what they still order.
-        const order = yield* Operation.run(Purchasing.operations.getPurchaseOrder)({ id: event.payload.purchaseOrderId })
-        const cancelled = new Set(event.payload.lines.map((l) => l.lineNo))
-        yield* pushOrder(mirror, { ...order, purchaseOrderId: order.id }, order.lines.filter((l) => cancelled.has(l.lineNo)))
-      })
+      return pushOrder(mirror, event.payload.purchaseOrderId, "all")
+    case "purchase_order.revised":
+      return pushOrder(mirror, event.payload.purchaseOrderId, "all", event.payload.changes.filter((c) => c.action === "removed").map((c) => c.lineNo))
     case "purchase_order.partially_received":
     case "purchase_order.received":
     case "purchase_order.cancelled":
-      return pushStatus(mirror, event.payload.purchaseOrderId, event.payload.status, event.payload.lines)
+      return pushOrder(mirror, event.payload.purchaseOrderId, "settled")
     case "receipt.recorded":
       return pushReceipt(mirror, config, event.payload)
     case "purchase_order.returned":
@@ -382,43 +356,23 @@ export const outbound = (client: Client) =>
       return Effect.gen(function*() {
         const line = yield* mapped(mirror, kinds.purchaseOrderLine, "proc_po_item", lineKey(event.payload.purchaseOrderId, event.payload.lineNo))
         const vendor = yield* vendorOf(mirror, event.payload.vendorId)
+        const extra = { display_name: event.payload.name, purchase_line: line, cost: event.payload.unitCost, vendor }
         yield* upsertAll(
           mirror,
           assetKind(event.payload.kind),
           assetTable(event.payload.kind),
-          event.payload.assetIds.map((assetId): Row => ({
-            procuraId: assetId,
-            values: {
-              display_name: event.payload.name,
-              install_status: installStatus.on_order.installStatus,
-              substatus: installStatus.on_order.substatus,
-              purchase_line: line,
-              cost: event.payload.unitCost,
-              vendor,
-              ...(event.payload.kind === "consumable" ? { quantity: 1 } : {})
-            }
-          }))
+          yield* Effect.forEach(event.payload.assetIds, (assetId) => assetRow(mirror, config, assetId, extra))
         )
       })
     case "asset.templates_cancelled":
-      return Effect.gen(function*() {
-        const api = yield* client
-        for (const assetId of event.payload.assetIds) {
-          const record = yield* assetRecordOf(mirror, assetId)
-          if (Option.isNone(record)) continue
-          yield* api.patch(record.value.table, record.value.sysId, {
-            install_status: installStatus.retired.installStatus,
-            substatus: "cancelled"
-          }, { fields: ["sys_id"] })
-        }
-      })
+      return Effect.forEach(event.payload.assetIds, (assetId) => pushAssetChange(mirror, config, assetId), { discard: true })
     case "asset.assigned":
     case "asset.returned_to_storage":
     case "asset.transferred":
     case "asset.status_changed":
     case "asset.tagged":
     case "asset.returned_to_vendor":
-      return pushAssetChange(mirror, config, event.payload)
+      return pushAssetChange(mirror, config, event.payload.assetId)
     case "fixed_asset.capitalised":
       return Effect.gen(function*() {
         // Services are never inventory assets (seed 000); a capitalised one is a fixed asset.
@@ -438,15 +392,18 @@ export const outbound = (client: Client) =>
     case "entitlement.created":
     case "entitlement.revised":
       return Effect.gen(function*() {
-        const line = yield* mapped(mirror, kinds.purchaseOrderLine, "proc_po_item", lineKey(event.payload.purchaseOrderId, event.payload.lineNo))
+        // The entitlement as it is now: a late "created" never takes seats back.
+        const entitlement = yield* Operation.run(Licensing.operations.getEntitlement)({ id: event.payload.entitlementId })
+        const line = yield* mapped(mirror, kinds.purchaseOrderLine, "proc_po_item", lineKey(entitlement.purchaseOrderId, entitlement.lineNo))
         yield* upsert(mirror, kinds.entitlement, "alm_license", {
-          procuraId: event.payload.entitlementId,
+          procuraId: entitlement.id,
           values: {
-            ...(event.type === "entitlement.created" ? { display_name: event.payload.name, vendor: yield* vendorOf(mirror, event.payload.vendorId) } : {}),
-            rights: event.payload.seats,
+            display_name: entitlement.name,
+            vendor: yield* vendorOf(mirror, entitlement.vendorId),
+            rights: entitlement.seats,
             install_status: installStatus.in_use.installStatus,
             purchase_line: line,
-            cost: times(event.payload.unitCost, event.payload.seats)
+            cost: times(entitlement.unitCost, entitlement.seats)
           }
         })
       })

@@ -8,6 +8,7 @@ import {
   type Principal,
   Purchasing,
   PurchasingEvents,
+  Requisition,
   RequisitionEvents,
   type Storage
 } from "@procura/core"
@@ -72,27 +73,19 @@ const supplierOf = (mirror: Mirror, vendorId: string) =>
     return yield* adopt(mirror, kinds.supplier, "sn_fin_supplier", vendor.id, { field: "name", value: vendor.name }, {})
   })
 
-type RequestLine = z.output<typeof RequisitionEvents.PurchaseRequestCreated.payload>["lines"][number]
-
-/** A purchase request and its lines: the SPO requisition. */
-const pushRequisition = (
-  mirror: Mirror,
-  config: SpoConfig,
-  request: {
-    readonly requestId: string
-    readonly requesterId: string
-    readonly status: keyof typeof requisitionStatus
-    readonly total: Money.Money
-    readonly lines: ReadonlyArray<RequestLine>
-  }
-) =>
+/**
+ * A purchase request as it is now, with its lines: the SPO requisition. Pushes read the current
+ * records rather than the event's copy, so an event delivered again, or late, never moves SPO back.
+ */
+const pushRequisition = (mirror: Mirror, config: SpoConfig, requestId: string) =>
   Effect.gen(function*() {
+    const request = yield* Operation.run(Requisition.operations.getRequest)({ id: requestId })
     const suppliers = yield* Effect.forEach(request.lines, (line) => supplierOf(mirror, line.vendorId))
     const one = new Set(suppliers).size === 1 ? suppliers[0]! : ""
     const requisition = yield* upsert(mirror, kinds.requisition, "sn_shop_purchase_requisition", {
-      procuraId: request.requestId,
+      procuraId: request.id,
       values: {
-        short_description: `Procura purchase request ${request.requestId}`,
+        short_description: `Procura purchase request ${request.id}`,
         requested_for: (yield* resolve(mirror, { kind: "user", table: "sys_user", field: config.userField }, request.requesterId)) ?? "",
         supplier: one,
         total_amount: request.total,
@@ -108,7 +101,7 @@ const pushRequisition = (
       kinds.requisitionLine,
       "sn_shop_purchase_line",
       request.lines.map((line, i): Row => ({
-        procuraId: key(request.requestId, line.lineNo),
+        procuraId: key(request.id, line.lineNo),
         values: {
           purchase_requisition: requisition,
           short_description: line.description,
@@ -123,42 +116,37 @@ const pushRequisition = (
     )
   })
 
-type OrderLine = z.output<typeof PurchasingEvents.PurchaseOrderCreated.payload>["lines"][number]
-
-/** A purchase order and its lines, mirrored to the SPO purchase order. */
-const pushOrder = (
-  mirror: Mirror,
-  order: {
-    readonly purchaseOrderId: string
-    readonly vendorId: string
-    readonly requestId?: string | undefined
-    readonly status: keyof typeof purchaseOrderStatus
-    readonly total: Money.Money
-  },
-  lines: ReadonlyArray<OrderLine>
-) =>
+/** A purchase order as it is now (with its lines, or only its status), mirrored to the SPO purchase order. */
+const pushOrder = (mirror: Mirror, purchaseOrderId: string, lines: "all" | "none") =>
   Effect.gen(function*() {
+    const order = yield* Operation.run(Purchasing.operations.getPurchaseOrder)({ id: purchaseOrderId })
+    const status = purchaseOrderStatus[order.status]
+    if (lines === "none") {
+      const client = yield* mirror.client
+      const po = yield* mapped(mirror, kinds.purchaseOrder, "sn_shop_purchase_order", order.id)
+      yield* client.patch("sn_shop_purchase_order", po, { status }, { fields: ["sys_id"] })
+      return
+    }
     const supplier = yield* supplierOf(mirror, order.vendorId)
     const requisition = order.requestId === undefined ? Option.none<string>() : yield* mirror.links.externalIdOf(kinds.requisition, order.requestId)
-    const status = purchaseOrderStatus[order.status]
     const po = yield* upsert(mirror, kinds.purchaseOrder, "sn_shop_purchase_order", {
-      procuraId: order.purchaseOrderId,
+      procuraId: order.id,
       values: {
         supplier,
         purchase_requisition: Option.getOrElse(requisition, () => ""),
         total_amount: order.total,
         status,
-        short_description: `Procura purchase order ${order.purchaseOrderId}`
+        short_description: `Procura purchase order ${order.id}`
       }
     })
     yield* upsertAll(
       mirror,
       kinds.purchaseOrderLine,
       "sn_shop_purchase_order_line",
-      lines.map((line): Row => {
+      order.lines.map((line): Row => {
         const ordered = line.quantity - line.cancelledQuantity
         return {
-          procuraId: key(order.purchaseOrderId, line.lineNo),
+          procuraId: key(order.id, line.lineNo),
           values: {
             purchase_order: po,
             short_description: line.description,
@@ -170,14 +158,17 @@ const pushOrder = (
         }
       })
     )
+    // The order's request is ordered now: its requisition follows (complete).
+    if (order.requestId !== undefined && Option.isSome(requisition)) yield* pushRequisitionStatus(mirror, order.requestId)
   })
 
-/** A status change of a purchase order already mirrored. */
-const pushStatus = (mirror: Mirror, purchaseOrderId: string, status: keyof typeof purchaseOrderStatus) =>
+/** A requisition's status, as its request's is now. */
+const pushRequisitionStatus = (mirror: Mirror, requestId: string) =>
   Effect.gen(function*() {
+    const request = yield* Operation.run(Requisition.operations.getRequest)({ id: requestId })
+    const requisition = yield* mapped(mirror, kinds.requisition, "sn_shop_purchase_requisition", request.id)
     const client = yield* mirror.client
-    const po = yield* mapped(mirror, kinds.purchaseOrder, "sn_shop_purchase_order", purchaseOrderId)
-    yield* client.patch("sn_shop_purchase_order", po, { status: purchaseOrderStatus[status] }, { fields: ["sys_id"] })
+    yield* client.patch("sn_shop_purchase_requisition", requisition, { status: requisitionStatus[request.status] }, { fields: ["sys_id"] })
   })
 
 /** The read-only SPO receipts of a receiving slip that exists in ITAM: one per order line. */
@@ -205,37 +196,19 @@ export const outbound = (client: Client) => (event: SpoEvent, context: Connector
   switch (event.type) {
     case "purchase_request.created":
     case "purchase_request.resubmitted":
-      return pushRequisition(mirror, config, event.payload)
+      return pushRequisition(mirror, config, event.payload.requestId)
     case "purchase_request.approved":
     case "purchase_request.rejected":
-      return Effect.gen(function*() {
-        const api = yield* client
-        const requisition = yield* mapped(mirror, kinds.requisition, "sn_shop_purchase_requisition", event.payload.requestId)
-        yield* api.patch("sn_shop_purchase_requisition", requisition, { status: requisitionStatus[event.payload.status] }, { fields: ["sys_id"] })
-      })
+      return pushRequisitionStatus(mirror, event.payload.requestId)
     case "purchase_order.created":
     case "purchase_order.submitted":
     case "purchase_order.revised":
-      return Effect.gen(function*() {
-        yield* pushOrder(mirror, event.payload, event.payload.lines)
-        // The order's request is ordered now: its requisition is complete.
-        const requestId = "requestId" in event.payload ? event.payload.requestId : undefined
-        if (event.type !== "purchase_order.created" || requestId === undefined) return
-        const requisition = yield* mirror.links.externalIdOf(kinds.requisition, requestId)
-        if (Option.isSome(requisition)) {
-          yield* (yield* client).patch("sn_shop_purchase_requisition", requisition.value, { status: requisitionStatus.ordered }, { fields: ["sys_id"] })
-        }
-      })
     case "purchase_order.lines_cancelled":
-      return Effect.gen(function*() {
-        const order = yield* Operation.run(Purchasing.operations.getPurchaseOrder)({ id: event.payload.purchaseOrderId })
-        const cancelled = new Set(event.payload.lines.map((l) => l.lineNo))
-        yield* pushOrder(mirror, { ...order, purchaseOrderId: order.id }, order.lines.filter((l) => cancelled.has(l.lineNo)))
-      })
+      return pushOrder(mirror, event.payload.purchaseOrderId, "all")
     case "purchase_order.partially_received":
     case "purchase_order.received":
     case "purchase_order.cancelled":
-      return pushStatus(mirror, event.payload.purchaseOrderId, event.payload.status)
+      return pushOrder(mirror, event.payload.purchaseOrderId, "none")
     case "servicenow.itam.return_mirrored":
       return Effect.gen(function*() {
         // A return to the vendor (integrated mode "propagate"), after the receipts before it: a
@@ -260,7 +233,7 @@ export const outbound = (client: Client) => (event: SpoEvent, context: Connector
             }
           }))
         )
-        yield* pushStatus(mirror, returned.purchaseOrderId, returned.status)
+        yield* pushOrder(mirror, returned.purchaseOrderId, "none")
       })
     case "servicenow.itam.receiving_slip_mirrored":
       return pushReceipts(mirror, config, event.payload)
