@@ -5,6 +5,7 @@
 import type { Connector, Storage } from "@procura/core"
 import type { Principal } from "@procura/core"
 import { Effect, Option, Stream } from "effect"
+import * as Batch from "../Batch.js"
 import { ConnectorError } from "../ConnectorError.js"
 import { parseDateTime } from "../Fields.js"
 import { MirrorError } from "../MirrorError.js"
@@ -95,36 +96,80 @@ export const upsertAll = (
         if (!found.has(id)) found.set(id, sysIdOf(record))
       }
     }
-    return yield* Effect.forEach(rows, (row, i) =>
-      Effect.gen(function*() {
-        const known = Option.getOrUndefined(linked[i]!)
-        if (known !== undefined) {
-          yield* client.patch(table, known, row.values, { fields: ["sys_id"] }).pipe(
-            Effect.catchIf(
-              (error) => error.reason === "NotFound",
-              () =>
-                Effect.fail(
-                  new MirrorError({
-                    reason: "Vanished",
-                    connector: mirror.connector,
-                    table,
-                    record: `${kind} ${row.procuraId}`,
-                    retryable: false,
-                    message: `The ${table} record ${known} that ${kind} ${row.procuraId} is mapped to no longer exists in ServiceNow; ` +
-                      `restore it, or remove the mapping, then replay the event`
-                  })
-                )
-            )
-          )
-          return known
+    const vanished = (row: Row, sysId: string) =>
+      new MirrorError({
+        reason: "Vanished",
+        connector: mirror.connector,
+        table,
+        record: `${kind} ${row.procuraId}`,
+        retryable: false,
+        message: `The ${table} record ${sysId} that ${kind} ${row.procuraId} is mapped to no longer exists in ServiceNow; ` +
+          `restore it, or remove the mapping, then replay the event`
+      })
+    /** Each row's write: a patch of the record it is (mapped, or found by correlation id), or a create. */
+    const writes = rows.map((row, i) => {
+      const known = Option.getOrUndefined(linked[i]!)
+      if (known !== undefined) return { row, sysId: known, mapped: true } as const
+      const existing = found.get(row.procuraId)
+      return existing !== undefined ? { row, sysId: existing, mapped: false } as const : { row, sysId: undefined, mapped: false } as const
+    })
+    const ids: Array<string> = []
+    if (writes.length === 1) {
+      const { mapped: isMapped, row, sysId } = writes[0]!
+      if (sysId !== undefined) {
+        yield* client.patch(table, sysId, row.values, { fields: ["sys_id"] }).pipe(
+          Effect.catchIf((error) => error.reason === "NotFound" && isMapped, () => Effect.fail(vanished(row, sysId)))
+        )
+        ids.push(sysId)
+      } else {
+        ids.push(sysIdOf(yield* client.create(table, { ...row.values, [field]: row.procuraId }, { fields: ["sys_id"] })))
+      }
+    } else {
+      // Several writes: through the Batch API, 100 to a call (one request against the rate limit).
+      for (let start = 0; start < writes.length; start += 100) {
+        const chunk = writes.slice(start, start + 100)
+        const result = yield* client.batch(chunk.map(({ row, sysId }, j) =>
+          sysId !== undefined
+            ? Batch.patch(table, sysId, row.values, { id: String(j) })
+            : Batch.create(table, { ...row.values, [field]: row.procuraId }, { id: String(j) })
+        ))
+        if (result.unserviced.length > 0) {
+          return yield* new ConnectorError({
+            reason: "Unavailable",
+            retryable: true,
+            operation: "Batch.execute",
+            message: `Batch.execute: the instance left ${result.unserviced.length} of ${chunk.length} ${table} writes unserviced`
+          })
         }
-        const existing = found.get(row.procuraId)
-        const sysId = existing !== undefined
-          ? yield* Effect.as(client.patch(table, existing, row.values, { fields: ["sys_id"] }), existing)
-          : sysIdOf(yield* client.create(table, { ...row.values, [field]: row.procuraId }, { fields: ["sys_id"] }))
-        yield* mirror.links.link(kind, row.procuraId, sysId)
-        return sysId
-      }), { concurrency: 4 })
+        const items = new Map(result.items.map((item) => [item.id, item]))
+        for (const [j, write] of chunk.entries()) {
+          const item = items.get(String(j))!
+          if (!item.ok) {
+            if (item.status === 404 && write.mapped) return yield* vanished(write.row, write.sysId!)
+            return yield* item.error ?? new ConnectorError({
+              reason: "Invalid",
+              retryable: false,
+              operation: "Batch.execute",
+              message: `Batch.execute: writing ${table} for ${kind} ${write.row.procuraId} failed with ${item.status}`
+            })
+          }
+          const written = Batch.resultOf(item)
+          const sysId = write.sysId ?? (typeof written === "object" && written !== null ? sysIdOf(written as ServiceNowClient.ServiceNowRecord) : "")
+          if (sysId === "") {
+            return yield* new ConnectorError({
+              reason: "Invalid",
+              retryable: false,
+              operation: "Batch.execute",
+              message: `Batch.execute: the instance created a ${table} record for ${kind} ${write.row.procuraId} without answering its sys_id`
+            })
+          }
+          ids.push(sysId)
+        }
+      }
+    }
+    // The mapping records of what was not mapped yet.
+    yield* Effect.forEach(writes, (write, i) => (write.mapped ? Effect.void : mirror.links.link(kind, write.row.procuraId, ids[i]!)), { discard: true })
+    return ids
   })
 
 /** {@link upsertAll} for one record; gives its sys_id. */

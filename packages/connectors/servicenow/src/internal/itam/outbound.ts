@@ -298,13 +298,44 @@ export const assetValues = (
  * An asset as a row of its ITAM table: its place and state as they are now (read at push time,
  * so a late or repeated event never moves ITAM back), with `extra` fields.
  */
-const assetRow = (mirror: Mirror, config: ItamConfig, assetId: string, extra: ServiceNowClient.Values) =>
+const assetRow = (mirror: Mirror, config: ItamConfig, assetOrId: string | Assets.Asset, extra: ServiceNowClient.Values) =>
   Effect.gen(function*() {
-    const asset = yield* Operation.run(Assets.operations.getAsset)({ id: assetId })
+    const asset = typeof assetOrId === "string" ? yield* Operation.run(Assets.operations.getAsset)({ id: assetOrId }) : assetOrId
     return {
       procuraId: asset.id,
       values: { ...extra, ...(yield* assetValues(mirror, config, asset)), ...(asset.kind === "consumable" ? { quantity: 1 } : {}) }
     } satisfies Row
+  })
+
+/**
+ * The template assets of a purchase order not mirrored yet, all of them in one batch per table:
+ * an order's lines each append `asset.templates_created`, and the first of them pushes the lot
+ * (the others find their assets mirrored and cost no request).
+ */
+const pushTemplates = (mirror: Mirror, config: ItamConfig, purchaseOrderId: string) =>
+  Effect.gen(function*() {
+    const unmirrored: Array<Assets.Asset> = []
+    let cursor: string | undefined
+    do {
+      const page = yield* Operation.run(Assets.operations.listAssets)({ purchaseOrderId, limit: 1000, ...(cursor === undefined ? {} : { cursor }) })
+      for (const asset of page.items) if (Option.isNone(yield* assetRecordOf(mirror, asset.id))) unmirrored.push(asset)
+      cursor = page.cursor
+    } while (cursor !== undefined)
+    for (const kind of [kinds.asset, kinds.consumableUnit]) {
+      const group = unmirrored.filter((asset) => assetKind(asset.kind) === kind)
+      if (group.length === 0) continue
+      const rows = yield* Effect.forEach(group, (asset) =>
+        Effect.gen(function*() {
+          const extra = {
+            display_name: asset.name,
+            purchase_line: yield* mapped(mirror, kinds.purchaseOrderLine, "proc_po_item", lineKey(purchaseOrderId, asset.purchaseOrderLineNo)),
+            cost: asset.unitCost,
+            vendor: yield* vendorOf(mirror, asset.vendorId)
+          }
+          return yield* assetRow(mirror, config, asset, extra)
+        }))
+      yield* upsertAll(mirror, kind, assetTable(group[0]!.kind), rows)
+    }
   })
 
 /** An asset's new place and state. */
@@ -353,17 +384,7 @@ export const outbound = (client: Client) =>
         lines: event.payload.lines.map((line) => ({ lineNo: line.lineNo, quantity: line.quantity }))
       }))
     case "asset.templates_created":
-      return Effect.gen(function*() {
-        const line = yield* mapped(mirror, kinds.purchaseOrderLine, "proc_po_item", lineKey(event.payload.purchaseOrderId, event.payload.lineNo))
-        const vendor = yield* vendorOf(mirror, event.payload.vendorId)
-        const extra = { display_name: event.payload.name, purchase_line: line, cost: event.payload.unitCost, vendor }
-        yield* upsertAll(
-          mirror,
-          assetKind(event.payload.kind),
-          assetTable(event.payload.kind),
-          yield* Effect.forEach(event.payload.assetIds, (assetId) => assetRow(mirror, config, assetId, extra))
-        )
-      })
+      return pushTemplates(mirror, config, event.payload.purchaseOrderId)
     case "asset.templates_cancelled":
       return Effect.forEach(event.payload.assetIds, (assetId) => pushAssetChange(mirror, config, assetId), { discard: true })
     case "asset.assigned":
