@@ -10,7 +10,7 @@
  * 2000), BENCH_DELIVERY_SUBSCRIBERS (default 4), BENCH_DELIVERY_WORKERS (default 1,2,4),
  * BENCH_SKIP_DELIVERY=1 to skip it.
  *
- * BENCH_ONLY=decision-table,oversight,receive,scan-receive,delivery,servicenow runs only the sections named.
+ * BENCH_ONLY=decision-table,oversight,receive,scan-receive,delivery,servicenow,mirror runs only the sections named.
  *
  * The scan-receive section (after the receive benchmark): the same BENCH_UNITS received by scanning
  * serial numbers in deliveries of 1,000 scans, against raw SQL writing the same rows.
@@ -21,7 +21,10 @@
  *
  * The ServiceNow section (after the delivery benchmark): BENCH_SN_RECORDS (default 10000),
  * BENCH_SN_LIMIT requests per BENCH_SN_WINDOW_MS (default 10 per 1000 ms), BENCH_SN_LATENCY_MS
- * (default 20), BENCH_SKIP_SERVICENOW=1 to skip it.
+ * (default 20), BENCH_SKIP_SERVICENOW=1 to skip it. Then the ITAM/SPO mirror: BENCH_MIRROR_ORDERS
+ * purchase orders of 10 lines (default 1000) under BENCH_MIRROR_LIMIT requests per
+ * BENCH_MIRROR_WINDOW_MS (default 10 per 200 ms: the rule of 10 per second on a clock five times
+ * faster; 1000 runs it in real time, about 35 minutes), BENCH_MIRROR_LATENCY_MS (default 10).
  */
 import { PostgresTesting, SqlStorage } from "@procura/storage-sql"
 import { Effect, Redacted } from "effect"
@@ -32,6 +35,7 @@ import { oversightBenchmark, type OversightResult } from "./oversight.js"
 import { deliveryBenchmark, type DeliveryResult } from "./delivery.js"
 import { receiveBenchmark, type ReceiveResult } from "./receive.js"
 import { scanReceiveBenchmark } from "./scan-receive.js"
+import { type MirrorResult, servicenowMirrorBenchmark } from "./servicenow-mirror.js"
 import { servicenowSyncBenchmark, type SyncResult } from "./servicenow-sync.js"
 
 const units = Number(process.env["BENCH_UNITS"] ?? 10_000)
@@ -126,9 +130,32 @@ const servicenow = Effect.gen(function*() {
   reportSync("Batch API (Table creates)", yield* servicenowSyncBenchmark({ ...options, mode: "batch" }))
 })
 
+const servicenowMirror = Effect.gen(function*() {
+  const orders = Number(process.env["BENCH_MIRROR_ORDERS"] ?? 1_000)
+  const mirror = {
+    orders,
+    limit: Number(process.env["BENCH_MIRROR_LIMIT"] ?? 10),
+    windowMillis: Number(process.env["BENCH_MIRROR_WINDOW_MS"] ?? 200),
+    latencyMillis: Number(process.env["BENCH_MIRROR_LATENCY_MS"] ?? 10)
+  }
+  console.log(
+    `\nMirror ${orders.toLocaleString("en-US")} purchase orders of 10 lines to ITAM and SPO (the connectors, one shared client): ` +
+      `rule of ${mirror.limit} requests per ${mirror.windowMillis} ms, ${mirror.latencyMillis} ms latency`
+  )
+  reportMirror(yield* servicenowMirrorBenchmark(mirror))
+})
+
+const reportMirror = (result: MirrorResult) =>
+  console.log(
+    `ITAM + SPO   ${result.records.toLocaleString("en-US")} records, ${result.requests.toLocaleString("en-US")} requests ` +
+      `(${(result.requests / result.records).toFixed(2)} per record, ${result.rateLimited} answered 429)   ` +
+      `${(result.millis / 1000).toFixed(1)} s, ceiling ${(result.ceilingMillis / 1000).toFixed(1)} s   ratio ceiling/measured ${(result.ceilingMillis / result.millis).toFixed(2)}`
+  )
+
 /** BENCH_ONLY=delivery,receive (comma-separated sections) runs only those sections. */
 const only = process.env["BENCH_ONLY"]?.split(",")
-const runs = (section: "decision-table" | "oversight" | "receive" | "scan-receive" | "delivery" | "servicenow") => only === undefined || only.includes(section)
+const runs = (section: "decision-table" | "oversight" | "receive" | "scan-receive" | "delivery" | "servicenow" | "mirror") =>
+  only === undefined || only.includes(section)
 
 const main = Effect.gen(function*() {
   if (runs("decision-table")) {
@@ -160,6 +187,7 @@ const main = Effect.gen(function*() {
   }
   if (runs("delivery") && process.env["BENCH_SKIP_POSTGRES"] !== "1" && process.env["BENCH_SKIP_DELIVERY"] !== "1") yield* delivery
   if (runs("servicenow") && process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenow
+  if (runs("mirror") && process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenowMirror
 })
 
 Effect.runPromise(main).catch((error: unknown) => {

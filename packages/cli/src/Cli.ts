@@ -30,6 +30,7 @@ import { itamSpo } from "@procura/plugin-itam-spo"
 import { spmOversight } from "@procura/plugin-spm-oversight"
 import { parse as parseYaml } from "yaml"
 import * as Demo from "./Demo.js"
+import * as DemoServiceNow from "./DemoServiceNow.js"
 
 /**
  * The plugins this CLI can enable from a configuration file.
@@ -83,9 +84,11 @@ const defaultIo: Io = {
 const commandUsages: ReadonlyArray<{ readonly command: string; readonly usage: string }> = [
   {
     command: "demo",
-    usage: `  procura demo [--data-dir DIR] [--requests N] [--config FILE]
+    usage: `  procura demo [--data-dir DIR] [--requests N] [--config FILE] [--servicenow]
       Run seed 002's procure-to-asset flow on embedded PGlite persisted in DIR
-      (default .procura/demo). Each run uses a tenant of its own.
+      (default .procura/demo). Each run uses a tenant of its own. --servicenow also
+      mirrors it to ServiceNow ITAM and SPO (the instance and credentials from
+      SERVICENOW_INSTANCE_URL, SERVICENOW_AUTH, ...) and prints what arrived.
 `
   },
   {
@@ -263,7 +266,12 @@ const describeError = (error: unknown): string => {
 }
 
 const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  const { values } = parse("demo", args, { "data-dir": { type: "string" }, requests: { type: "string" }, config: { type: "string" } })
+  const { values } = parse("demo", args, {
+    "data-dir": { type: "string" },
+    requests: { type: "string" },
+    config: { type: "string" },
+    servicenow: { type: "boolean" }
+  })
   const started = performance.now()
   const dataDir = resolve(values["data-dir"] ?? ".procura/demo")
   mkdirSync(dirname(dataDir), { recursive: true })
@@ -296,20 +304,28 @@ const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     io.err(`${describeError(error)}\n`)
     return 2
   }
-  const layer = Procura.layerWith({ plugins }).pipe(Layer.provideMerge(SqlStorage.layerPglite({ dataDir })))
-  const exit = await Effect.runPromiseExit(
-    Demo.run({ tenantId, requests, progress }).pipe(Effect.provide(layer))
-  )
+  const servicenow = values.servicenow === true
+  const exit = await Effect.runPromiseExit(Effect.gen(function*() {
+    const composition = yield* Plugin.compose([...plugins, ...(servicenow ? DemoServiceNow.connectors(tenantId) : [])])
+    return yield* Effect.gen(function*() {
+      const summary = yield* Demo.run({ tenantId, requests, progress })
+      const mirrored = servicenow ? yield* DemoServiceNow.mirror(composition, tenantId) : undefined
+      return { summary, mirrored }
+    }).pipe(Effect.provide(Procura.layerFromComposition(composition).pipe(Layer.provideMerge(SqlStorage.layerPglite({ dataDir })))))
+  }))
   if (Exit.isFailure(exit)) {
     io.err(`\nThe demo failed: ${describeError(Cause.squash(exit.cause))}\n`)
     return 1
   }
   writeFileSync(runsFile, JSON.stringify([...earlierRuns, tenantId], null, 2))
-  io.out(`${Demo.format(exit.value, {
+  io.out(`${Demo.format(exit.value.summary, {
     storage: `embedded PGlite (${dataDir})`,
     totalMillis: performance.now() - started,
     earlierRuns: earlierRuns.length
   })}\n`)
+  if (exit.value.mirrored !== undefined) {
+    io.out(`${DemoServiceNow.format(exit.value.mirrored, process.env["SERVICENOW_INSTANCE_URL"] ?? "SERVICENOW_INSTANCE_URL")}\n`)
+  }
   return 0
 }
 

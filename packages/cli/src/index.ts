@@ -10,3 +10,5 @@ export * as Cli from "./Cli.js"
 export * as Demo from "./Demo.js"
 /** @since 0.1.0 */
 export * as DemoOversight from "./DemoOversight.js"
+/** @since 0.2.0 */
+export * as DemoServiceNow from "./DemoServiceNow.js"
