@@ -142,12 +142,13 @@ const servicenowMirror = Effect.gen(function*() {
     `\nMirror ${orders.toLocaleString("en-US")} purchase orders of 10 lines to ITAM and SPO (the connectors, one shared client): ` +
       `rule of ${mirror.limit} requests per ${mirror.windowMillis} ms, ${mirror.latencyMillis} ms latency`
   )
-  reportMirror(yield* servicenowMirrorBenchmark(mirror))
+  const onPostgres = process.env["BENCH_SKIP_POSTGRES"] !== "1"
+  reportMirror(yield* Effect.scoped(servicenowMirrorBenchmark(onPostgres ? freshPostgres : SqlStorage.layerPglite(), mirror)), onPostgres ? "PostgreSQL" : "PGlite")
 })
 
-const reportMirror = (result: MirrorResult) =>
+const reportMirror = (result: MirrorResult, storage: string) =>
   console.log(
-    `ITAM + SPO   ${result.records.toLocaleString("en-US")} records, ${result.requests.toLocaleString("en-US")} requests ` +
+    `ITAM + SPO (${storage})   ${result.records.toLocaleString("en-US")} records, ${result.requests.toLocaleString("en-US")} requests ` +
       `(${(result.requests / result.records).toFixed(2)} per record, ${result.rateLimited} answered 429)   ` +
       `${(result.millis / 1000).toFixed(1)} s, ceiling ${(result.ceilingMillis / 1000).toFixed(1)} s   ratio ceiling/measured ${(result.ceilingMillis / result.millis).toFixed(2)}`
   )

@@ -3,7 +3,7 @@
  * instance's rate-limit rule (L requests per window W, each answered after a fixed latency).
  *
  * N purchase orders of 10 hardware lines (one unit each) are requested, approved, created and
- * submitted on memory storage; then the ITAM and SPO connectors' outbound sides drain the events
+ * submitted (on PostgreSQL, or PGlite with BENCH_SKIP_POSTGRES=1); then the ITAM and SPO connectors' outbound sides drain the events
  * concurrently through one shared client whose limiter is set to the rule, as one integration
  * user's would be. Mirrored: requisitions and their lines, SPO orders and lines, ITAM orders and
  * lines, template assets, the vendor and the supplier.
@@ -14,8 +14,7 @@
  * per record shows what the pushes cost. Afterwards every record is checked to exist exactly once.
  */
 import { Auth, Itam, ServiceNowClient, Spo } from "@procura/connector-servicenow"
-import { Catalog, Connector, Delivery, Operation, Plugin, Principal, Procura, Purchasing, Requisition } from "@procura/core"
-import { MemoryStorage } from "@procura/storage-memory"
+import { Catalog, Connector, Delivery, Operation, Plugin, Principal, Procura, Purchasing, Requisition, type Storage } from "@procura/core"
 import { ServiceNowSimulator, ServiceNowTables } from "@procura/testkit"
 import { Effect, Layer, References } from "effect"
 
@@ -54,7 +53,10 @@ const team = {
   buyer: { userId: "pat", tenantId: "bench", roles: ["procurement_manager"] }
 }
 
-export const servicenowMirrorBenchmark = (options: MirrorOptions): Effect.Effect<MirrorResult, unknown> =>
+export const servicenowMirrorBenchmark = (
+  storage: Layer.Layer<Storage.Storage, unknown>,
+  options: MirrorOptions
+): Effect.Effect<MirrorResult, unknown> =>
   Effect.gen(function*() {
     const simulator = yield* Effect.acquireRelease(
       Effect.sync(() => {
@@ -139,7 +141,7 @@ export const servicenowMirrorBenchmark = (options: MirrorOptions): Effect.Effect
         ceilingMillis: (Math.ceil(requests / options.limit) - 1) * options.windowMillis + options.latencyMillis
       }
     }).pipe(
-      Effect.provide(Procura.layerFromComposition(composition).pipe(Layer.provideMerge(MemoryStorage.layer()))),
+      Effect.provide(Procura.layerFromComposition(composition).pipe(Layer.provideMerge(storage))),
       Effect.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
     )
   }).pipe(Effect.scoped)

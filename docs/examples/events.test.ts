@@ -2,7 +2,6 @@
 // catalogue; this test keeps it equal to the code's (UPDATE_DOCS=1 rewrites it) and runs its sample.
 import { assert, describe, it } from "@effect/vitest"
 import { Cli, Demo } from "@procura/cli"
-import { Itam } from "@procura/connector-servicenow"
 import { AssetsEvents, Catalog, CatalogEvents, Delivery, Events, InvoicingEvents, LicensingEvents, type Operation, Plugin, Principal, Procura, Purchasing, PurchasingEvents, Receiving, ReceivingEvents, Requisition, RequisitionEvents, ShippingEvents, StockEvents, Storage } from "@procura/core"
 import { MemoryStorage } from "@procura/storage-memory"
 import { Effect, Layer } from "effect"
@@ -129,8 +128,9 @@ const modules: ReadonlyArray<readonly [string, ReadonlyArray<Events.Any>]> = [
   ["Licensing", LicensingEvents.events],
   ["Invoicing", InvoicingEvents.events],
   ["Stock", StockEvents.events],
-  ...Cli.installedPlugins.flatMap((plugin) => (plugin.events === undefined ? [] : [[`Plugin \`${plugin.id}\``, plugin.events] as const])),
-  [`Connector \`${Itam.id}\``, Itam.connector().events ?? []]
+  ...Cli.installedPlugins.flatMap((plugin) =>
+    plugin.events === undefined ? [] : [[`${plugin.kind === "connector" ? "Connector" : "Plugin"} \`${plugin.id}\``, plugin.events] as const]
+  )
 ]
 
 /** The generated part of docs/events.md: a summary table, then every event with its payload. */

@@ -1,17 +1,35 @@
 // The samples of docs/guides/servicenow-itam-spo.md, type-checked and run against the simulated
 // instance (ITAM and SPO tables and rules).
 import { assert, describe, it } from "@effect/vitest"
+import { Cli } from "@procura/cli"
 import { Auth, Itam, type ServiceNowClient, Spo } from "@procura/connector-servicenow"
 import { Connector, Plugin } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
 import { itamSpo } from "@procura/plugin-itam-spo"
 import { MemoryStorage } from "@procura/storage-memory"
 import { ServiceNowSimulator, ServiceNowTables } from "@procura/testkit"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { assertGuideEmbedsSamples } from "./samples.js"
 
 const instanceUrl = "https://acme.service-now.com"
 
 describe("docs/guides/servicenow-itam-spo.md", () => {
+  it("its configuration file is valid for the installed plugins and connectors", async () => {
+    const guide = readFileSync(fileURLToPath(new URL("../guides/servicenow-itam-spo.md", import.meta.url)), "utf8")
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(guide)![1]!
+    const dir = mkdtempSync(join(tmpdir(), "procura-sn-config-"))
+    const file = join(dir, "procura.config.yaml")
+    writeFileSync(file, yaml)
+    const out: Array<string> = []
+    const err: Array<string> = []
+    const code = await Cli.main(["config", "validate", file], { out: (t) => void out.push(t), err: (t) => void err.push(t), tty: false })
+    rmSync(dir, { recursive: true, force: true })
+    assert.strictEqual(code, 0, err.join("") + out.join(""))
+  })
+
   it("embeds its samples", () => {
     assertGuideEmbedsSamples(import.meta.url, "../guides/servicenow-itam-spo.md", ["enable", "flow"])
   })

@@ -25,6 +25,7 @@ import { hostname } from "node:os"
 import { dirname, resolve } from "node:path"
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util"
 import { z } from "zod"
+import { Itam, Spo } from "@procura/connector-servicenow"
 import { approvals } from "@procura/plugin-approvals"
 import { itamSpo } from "@procura/plugin-itam-spo"
 import { spmOversight } from "@procura/plugin-spm-oversight"
@@ -33,12 +34,20 @@ import * as Demo from "./Demo.js"
 import * as DemoServiceNow from "./DemoServiceNow.js"
 
 /**
- * The plugins this CLI can enable from a configuration file.
+ * The plugins this CLI can enable from a configuration file: the approvals, itam-spo and
+ * spm-oversight plugins, and the ServiceNow ITAM and SPO connectors (`servicenow-itam`,
+ * `servicenow-spo`; their client reads `SERVICENOW_*`), which `procura worker` then runs.
  *
  * @since 0.1.0
  * @category constants
  */
-export const installedPlugins: ReadonlyArray<Plugin.Plugin<string, any>> = [approvals, itamSpo, spmOversight]
+export const installedPlugins: ReadonlyArray<Plugin.Plugin<string, any>> = [
+  approvals,
+  itamSpo,
+  spmOversight,
+  Connector.plugin(Itam.connector()),
+  Connector.plugin(Spo.connector())
+]
 
 /** Reads a JSON or YAML configuration file (by extension; YAML otherwise, which also reads JSON). */
 const readConfigFile = (path: string): unknown => {
