@@ -34,6 +34,7 @@
 import { Connector } from "@procura/core"
 import { z } from "zod"
 import * as ConnectorError from "./ConnectorError.js"
+import * as ConfigFields from "./internal/config.js"
 import { ReceivingSlipMirrored, ReturnMirrored } from "./internal/itam/events.js"
 import { type AssetChange, inbound } from "./internal/itam/inbound.js"
 import { itamEvents, outbound } from "./internal/itam/outbound.js"
@@ -56,15 +57,10 @@ export const id = "servicenow-itam"
  * @category models
  */
 export const Config = z.strictObject({
-  correlationField: z.string().regex(/^[a-z][a-z0-9_]*$/, "a field name: lower case letters, digits and _")
-    .default("correlation_id")
-    .describe("the field holding the Procura id on every mirrored table (add u_procura_id where a table has no correlation_id)"),
-  userField: z.string().regex(/^[a-z][a-z0-9_]*$/).default("user_name")
-    .describe("the sys_user field Procura user ids are matched against"),
-  locationField: z.string().regex(/^[a-z][a-z0-9_]*$/).default("name")
-    .describe("the cmn_location field Procura location ids are matched against"),
-  overlapSeconds: z.number().int().min(0).max(3600).default(5)
-    .describe("seconds of changes each inbound pull reads again, for records updated in the same second as the watermark")
+  correlationField: ConfigFields.correlationField,
+  userField: ConfigFields.userField,
+  locationField: ConfigFields.locationField,
+  overlapSeconds: ConfigFields.overlapSeconds
 })
 
 /**

@@ -30,7 +30,9 @@
 import { Connector } from "@procura/core"
 import { z } from "zod"
 import * as ConnectorError from "./ConnectorError.js"
-import { type ClientSource, clientOf } from "./internal/mirror.js"
+import * as ConfigFields from "./internal/config.js"
+import { clientOf } from "./internal/mirror.js"
+import type * as Itam from "./Itam.js"
 import { inbound, type SupplierProductChange } from "./internal/spo/inbound.js"
 import { outbound, spoEvents } from "./internal/spo/outbound.js"
 import * as MirrorError from "./MirrorError.js"
@@ -85,13 +87,9 @@ export const id = "servicenow-spo"
  * @category models
  */
 export const Config = z.strictObject({
-  correlationField: z.string().regex(/^[a-z][a-z0-9_]*$/, "a field name: lower case letters, digits and _")
-    .default("correlation_id")
-    .describe("the field holding the Procura id on every mirrored table"),
-  userField: z.string().regex(/^[a-z][a-z0-9_]*$/).default("user_name")
-    .describe("the sys_user field Procura user ids are matched against"),
-  overlapSeconds: z.number().int().min(0).max(3600).default(5)
-    .describe("seconds of changes each inbound pull reads again, for records updated in the same second as the watermark")
+  correlationField: ConfigFields.correlationField,
+  userField: ConfigFields.userField,
+  overlapSeconds: ConfigFields.overlapSeconds
 })
 
 /**
@@ -125,18 +123,12 @@ export const responsibilities = [
 export const subscribes: typeof spoEvents = spoEvents
 
 /**
- * Options of {@link connector}.
+ * Options of {@link connector}: where its client comes from, as the ITAM connector's.
  *
  * @since 0.2.0
  * @category options
  */
-export interface Options {
-  /**
-   * The ServiceNow client: one the host built, the options to build one on `fetch`, or, when
-   * omitted, the `SERVICENOW_*` configuration (`ServiceNowClient.config()`).
-   */
-  readonly client?: ClientSource
-}
+export type Options = Itam.Options
 
 /**
  * The SPO connector, to enable among the plugins: `Connector.enable(Spo.connector({ client }),

@@ -3,7 +3,7 @@
  * correlation id and mapping records, and references resolved to sys_ids.
  */
 import type { Connector, Storage } from "@procura/core"
-import type { Principal } from "@procura/core"
+import type { Principal, Procura } from "@procura/core"
 import { Effect, Option, Stream } from "effect"
 import * as Batch from "../Batch.js"
 import { ConnectorError } from "../ConnectorError.js"
@@ -57,7 +57,15 @@ export interface Row {
   readonly values: ServiceNowClient.Values
 }
 
-type Env = Storage.Storage | Principal.CurrentPrincipal
+/** What the connectors' handlers run with. */
+export type Env = Storage.Storage | Principal.CurrentPrincipal
+
+/** What the connectors' inbound appliers run with: operations too. */
+export type ApplyEnv = Env | Procura.Services
+
+/** The client, built on first use (see {@link clientOf}). */
+export type Client = Effect.Effect<ServiceNowClient.ServiceNowClientService, ConnectorError>
+
 type Failure = ConnectorError | MirrorError | Connector.MappingConflict | Storage.StorageError
 
 const sysIdOf = (record: ServiceNowClient.ServiceNowRecord): string => {

@@ -27,7 +27,8 @@ export const connectorLinks: Storage.Collection<ConnectorLink> = Storage.collect
   name: "connector_links",
   schema: ConnectorLink,
   fields: { connector: "string", kind: "string", procuraId: "string", externalId: "string" },
-  unique: [["connector", "kind", "procuraId"], ["connector", "kind", "externalId"]]
+  // The id looked up leads each key, so a lookup uses its own index even before the planner has statistics.
+  unique: [["procuraId", "connector", "kind"], ["externalId", "connector", "kind"]]
 })
 
 /** How far a connector has pulled from its system, for the tenant the record belongs to. */

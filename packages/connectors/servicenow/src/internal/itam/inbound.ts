@@ -2,17 +2,14 @@
  * The ITAM connector's inbound side: changes made in ServiceNow to mirrored `alm_hardware`
  * records, applied to Procura's assets through the asset operations.
  */
-import { Assets, type Connector, Operation, type Principal, type Procura, type Storage } from "@procura/core"
+import { Assets, type Connector, Operation } from "@procura/core"
 import { Effect, Option } from "effect"
-import type { ConnectorError } from "../../ConnectorError.js"
 import * as Fields from "../../Fields.js"
 import * as Query from "../../Query.js"
-import type * as ServiceNowClient from "../../ServiceNowClient.js"
-import { fieldText, type Mirror, pullSince, resolveBack } from "../mirror.js"
+import { type ApplyEnv, type Client, fieldText, type Mirror, pullSince, resolveBack } from "../mirror.js"
 import { assetStatusOf, referenceRules } from "./mappings.js"
 import { assetRecordOf, assetValues, type ItamConfig, kinds } from "./outbound.js"
 
-type Client = Effect.Effect<ServiceNowClient.ServiceNowClientService, ConnectorError>
 
 /** An asset record as pulled. */
 export interface AssetChange {
@@ -53,7 +50,6 @@ const pull = (client: Client) => (since: string | undefined, context: Connector.
     return { changes, watermark }
   })
 
-type Env = Storage.Storage | Principal.CurrentPrincipal | Procura.Services
 
 /** The Procura storage space a stockroom stands for (`<location id>/<storage space>`), if mapped. */
 const storageSpaceOf = (mirror: Mirror, stockroom: string) =>
@@ -66,7 +62,7 @@ const storageSpaceOf = (mirror: Mirror, stockroom: string) =>
   )
 
 /** Applies one pulled change; see `Itam.conflictRule`. */
-const apply = (client: Client) => (change: AssetChange, context: Connector.Context<ItamConfig>): Effect.Effect<void, unknown, Env> =>
+const apply = (client: Client) => (change: AssetChange, context: Connector.Context<ItamConfig>): Effect.Effect<void, unknown, ApplyEnv> =>
   Effect.gen(function*() {
     const config = context.config
     const mirror: Mirror = { connector: context.connectorId, client, links: context.links, correlationField: config.correlationField }
@@ -84,7 +80,7 @@ const apply = (client: Client) => (change: AssetChange, context: Connector.Conte
     const space = yield* storageSpaceOf(mirror, change.stockroom)
     const reason = `changed in ServiceNow (${change.updatedOn} UTC)`
     const ids = [asset.id]
-    let operation: Effect.Effect<unknown, unknown, Env> | undefined
+    let operation: Effect.Effect<unknown, unknown, ApplyEnv> | undefined
     if (status === "in_use") {
       if (asset.status === "in_use" && (assignee === undefined || asset.assignedTo === assignee)) return
       if (assignee !== undefined && asset.status === "in_stock") {

@@ -10,7 +10,6 @@ import {
   LicensingEvents,
   Money,
   Operation,
-  type Principal,
   Purchasing,
   PurchasingEvents,
   ReceivingEvents,
@@ -20,10 +19,9 @@ import {
 } from "@procura/core"
 import { Effect, Option, Stream } from "effect"
 import type { z } from "zod"
-import type { ConnectorError } from "../../ConnectorError.js"
 import * as Query from "../../Query.js"
 import type * as ServiceNowClient from "../../ServiceNowClient.js"
-import { adopt, type Mirror, mapped, resolve, type Row, upsert, upsertAll } from "../mirror.js"
+import { adopt, type Client, type Env, type Mirror, mapped, resolve, type Row, upsert, upsertAll } from "../mirror.js"
 import { ReceivingSlipMirrored, ReturnMirrored } from "./events.js"
 import { assetTable, installStatus, purchaseOrderStatus, referenceRules } from "./mappings.js"
 
@@ -65,8 +63,6 @@ export const itamEvents = [
 ] as const
 
 type ItamEvent = Events.EventOf<typeof itamEvents[number]>
-type Env = Storage.Storage | Principal.CurrentPrincipal
-type Client = Effect.Effect<ServiceNowClient.ServiceNowClientService, ConnectorError>
 
 /** The mapping kinds, one per ServiceNow table a Procura record is mirrored to. */
 export const kinds = {

@@ -2,17 +2,13 @@
  * The SPO connector's inbound side: SPO's supplier products (`sn_shop_supplier_product`) pulled
  * into Procura's supplier products, with their suppliers as vendors.
  */
-import { Catalog, type Connector, Operation, type Principal, type Procura, type Storage } from "@procura/core"
+import { Catalog, type Connector, Operation } from "@procura/core"
 import { Effect, Option } from "effect"
-import type { ConnectorError } from "../../ConnectorError.js"
 import * as Fields from "../../Fields.js"
 import * as Query from "../../Query.js"
-import type * as ServiceNowClient from "../../ServiceNowClient.js"
-import { fieldText, type Mirror, pullSince } from "../mirror.js"
+import { type ApplyEnv, type Client, fieldText, type Mirror, pullSince } from "../mirror.js"
 import { kinds, type SpoConfig } from "./outbound.js"
 
-type Client = Effect.Effect<ServiceNowClient.ServiceNowClientService, ConnectorError>
-type Env = Storage.Storage | Principal.CurrentPrincipal | Procura.Services
 
 /** A supplier product as pulled. */
 export interface SupplierProductChange {
@@ -73,7 +69,7 @@ const vendorOf = (mirror: Mirror, supplier: string) =>
  * item with its SKU and the supplier's vendor. A product whose SKU no catalog item has, or
  * whose price cannot be read, is skipped and logged: Procura does not invent catalog items.
  */
-const apply = (client: Client) => (change: SupplierProductChange, context: Connector.Context<SpoConfig>): Effect.Effect<void, unknown, Env> =>
+const apply = (client: Client) => (change: SupplierProductChange, context: Connector.Context<SpoConfig>): Effect.Effect<void, unknown, ApplyEnv> =>
   Effect.gen(function*() {
     const mirror: Mirror = { connector: context.connectorId, client, links: context.links, correlationField: context.config.correlationField }
     const skip = (why: string) => Effect.logWarning(`SPO supplier product ${change.sysId} (${change.sku}) is not pulled: ${why}`)

@@ -5,20 +5,15 @@ import {
   type Events,
   type Money,
   Operation,
-  type Principal,
   Purchasing,
   PurchasingEvents,
   Requisition,
-  RequisitionEvents,
-  type Storage
+  RequisitionEvents
 } from "@procura/core"
 import { Effect, Option } from "effect"
-import type { z } from "zod"
-import type { ConnectorError } from "../../ConnectorError.js"
 import * as Query from "../../Query.js"
-import type * as ServiceNowClient from "../../ServiceNowClient.js"
 import { ReceivingSlipMirrored, ReturnMirrored } from "../itam/events.js"
-import { adopt, type Mirror, mapped, resolve, type Row, upsert, upsertAll } from "../mirror.js"
+import { adopt, type Client, type Env, type Mirror, mapped, resolve, type Row, upsert, upsertAll } from "../mirror.js"
 import { purchaseOrderStatus, receiptValues, requisitionStatus } from "./mappings.js"
 
 /** The connector's configuration, as validated. */
@@ -46,8 +41,6 @@ export const spoEvents = [
 ] as const
 
 type SpoEvent = Events.EventOf<typeof spoEvents[number]>
-type Env = Storage.Storage | Principal.CurrentPrincipal
-type Client = Effect.Effect<ServiceNowClient.ServiceNowClientService, ConnectorError>
 
 /** The mapping kinds of the SPO connector. */
 export const kinds = {
@@ -171,20 +164,42 @@ const pushRequisitionStatus = (mirror: Mirror, requestId: string) =>
     yield* client.patch("sn_shop_purchase_requisition", requisition, { status: requisitionStatus[request.status] }, { fields: ["sys_id"] })
   })
 
-/** The read-only SPO receipts of a receiving slip that exists in ITAM: one per order line. */
-const pushReceipts = (mirror: Mirror, config: SpoConfig, slip: z.output<typeof ReceivingSlipMirrored.payload>) =>
+/**
+ * Read-only SPO receipts, one per order line: of a receiving slip that exists in ITAM, or of a
+ * return to the vendor (integrated mode "propagate"), whose negative quantity takes the units off
+ * what the line received. Both follow the ITAM connector's events, so SPO sees them in order.
+ */
+const pushReceipts = (
+  mirror: Mirror,
+  config: SpoConfig,
+  receipt: {
+    readonly id: string
+    readonly purchaseOrderId: string
+    readonly by: string
+    readonly at: string
+    readonly type: "goods_receipt" | "return"
+    readonly lines: ReadonlyArray<{ readonly lineNo: number; readonly quantity: number }>
+  }
+) =>
   Effect.gen(function*() {
-    const receivedBy = (yield* resolve(mirror, { kind: "user", table: "sys_user", field: config.userField }, slip.receivedBy)) ?? ""
-    const received = Query.formatDateTime(new Date(slip.receivedAt))
-    const lines = yield* Effect.forEach(slip.lines, (line) =>
-      mapped(mirror, kinds.purchaseOrderLine, "sn_shop_purchase_order_line", key(slip.purchaseOrderId, line.lineNo)))
+    const by = (yield* resolve(mirror, { kind: "user", table: "sys_user", field: config.userField }, receipt.by)) ?? ""
+    const at = Query.formatDateTime(new Date(receipt.at))
+    const lines = yield* Effect.forEach(receipt.lines, (line) =>
+      mapped(mirror, kinds.purchaseOrderLine, "sn_shop_purchase_order_line", key(receipt.purchaseOrderId, line.lineNo)))
     yield* upsertAll(
       mirror,
       kinds.receipt,
       "sn_shop_receipt",
-      slip.lines.map((line, i): Row => ({
-        procuraId: key(slip.receiptId, line.lineNo),
-        values: { purchase_order_line: lines[i]!, quantity_received: line.quantity, received_by: receivedBy, received, ...receiptValues }
+      receipt.lines.map((line, i): Row => ({
+        procuraId: key(receipt.id, line.lineNo),
+        values: {
+          purchase_order_line: lines[i]!,
+          quantity_received: receipt.type === "return" ? -line.quantity : line.quantity,
+          received_by: by,
+          received: at,
+          status: receiptValues.status,
+          type: receipt.type
+        }
       }))
     )
   })
@@ -211,31 +226,13 @@ export const outbound = (client: Client) => (event: SpoEvent, context: Connector
       return pushOrder(mirror, event.payload.purchaseOrderId, "none")
     case "servicenow.itam.return_mirrored":
       return Effect.gen(function*() {
-        // A return to the vendor (integrated mode "propagate"), after the receipts before it: a
-        // return receipt per line takes the units off what the SPO order line received.
-        const returned = event.payload
-        const returnedBy = (yield* resolve(mirror, { kind: "user", table: "sys_user", field: config.userField }, returned.returnedBy)) ?? ""
-        const lines = yield* Effect.forEach(returned.lines, (line) =>
-          mapped(mirror, kinds.purchaseOrderLine, "sn_shop_purchase_order_line", key(returned.purchaseOrderId, line.lineNo)))
-        yield* upsertAll(
-          mirror,
-          kinds.receipt,
-          "sn_shop_receipt",
-          returned.lines.map((line, i): Row => ({
-            procuraId: key(returned.returnId, line.lineNo),
-            values: {
-              purchase_order_line: lines[i]!,
-              quantity_received: -line.quantity,
-              received_by: returnedBy,
-              received: Query.formatDateTime(new Date(returned.returnedAt)),
-              status: receiptValues.status,
-              type: "return"
-            }
-          }))
-        )
-        yield* pushOrder(mirror, returned.purchaseOrderId, "none")
+        const { lines, purchaseOrderId, returnId, returnedAt, returnedBy } = event.payload
+        yield* pushReceipts(mirror, config, { id: returnId, purchaseOrderId, by: returnedBy, at: returnedAt, type: "return", lines })
+        yield* pushOrder(mirror, purchaseOrderId, "none")
       })
-    case "servicenow.itam.receiving_slip_mirrored":
-      return pushReceipts(mirror, config, event.payload)
+    case "servicenow.itam.receiving_slip_mirrored": {
+      const { lines, purchaseOrderId, receiptId, receivedAt, receivedBy } = event.payload
+      return pushReceipts(mirror, config, { id: receiptId, purchaseOrderId, by: receivedBy, at: receivedAt, type: "goods_receipt", lines })
+    }
   }
 }
