@@ -144,13 +144,46 @@ export {
  */
 export const conflictRule = "Procura's newer change wins; Procura's lifecycle rules win; otherwise ServiceNow's change is applied"
 
-/**
- * The events the connector pushes.
- *
- * @since 0.2.0
- * @category constants
- */
-export const subscribes: typeof itamEvents = itamEvents
+export {
+  /**
+   * The events the connector pushes.
+   *
+   * @since 0.2.0
+   * @category constants
+   */
+  itamEvents as subscribes
+} from "./internal/itam/outbound.js"
+
+export type {
+  /**
+   * An `alm_hardware` change as the connector pulls it.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  AssetChange
+} from "./internal/itam/inbound.js"
+
+export type {
+  /**
+   * A Procura asset status.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  AssetStatus
+} from "./internal/itam/mappings.js"
+
+export type {
+  /**
+   * Where a connector's client comes from: a client the host built, the options to build one on
+   * `fetch`, or nothing (`SERVICENOW_*`).
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  ClientSource
+} from "./internal/mirror.js"
 
 /**
  * Options of {@link connector}.
@@ -182,7 +215,7 @@ export const connector = (options: Options = {}): Connector.Connector<typeof id,
     description: "Mirrors purchase orders, receiving slips and assets to ServiceNow ITAM; brings asset changes made there back.",
     config: Config,
     responsibilities,
-    subscribes,
+    subscribes: itamEvents,
     outbound: outbound(client),
     inbound: inbound(client),
     errors: [ConnectorError.family, MirrorError.family],

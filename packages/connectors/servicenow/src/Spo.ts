@@ -114,13 +114,15 @@ export const responsibilities = [
   { name: "supplier-products.pull", mode: "shared" }
 ] as const
 
-/**
- * The events the connector pushes.
- *
- * @since 0.2.0
- * @category constants
- */
-export const subscribes: typeof spoEvents = spoEvents
+export {
+  /**
+   * The events the connector pushes.
+   *
+   * @since 0.2.0
+   * @category constants
+   */
+  spoEvents as subscribes
+} from "./internal/spo/outbound.js"
 
 /**
  * Options of {@link connector}: where its client comes from, as the ITAM connector's.
@@ -145,7 +147,7 @@ export const connector = (options: Options = {}): Connector.Connector<typeof id,
     description: "Mirrors purchase requests and orders to ServiceNow SPO, its read-only receipts after ITAM's slips; pulls SPO's supplier products.",
     config: Config,
     responsibilities,
-    subscribes,
+    subscribes: spoEvents,
     outbound: outbound(client),
     inbound: inbound(client),
     errors: [ConnectorError.family, MirrorError.family]
