@@ -19,7 +19,7 @@ import {
 } from "@procura/core"
 import { createProcura, PluginError } from "@procura/core/promise"
 import { MemoryStorage } from "@procura/storage-memory"
-import { SqlStorage } from "@procura/storage-sql"
+import { PostgresTesting, SqlStorage } from "@procura/storage-sql"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { z } from "zod"
 
@@ -100,7 +100,8 @@ const submitOrder = Effect.gen(function*() {
 
 const storages: ReadonlyArray<readonly [string, () => Layer.Layer<Storage.Storage, unknown>]> = [
   ["memory", () => MemoryStorage.layer()],
-  ["PGlite", () => SqlStorage.layerPglite()]
+  ["PGlite", () => SqlStorage.layerPglite()],
+  ...(process.env["PROCURA_SKIP_POSTGRES"] === "1" ? [] : [["PostgreSQL", () => PostgresTesting.layerFresh()] as const])
 ]
 
 /** Runs a program on a fresh store with the connector enabled. */
