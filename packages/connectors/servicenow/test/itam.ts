@@ -42,6 +42,18 @@ export const simulator = (options: ServiceNowSimulator.Options = {}) => {
   return sim
 }
 
+/** Runs a program against a {@link simulator} listening for its duration. */
+export const withSimulator = <A, E, R>(use: (sim: ServiceNowSimulator.Simulator) => Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const sim = simulator()
+      sim.listen()
+      return sim
+    }),
+    use,
+    (sim) => Effect.sync(() => sim.close())
+  )
+
 export const client = { instanceUrl, auth: oauthPassword, retry: fastRetry }
 
 /** Runs a program with the ITAM connector enabled on a fresh store. */
@@ -109,10 +121,9 @@ export const byCorrelation = (sim: ServiceNowSimulator.Simulator, table: string,
 
 export const itamSuite = (name: string, storage: () => Layer.Layer<Storage.Storage, unknown>) =>
   describe(`ITAM connector: ${name}`, () => {
-    it.live("mirrors the order, its receipts and assets, each once, with references and ITAM's states", () => {
-      const sim = simulator()
-      sim.listen()
-      return withItam(storage, (composition) =>
+    it.live("mirrors the order, its receipts and assets, each once, with references and ITAM's states", () =>
+      withSimulator((sim) =>
+        withItam(storage, (composition) =>
         Effect.gen(function*() {
           const { lines, order, vendor } = yield* submitOrder
           yield* deliver(composition)
@@ -164,13 +175,11 @@ export const itamSuite = (name: string, storage: () => Layer.Layer<Storage.Stora
           assert.deepStrictEqual(sim.records("alm_consumable").map((r) => r["quantity"]), ["10"])
           assert.strictEqual(sim.records("proc_rec_slip").length, 2)
           assert.strictEqual(sim.records("proc_po").length, 1)
-        })).pipe(Effect.ensuring(Effect.sync(() => sim.close())))
-    }, 60_000)
+        }))), 60_000)
 
-    it.live("never duplicates a record when a push is repeated after a lost response or a crash", () => {
-      const sim = simulator()
-      sim.listen()
-      return withItam(storage, (composition) =>
+    it.live("never duplicates a record when a push is repeated after a lost response or a crash", () =>
+      withSimulator((sim) =>
+        withItam(storage, (composition) =>
         Effect.gen(function*() {
           const { lines, order } = yield* submitOrder
           // A crash after ServiceNow created the order, before Procura recorded the mapping: the
@@ -203,13 +212,11 @@ export const itamSuite = (name: string, storage: () => Layer.Layer<Storage.Stora
           yield* (yield* Storage.Storage).saveCheckpoint(Connector.outboundSubscriberId(Itam.id), 0)
           yield* deliver(composition)
           assert.deepStrictEqual(counts(), before)
-        })).pipe(Effect.ensuring(Effect.sync(() => sim.close())))
-    }, 60_000)
+        }))), 60_000)
 
-    it.live("brings assignment, stockroom and state changes made in ServiceNow back through the asset operations", () => {
-      const sim = simulator()
-      sim.listen()
-      return withItam(storage, (composition) =>
+    it.live("brings assignment, stockroom and state changes made in ServiceNow back through the asset operations", () =>
+      withSimulator((sim) =>
+        withItam(storage, (composition) =>
         Effect.gen(function*() {
           const { lines, order } = yield* submitOrder
           yield* receive(order.id, [{ lineNo: lines.laptop, serialNumbers: ["SN-1", "SN-2"] }])
@@ -249,6 +256,5 @@ export const itamSuite = (name: string, storage: () => Layer.Layer<Storage.Stora
           assert.isUndefined(refused!.failed)
           assert.deepInclude(yield* as(Operation.run(Assets.operations.getAsset)({ id: two!.id })), { status: "retired" })
           assert.deepInclude(record(two!.id), { install_status: "7", assigned_to: "" })
-        })).pipe(Effect.ensuring(Effect.sync(() => sim.close())))
-    }, 60_000)
+        }))), 60_000)
   })

@@ -7,7 +7,7 @@ import { Itam, Spo } from "@procura/connector-servicenow"
 import { Assets, Catalog, Connector, Delivery, Operation, Plugin, Procura, Purchasing, Requisition, Returns, Storage } from "@procura/core"
 import { itamSpo } from "@procura/plugin-itam-spo"
 import { Cause, Effect, Exit, Layer } from "effect"
-import { as, byCorrelation, client, deliver, fast, receive, simulator, submitOrder, team } from "./itam.js"
+import { as, byCorrelation, client, deliver, fast, receive, submitOrder, team, withSimulator } from "./itam.js"
 
 /** Runs a program with the SPO connector, and the ITAM connector unless told otherwise, on a fresh store. */
 const withSpo = <A, E>(
@@ -30,10 +30,9 @@ const deliverTo = (composition: Plugin.Composition, connector: string) =>
 
 export const spoSuite = (name: string, storage: () => Layer.Layer<Storage.Storage, unknown>) =>
   describe(`SPO connector: ${name}`, () => {
-    it.live("mirrors requests and orders, and writes read-only receipts only after ITAM's receiving slip", () => {
-      const sim = simulator()
-      sim.listen()
-      return withSpo(storage, (composition) =>
+    it.live("mirrors requests and orders, and writes read-only receipts only after ITAM's receiving slip", () =>
+      withSimulator((sim) =>
+        withSpo(storage, (composition) =>
         Effect.gen(function*() {
           const { lines, order } = yield* submitOrder
           yield* deliverTo(composition, Spo.id)
@@ -76,13 +75,11 @@ export const spoSuite = (name: string, storage: () => Layer.Layer<Storage.Storag
           assert.strictEqual(sim.records("sn_shop_receipt").length, 2)
           assert.strictEqual(sim.records("sn_shop_purchase_order").length, 1)
           assert.strictEqual(sim.records("sn_shop_purchase_requisition").length, 1)
-        })).pipe(Effect.ensuring(Effect.sync(() => sim.close())))
-    }, 60_000)
+        }))), 60_000)
 
-    it.live("in integrated mode propagate, revisions, cancellations and returns reach both systems in order", () => {
-      const sim = simulator()
-      sim.listen()
-      return withSpo(storage, (composition) =>
+    it.live("in integrated mode propagate, revisions, cancellations and returns reach both systems in order", () =>
+      withSimulator((sim) =>
+        withSpo(storage, (composition) =>
         Effect.gen(function*() {
           const { lines, order } = yield* submitOrder
           yield* deliver(composition)
@@ -116,13 +113,11 @@ export const spoSuite = (name: string, storage: () => Layer.Layer<Storage.Storag
           assert.deepInclude(spoLine(lines.toner), { purchased_quantity: "0", state: "closed_canceled" })
           // In order: the goods receipt first, then the return (records are listed as inserted).
           assert.deepStrictEqual(sim.records("sn_shop_receipt").map((r) => [r["type"], r["quantity_received"]]), [["goods_receipt", "1"], ["return", "-1"]])
-        }), { plugins: [Plugin.enable(itamSpo, { supplierProducts: false, integrated: "propagate" })] }).pipe(Effect.ensuring(Effect.sync(() => sim.close())))
-    }, 60_000)
+        }), { plugins: [Plugin.enable(itamSpo, { supplierProducts: false, integrated: "propagate" })] })), 60_000)
 
-    it.live("in integrated mode strict, a cancellation is refused and nothing reaches ServiceNow", () => {
-      const sim = simulator()
-      sim.listen()
-      return withSpo(storage, (composition) =>
+    it.live("in integrated mode strict, a cancellation is refused and nothing reaches ServiceNow", () =>
+      withSimulator((sim) =>
+        withSpo(storage, (composition) =>
         Effect.gen(function*() {
           const { lines, order } = yield* submitOrder
           yield* deliver(composition)
@@ -136,13 +131,11 @@ export const spoSuite = (name: string, storage: () => Layer.Layer<Storage.Storag
           assert.include(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)), "itam-spo/itam-po-cancel")
           yield* deliver(composition)
           assert.strictEqual(JSON.stringify([sim.records("proc_po_item"), sim.records("sn_shop_purchase_order_line")]), before)
-        }), { plugins: [Plugin.enable(itamSpo, { supplierProducts: false, integrated: "strict" })] }).pipe(Effect.ensuring(Effect.sync(() => sim.close())))
-    }, 60_000)
+        }), { plugins: [Plugin.enable(itamSpo, { supplierProducts: false, integrated: "strict" })] })), 60_000)
 
-    it.live("writes no SPO receipt without the ITAM connector: ITAM owns the receipt", () => {
-      const sim = simulator()
-      sim.listen()
-      return withSpo(storage, (composition) =>
+    it.live("writes no SPO receipt without the ITAM connector: ITAM owns the receipt", () =>
+      withSimulator((sim) =>
+        withSpo(storage, (composition) =>
         Effect.gen(function*() {
           const { lines, order } = yield* submitOrder
           yield* receive(order.id, [{ lineNo: lines.laptop, serialNumbers: ["SN-1", "SN-2"] }])
@@ -151,13 +144,11 @@ export const spoSuite = (name: string, storage: () => Layer.Layer<Storage.Storag
           assert.deepStrictEqual(sim.records("sn_shop_receipt"), [])
           assert.deepStrictEqual(sim.records("proc_rec_slip"), [])
           assert.deepStrictEqual(sim.records("alm_hardware"), [])
-        }), { itam: false }).pipe(Effect.ensuring(Effect.sync(() => sim.close())))
-    }, 60_000)
+        }), { itam: false })), 60_000)
 
-    it.live("pulls supplier products into Procura's, and sources requests from them", () => {
-      const sim = simulator()
-      sim.listen()
-      return withSpo(storage, (composition) =>
+    it.live("pulls supplier products into Procura's, and sources requests from them", () =>
+      withSimulator((sim) =>
+        withSpo(storage, (composition) =>
         Effect.gen(function*() {
           const laptop = yield* as(Operation.run(Catalog.operations.createCatalogItem)({ sku: "LAP-14", name: "Laptop 14", kind: "hardware" }))
           const [dell] = sim.seed("sn_fin_supplier", [{ name: "Dell", number: "SUP0001" }])
@@ -191,6 +182,5 @@ export const spoSuite = (name: string, storage: () => Layer.Layer<Storage.Storag
           const [requisition] = byCorrelation(sim, "sn_shop_purchase_requisition", request.id)
           const [line] = sim.records("sn_shop_purchase_line").filter((l) => l["purchase_requisition"] === requisition!["sys_id"])
           assert.deepInclude(line, { supplier_product: offer!["sys_id"], supplier: dell!["sys_id"], negotiated_unit_price: "EUR;1099.00" })
-        }), { plugins: [Plugin.enable(itamSpo, {})] }).pipe(Effect.ensuring(Effect.sync(() => sim.close())))
-    }, 60_000)
+        }), { plugins: [Plugin.enable(itamSpo, {})] })), 60_000)
   })

@@ -31,7 +31,6 @@ export const ReturnMirrored = Events.define("servicenow.itam.return_mirrored", {
     purchaseOrderId: z.string(),
     returnedBy: z.string(),
     returnedAt: z.string(),
-    status: z.enum(["draft", "submitted", "partially_received", "received", "cancelled"]).describe("the order's status after the return"),
     lines: z.array(z.object({ lineNo: z.number().int(), quantity: z.number().int() }))
   })
 })

@@ -2,7 +2,7 @@
  * The ITAM connector's inbound side: changes made in ServiceNow to mirrored `alm_hardware`
  * records, applied to Procura's assets through the asset operations.
  */
-import { Assets, type Connector, Operation } from "@procura/core"
+import { Assets, type Connector, Operation, Storage } from "@procura/core"
 import { Effect, Option } from "effect"
 import * as Fields from "../../Fields.js"
 import * as Query from "../../Query.js"
@@ -111,7 +111,7 @@ const apply = (client: Client) => (change: AssetChange, context: Connector.Conte
       : yield* operation.pipe(
         Effect.as(Option.none<string>()),
         // 2. Procura's lifecycle rules win; a storage failure is retried by the next poll.
-        Effect.catchIf((error) => !isStorageError(error), (error) => Effect.succeed(Option.some(describe(error))))
+        Effect.catchIf((error) => !(error instanceof Storage.StorageError), (error) => Effect.succeed(Option.some(describe(error))))
       )
     if (operation !== undefined && Option.isNone(applied)) return
     // Refused, or no Procura operation makes this change: ServiceNow gets Procura's state back.
@@ -122,9 +122,6 @@ const apply = (client: Client) => (change: AssetChange, context: Connector.Conte
     const api = yield* client
     yield* api.patch(record.value.table, change.sysId, yield* assetValues(mirror, config, asset), { fields: ["sys_id"] })
   })
-
-const isStorageError = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && "_tag" in error && (error as { _tag: unknown })._tag === "StorageError"
 
 const describe = (error: unknown): string =>
   typeof error === "object" && error !== null && "message" in error ? String((error as { message: unknown }).message) : String(error)

@@ -48,6 +48,5 @@ export const assetTable = (kind: string): "alm_hardware" | "alm_consumable" => k
 /** References resolved by matching a Procura value against a field of another table. */
 export const referenceRules = (config: { readonly userField: string; readonly locationField: string }) => ({
   user: { kind: "user", table: "sys_user", field: config.userField },
-  location: { kind: "location", table: "cmn_location", field: config.locationField },
-  stockroom: { kind: "stockroom", table: "alm_stockroom", field: "name" }
+  location: { kind: "location", table: "cmn_location", field: config.locationField }
 }) as const

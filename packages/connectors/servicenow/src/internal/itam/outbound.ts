@@ -376,7 +376,6 @@ export const outbound = (client: Client) =>
         purchaseOrderId: event.payload.purchaseOrderId,
         returnedBy: event.actorId,
         returnedAt: event.occurredAt,
-        status: event.payload.status,
         lines: event.payload.lines.map((line) => ({ lineNo: line.lineNo, quantity: line.quantity }))
       }))
     case "asset.templates_created":
