@@ -175,6 +175,8 @@ for (const [name, storage] of storages) {
           assert.deepStrictEqual(yield* as(erp.externalIdOf("asset", "a-1")), Option.some("X-1"))
           assert.deepStrictEqual(yield* as(erp.externalIdOf("asset", "a-1"), "t2"), Option.some("X-7"))
           assert.deepStrictEqual(yield* as(erp.procuraIdOf("asset", "X-2")), Option.none())
+          // Many at once, in one read: the unlinked ids are absent.
+          assert.deepStrictEqual(yield* as(erp.externalIdsOf("asset", ["a-1", "a-9", "a-1"])), new Map([["a-1", "X-1"]]))
         })), 60_000)
 
     it.live("applies inbound changes since the watermark once, advancing it only after success", () => {

@@ -92,8 +92,8 @@ export const upsertAll = (
     if (rows.length === 0) return []
     const client = yield* mirror.client
     const field = mirror.correlationField
-    const linked = yield* Effect.forEach(rows, (row) => mirror.links.externalIdOf(kind, row.procuraId))
-    const unlinked = rows.filter((_, i) => Option.isNone(linked[i]!)).map((row) => row.procuraId)
+    const mapping = yield* mirror.links.externalIdsOf(kind, rows.map((row) => row.procuraId))
+    const unlinked = rows.filter((row) => !mapping.has(row.procuraId)).map((row) => row.procuraId)
     const found = new Map<string, string>()
     for (let i = 0; i < unlinked.length; i += 100) {
       const ids = unlinked.slice(i, i + 100)
@@ -115,8 +115,8 @@ export const upsertAll = (
           `restore it, or remove the mapping, then replay the event`
       })
     /** Each row's write: a patch of the record it is (mapped, or found by correlation id), or a create. */
-    const writes = rows.map((row, i) => {
-      const known = Option.getOrUndefined(linked[i]!)
+    const writes = rows.map((row) => {
+      const known = mapping.get(row.procuraId)
       if (known !== undefined) return { row, sysId: known, mapped: true } as const
       const existing = found.get(row.procuraId)
       return existing !== undefined ? { row, sysId: existing, mapped: false } as const : { row, sysId: undefined, mapped: false } as const
