@@ -2,13 +2,17 @@
 // Runs a workspace script with a toolchain that is new enough, bringing one if needed.
 //
 //   node scripts/toolchain.mjs run <script> [args...]
+//   node scripts/toolchain.mjs example <example folder> [script] [args...]
 //
 // Works on Node >= 18 with only npm: when the current Node is older than 22.19 or pnpm is
 // missing, Node 24 and pnpm are installed from the npm registry into .tools/ (git-ignored),
 // dependencies are installed with that pnpm, and the script runs with .tools first on PATH.
+// `example` runs a script of examples/<folder> (default `start`), building the packages first
+// when their dist/ is older than their src/: the examples run on the built packages, as a user's
+// app would.
 // Set PROCURA_SYSTEM_TOOLCHAIN=1 to insist on the Node and pnpm already on PATH.
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -76,16 +80,57 @@ const ensureDependencies = (env) => {
   if (status !== 0) throw new Error("pnpm install failed")
 }
 
+/** The newest modification time of the files under `dir` (0 when it does not exist). */
+const newest = (dir) => {
+  if (!existsSync(dir)) return 0
+  let latest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) latest = Math.max(latest, mtime(join(entry.parentPath ?? entry.path, entry.name)))
+  }
+  return latest
+}
+
+/** The publishable packages (every folder under packages/ with a package.json and a src/). */
+const packageDirs = () =>
+  ["packages", "packages/storage", "packages/connectors", "packages/plugins"].flatMap((parent) =>
+    readdirSync(join(root, parent), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(root, parent, entry.name, "src")))
+      .map((entry) => join(root, parent, entry.name))
+  )
+
+/** Builds the packages when a source file is newer than its package's dist/ (examples use dist). */
+const ensureBuilt = (env) => {
+  const stale = packageDirs().filter((dir) => newest(join(dir, "dist")) < newest(join(dir, "src")))
+  if (stale.length === 0) return 0
+  log(`building the packages (${stale.length} out of date), as the examples run on their dist/`)
+  return run("pnpm", ["run", "--silent", "build"], env)
+}
+
+const usage = () => {
+  log("usage: node scripts/toolchain.mjs run <script> [args...]")
+  log("       node scripts/toolchain.mjs example <example folder> [script, default start] [args...]")
+  return 2
+}
+
 const main = () => {
   const [mode, script, ...rest] = process.argv.slice(2)
-  if (mode !== "run" || script === undefined) {
-    log("usage: node scripts/toolchain.mjs run <script> [args...]")
-    return 2
-  }
+  if ((mode !== "run" && mode !== "example") || script === undefined) return usage()
   const useSystem = process.env.PROCURA_SYSTEM_TOOLCHAIN === "1" || systemToolchainUsable()
   const env = useSystem ? process.env : ensureLocalToolchain()
   if (!useSystem) log(`using ${probe("node", ["--version"], env)} and pnpm ${probe("pnpm", ["--version"], env)} from .tools/`)
   ensureDependencies(env)
+  if (mode === "example") {
+    const folder = join(root, "examples", script)
+    if (!existsSync(join(folder, "package.json"))) {
+      const known = readdirSync(join(root, "examples")).filter((name) => existsSync(join(root, "examples", name, "package.json")))
+      log(`there is no example "${script}"; the examples are: ${known.join(", ")}`)
+      return 2
+    }
+    const built = ensureBuilt(env)
+    if (built !== 0) return built
+    const [exampleScript = "start", ...args] = rest
+    return run("pnpm", ["--dir", folder, "run", "--silent", exampleScript, ...args], env)
+  }
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
   if (!(script in pkg.scripts)) {
     log(`unknown script "${script}"`)

@@ -135,9 +135,10 @@ describe("OpenApi", () => {
     assert.deepStrictEqual(submit.responses["409"], { $ref: "#/components/responses/Conflict" })
     assert.deepStrictEqual(submit.responses["400"], { $ref: "#/components/responses/InvalidInput" })
     const refused = document.components.responses["Refused"]!
-    assert.include(refused["x-procura-codes"]!, "ReceivingError/OverReceipt")
-    assert.include(refused.description, "`ReceivingError/OverReceipt`")
-    assert.notInclude(document.components.responses["Conflict"]!["x-procura-codes"]!, "ReceivingError/OverReceipt")
+    assert.include(refused["x-procura-codes"]!, "ReceivingError/UnknownLine")
+    assert.include(refused.description, "`ReceivingError/UnknownLine`")
+    assert.notInclude(refused["x-procura-codes"]!, "ReceivingError/OverReceipt")
+    assert.include(document.components.responses["Conflict"]!["x-procura-codes"]!, "ReceivingError/OverReceipt")
     const query = document.paths["/operations/purchasing.getPurchaseOrder"]!.post
     assert.notProperty(query.responses, "409", "queries do not conflict")
     assert.include(document.paths["/operations/requisition.approveRequest"]!.post.description, "held by default by every principal")

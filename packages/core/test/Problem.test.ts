@@ -64,7 +64,7 @@ describe("Problem", () => {
     const overReceipt = new Receiving.ReceivingError({ reason: "OverReceipt", message: "too many", purchaseOrderId: "po-1", lineNo: 2 })
     assert.deepStrictEqual(Problem.classify(overReceipt), {
       code: "ReceivingError/OverReceipt",
-      status: 422,
+      status: 409,
       title: "Receipt refused: over receipt",
       type: "https://procura.dev/problems/receiving-error/over-receipt",
       family: "ReceivingError",
@@ -98,7 +98,7 @@ describe("Problem", () => {
     assert.deepStrictEqual(problem, {
       type: "https://procura.dev/problems/receiving-error/over-receipt",
       title: "Receipt refused: over receipt",
-      status: 422,
+      status: 409,
       detail: "Line 2 of po-1 has 1 unit left to receive; 3 were received",
       instance: "/operations/receiving.receivePurchaseOrder",
       code: "ReceivingError/OverReceipt",

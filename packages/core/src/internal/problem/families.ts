@@ -106,14 +106,14 @@ export const families = {
       SeatsAssigned: 409,
       NothingToCancel: 409,
       UnknownLine: 422,
-      BelowReceived: 422,
+      BelowReceived: 409,
       NoLinesLeft: 422,
       SoftwareLine: 422,
       UnknownCatalogItem: 422,
       VendorNotApproved: 422,
       CurrencyMismatch: 422,
       NoChange: 422,
-      OverCancel: 422
+      OverCancel: 409
     }
   }),
   ReceivingError: family<ReceivingError>({
@@ -122,13 +122,13 @@ export const families = {
     reasons: {
       InvalidState: 409,
       DuplicateSerialNumber: 409,
-      OverReceipt: 422,
+      OverReceipt: 409,
       NotReceivable: 422,
       UnknownLine: 422,
       DuplicateLine: 422,
       NotAnAssetLine: 422,
-      ExceedsShipment: 422,
-      ExceedsInvoice: 422,
+      ExceedsShipment: 409,
+      ExceedsInvoice: 409,
       NothingReceived: 422
     }
   }),
@@ -143,7 +143,7 @@ export const families = {
       NotAnAssetLine: 422,
       PlaceRequired: 422,
       NotOnLine: 422,
-      ExceedsReceived: 422
+      ExceedsReceived: 409
     }
   }),
   ShippingError: family<ShippingError>({
@@ -154,7 +154,7 @@ export const families = {
       DuplicateSerialNumber: 409,
       UnknownLine: 422,
       DuplicateLine: 422,
-      OverShipment: 422,
+      OverShipment: 409,
       NotReceivable: 422,
       TooManySerialNumbers: 422,
       NotAnAssetLine: 422,
