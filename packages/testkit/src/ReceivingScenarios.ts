@@ -635,6 +635,36 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           assert.strictEqual(inStock.length + (yield* assetsOf(team, order.id, "on_order")).length, 10, "no asset created beyond the order")
         }))
 
+      it.effect("a scan batch sent again under its batchId receives nothing twice, even when the copies race", () =>
+        Effect.gen(function*() {
+          const { team, laptop } = yield* setUp
+          const receiving = yield* Receiving.Receiving
+          const order = yield* buy(team, [{ catalogItemId: laptop.id, quantity: 5 }])
+          const code = Receiving.lineCode(order.id, 1)
+          const batch = (batchId: string, codes: ReadonlyArray<string>, purchaseOrderId = order.id) =>
+            Principal.runAs(
+              receiving.receiveScans({ purchaseOrderId, locationId: HQ, storageSpace: dock, batchId, scans: codes.map((c) => ({ code: c })) }),
+              team.storekeeper
+            )
+          // Line codes: every scan is another unit, so only the key tells a replay from new scans.
+          const first = yield* batch("dock-1", [code, code])
+          assert.deepStrictEqual(outcomes(first.scans), [["received", "line_code"], ["received", "line_code"]])
+          const replay = yield* batch("dock-1", [code, code])
+          assert.strictEqual(replay.receipt.id, first.receipt.id)
+          assert.deepStrictEqual(replay.scans, first.scans, "the replay answers what the first did")
+          assert.strictEqual((yield* getOrder(team, order.id)).lines[0]!.receivedQuantity, 2)
+
+          const copies = yield* Effect.all(Array.from({ length: 4 }, () => batch("dock-2", [code])), { concurrency: 4 })
+          assert.strictEqual(new Set(copies.map((c) => c.receipt.id)).size, 1, "four copies, one receipt")
+          assert.strictEqual((yield* getOrder(team, order.id)).lines[0]!.receivedQuantity, 3)
+          assert.strictEqual((yield* assetsOf(team, order.id, "in_stock")).length, 3)
+
+          const other = yield* buy(team, [{ catalogItemId: laptop.id, quantity: 1 }])
+          const reused = receivingError(failureOf(yield* Effect.exit(batch("dock-1", [Receiving.lineCode(other.id, 1)], other.id))))
+          assert.strictEqual(reused.reason, "BatchReused")
+          assert.strictEqual((yield* getOrder(team, other.id)).lines[0]!.receivedQuantity, 0)
+        }))
+
       it.effect("shipments created at the same moment never carry more than the order has open", () =>
         Effect.gen(function*() {
           const { team, laptop } = yield* setUp

@@ -143,7 +143,8 @@ export const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
   updated: PurchaseOrder,
   place: Place,
   source: Source,
-  lines: ReadonlyArray<{ readonly orderLine: PurchaseOrderLine; readonly quantity: number; readonly assets: ReadonlyArray<Asset> }>
+  lines: ReadonlyArray<{ readonly orderLine: PurchaseOrderLine; readonly quantity: number; readonly assets: ReadonlyArray<Asset> }>,
+  batch: { readonly batchId?: string; readonly scans?: Array<ScanResult> } = {}
 ) {
   const storage = yield* Storage.Storage
   const principal = yield* CurrentPrincipal
@@ -157,7 +158,8 @@ export const writeReceipt = Effect.fn("Receiving.writeReceipt")(function*(
     locationId: place.locationId,
     storageSpace: place.storageSpace,
     condition: place.condition,
-    lines: receiptLines
+    lines: receiptLines,
+    ...batch
   })
   // Consumable lines (no assets created) add to the stock of the receipt's storage space.
   const consumables = lines.filter((l) => !hasAssets(l.orderLine) && l.orderLine.kind === "consumable")

@@ -22,6 +22,7 @@ import type { ScanResult } from "./ReceivingModel.js"
  *   left to receive.
  * - `NothingReceived`: nothing was left to receive, or no scan of a batch could be received
  *   (`scans` says why, per scan).
+ * - `BatchReused`: a scan batch's `batchId` was received before against another order or shipment.
  *
  * @since 0.1.0
  * @category models
@@ -37,6 +38,7 @@ export type ReceivingErrorReason =
   | "ExceedsShipment"
   | "ExceedsInvoice"
   | "NothingReceived"
+  | "BatchReused"
 
 /**
  * A receipt was refused; nothing was written.

@@ -8,59 +8,6 @@ import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
 import { Condition } from "../assets/AssetsModel.js"
 
-/**
- * A line of a receipt: how many units of a purchase order line arrived, and the assets they became.
- *
- * @since 0.1.0
- * @category models
- */
-export const ReceiptLine = z.object({
-  lineNo: z.number().int().positive(),
-  quantity: z.number().int().positive(),
-  assetIds: z.array(z.string())
-})
-
-/**
- * A receipt (receiving slip), with the shipment or invoice it was received from, if any.
- *
- * @since 0.1.0
- * @category models
- */
-export const Receipt = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  purchaseOrderId: z.string(),
-  shipmentId: z.string().optional(),
-  invoiceId: z.string().optional(),
-  receivedBy: z.string(),
-  receivedAt: z.string(),
-  locationId: z.string(),
-  storageSpace: z.string(),
-  condition: Condition,
-  lines: z.array(ReceiptLine)
-})
-
-/**
- * A receipt.
- *
- * @since 0.1.0
- * @category models
- */
-export type Receipt = z.infer<typeof Receipt>
-
-/**
- * Where receipts are stored.
- *
- * @since 0.1.0
- * @category collections
- */
-export const receipts = Storage.collection({
-  name: "receipts",
-  schema: Receipt,
-  fields: { purchaseOrderId: "string", shipmentId: "string", invoiceId: "string", receivedAt: "timestamp" },
-  indexes: [["purchaseOrderId"], ["shipmentId"], ["invoiceId"]]
-})
-
 // ----- line codes ------------------------------------------------------------------------------
 
 /**
@@ -180,4 +127,65 @@ export type ScanResult = z.infer<typeof ScanResult>
 export const Scan = z.object({
   code: Text.scanCode,
   lineNo: z.number().int().positive().optional()
+})
+
+// ----- receipts --------------------------------------------------------------------------------
+
+/**
+ * A line of a receipt: how many units of a purchase order line arrived, and the assets they became.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ReceiptLine = z.object({
+  lineNo: z.number().int().positive(),
+  quantity: z.number().int().positive(),
+  assetIds: z.array(z.string())
+})
+
+/**
+ * A receipt (receiving slip), with the shipment or invoice it was received from, if any.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Receipt = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  purchaseOrderId: z.string(),
+  shipmentId: z.string().optional(),
+  invoiceId: z.string().optional(),
+  receivedBy: z.string(),
+  receivedAt: z.string(),
+  locationId: z.string(),
+  storageSpace: z.string(),
+  condition: Condition,
+  lines: z.array(ReceiptLine),
+  /** The key of the scan batch this receipt received (`receiveScans`' `batchId`), if the client sent one. */
+  batchId: z.string().optional(),
+  /** What became of each scan of that batch, as `receiveScans` answered: a replayed batch answers it again. */
+  scans: z.array(ScanResult).optional()
+})
+
+/**
+ * A receipt.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Receipt = z.infer<typeof Receipt>
+
+/**
+ * Where receipts are stored.
+ *
+ * @since 0.1.0
+ * @category collections
+ */
+export const receipts = Storage.collection({
+  name: "receipts",
+  schema: Receipt,
+  fields: { purchaseOrderId: "string", shipmentId: "string", invoiceId: "string", receivedAt: "timestamp", batchId: "string" },
+  indexes: [["purchaseOrderId"], ["shipmentId"], ["invoiceId"]],
+  // One receipt per scan batch: a batch sent again (a lost answer, an offline queue) is found, not received twice.
+  unique: [["batchId"]]
 })

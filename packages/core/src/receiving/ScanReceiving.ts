@@ -16,7 +16,7 @@ import { type PurchaseOrderLine } from "../purchasing/PurchasingModel.js"
 import * as Tolerances from "../purchasing/TolerancesModel.js"
 import { loadShipment } from "../shipping/internal/shipments.js"
 import { ShipmentDelivered } from "../shipping/ShippingEvents.js"
-import { Receipt, Scan, ScanResult } from "./ReceivingModel.js"
+import { Receipt, receipts, Scan, ScanResult } from "./ReceivingModel.js"
 import { receiptEvents, LocationId, type Place, StorageSpace, createExtraTemplates, refusal, writeReceipt } from "./ReceiptEngine.js"
 import { type Unit, resolveScans } from "./ScanResolution.js"
 
@@ -36,7 +36,10 @@ export const ReceiveScansInput = z.object({
   locationId: LocationId.optional(),
   storageSpace: StorageSpace.optional(),
   condition: Condition.default("new"),
-  scans: z.array(Scan).min(1, "scan at least one code").max(1000, "scan at most 1,000 codes per batch")
+  scans: z.array(Scan).min(1, "scan at least one code").max(1000, "scan at most 1,000 codes per batch"),
+  batchId: Text.id.optional().describe(
+    "a key the client makes up per batch (a UUID): the same batch sent again (a retry after a lost answer, an offline queue replayed) receives nothing twice and gets the first answer"
+  )
 })
   .refine((input) => (input.purchaseOrderId === undefined) !== (input.shipmentId === undefined), {
     message: "scan against a purchase order (purchaseOrderId) or a shipment (shipmentId): give exactly one",
@@ -88,6 +91,13 @@ const lookUpCodes = Effect.fn("Receiving.lookUpCodes")(function*(codes: Readonly
   return { byId, byTag, bySerial }
 })
 
+/** The receipt a scan batch made, if it was received before. */
+const receiptOfBatch = Effect.fn("Receiving.receiptOfBatch")(function*(batchId: string) {
+  const storage = yield* Storage.Storage
+  const page = yield* storage.find(receipts, { where: { batchId }, limit: 1 })
+  return page.items[0]
+})
+
 const tally = (results: ReadonlyArray<ScanResult>): string => {
   const counts = new Map<string, number>()
   for (const r of results) {
@@ -112,7 +122,13 @@ const tally = (results: ReadonlyArray<ScanResult>): string => {
  * scanned twice, or received before: never a second asset) or `rejected` with a reason; one bad
  * scan does not reject the others. The units received are written atomically, in one receipt.
  * When no scan can be received, it fails with `NothingReceived` (carrying the per-scan results)
- * and writes nothing. Concurrent batches of one order take turns through the order's version,
+ * and writes nothing.
+ *
+ * A client that may send a batch twice (it retries after a timeout, or replays an offline queue)
+ * gives it a `batchId`: the receipt keeps the key and the per-scan results, and the same key again
+ * answers them from the receipt, receiving nothing (a key used for another order or shipment is
+ * refused with `BatchReused`). Serial numbers, asset tags and asset ids are never received twice
+ * anyway; the key matters most for line codes, where every scan is another unit. Concurrent batches of one order take turns through the order's version,
  * and a serial number taken by a concurrent receipt of another order makes the batch run again,
  * where that scan is then rejected.
  *
@@ -125,7 +141,7 @@ export const receiveScans = Operation.make({
   kind: "command",
   // A serial number a concurrent receipt (of another order) took first: run the batch again on
   // fresh reads, where that scan is rejected instead of failing the whole batch.
-  retryOnUnique: ["serialNumber"],
+  retryOnUnique: ["serialNumber", "batchId"],
   permission: "receiving.receive",
   input: ReceiveScansInput,
   output: ScanReceipt,
@@ -136,6 +152,15 @@ export const receiveScans = Operation.make({
     const order = yield* loadPurchaseOrder(shipment?.purchaseOrderId ?? input.purchaseOrderId!)
     const source = { shipment }
     const refuse = refusal(order, source)
+    if (input.batchId !== undefined) {
+      const answered = yield* receiptOfBatch(input.batchId)
+      if (answered !== undefined) {
+        if (answered.purchaseOrderId !== order.id || answered.shipmentId !== shipment?.id) {
+          return yield* refuse("BatchReused", `Scan batch ${input.batchId} was received against another ${shipment ? "shipment" : "purchase order"}; make up a new batch id per batch`)
+        }
+        return { receipt: answered, scans: answered.scans ?? [] }
+      }
+    }
     if (order.status === "draft" || order.status === "cancelled") {
       return yield* refuse("InvalidState", `Purchase order ${order.id} is ${order.status}; only a submitted order can be received`)
     }
@@ -181,15 +206,22 @@ export const receiveScans = Operation.make({
     }
     const assetOf = new Map([...activatedOf].map(([scan, asset]) => [scan, asset.id]))
     const inLineOrder = [...perLine.values()].toSorted((a, b) => a.orderLine.lineNo - b.orderLine.lineNo)
-    const receipt = yield* writeReceipt(order, updated, place, source, inLineOrder.map((e) => ({
-      orderLine: e.orderLine,
-      quantity: e.units.length,
-      assets: e.units.flatMap((u) => activatedOf.get(u.scan) ?? [])
-    })))
     const withAssets = results.map(({ sameAs, ...result }, index) => {
       const assetId = result.outcome === "received" ? assetOf.get(index) : sameAs !== undefined ? assetOf.get(sameAs) ?? result.assetId : result.assetId
       return assetId !== undefined ? { ...result, assetId } : result
     })
+    const receipt = yield* writeReceipt(
+      order,
+      updated,
+      place,
+      source,
+      inLineOrder.map((e) => ({
+        orderLine: e.orderLine,
+        quantity: e.units.length,
+        assets: e.units.flatMap((u) => activatedOf.get(u.scan) ?? [])
+      })),
+      input.batchId !== undefined ? { batchId: input.batchId, scans: withAssets } : {}
+    )
     return { receipt, scans: withAssets }
   })
 })

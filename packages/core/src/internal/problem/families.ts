@@ -129,7 +129,8 @@ export const families = {
       NotAnAssetLine: 422,
       ExceedsShipment: 409,
       ExceedsInvoice: 409,
-      NothingReceived: 422
+      NothingReceived: 422,
+      BatchReused: 422
     }
   }),
   ReturnError: family<ReturnError>({
