@@ -4,4 +4,5 @@
  */
 export { type AccessLogLine, type ApiEnv, type ApiOptions, createApi, type ProblemBody } from "./api.js"
 export { type Authenticate, developmentTokens, tokenTable } from "./auth.js"
+export { oidc, type OidcOptions } from "./oidc.js"
 export { storageFromEnv } from "./storage.js"

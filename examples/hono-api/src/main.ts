@@ -7,20 +7,26 @@ import { serve } from "@hono/node-server"
 import { createProcura } from "@procura/core/promise"
 import { createApi } from "./api.js"
 import { developmentTokens, tokenTable } from "./auth.js"
+import { oidc } from "./oidc.js"
 import { storageFromEnv } from "./storage.js"
 
 const { storage, description } = storageFromEnv()
 const procura = createProcura({ storage })
 await procura.ready()
 
-const app = createApi({ procura, authenticate: tokenTable(developmentTokens), info: { title: "Acme procurement", version: "1.0.0" } })
+// An OpenID Connect provider when OIDC_ISSUER names one; the development tokens otherwise.
+const issuer = process.env["OIDC_ISSUER"]
+const authenticate = issuer
+  ? oidc({ issuer, audience: process.env["OIDC_AUDIENCE"] ?? "procura", ...(process.env["OIDC_JWKS_URL"] && { jwksUrl: process.env["OIDC_JWKS_URL"] }) })
+  : tokenTable(developmentTokens)
+const app = createApi({ procura, authenticate, info: { title: "Acme procurement", version: "1.0.0" } })
 const port = Number(process.env["PORT"] ?? 3000)
 const server = serve({ fetch: app.fetch, port, hostname: process.env["HOST"] ?? "127.0.0.1" }, (address) => {
   const base = `http://${address.address}:${address.port}`
   console.error(`Procura API on ${base}, storage: ${description}
   reference  ${base}/reference
   OpenAPI    ${base}/openapi.json
-  tokens     ${Object.keys(developmentTokens).join(", ")} (development only)`)
+  ${issuer ? `tokens     access tokens of ${issuer}` : `tokens     ${Object.keys(developmentTokens).join(", ")} (development only)`}`)
 })
 
 const stop = () => {
