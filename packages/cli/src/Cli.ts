@@ -29,14 +29,15 @@ import { Itam, Spo } from "@procura/connector-servicenow"
 import { approvals } from "@procura/plugin-approvals"
 import { itamSpo } from "@procura/plugin-itam-spo"
 import { spmOversight } from "@procura/plugin-spm-oversight"
-import { parse as parseYaml } from "yaml"
 import * as Demo from "./Demo.js"
 import * as DemoServiceNow from "./DemoServiceNow.js"
+import * as ConfigFile from "./internal/configFile.js"
 
 /**
  * The plugins this CLI can enable from a configuration file: the approvals, itam-spo and
  * spm-oversight plugins, and the ServiceNow ITAM and SPO connectors (`servicenow-itam`,
- * `servicenow-spo`; their client reads `SERVICENOW_*`), which `procura worker` then runs.
+ * `servicenow-spo`; their client reads `SERVICENOW_*`), which `procura worker` then runs. A
+ * configuration file adds the host's own with `modules` (files exporting plugins).
  *
  * @since 0.1.0
  * @category constants
@@ -49,24 +50,12 @@ export const installedPlugins: ReadonlyArray<Plugin.Plugin<string, any>> = [
   Connector.plugin(Spo.connector())
 ]
 
-/** Reads a JSON or YAML configuration file (by extension; YAML otherwise, which also reads JSON). */
-const readConfigFile = (path: string): unknown => {
-  const text = readFileSync(path, "utf8")
-  return path.endsWith(".json") ? JSON.parse(text) : parseYaml(text)
-}
-
-/** The enabled plugins a configuration file (a path) or configuration object names. */
-const pluginsFromConfig = async (config: string | object | undefined): Promise<ReadonlyArray<Plugin.Enabled>> => {
-  if (config === undefined) return []
-  const exit = await Effect.runPromiseExit(
-    Effect.flatMap(
-      Effect.try({ try: () => (typeof config === "string" ? readConfigFile(config) : config), catch: (error) => error }),
-      (file) => Plugin.fromConfigFile(installedPlugins, file)
-    )
-  )
-  if (Exit.isSuccess(exit)) return exit.value
-  throw Cause.squash(exit.cause)
-}
+/**
+ * The enabled plugins a configuration file (a path) or configuration object names, with the
+ * modules it names loaded; see `internal/configFile.ts`.
+ */
+const pluginsFromConfig = async (config: string | object | undefined): Promise<ReadonlyArray<Plugin.Enabled>> =>
+  config === undefined ? [] : (await ConfigFile.load(installedPlugins, config)).enabled
 
 /**
  * Where the CLI writes.
@@ -142,11 +131,12 @@ const commandUsages: ReadonlyArray<{ readonly command: string; readonly usage: s
   {
     command: "config",
     usage: `  procura config validate <file>
-      Check a configuration file (JSON or YAML: { "plugins": { "<id>": { ... } } }) against the
-      installed plugins' schemas. Every problem of every plugin is reported in one run, each
+      Check a configuration file (JSON or YAML: { "modules": [...], "plugins": { "<id>": { ... } } })
+      against the plugins' schemas. Every problem of every plugin is reported in one run, each
       with its path (unknown keys and plugin ids with the nearest valid one); exit 1 if any.
-  procura config schema <plugin>
-      Print the JSON Schema of a plugin's configuration. Installed plugins: ${installedPlugins.map((p) => p.id).join(", ")}.
+  procura config schema <plugin> [--config FILE]
+      Print the JSON Schema of a plugin's configuration: an installed plugin, or one the modules
+      of FILE export. Installed plugins: ${installedPlugins.map((p) => p.id).join(", ")}.
 `
   },
   {
@@ -182,7 +172,9 @@ const usage = `procura: the Procura command line
 
 Usage:
 ${commandUsages.map((entry) => entry.usage).join("")}
-  demo, op, worker and dead-letters take --config FILE to enable plugins.
+  demo, op, ops, openapi, worker and dead-letters take --config FILE to enable plugins: the
+  installed ones, and your own: FILE's "modules" lists files (paths relative to FILE) whose
+  exported plugins "plugins" then enables like the installed ones.
   On PostgreSQL, PROCURA_ROW_LEVEL_SECURITY=true (or false) turns row-level security on (or
   off) for Procura's tables; unset, it stays as the database has it.
   Exit codes: 0 done, 1 failed (or invalid configuration), 2 a usage error (unknown command,
@@ -310,8 +302,7 @@ const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   try {
     plugins = await pluginsFromConfig(values.config ?? Demo.demoConfig)
   } catch (error) {
-    io.err(`${describeError(error)}\n`)
-    return 2
+    return configProblem(values.config, error, io)
   }
   const servicenow = values.servicenow === true
   const exit = await Effect.runPromiseExit(Effect.gen(function*() {
@@ -359,13 +350,33 @@ const catalogueFor = async (config: string | undefined) => {
   return { plugins, composition, catalogue: Procura.catalogueWith(composition) }
 }
 
-/** {@link catalogueFor}, or `undefined` after printing why the configuration cannot be used. */
+/**
+ * Prints why a configuration cannot be used (an invalid file's problems one a line under its
+ * name) and gives the exit code: 2 for a missing file, a usage error; 1 for an invalid one.
+ */
+const configProblem = (config: string | undefined, error: unknown, io: Io): number => {
+  if (error instanceof ConfigFile.MissingConfigFile) {
+    io.err(`${error.message}\n`)
+    return 2
+  }
+  const issues = error instanceof Plugin.PluginError ? error.issues : []
+  if (config === undefined) {
+    io.err(`${describeError(error)}\n`)
+  } else if (issues.length > 0) {
+    io.err(`${config} is invalid (${issues.length} ${issues.length === 1 ? "problem" : "problems"}):\n`)
+    for (const issue of issues) io.err(`  ${issue.path.join(".")}: ${issue.message}\n`)
+  } else {
+    io.err(`${config} is invalid:\n  ${describeError(error)}\n`)
+  }
+  return 1
+}
+
+/** {@link catalogueFor}, or the exit code after printing why the configuration cannot be used. */
 const loadConfig = async (config: string | undefined, io: Io) => {
   try {
     return await catalogueFor(config)
   } catch (error) {
-    io.err(`${describeError(error)}\n`)
-    return undefined
+    return configProblem(config, error, io)
   }
 }
 
@@ -423,7 +434,7 @@ const worker = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     return 2
   }
   const loaded = await loadConfig(values.config, io)
-  if (loaded === undefined) return 2
+  if (typeof loaded === "number") return loaded
   const subscribers = loaded.composition.subscribers
   const pollers = loaded.composition.pollers
   const description = storageFor(values).description
@@ -498,7 +509,7 @@ const deadLetters = async (args: ReadonlyArray<string>, io: Io): Promise<number>
     throw new UsageError("dead-letters", "name one dead letter to replay, or pass --all")
   }
   const loaded = await loadConfig(values.config, io)
-  if (loaded === undefined) return 2
+  if (typeof loaded === "number") return loaded
   const { composition } = loaded
   const subscriber = values.subscriber === undefined ? {} : { subscriber: values.subscriber }
   if (sub === "list") {
@@ -538,7 +549,7 @@ const deadLetters = async (args: ReadonlyArray<string>, io: Io): Promise<number>
 const ops = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const { values } = parse("ops", args, { json: { type: "boolean" }, config: { type: "string" } })
   const loaded = await loadConfig(values.config, io)
-  if (loaded === undefined) return 2
+  if (typeof loaded === "number") return loaded
   const { catalogue } = loaded
   const list = [...catalogue.values()].map((op) => ({
     id: op.id,
@@ -560,7 +571,7 @@ const ops = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
 const openapi = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const { values } = parse("openapi", args, { config: { type: "string" }, "base-path": { type: "string" } })
   const loaded = await loadConfig(values.config, io)
-  if (loaded === undefined) return 2
+  if (typeof loaded === "number") return loaded
   const document = OpenApi.fromComposition(loaded.composition, values["base-path"] === undefined ? {} : { basePath: values["base-path"] })
   io.out(`${JSON.stringify(document, null, 2)}\n`)
   return 0
@@ -580,7 +591,7 @@ const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   if (id === undefined) throw new UsageError("op", "name an operation; `procura ops` lists them")
   if (extra.length > 0) throw new UsageError("op", `unexpected argument ${extra[0]}: name one operation`)
   const loaded = await loadConfig(values.config, io)
-  if (loaded === undefined) return 2
+  if (typeof loaded === "number") return loaded
   const { composition, plugins, catalogue } = loaded
   const operation = catalogue.get(id)
   if (operation === undefined) {
@@ -657,15 +668,24 @@ const catalog = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
 }
 
 const config = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  const { positionals } = parse("config", args, {}, true)
+  const { positionals, values } = parse("config", args, { config: { type: "string" } }, true)
   const [sub, target, ...extra] = positionals
   if (sub !== "schema" && sub !== "validate") throw new UsageError("config", unknownSubcommand(sub, ["validate", "schema"]))
   if (target === undefined) throw new UsageError("config", sub === "schema" ? "name a plugin" : "name the configuration file")
   if (extra.length > 0) throw new UsageError("config", `unexpected argument ${extra[0]}`)
   if (sub === "schema") {
-    const plugin = installedPlugins.find((p) => p.id === target)
+    // The installed plugins, and those the modules of a --config file export.
+    let available: ReadonlyArray<Plugin.Plugin<string, any>> = installedPlugins
+    if (values.config !== undefined) {
+      try {
+        available = (await ConfigFile.load(installedPlugins, values.config)).available
+      } catch (error) {
+        return configProblem(values.config, error, io)
+      }
+    }
+    const plugin = available.find((p) => p.id === target)
     if (plugin === undefined) {
-      const ids = installedPlugins.map((p) => p.id)
+      const ids = available.map((p) => p.id)
       const suggestion = Errors.didYouMean(target, ids)
       io.err(`No plugin "${target}"; ${suggestion === undefined ? "" : `${suggestion} `}installed: ${ids.join(", ")}\n`)
       return 2
@@ -673,6 +693,7 @@ const config = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     io.out(`${JSON.stringify(Plugin.configJsonSchema(plugin), null, 2)}\n`)
     return 0
   }
+  if (values.config !== undefined) throw new UsageError("config", "--config goes with `config schema`; `config validate` takes the file itself")
   try {
     // Every problem of the file and of every plugin's configuration, then the composition's own checks.
     const enabled = await pluginsFromConfig(target)
@@ -681,14 +702,7 @@ const config = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     io.out(`${target} is valid: ${exit.value.plugins.map((p) => `${p.id}@${p.version}`).join(", ") || "no plugins enabled"}\n`)
     return 0
   } catch (error) {
-    const issues = error instanceof Plugin.PluginError ? error.issues : []
-    if (issues.length > 0) {
-      io.err(`${target} is invalid (${issues.length} ${issues.length === 1 ? "problem" : "problems"}):\n`)
-      for (const issue of issues) io.err(`  ${issue.path.join(".")}: ${issue.message}\n`)
-    } else {
-      io.err(`${target} is invalid:\n  ${describeError(error)}\n`)
-    }
-    return 1
+    return configProblem(target, error, io)
   }
 }
 
