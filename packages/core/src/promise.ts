@@ -34,6 +34,7 @@ import * as Plugin from "./Plugin.js"
 import * as Problem from "./Problem.js"
 import * as Procura from "./Procura.js"
 import type * as Storage from "./Storage.js"
+import { StorageError, Unavailable } from "./Storage.js"
 
 export {
   /**
@@ -413,7 +414,10 @@ export interface ProcuraClient extends Modules, AsyncDisposable {
   readonly openApi: (options?: Omit<OpenApi.Options, "catalogue" | "permissions">) => OpenApi.Document
   /** Resolves once storage is prepared; rejects with the reason it could not be. */
   readonly ready: () => Promise<void>
-  /** Closes storage and releases resources. */
+  /**
+   * Closes storage and releases resources. Calls made afterwards reject with a `StorageError`
+   * `Unavailable` (503, retryable): the instance takes no more calls.
+   */
   readonly dispose: () => Promise<void>
 }
 
@@ -478,16 +482,29 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
     Procura.layerFromComposition(composition).pipe(Layer.provideMerge(options.storage), Layer.provideMerge(permissions))
   )
 
+  // After dispose, the runtime is gone: calls reject with a retryable StorageError (503), which a
+  // host shutting down answers callers with, never with a bare string or a defect.
+  let disposed = false
+  const open = <A>(use: () => Promise<A>): Promise<A> =>
+    disposed
+      ? Promise.reject(new StorageError({ reason: new Unavailable({ message: "This Procura instance was disposed: it takes no more calls" }) }))
+      : use()
+
   const call = async (operation: Operation.Any, input: unknown, callOptions: CallOptions | undefined, bound: Principal | undefined) => {
     const principal = callOptions?.principal ?? bound ?? options.principal
     if (principal === undefined) throw new MissingPrincipal(operation.id)
     const signal = callOptions?.signal
     signal?.throwIfAborted()
     const effect = Effect.provideService(run(operation)(input), CurrentPrincipal, principal)
-    const exit = await runtime.runPromiseExit(effect, signal ? { signal } : undefined)
+    const exit = await open(() => runtime.runPromiseExit(effect, signal ? { signal } : undefined))
     // An aborted call rejects with the signal's reason, as fetch and other Web APIs do.
     if (Exit.isFailure(exit) && signal?.aborted) signal.throwIfAborted()
     return throwFailure(exit)
+  }
+
+  const dispose = () => {
+    disposed = true
+    return runtime.dispose()
   }
 
   const modules = (bound: Principal | undefined): Modules =>
@@ -517,16 +534,14 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
       Problem.toProblem(error, { ...problemOptions, families: [...families, ...(problemOptions?.families ?? [])] }),
     openApi: (documentOptions) =>
       OpenApi.fromComposition(composition, { ...documentOptions, families: [...(options.errors ?? []), ...(documentOptions?.families ?? [])] }),
-    deliverEvents: (drainOptions) => runtime.runPromise(Delivery.drain(composition.subscribers, drainOptions)),
-    pollConnectors: (pollOptions) => runtime.runPromiseExit(Connector.poll(composition.pollers, pollOptions)).then(throwFailure),
-    listDeadLetters: (listOptions) => runtime.runPromiseExit(Delivery.listDeadLetters(listOptions)).then(throwFailure),
-    replayDeadLetter: (id) => runtime.runPromiseExit(Delivery.replay(composition.subscribers, id)).then(throwFailure),
+    deliverEvents: (drainOptions) => open(() => runtime.runPromise(Delivery.drain(composition.subscribers, drainOptions))),
+    pollConnectors: (pollOptions) => open(() => runtime.runPromiseExit(Connector.poll(composition.pollers, pollOptions))).then(throwFailure),
+    listDeadLetters: (listOptions) => open(() => runtime.runPromiseExit(Delivery.listDeadLetters(listOptions))).then(throwFailure),
+    replayDeadLetter: (id) => open(() => runtime.runPromiseExit(Delivery.replay(composition.subscribers, id))).then(throwFailure),
     replayDeadLetters: (replayOptions) =>
-      runtime.runPromiseExit(Delivery.replayAll(composition.subscribers, replayOptions)).then(throwFailure),
-    ready: async () => {
-      await runtime.runPromise(Effect.void)
-    },
-    dispose: () => runtime.dispose(),
-    [Symbol.asyncDispose]: () => runtime.dispose()
+      open(() => runtime.runPromiseExit(Delivery.replayAll(composition.subscribers, replayOptions))).then(throwFailure),
+    ready: () => open(() => runtime.runPromise(Effect.void)),
+    dispose,
+    [Symbol.asyncDispose]: dispose
   }
 }

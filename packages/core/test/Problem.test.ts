@@ -261,5 +261,10 @@ describe("Problem", () => {
     } finally {
       await procura.dispose()
     }
+    // A call after dispose (a request that arrived while the host shut down): a retryable 503.
+    const late = await failure(procura.catalog.listVendors({}, { principal: buyer }))
+    assert.include(procura.toProblem(late), { status: 503, code: "StorageError/Unavailable", retryable: true })
+    assert.include(procura.toProblem(await failure(procura.ready())), { status: 503 })
+    assert.include(procura.toProblem(await failure(procura.deliverEvents())), { status: 503 })
   })
 })
