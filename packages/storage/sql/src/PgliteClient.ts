@@ -4,11 +4,17 @@
  *
  * PGlite is one database session, so the client serialises its use: a statement outside a
  * transaction borrows the session for that statement, and a transaction keeps it from `BEGIN`
- * to `COMMIT` or `ROLLBACK` (nested transactions are savepoints on the same session). Statements
- * are compiled with the PostgreSQL dialect of `@effect/sql-pg`, and failures are classified by
- * their SQLSTATE into effect/sql's `SqlError` reasons (unique violation with its constraint,
- * other integrity violations, deadlock, serialization failure, timeouts, syntax, ...), exactly
- * as on a PostgreSQL server, so the storage driver above treats both the same way.
+ * to `COMMIT` or `ROLLBACK` (nested transactions are savepoints on the same session). A
+ * transaction runs on PGlite's own transaction API, so PGlite writes the files it changed (to
+ * IndexedDB in a browser) once, when it commits, rather than after each of its statements.
+ * Statements are compiled to PostgreSQL's SQL exactly as `@effect/sql-pg` compiles them (without
+ * importing it: its connection code needs Node, and this client also runs in browsers), and
+ * failures are classified by their SQLSTATE into effect/sql's `SqlError` reasons (unique
+ * violation with its constraint, other integrity violations, deadlock, serialization failure,
+ * timeouts, syntax, ...), exactly as on a PostgreSQL server, so the storage driver above treats
+ * both the same way.
+ *
+ * In a browser, PGlite keeps its files in IndexedDB with a `dataDir` of `idb://<name>`.
  *
  * ```ts
  * import { PgliteClient } from "@procura/storage-sql"
@@ -23,11 +29,10 @@
  *
  * @since 0.1.0
  */
-import { PGlite, type PGliteInterface, type PGliteOptions } from "@electric-sql/pglite"
-import { PgClient } from "@effect/sql-pg"
+import { PGlite, type PGliteInterface, type PGliteOptions, type Transaction } from "@electric-sql/pglite"
 import { Config, Context, Effect, Layer, Scope, Semaphore, Stream } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
-import { SqlClient, type SqlConnection, SqlError } from "effect/sql"
+import { SqlClient, type SqlConnection, SqlError, Statement } from "effect/sql"
 
 /**
  * A `SqlClient` on PGlite, with the PGlite instance it runs on.
@@ -56,7 +61,10 @@ export const PgliteClient = Context.Service<PgliteClient>("@procura/storage-sql/
  * @category options
  */
 export interface PgliteClientConfig extends Pick<PGliteOptions, "username" | "database" | "relaxedDurability" | "extensions" | "debug"> {
-  /** A folder for the database's files; in memory when omitted. */
+  /**
+   * Where the database's files live: a folder (Node), `idb://<name>` (an IndexedDB database, in
+   * browsers); in memory when omitted.
+   */
   readonly dataDir?: string | undefined
   /** Extra OpenTelemetry attributes on every statement's span. */
   readonly spanAttributes?: Readonly<Record<string, unknown>> | undefined
@@ -110,6 +118,30 @@ export const classify = (cause: unknown, operation: string): SqlError.SqlError =
 }
 
 // ---------------------------------------------------------------------------------------------
+// The compiler
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Compiles effect/sql statements to PostgreSQL's SQL: `$n` placeholders, identifiers in double
+ * quotes, `updateValues` as a `VALUES` list; the same text and parameters as `@effect/sql-pg`'s
+ * compiler without name transforms.
+ */
+const compiler: Statement.Compiler = Statement.makeCompiler({
+  dialect: "pg",
+  placeholder: (index) => `$${index}`,
+  onIdentifier: Statement.defaultEscape("\""),
+  onRecordUpdate: (placeholders, alias, columns, values, returning) => [
+    `(values ${placeholders}) AS ${alias}${columns}${returning === undefined ? "" : ` RETURNING ${returning[0]}`}`,
+    returning === undefined ? values.flat() : [...values.flat(), ...returning[1]]
+  ],
+  // Custom fragments come from a driver's own helpers (`@effect/sql-pg`'s `json`, say), which
+  // this client does not have: a statement carrying one was built for another client.
+  onCustom: (custom) => {
+    throw new Error(`The PGlite client cannot compile the custom SQL fragment ${custom.kind} of another client`)
+  }
+})
+
+// ---------------------------------------------------------------------------------------------
 // The connection
 // ---------------------------------------------------------------------------------------------
 
@@ -122,9 +154,14 @@ class PgliteConnection implements SqlConnection.Connection {
     this.pglite = pglite
   }
 
+  /** What runs the statements: the database itself, or a transaction of it. */
+  protected get session(): Pick<Transaction, "query"> {
+    return this.pglite
+  }
+
   private query(operation: string, sql: string, params: ReadonlyArray<unknown>, rowMode?: "array") {
     return Effect.tryPromise({
-      try: () => this.pglite.query<any>(sql, params as Array<unknown>, rowMode === undefined ? undefined : { rowMode }),
+      try: () => this.session.query<any>(sql, params as Array<unknown>, rowMode === undefined ? undefined : { rowMode }),
       catch: (cause) => classify(cause, operation)
     })
   }
@@ -155,6 +192,105 @@ class PgliteConnection implements SqlConnection.Connection {
   }
 }
 
+/** The statements effect/sql runs to begin and to roll back a transaction (given to `SqlClient.make`). */
+const begin = "BEGIN"
+const rollback = "ROLLBACK"
+
+/** A PGlite transaction in progress: its handle, how to end it, and its end. */
+interface OpenTransaction {
+  readonly transaction: Transaction
+  readonly end: () => void
+  readonly ended: Promise<void>
+}
+
+/**
+ * The connection of an effect/sql transaction, on PGlite's transaction API. PGlite writes the
+ * files a statement changed after every statement, except inside `pglite.transaction(...)`: in a
+ * browser each write to IndexedDB takes tens to hundreds of milliseconds, so a transaction of
+ * twenty statements would write twenty times. effect/sql drives the connection with its own
+ * statements: `BEGIN` opens a PGlite transaction, the client's commit lets it commit and then
+ * writes the files once, `ROLLBACK` rolls it back; savepoints and every other statement run in
+ * it. Outside one (a `reserve`d connection, or a transaction begun with a custom
+ * `BeginTransaction` statement) statements run on the database as on any connection.
+ */
+class PgliteTransactionConnection extends PgliteConnection {
+  private open: OpenTransaction | undefined
+
+  protected override get session(): Pick<Transaction, "query"> {
+    return this.open?.transaction ?? this.pglite
+  }
+
+  override executeUnprepared(sql: string, params: ReadonlyArray<unknown>, transformRows: TransformRows) {
+    if (sql === begin && this.open === undefined) return Effect.as(this.begin, [])
+    if (sql === rollback && this.open !== undefined) return Effect.as(this.rollback, [])
+    return super.executeUnprepared(sql, params, transformRows)
+  }
+
+  /**
+   * Opens a PGlite transaction and keeps it open until {@link commit} or {@link rollback} ends it.
+   * Uninterruptible: an open transaction nobody ends would hold PGlite for good.
+   */
+  private readonly begin: Effect.Effect<void, SqlError.SqlError> = Effect.uninterruptible(Effect.tryPromise({
+    try: () =>
+      new Promise<void>((opened, failed) => {
+        let end = () => {}
+        const ending = new Promise<void>((resolve) => (end = resolve))
+        const ended = this.pglite.transaction((transaction) => {
+          this.open = { transaction, end, ended }
+          opened()
+          return ending
+        })
+        // Before the callback runs, a rejection is a failed BEGIN; after it, commit reports it.
+        ended.catch(failed)
+      }),
+    catch: (cause) => classify(cause, "begin")
+  }))
+
+  /** Lets the open transaction commit, then writes the files; a `COMMIT` statement without one. */
+  readonly commit: Effect.Effect<void, SqlError.SqlError> = Effect.suspend(() => {
+    const open = this.open
+    if (open === undefined) return Effect.asVoid(super.executeUnprepared("COMMIT", [], undefined))
+    this.open = undefined
+    return Effect.tryPromise({
+      try: async () => {
+        open.end()
+        await open.ended
+        await writeFiles(this.pglite)
+      },
+      catch: (cause) => classify(cause, "commit")
+    })
+  })
+
+  /** Rolls the open transaction back, if there is one. */
+  readonly rollback: Effect.Effect<void, SqlError.SqlError> = Effect.suspend(() => {
+    const open = this.open
+    if (open === undefined) return Effect.void
+    this.open = undefined
+    return Effect.tryPromise({
+      try: async () => {
+        try {
+          await open.transaction.rollback()
+        } finally {
+          // Whatever the ROLLBACK did, the callback returns, so PGlite ends the transaction.
+          open.end()
+          await open.ended
+        }
+      },
+      catch: (cause) => classify(cause, "rollback")
+    })
+  })
+}
+
+/**
+ * Has PGlite write the files it changed. Its transaction API leaves that to the next statement
+ * outside a transaction; a committed transaction must not wait for one. (`syncToFs` is on `PGlite`
+ * and `PGliteWorker`, not on `PGliteInterface`.)
+ */
+const writeFiles = async (pglite: PGliteInterface): Promise<void> => {
+  const { syncToFs } = pglite as PGliteInterface & { readonly syncToFs?: () => Promise<void> }
+  if (syncToFs !== undefined) await syncToFs.call(pglite)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Constructors
 // ---------------------------------------------------------------------------------------------
@@ -178,12 +314,25 @@ export const fromClient = (
       Semaphore.takeScoped(session, 1),
       connection
     )
+    // A transaction's connection rolls back what it left open when its scope closes (effect/sql
+    // commits or rolls back before that; an interruption in between is the case this covers).
+    const inTransaction: Effect.Effect<SqlConnection.Connection, never, Scope.Scope> = Effect.andThen(
+      Semaphore.takeScoped(session, 1),
+      Effect.acquireRelease(
+        Effect.sync(() => new PgliteTransactionConnection(pglite)),
+        (transaction) => Effect.ignore(transaction.rollback)
+      )
+    )
     const client = yield* SqlClient.make({
       driver: "pglite",
       acquirer: held,
-      transactionAcquirer: held,
+      transactionAcquirer: inTransaction,
       borrower: (use) => Semaphore.withPermits(session, 1)(use(connection)),
-      compiler: PgClient.makeCompiler(undefined, false),
+      compiler,
+      beginTransaction: begin,
+      rollback,
+      commit: (transaction) =>
+        transaction instanceof PgliteTransactionConnection ? transaction.commit : Effect.asVoid(transaction.executeUnprepared("COMMIT", [], undefined)),
       releaseSavepoint: (name) => `RELEASE SAVEPOINT ${name}`,
       spanAttributes: [
         ...Object.entries(options.spanAttributes ?? {}),

@@ -14,10 +14,10 @@
  *
  * @since 0.2.0
  */
-import { PgClient } from "@effect/sql-pg"
 import type { Storage } from "@procura/core"
 import { Effect, Layer, Redacted, type Scope } from "effect"
 import { SqlClient } from "effect/sql"
+import { loadPgClient } from "./internal/postgres.js"
 import * as SqlStorage from "./SqlStorage.js"
 
 /**
@@ -50,7 +50,7 @@ const withDatabase = (url: string, database: string): string => {
 /** Runs statements on the server's maintenance database, on a connection of their own. */
 const onServer = (server: string, statements: ReadonlyArray<string>) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.forEach(statements, (text) => sql.unsafe(text), { discard: true }))
-    .pipe(Effect.provide(PgClient.layer({ url: Redacted.make(server), maxConnections: 1 })))
+    .pipe(Effect.provide(Layer.unwrap(Effect.map(loadPgClient, (pg) => pg.layer({ url: Redacted.make(server), maxConnections: 1 })))))
 
 /**
  * A fresh database name: `<prefix>_<time>_<pid>_<random>`.

@@ -22,13 +22,14 @@
  *
  * @since 0.1.0
  */
-import { PgClient } from "@effect/sql-pg"
+import type { PgClient } from "@effect/sql-pg"
 import { Storage } from "@procura/core"
 import { Config, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { migrate } from "./internal/ddl.js"
 import { fromClient } from "./internal/driver.js"
 import { classifyError } from "./internal/errors.js"
+import { loadPgClient } from "./internal/postgres.js"
 import { type Options, rowLevelSecurityInForce } from "./internal/rowLevelSecurity.js"
 import * as PgliteClient from "./PgliteClient.js"
 
@@ -184,14 +185,20 @@ export const layerPglite = (
  */
 export interface PgOptions extends PgClient.PgPoolConfig, Options {}
 
-/** The storage port on a pool built from options: the pool gets everything but the driver's. */
+/**
+ * The storage port on a pool built from options: the pool gets everything but the driver's.
+ * `@effect/sql-pg` is loaded here, when the layer starts (see `internal/postgres.ts`).
+ */
 const onPool = <E, R>(
   options: Effect.Effect<PgOptions, E, R>
 ): Layer.Layer<Storage.Storage | Storage.Driver | SqlClient.SqlClient, Storage.StorageError | E, R> =>
-  Layer.unwrap(Effect.map(options, ({ rowLevelSecurity, ...pool }) =>
-    layerWith({ rowLevelSecurity }).pipe(
-      Layer.provideMerge(PgClient.layerFrom(Effect.mapError(PgClient.make(pool), (error) => classifyError(error))))
-    )))
+  Layer.unwrap(Effect.gen(function*() {
+    const { rowLevelSecurity, ...pool } = yield* options
+    const pg = yield* loadPgClient
+    return layerWith({ rowLevelSecurity }).pipe(
+      Layer.provideMerge(pg.layerFrom(Effect.mapError(pg.make(pool), (error) => classifyError(error))))
+    )
+  }))
 
 /**
  * Provides the storage port on PostgreSQL through a connection pool (`{ url: Redacted.make(...) }`

@@ -1,7 +1,10 @@
 // The PGlite client on its own: one session shared safely between fibers, transactions and
 // savepoints, and failures classified by SQLSTATE the way a PostgreSQL server's are.
-import { assert, describe, layer } from "@effect/vitest"
+import { PGlite } from "@electric-sql/pglite"
+import { assert, describe, it, layer } from "@effect/vitest"
+import { PgClient } from "@effect/sql-pg"
 import { Deferred, Effect, Exit, Fiber } from "effect"
+import * as Reactivity from "effect/reactivity/Reactivity"
 import { SqlClient, SqlError } from "effect/sql"
 import { PgliteClient } from "../src/index.js"
 
@@ -67,6 +70,25 @@ describe("PgliteClient", () => {
         assert.deepStrictEqual(rows.map((r) => r.id), ["outside"])
       }))
 
+    it.effect("compiles statements to the SQL and parameters @effect/sql-pg's compiler gives, and PGlite runs them", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* sql`CREATE TABLE compiled (id text PRIMARY KEY, n int, "odd""name" text)`
+        const statements = [
+          sql`INSERT INTO compiled ${sql.insert([{ id: "a", n: 1 }, { id: "b", n: 2 }]).returning("*")}`,
+          sql`UPDATE ${sql("public.compiled")} SET ${sql.update({ id: "a", n: 10 }, ["id"])} WHERE ${sql.and([sql`id = ${"a"}`, "n > 0"])}`,
+          sql`UPDATE compiled SET n = data.n::int FROM ${sql.updateValues([{ id: "b", n: 20 }], "data")} WHERE compiled.id = data.id`,
+          sql`SELECT id, n, ${sql('odd"name')} FROM compiled WHERE ${sql.in("id", ["a", "b"])} OR ${sql.or([sql`n = ${-1}`, "false"])}`
+        ]
+        const pg = PgClient.makeCompiler(undefined, false)
+        for (const statement of statements) {
+          assert.deepStrictEqual(statement.compile(), pg.compile(statement, false))
+          yield* statement
+        }
+        const rows = yield* sql<{ readonly id: string; readonly n: number }>`SELECT id, n FROM compiled ORDER BY id`
+        assert.deepStrictEqual(rows, [{ id: "a", n: 10 }, { id: "b", n: 20 }])
+      }))
+
     it.effect("classifies failures by SQLSTATE: unique violation with its constraint, integrity, syntax", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
@@ -88,5 +110,79 @@ describe("PgliteClient", () => {
         const syntax = reasonOf(yield* Effect.exit(sql.unsafe("SELEC 1")))
         assert.strictEqual(syntax._tag, "SqlSyntaxError")
       }))
+  })
+
+  // PGlite writes the files a statement changed after each statement outside its transaction API
+  // (`syncToFs`: to IndexedDB in a browser, where each write is slow). Counted here on a PGlite in
+  // memory, where the writes cost nothing.
+  describe("writing PGlite's files", () => {
+    const countingWrites = Effect.gen(function*() {
+      const pglite = yield* Effect.acquireRelease(Effect.promise(() => PGlite.create()), (db) => Effect.promise(() => db.close()))
+      const writes = { count: 0 }
+      const syncToFs = pglite.syncToFs.bind(pglite)
+      pglite.syncToFs = () => {
+        writes.count++
+        return syncToFs()
+      }
+      const client = yield* PgliteClient.fromClient(pglite)
+      return { sql: client as SqlClient.SqlClient, writes }
+    }).pipe(Effect.provide(Reactivity.layer))
+
+    it.effect("a transaction writes once it commits, however many statements it runs; a statement outside one writes each time", () =>
+      Effect.gen(function*() {
+        const { sql, writes } = yield* countingWrites
+        yield* sql`CREATE TABLE written (n int)`
+        const before = writes.count
+        yield* Effect.forEach([1, 2, 3, 4, 5], (n) => sql`INSERT INTO written VALUES (${n})`, { discard: true })
+        assert.strictEqual(writes.count - before, 5)
+
+        const atStart = writes.count
+        const inside = yield* sql.withTransaction(Effect.gen(function*() {
+          yield* Effect.forEach([6, 7, 8, 9, 10], (n) => sql`INSERT INTO written VALUES (${n})`, { discard: true })
+          yield* sql.withTransaction(sql`INSERT INTO written VALUES (${11})`)
+          return writes.count - atStart
+        }))
+        assert.isAtMost(inside, 1, "no write after the statements of a transaction")
+        assert.strictEqual(writes.count - atStart, inside + 1, "one write when it commits")
+        const counted = yield* sql<{ readonly count: number }>`SELECT count(*)::int AS count FROM written`
+        assert.deepStrictEqual(counted, [{ count: 11 }])
+      }).pipe(Effect.scoped))
+
+    it.effect("rolls back on PGlite's transaction API, and a custom BEGIN statement still makes a transaction", () =>
+      Effect.gen(function*() {
+        const { sql } = yield* countingWrites
+        yield* sql`CREATE TABLE kept (n int)`
+        yield* sql.withTransaction(Effect.andThen(sql`INSERT INTO kept VALUES (${1})`, Effect.fail("boom"))).pipe(Effect.exit)
+        // Interrupted inside: the transaction is rolled back and PGlite is free again.
+        const inside = yield* Deferred.make<void>()
+        const fiber = yield* sql.withTransaction(
+          sql`INSERT INTO kept VALUES (${2})`.pipe(Effect.andThen(Deferred.succeed(inside, undefined)), Effect.andThen(Effect.never))
+        ).pipe(Effect.forkChild)
+        yield* Deferred.await(inside)
+        yield* Fiber.interrupt(fiber)
+
+        const serializable = <A, E>(effect: Effect.Effect<A, E>) =>
+          sql.withTransaction(effect).pipe(Effect.provideService(SqlClient.BeginTransaction, "BEGIN ISOLATION LEVEL SERIALIZABLE"))
+        yield* serializable(sql`INSERT INTO kept VALUES (${3})`)
+        yield* serializable(Effect.andThen(sql`INSERT INTO kept VALUES (${4})`, Effect.fail("boom"))).pipe(Effect.exit)
+        const isolation = yield* serializable(sql<{ readonly level: string }>`SELECT current_setting('transaction_isolation') AS level`)
+        assert.deepStrictEqual(isolation, [{ level: "serializable" }])
+
+        const rows = yield* sql<{ readonly n: number }>`SELECT n FROM kept ORDER BY n`
+        assert.deepStrictEqual(rows.map((row) => row.n), [3])
+      }).pipe(Effect.scoped))
+
+    it.effect("a transaction PostgreSQL aborted fails to commit rather than rolling back unseen", () =>
+      Effect.gen(function*() {
+        const { sql } = yield* countingWrites
+        yield* sql`CREATE TABLE aborted (n int PRIMARY KEY)`
+        const exit = yield* sql.withTransaction(Effect.gen(function*() {
+          yield* sql`INSERT INTO aborted VALUES (${1})`
+          // A failure caught without a savepoint leaves the transaction aborted.
+          yield* Effect.ignore(sql`INSERT INTO aborted VALUES (${1})`)
+        })).pipe(Effect.exit)
+        assert.isTrue(Exit.isFailure(exit))
+        assert.deepStrictEqual(yield* sql`SELECT n FROM aborted`, [])
+      }).pipe(Effect.scoped))
   })
 })

@@ -4,6 +4,8 @@
  * cursor and the expression selecting the records after it). Private to core; the public face is
  * the `Storage` module.
  */
+import { Result } from "effect"
+import { Base64Url } from "effect/encoding"
 import { type CollectionDefinition, type FieldType, type StoredRecord, typeMatches } from "./collections.js"
 import { invalid } from "./errors.js"
 
@@ -214,17 +216,22 @@ export const normaliseFilter = (definition: CollectionDefinition, filter: Filter
 export const fieldValue = (record: StoredRecord, field: string): unknown =>
   field === "id" ? record.id : (record.data[field] ?? null)
 
-/** The cursor of a position in an ordering: its values, as base64url JSON. */
-export const encodeCursor = (values: ReadonlyArray<unknown>): string =>
-  Buffer.from(JSON.stringify(values), "utf8").toString("base64url")
+/**
+ * The cursor of a position in an ordering: its values, as unpadded base64url JSON (with Web APIs
+ * only, so paging works in browsers as in Node).
+ */
+export const encodeCursor = (values: ReadonlyArray<unknown>): string => Base64Url.encode(JSON.stringify(values))
 
 /** The values of a cursor, checked against the length of the ordering it must belong to. */
 export const decodeCursor = (collection: string, cursor: string, length: number): ReadonlyArray<unknown> => {
-  try {
-    const values = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))
-    if (Array.isArray(values) && values.length === length) return values
-  } catch {
-    // fall through to the error below
+  const text = Base64Url.decodeString(cursor)
+  if (Result.isSuccess(text)) {
+    try {
+      const values = JSON.parse(text.success)
+      if (Array.isArray(values) && values.length === length) return values
+    } catch {
+      // fall through to the error below
+    }
   }
   throw invalid(collection, "the cursor is malformed or belongs to a different ordering")
 }
