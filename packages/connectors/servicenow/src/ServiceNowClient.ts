@@ -61,7 +61,8 @@ import * as Fields from "./Fields.js"
 import type * as ImportSet from "./ImportSet.js"
 import * as Query from "./Query.js"
 import * as Decode from "./internal/decode.js"
-import * as Transport from "./internal/transport.js"
+import { HttpTransport as Transport } from "@procura/connector-kit"
+import { serviceNow } from "./internal/transport.js"
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -349,7 +350,7 @@ export const fromClient = (
   Effect.suspend(() => {
     const resolved = resolve(options)
     if (resolved instanceof ConnectorError) return Effect.fail(resolved)
-    const transport = Transport.makeTransport(http, resolved)
+    const transport = Transport.make(http, resolved, serviceNow)
     const pageSizeDefault = options.pageSize ?? 1000
     const minPageSize = Math.max(1, options.minPageSize ?? 10)
     const importBatchSize = options.importBatchSize ?? 200
@@ -646,7 +647,7 @@ export const fromClient = (
           const ok = item.status >= 200 && item.status < 300
           const error = ok
             ? undefined
-            : Transport.replyError(`Batch.item ${item.id}`, { status: item.status, headers: item.headers, body: parsed })
+            : transport.replyError(`Batch.item ${item.id}`, { status: item.status, headers: item.headers, body: parsed })
           items.set(item.id, {
             id: item.id,
             status: item.status,
