@@ -16,6 +16,8 @@ export * as ServiceNowSimulator from "./ServiceNowSimulator.js"
 export * as ServiceNowTables from "./ServiceNowTables.js"
 /** @since 0.2.0 */
 export * as ServiceNowLoopback from "./ServiceNowLoopback.js"
+/** @since 0.2.0 */
+export * as CoupaSimulator from "./CoupaSimulator.js"
 /** @since 0.1.0 */
 export * as DeliveryScenarios from "./DeliveryScenarios.js"
 /** @since 0.1.0 */
