@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { HttpTransport } from "@procura/connector-kit"
+import { HttpTransport } from "@procura/connector-kit"
 import { Problem } from "@procura/core"
 import { Data } from "effect"
 
@@ -29,17 +29,7 @@ export class CoupaError extends Data.TaggedError("CoupaError")<HttpTransport.Fai
 export const family: Problem.Family<"CoupaError"> = Problem.family<CoupaError>({
   tag: "CoupaError",
   title: "Coupa call failed",
-  reasons: {
-    Unauthorized: 502,
-    Forbidden: 502,
-    Invalid: 502,
-    NotFound: 404,
-    Conflict: 409,
-    RateLimited: 429,
-    Unavailable: 503,
-    Timeout: 504
-  },
-  rename: { status: "upstreamStatus", detail: "upstreamDetail" }
+  ...HttpTransport.upstreamProblem
 })
 
 /**

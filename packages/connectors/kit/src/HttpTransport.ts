@@ -54,6 +54,30 @@ export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
 export type Reason = "Unauthorized" | "Forbidden" | "NotFound" | "Invalid" | "Conflict" | "RateLimited" | "Unavailable" | "Timeout"
 
 /**
+ * How a connector's failures map to HTTP statuses for hosts (spread into its `Problem.family`):
+ * a failed call is the host's upstream failing, not its caller's fault, so refused credentials,
+ * permissions and input are a 502; a rate limit a 429, an unreachable system a 503, a timeout a
+ * 504. The system's own `status` and `detail` are published as `upstreamStatus` and
+ * `upstreamDetail`.
+ *
+ * @since 0.1.0
+ * @category problems
+ */
+export const upstreamProblem = {
+  reasons: {
+    Unauthorized: 502,
+    Forbidden: 502,
+    Invalid: 502,
+    NotFound: 404,
+    Conflict: 409,
+    RateLimited: 429,
+    Unavailable: 503,
+    Timeout: 504
+  },
+  rename: { status: "upstreamStatus", detail: "upstreamDetail" }
+} as const satisfies { readonly reasons: { readonly [R in Reason]: number }; readonly rename: Readonly<Record<string, string>> }
+
+/**
  * A failed call, before the connector turns it into its own error class.
  *
  * @since 0.1.0

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import { HttpTransport } from "@procura/connector-kit"
 import { Problem } from "@procura/core"
 import { Data } from "effect"
 
@@ -96,17 +97,7 @@ export class ConnectorError extends Data.TaggedError("ConnectorError")<{
 export const family: Problem.Family<"ConnectorError"> = Problem.family<ConnectorError>({
   tag: "ConnectorError",
   title: "ServiceNow call failed",
-  reasons: {
-    Unauthorized: 502,
-    Forbidden: 502,
-    Invalid: 502,
-    NotFound: 404,
-    Conflict: 409,
-    RateLimited: 429,
-    Unavailable: 503,
-    Timeout: 504
-  },
-  rename: { status: "upstreamStatus", detail: "upstreamDetail" }
+  ...HttpTransport.upstreamProblem
 })
 
 /**
