@@ -87,19 +87,27 @@ export interface Contribution {
 /**
  * A responsibility a plugin or connector claims: exclusive (only one enabled plugin or connector
  * may hold it; a plain string is exclusive) or shared (several may hold it, none exclusively).
+ * `resolution` tells whoever enables two claimants how to settle it (a migration command, say);
+ * the conflict's message gives it instead of the generic advice to disable or drop one.
  *
  * @since 0.1.0
  * @category models
  */
-export type Responsibility = string | { readonly name: string; readonly mode: "exclusive" | "shared" }
+export type Responsibility = string | {
+  readonly name: string
+  readonly mode: "exclusive" | "shared"
+  readonly resolution?: string
+}
 
 /**
- * A responsibility's name and mode.
+ * A responsibility's name and mode (and resolution, when it has one).
  *
  * @since 0.1.0
  * @category getters
  */
-export const responsibilityOf = (responsibility: Responsibility): { readonly name: string; readonly mode: "exclusive" | "shared" } =>
+export const responsibilityOf = (
+  responsibility: Responsibility
+): { readonly name: string; readonly mode: "exclusive" | "shared"; readonly resolution?: string } =>
   typeof responsibility === "string" ? { name: responsibility, mode: "exclusive" } : responsibility
 
 /**
@@ -342,13 +350,18 @@ const checkOperationPermissions = (
   })
 
 /** Two plugins or connectors claim one responsibility that one of them holds exclusively: the error with the fix. */
-const responsibilityConflict = (responsibility: string, first: Plugin<string, any>, second: Plugin<string, any>): PluginError => {
+const responsibilityConflict = (
+  responsibility: string,
+  first: Plugin<string, any>,
+  second: Plugin<string, any>,
+  resolution: string | undefined
+): PluginError => {
   const kinds = [first.kind ?? "plugin", second.kind ?? "plugin"] as const
   const noun = kinds[0] === kinds[1] ? `${kinds[0] === "connector" ? "Connectors" : "Plugins"} ${first.id} and ${second.id}` :
     `The ${kinds[0]} ${first.id} and the ${kinds[1]} ${second.id}`
   const drop = (plugin: Plugin<string, any>) =>
     plugin.kind === "connector" ? `plugins.${plugin.id}.drop: ["${responsibility}"]` : `switch it off in plugins.${plugin.id}`
-  const fix = `disable one of them, or configure one to drop the responsibility (${drop(second)}, or ${drop(first)})`
+  const fix = resolution ?? `disable one of them, or configure one to drop the responsibility (${drop(second)}, or ${drop(first)})`
   return new PluginError({
     reason: "ResponsibilityConflict",
     pluginId: second.id,
@@ -396,19 +409,19 @@ export const compose = (enabled: ReadonlyArray<Enabled>): Effect.Effect<Composit
       else validated.push({ plugin, valid: checked.valid })
     }
     if (problems.length > 0) return yield* combine(problems)
-    const holders = new Map<string, { readonly plugin: Plugin<string, any>; readonly mode: "exclusive" | "shared" }>()
+    const holders = new Map<string, { readonly plugin: Plugin<string, any>; readonly mode: "exclusive" | "shared"; readonly resolution?: string | undefined }>()
     const plugins: Array<{ id: string; version: string; config: unknown }> = []
     const contributions: Array<Contribution> = []
     for (const { plugin, valid } of validated) {
       const responsibilities = typeof plugin.responsibilities === "function"
         ? plugin.responsibilities(valid)
         : plugin.responsibilities ?? []
-      for (const { mode, name } of responsibilities.map(responsibilityOf)) {
+      for (const { mode, name, resolution } of responsibilities.map(responsibilityOf)) {
         const holder = holders.get(name)
         if (holder !== undefined && (holder.mode === "exclusive" || mode === "exclusive")) {
-          return yield* responsibilityConflict(name, holder.plugin, plugin)
+          return yield* responsibilityConflict(name, holder.plugin, plugin, holder.resolution ?? resolution)
         }
-        if (holder === undefined || mode === "exclusive") holders.set(name, { plugin, mode })
+        if (holder === undefined || mode === "exclusive") holders.set(name, { plugin, mode, resolution })
       }
       plugins.push({ id: plugin.id, version: plugin.version, config: valid })
       contributions.push(plugin.contribute(valid))

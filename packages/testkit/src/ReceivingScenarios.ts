@@ -17,6 +17,7 @@ import {
   Catalog,
   FixedAssets,
   Invoicing,
+  Licensing,
   Principal,
   Procura,
   Purchasing,
@@ -662,6 +663,74 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           const other = yield* buy(team, [{ catalogItemId: laptop.id, quantity: 1 }])
           const reused = receivingError(failureOf(yield* Effect.exit(batch("dock-1", [Receiving.lineCode(other.id, 1)], other.id))))
           assert.strictEqual(reused.reason, "BatchReused")
+          assert.strictEqual((yield* getOrder(team, other.id)).lines[0]!.receivedQuantity, 0)
+        }))
+
+      it.effect("an order placed elsewhere is imported once, with its templates and entitlements, and its receipts by key once", () =>
+        Effect.gen(function*() {
+          const { team, vendor, laptop, mouse, office } = yield* setUp
+          const purchasing = yield* Purchasing.Purchasing
+          const receiving = yield* Receiving.Receiving
+          const input = {
+            externalReference: "coupa:acme:4711",
+            vendorId: vendor.id,
+            lines: [
+              { catalogItemId: laptop.id, quantity: 3, unitCost: eur(120_000) },
+              { catalogItemId: office.id, quantity: 10, unitCost: eur(9_900), description: "Office suite, 10 seats" },
+              { catalogItemId: mouse.id, quantity: 4, unitCost: eur(2_500) }
+            ]
+          }
+          const imported = yield* Principal.runAs(purchasing.importPurchaseOrder(input), team.buyer)
+          assert.strictEqual(imported.status, "submitted")
+          assert.strictEqual(imported.externalReference, "coupa:acme:4711")
+          assert.deepStrictEqual(imported.lines.map((l) => [l.kind, l.createAsset, l.description]), [
+            ["hardware", true, laptop.name],
+            ["software", false, "Office suite, 10 seats"],
+            ["consumable", false, mouse.name]
+          ])
+          assert.deepStrictEqual(imported.total, eur(3 * 120_000 + 10 * 9_900 + 4 * 2_500))
+          assert.strictEqual((yield* assetsOf(team, imported.id, "on_order")).length, 3)
+          const licensing = yield* Licensing.Licensing
+          const entitlements = yield* Principal.runAs(licensing.listEntitlements({ purchaseOrderId: imported.id }), team.assetManager)
+          assert.deepStrictEqual(entitlements.items.map((e) => e.seats), [10])
+          // Imported again (a connector pulling it twice), or by two pullers at once: one order.
+          const again = yield* Effect.all(
+            Array.from({ length: 3 }, () => Principal.runAs(purchasing.importPurchaseOrder(input), team.buyer)),
+            { concurrency: 3 }
+          )
+          assert.deepStrictEqual(new Set(again.map((o) => o.id)), new Set([imported.id]))
+          assert.strictEqual((yield* assetsOf(team, imported.id, "on_order")).length, 3)
+          assert.deepStrictEqual((yield* eventTypes(team)).filter((t) => t === "purchase_order.created").length, 1)
+
+          const reused = failureOf(yield* Effect.exit(Principal.runAs(
+            purchasing.importPurchaseOrder({ ...input, vendorId: (yield* Principal.runAs(Catalog.Catalog.pipe(Effect.flatMap((c) => c.createVendor({ code: "OTHER", name: "Other" }))), team.buyer)).id }),
+            team.buyer
+          ))) as Purchasing.PurchasingError
+          assert.deepStrictEqual([reused._tag, reused.reason], ["PurchasingError", "ReferenceReused"])
+          const refusals: ReadonlyArray<readonly [Purchasing.ImportPurchaseOrderInput, Purchasing.PurchasingErrorReason]> = [
+            [{ ...input, externalReference: "coupa:acme:1", vendorId: "no-such-vendor" }, "UnknownVendor"],
+            [{ ...input, externalReference: "coupa:acme:2", lines: [{ catalogItemId: "no-such-item", quantity: 1, unitCost: eur(1) }] }, "UnknownCatalogItem"],
+            [{ ...input, externalReference: "coupa:acme:3", lines: [input.lines[0]!, { ...input.lines[2]!, unitCost: { amount: 1, currency: "USD" } }] }, "CurrencyMismatch"]
+          ]
+          for (const [bad, reason] of refusals) {
+            const refused = (yield* refusedWithoutWrites(team.admin, Principal.runAs(purchasing.importPurchaseOrder(bad), team.buyer))) as Purchasing.PurchasingError
+            assert.strictEqual(refused.reason, reason)
+          }
+          const denied = yield* Effect.exit(Principal.runAs(purchasing.importPurchaseOrder({ ...input, externalReference: "coupa:acme:5" }), team.requester))
+          assert.strictEqual((failureOf(denied) as { _tag: string })._tag, "AccessDenied")
+
+          // An external receipt pulled twice, or by two pullers at once: received once.
+          const receipt = (batchId: string, purchaseOrderId = imported.id) =>
+            Principal.runAs(
+              receiving.receivePurchaseOrder({ purchaseOrderId, locationId: HQ, storageSpace: dock, batchId, lines: [{ lineNo: 1, quantity: 2 }] }),
+              team.storekeeper
+            )
+          const copies = yield* Effect.all(Array.from({ length: 3 }, () => receipt("coupa:acme:rt:1")), { concurrency: 3 })
+          assert.strictEqual(new Set(copies.map((r) => r.id)).size, 1, "three copies, one receipt")
+          assert.strictEqual((yield* getOrder(team, imported.id)).lines[0]!.receivedQuantity, 2)
+          assert.strictEqual((yield* assetsOf(team, imported.id, "in_stock")).length, 2)
+          const other = yield* buy(team, [{ catalogItemId: laptop.id, quantity: 2 }])
+          assert.strictEqual(receivingError(failureOf(yield* Effect.exit(receipt("coupa:acme:rt:1", other.id)))).reason, "BatchReused")
           assert.strictEqual((yield* getOrder(team, other.id)).lines[0]!.receivedQuantity, 0)
         }))
 

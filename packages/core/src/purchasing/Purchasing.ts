@@ -21,20 +21,20 @@ import * as Operation from "../Operation.js"
 import * as Paging from "../Paging.js"
 import * as Storage from "../Storage.js"
 import * as Text from "../Text.js"
-import { createTemplates } from "../assets/internal/templates.js"
 import { AssetTemplatesCreated } from "../assets/AssetsEvents.js"
-import { createEntitlements } from "../licensing/internal/entitlements.js"
 import { EntitlementCreated } from "../licensing/LicensingEvents.js"
 import { loadRequest, markOrdered } from "../requisition/internal/requests.js"
 import { PurchaseOrderCreated, PurchaseOrderSubmitted } from "./PurchasingEvents.js"
 import { loadPurchaseOrder } from "./internal/orders.js"
-import { hasAssets } from "./internal/quantities.js"
+import { placeOrder } from "./internal/submission.js"
 import { PurchaseOrder, PurchaseOrderRevision, PurchaseOrderStatus, purchaseOrderRevisions, purchaseOrders } from "./PurchasingModel.js"
 import { PurchasingError } from "./PurchasingErrors.js"
+import { importPurchaseOrder } from "./ExternalOrders.js"
 import { cancelPurchaseOrder, cancelPurchaseOrderLines, revisePurchaseOrder } from "./Revisions.js"
 
 export { PurchasingError } from "./PurchasingErrors.js"
 export type { PurchasingErrorReason } from "./PurchasingErrors.js"
+export { ImportPurchaseOrderInput, importPurchaseOrder } from "./ExternalOrders.js"
 export { CancelPurchaseOrderLinesInput, RevisePurchaseOrderInput, cancelPurchaseOrder, cancelPurchaseOrderLines, revisePurchaseOrder } from "./Revisions.js"
 
 // ----- model: in PurchasingModel.ts, re-exported ----------------------------------------
@@ -140,36 +140,7 @@ export const submitPurchaseOrder = Operation.make({
     }
     const now = yield* Events.now
     const submitted = yield* storage.updateOne(purchaseOrders, { ...order, status: "submitted", submittedAt: now, updatedAt: now })
-    // Software is never received: its lines become entitlements, never template assets.
-    const templates = yield* createTemplates(order.lines.filter(hasAssets).map((line) => ({
-      purchaseOrderId,
-      vendorId: order.vendorId,
-      lineNo: line.lineNo,
-      catalogItemId: line.catalogItemId,
-      name: line.description,
-      kind: line.kind,
-      quantity: line.quantity,
-      unitCost: line.unitCost
-    })))
-    yield* createEntitlements(order.lines.filter((line) => line.kind === "software").map((line) => ({
-      purchaseOrderId,
-      vendorId: order.vendorId,
-      lineNo: line.lineNo,
-      catalogItemId: line.catalogItemId,
-      name: line.description,
-      seats: line.quantity,
-      unitCost: line.unitCost
-    })))
-    yield* Events.append(PurchaseOrderSubmitted.make({
-      purchaseOrderId,
-      vendorId: order.vendorId,
-      ...(order.requestId !== undefined ? { requestId: order.requestId } : {}),
-      status: submitted.status,
-      submittedAt: now,
-      total: order.total,
-      templateAssets: templates,
-      lines: submitted.lines
-    }))
+    yield* placeOrder({ ...submitted, submittedAt: now })
     return submitted
   })
 })
@@ -282,6 +253,7 @@ export const listPurchaseOrders = Operation.make({
 export const operations = {
   createFromRequest,
   submitPurchaseOrder,
+  importPurchaseOrder,
   revisePurchaseOrder,
   cancelPurchaseOrder,
   cancelPurchaseOrderLines,

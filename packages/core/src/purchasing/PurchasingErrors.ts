@@ -22,6 +22,8 @@ import { Data } from "effect"
  * - `NoChange`: a revision changes nothing.
  * - `NothingToCancel`: a line (or the order) has no outstanding units.
  * - `OverCancel`: more units to cancel than are outstanding on the line.
+ * - `UnknownVendor`: an imported order names no vendor.
+ * - `ReferenceReused`: an external reference was imported before as another vendor's order.
  *
  * @since 0.1.0
  * @category models
@@ -41,6 +43,8 @@ export type PurchasingErrorReason =
   | "NoChange"
   | "NothingToCancel"
   | "OverCancel"
+  | "UnknownVendor"
+  | "ReferenceReused"
 
 /**
  * A purchasing operation was refused; nothing was written. `id` is the request's or order's id;

@@ -29,13 +29,14 @@ export const LineProgress = z.object({
 
 /**
  * A purchase order was created, in status `draft` (`purchasing.createFromRequest`: one per vendor
- * of the request).
+ * of the request), or `submitted` (`purchasing.importPurchaseOrder`: placed in another system;
+ * `purchase_order.submitted` follows).
  *
  * @since 0.1.0
  * @category events
  */
 export const PurchaseOrderCreated = Events.define("purchase_order.created", {
-  description: "A purchase order was created as a draft, one per vendor of an approved purchase request.",
+  description: "A purchase order was created: as a draft, one per vendor of an approved purchase request, or submitted, imported from the system it was placed in.",
   aggregateType: "purchase_order",
   aggregateId: "purchaseOrderId",
   payload: z.object({

@@ -73,6 +73,11 @@ export const PurchaseOrder = z.object({
   version: z.number().int(),
   vendorId: z.string(),
   requestId: z.string().optional(),
+  /**
+   * The order's reference in the system it was placed in, when it was imported from one
+   * (`purchasing.importPurchaseOrder`): unique, so importing it again finds it.
+   */
+  externalReference: z.string().optional(),
   status: PurchaseOrderStatus,
   lines: z.array(PurchaseOrderLine),
   /** What is still ordered: the sum of unit cost times quantity less cancelled, over the lines. */
@@ -101,8 +106,9 @@ export type PurchaseOrder = z.infer<typeof PurchaseOrder>
 export const purchaseOrders = Storage.collection({
   name: "purchase_orders",
   schema: PurchaseOrder,
-  fields: { vendorId: "string", requestId: "string", status: "string", createdAt: "timestamp" },
-  indexes: [["vendorId"], ["requestId"], ["status"]]
+  fields: { vendorId: "string", requestId: "string", externalReference: "string", status: "string", createdAt: "timestamp" },
+  indexes: [["vendorId"], ["requestId"], ["status"]],
+  unique: [["externalReference"]]
 })
 
 /**

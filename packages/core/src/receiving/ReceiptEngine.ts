@@ -245,7 +245,13 @@ export const serialTakenMeanwhile = (order: PurchaseOrder, source: Source) => <A
  * of one order take turns: a receiver that read the order before another's receipt committed gets
  * a stale conflict and is retried on the new state) before anyone picks template assets.
  */
-export const activateAndRecord = Effect.fn("Receiving.receiveLines")(function*(order: PurchaseOrder, plan: ReadonlyArray<Planned>, place: Place, source: Source) {
+export const activateAndRecord = Effect.fn("Receiving.receiveLines")(function*(
+  order: PurchaseOrder,
+  plan: ReadonlyArray<Planned>,
+  place: Place,
+  source: Source,
+  batch: { readonly batchId?: string } = {}
+) {
   const updated = yield* recordReceived(order, new Map(plan.map((p) => [p.orderLine.lineNo, p.quantity])))
   yield* createExtraTemplates(order, plan)
   const lines = []
@@ -262,11 +268,18 @@ export const activateAndRecord = Effect.fn("Receiving.receiveLines")(function*(o
       : []
     lines.push({ orderLine, quantity, assets: activated })
   }
-  return yield* writeReceipt(order, updated, place, source, lines)
+  return yield* writeReceipt(order, updated, place, source, lines, batch)
 })
 
-export const receiveLines = (order: PurchaseOrder, plan: ReadonlyArray<Planned>, place: Place, source: Source) =>
-  serialTakenMeanwhile(order, source)(activateAndRecord(order, plan, place, source))
+export const receiveLines = (order: PurchaseOrder, plan: ReadonlyArray<Planned>, place: Place, source: Source, batch: { readonly batchId?: string } = {}) =>
+  serialTakenMeanwhile(order, source)(activateAndRecord(order, plan, place, source, batch))
+
+/** The receipt a batch made, if it was received before (`batchId` of `receiveScans`, `receivePurchaseOrder`). */
+export const receiptOfBatch = Effect.fn("Receiving.receiptOfBatch")(function*(batchId: string) {
+  const storage = yield* Storage.Storage
+  const page = yield* storage.find(receipts, { where: { batchId }, limit: 1 })
+  return page.items[0]
+})
 
 export const LineInput = z.object({
   lineNo: z.number().int().positive(),

@@ -31,7 +31,7 @@ import { type Shipment, shipments } from "../shipping/ShippingModel.js"
 import { ShipmentDelivered } from "../shipping/ShippingEvents.js"
 import { remainingOnShipment, unitsInTransit } from "./Receivability.js"
 import { Receipt, receipts } from "./ReceivingModel.js"
-import { LineInput, type LineRequest, LocationId, StorageSpace, planLines, quantityOf, receiptEvents, receiveLines, refusal } from "./ReceiptEngine.js"
+import { LineInput, type LineRequest, LocationId, StorageSpace, planLines, quantityOf, receiptEvents, receiptOfBatch, receiveLines, refusal } from "./ReceiptEngine.js"
 import { receiveScans } from "./ScanReceiving.js"
 
 export * from "./ReceivingModel.js"
@@ -54,7 +54,10 @@ export const ReceivePurchaseOrderInput = z.object({
   condition: Condition.default("new"),
   lines: z.array(
     LineInput.refine((line) => quantityOf(line) !== undefined, { message: "give a quantity or serial numbers" })
-  ).min(1, "a receipt needs at least one line").max(1000, "a receipt has at most 1,000 lines")
+  ).min(1, "a receipt needs at least one line").max(1000, "a receipt has at most 1,000 lines"),
+  batchId: Text.id.optional().describe(
+    "a key the caller makes up per receipt (a UUID, an external receipt's id): the same receipt sent again receives nothing twice and gets the first answer"
+  )
 })
 
 /**
@@ -72,6 +75,10 @@ export type ReceivePurchaseOrderInput = z.input<typeof ReceivePurchaseOrderInput
  * `received`. Refuses software lines, and more units than remain beyond the over-receipt
  * tolerance, naming ordered, cancelled, received and the allowance.
  *
+ * A caller that may send a receipt twice (a retry after a lost answer, a connector pulling an
+ * external receipt again) gives it a `batchId`: the same key again answers the receipt it made and
+ * receives nothing (a key used for another order is refused with `BatchReused`).
+ *
  * @since 0.1.0
  * @category operations
  */
@@ -83,10 +90,18 @@ export const receivePurchaseOrder = Operation.make({
   input: ReceivePurchaseOrderInput,
   output: Receipt,
   events: receiptEvents,
+  retryOnUnique: ["batchId"],
   handler: Effect.fn(function*(input) {
     const order = yield* loadPurchaseOrder(input.purchaseOrderId)
+    if (input.batchId !== undefined) {
+      const answered = yield* receiptOfBatch(input.batchId)
+      if (answered !== undefined) {
+        if (answered.purchaseOrderId === order.id && answered.shipmentId === undefined && answered.invoiceId === undefined) return answered
+        return yield* refusal(order, {})("BatchReused", `Receipt ${input.batchId} was received against another purchase order; make up a new batch id per receipt`)
+      }
+    }
     const plan = yield* planLines(order, input.lines.map((l) => ({ ...l, quantity: quantityOf(l)! })), {})
-    return yield* receiveLines(order, plan, input, {})
+    return yield* receiveLines(order, plan, input, {}, input.batchId === undefined ? {} : { batchId: input.batchId })
   })
 })
 

@@ -16,8 +16,8 @@ import { type PurchaseOrderLine } from "../purchasing/PurchasingModel.js"
 import * as Tolerances from "../purchasing/TolerancesModel.js"
 import { loadShipment } from "../shipping/internal/shipments.js"
 import { ShipmentDelivered } from "../shipping/ShippingEvents.js"
-import { Receipt, receipts, Scan, ScanResult } from "./ReceivingModel.js"
-import { receiptEvents, LocationId, type Place, StorageSpace, createExtraTemplates, refusal, writeReceipt } from "./ReceiptEngine.js"
+import { Receipt, Scan, ScanResult } from "./ReceivingModel.js"
+import { receiptEvents, LocationId, type Place, StorageSpace, createExtraTemplates, receiptOfBatch, refusal, writeReceipt } from "./ReceiptEngine.js"
 import { type Unit, resolveScans } from "./ScanResolution.js"
 
 // ----- operations: receiving by scan ------------------------------------------------------------
@@ -89,13 +89,6 @@ const lookUpCodes = Effect.fn("Receiving.lookUpCodes")(function*(codes: Readonly
       )
   const [byTag, bySerial] = yield* Effect.all([by("assetTag"), by("serialNumber")])
   return { byId, byTag, bySerial }
-})
-
-/** The receipt a scan batch made, if it was received before. */
-const receiptOfBatch = Effect.fn("Receiving.receiptOfBatch")(function*(batchId: string) {
-  const storage = yield* Storage.Storage
-  const page = yield* storage.find(receipts, { where: { batchId }, limit: 1 })
-  return page.items[0]
 })
 
 const tally = (results: ReadonlyArray<ScanResult>): string => {

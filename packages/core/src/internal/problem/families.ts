@@ -113,7 +113,9 @@ export const families = {
       VendorNotApproved: 422,
       CurrencyMismatch: 422,
       NoChange: 422,
-      OverCancel: 409
+      OverCancel: 409,
+      UnknownVendor: 422,
+      ReferenceReused: 409
     }
   }),
   ReceivingError: family<ReceivingError>({
