@@ -29,7 +29,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Data, Duration, Effect, Option, Random } from "effect"
+import { Cause, Clock, Data, Duration, Effect, Option, Random, Stream } from "effect"
 import { z } from "zod"
 import { failureText } from "./Delivery.js"
 import * as Events from "./Events.js"
@@ -126,6 +126,8 @@ export interface Links {
     kind: string,
     externalId: string
   ) => Effect.Effect<Option.Option<string>, Storage.StorageError, Storage.Storage | CurrentPrincipal>
+  /** Every mapping record of one kind (read page by page), e.g. to carry them to another connector. */
+  readonly list: (kind: string) => Effect.Effect<ReadonlyArray<ConnectorLink>, Storage.StorageError, Storage.Storage | CurrentPrincipal>
 }
 
 const findLink = (connector: string, where: { readonly kind: string; readonly procuraId?: string; readonly externalId?: string }) =>
@@ -188,7 +190,10 @@ export const links = (connector: string): Links => {
         }
         return found
       }),
-    procuraIdOf: (kind, externalId) => Effect.map(findLink(connector, { kind, externalId }), Option.map((l) => l.procuraId))
+    procuraIdOf: (kind, externalId) => Effect.map(findLink(connector, { kind, externalId }), Option.map((l) => l.procuraId)),
+    list: (kind) =>
+      Effect.flatMap(Storage.Storage, (storage) =>
+        Stream.runCollect(storage.stream(connectorLinks, { where: { connector, kind }, orderBy: [{ field: "procuraId" }] })))
   }
 }
 
@@ -204,6 +209,17 @@ export const watermarkOf = (connector: string): Effect.Effect<Option.Option<stri
 const findWatermark = (connector: string) =>
   Effect.flatMap(Storage.Storage, (storage) =>
     Effect.map(storage.find(connectorWatermarks, { where: { connector }, limit: 1 }), (page) => Option.fromNullishOr(page.items[0])))
+
+/**
+ * Sets a connector's watermark for the current principal's tenant, as a poll does once its
+ * changes are applied: for migrations and operators (a connector that must pull nothing more, a
+ * pull to start again from a known point).
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const setWatermark = (connector: string, watermark: string): Effect.Effect<void, Storage.StorageError, Storage.Storage | CurrentPrincipal> =>
+  Effect.flatMap(findWatermark(connector), (existing) => Effect.asVoid(saveWatermark(connector, existing, watermark)))
 
 const saveWatermark = (connector: string, existing: Option.Option<ConnectorWatermark>, watermark: string) =>
   Effect.gen(function*() {

@@ -323,7 +323,7 @@ export interface Simulator extends Instance {
 // ---------------------------------------------------------------------------------------------
 
 /** How a field is read from a body, stored, rendered and compared. */
-type Kind = "text" | "decimal" | "integer" | "boolean" | "datetime" | "code" | "supplier" | "item" | "order-line"
+type Kind = "text" | "decimal" | "integer" | "boolean" | "datetime" | "code" | "supplier" | "item" | "order-line" | "custom"
 
 interface Field {
   readonly kind: Kind
@@ -333,8 +333,18 @@ interface Field {
 const w = (kind: Kind): Field => ({ kind, writable: true })
 const r = (kind: Kind): Field => ({ kind, writable: false })
 
-/** A stored value: datetimes as epoch milliseconds, references and codes as small objects. */
-type Value = string | number | boolean | null | { readonly ref: number } | { readonly code: string }
+/**
+ * A stored value: datetimes as epoch milliseconds, references and codes as small objects, custom
+ * fields as an object of their (hyphenated) names and values.
+ */
+type Value =
+  | string
+  | number
+  | boolean
+  | null
+  | { readonly ref: number }
+  | { readonly code: string }
+  | { readonly custom: Readonly<Record<string, string | number | boolean | null>> }
 
 interface StoredLine {
   readonly id: number
@@ -383,7 +393,10 @@ interface Spec {
 
 const common = {
   exported: r("boolean"),
-  "last-exported-at": r("datetime")
+  "last-exported-at": r("datetime"),
+  // A tenant's custom fields (any names here; a real instance has the ones its admin defined).
+  // Filterable as `custom-fields[<name>]=<value>`.
+  "custom-fields": w("custom")
 } as const
 
 const lineNum = { "line-num": w("integer") } as const
@@ -971,6 +984,7 @@ const makeStore = (now: () => number, offsetMinutes: number) => {
     if (value === undefined || value === null) return null
     if (typeof value === "object") {
       if ("code" in value) return { code: value.code }
+      if ("custom" in value) return { ...value.custom }
       if (field.kind === "supplier") return renderSupplier(value.ref)
       if (field.kind === "item") return renderItem(value.ref)
       return renderOrderLineSummary(value.ref)
@@ -1050,6 +1064,15 @@ const makeStore = (now: () => number, offsetMinutes: number) => {
         const code = typeof raw === "string" ? raw : isObject(raw) && typeof raw["code"] === "string" ? raw["code"] : undefined
         return code === undefined ? { error: `${label} is invalid: give its code` } : { value: { code } }
       }
+      case "custom": {
+        if (!isObject(raw)) return { error: `${label} must be an object of custom field names and values` }
+        const custom: Record<string, string | number | boolean | null> = {}
+        for (const [name, value] of Object.entries(raw)) {
+          if (value !== null && typeof value === "object") return { error: `${label}: ${name} is invalid` }
+          custom[hyphenate(name)] = value as string | number | boolean | null
+        }
+        return { value: { custom } }
+      }
       default:
         return resolve(field.kind, raw, label)
     }
@@ -1070,7 +1093,14 @@ const makeStore = (now: () => number, offsetMinutes: number) => {
       if (field === undefined || (!field.writable && !(trusted && trustedFields.has(name)))) continue
       const coerced = coerce(field, raw, `${prefix}${humanize(name)}`)
       if ("error" in coerced) errors.push(coerced.error)
-      else values[name] = coerced.value
+      else {
+        // Custom fields given are changed; the others keep their values.
+        const before = values[name]
+        const after = coerced.value
+        values[name] = isObject(before) && "custom" in before && isObject(after) && "custom" in after
+          ? { custom: { ...before.custom, ...after.custom } }
+          : after
+      }
     }
   }
 

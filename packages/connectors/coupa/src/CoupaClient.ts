@@ -40,7 +40,7 @@
  * @since 0.1.0
  */
 import { HttpAuth, HttpTransport } from "@procura/connector-kit"
-import { Clock, Context, Duration, Effect, Layer, Option, type Redacted, Stream } from "effect"
+import { Clock, Config, Context, Duration, Effect, Layer, Option, type Redacted, Stream } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
 import { CoupaError, invalid } from "./CoupaError.js"
 
@@ -530,5 +530,42 @@ export const fromClient = (http: HttpClient.HttpClient, options: ClientOptions):
  */
 export const layer = (options: ClientOptions): Layer.Layer<CoupaClient, CoupaError> =>
   Layer.effect(CoupaClient, Effect.flatMap(HttpClient.HttpClient, (http) => fromClient(http, options))).pipe(
+    Layer.provide(FetchHttpClient.layer)
+  )
+
+/**
+ * The client's options read from `Config` (environment variables by default):
+ * `<prefix>_INSTANCE_URL`, `<prefix>_CLIENT_ID`, `<prefix>_CLIENT_SECRET` (redacted),
+ * `<prefix>_SCOPES` (space-separated, as Coupa lists them) and, optionally,
+ * `<prefix>_REQUESTS_PER_SECOND`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export const config = (prefix = "COUPA"): Config.Config<ClientOptions> =>
+  Config.all({
+    instanceUrl: Config.String(`${prefix}_INSTANCE_URL`),
+    clientId: Config.String(`${prefix}_CLIENT_ID`),
+    clientSecret: Config.Redacted(`${prefix}_CLIENT_SECRET`),
+    scopes: Config.String(`${prefix}_SCOPES`),
+    requestsPerSecond: Config.option(Config.Int(`${prefix}_REQUESTS_PER_SECOND`))
+  }).pipe(
+    Config.map(({ clientId, clientSecret, instanceUrl, requestsPerSecond, scopes }): ClientOptions => ({
+      instanceUrl,
+      clientId,
+      clientSecret,
+      scopes: scopes.split(/\s+/).filter((scope) => scope !== ""),
+      ...(Option.isSome(requestsPerSecond) ? { requestsPerSecond: requestsPerSecond.value } : {})
+    }))
+  )
+
+/**
+ * The client as a layer, its options read from `Config` (by default {@link config}: `COUPA_*`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (options: Config.Config<ClientOptions> = config()): Layer.Layer<CoupaClient, CoupaError | Config.ConfigError> =>
+  Layer.effect(CoupaClient, Effect.flatMap(options, (resolved) => Effect.flatMap(HttpClient.HttpClient, (http) => fromClient(http, resolved)))).pipe(
     Layer.provide(FetchHttpClient.layer)
   )

@@ -1,18 +1,18 @@
 // Every Coupa connector error has a declared code and status, listed in the hosting guide.
 import { Problem } from "@procura/core"
 import * as CoupaPackage from "@procura/connector-coupa"
-import { CoupaError } from "@procura/connector-coupa"
+import { CoupaError, SyncError } from "@procura/connector-coupa"
 import { ErrorFamilies } from "@procura/testkit"
 import { readFileSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "vitest"
 
 const guide = fileURLToPath(new URL("../../../../docs/guides/hosting-over-http.md", import.meta.url))
-const families = [CoupaError.family]
+const families = [CoupaError.family, SyncError.family]
 
 describe("Coupa connector problems", () => {
   it("declares a status for every error class the connector exports", () => {
-    assert.includeMembers(ErrorFamilies.errorClasses(CoupaPackage).map((error) => error.tag), ["CoupaError"])
+    assert.includeMembers(ErrorFamilies.errorClasses(CoupaPackage).map((error) => error.tag), ["CoupaError", "SyncError"])
     assert.deepStrictEqual(ErrorFamilies.undeclared(CoupaPackage, families), [])
   })
 
