@@ -25,6 +25,7 @@ import { hostname } from "node:os"
 import { dirname, resolve } from "node:path"
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util"
 import { z } from "zod"
+import { Migration, SamCoupa, SpoCoupa } from "@procura/connector-coupa"
 import { Itam, Spo } from "@procura/connector-servicenow"
 import { approvals } from "@procura/plugin-approvals"
 import { itamSpo } from "@procura/plugin-itam-spo"
@@ -35,9 +36,10 @@ import * as ConfigFile from "./internal/configFile.js"
 
 /**
  * The plugins this CLI can enable from a configuration file: the approvals, itam-spo and
- * spm-oversight plugins, and the ServiceNow ITAM and SPO connectors (`servicenow-itam`,
- * `servicenow-spo`; their client reads `SERVICENOW_*`), which `procura worker` then runs. A
- * configuration file adds the host's own with `modules` (files exporting plugins).
+ * spm-oversight plugins, the ServiceNow ITAM and SPO connectors (`servicenow-itam`,
+ * `servicenow-spo`; their client reads `SERVICENOW_*`) and the Coupa connectors (`spo-coupa`,
+ * `sam-coupa`; their client reads `COUPA_*`), which `procura worker` then runs. A configuration
+ * file adds the host's own with `modules` (files exporting plugins).
  *
  * @since 0.1.0
  * @category constants
@@ -47,7 +49,9 @@ export const installedPlugins: ReadonlyArray<Plugin.Plugin<string, any>> = [
   itamSpo,
   spmOversight,
   Connector.plugin(Itam.connector()),
-  Connector.plugin(Spo.connector())
+  Connector.plugin(Spo.connector()),
+  Connector.plugin(SpoCoupa.connector()),
+  Connector.plugin(SamCoupa.connector())
 ]
 
 /**
@@ -149,6 +153,19 @@ const commandUsages: ReadonlyArray<{ readonly command: string; readonly usage: s
       through leases. A failing handler is retried with backoff (default 5 attempts, 1000 ms
       doubling up to 60000 ms), then its event is parked as a dead letter. The enabled connectors'
       inbound pollers pull their changes every --inbound-interval (default 60000 ms).
+`
+  },
+  {
+    command: "connectors",
+    usage: `  procura connectors plan --from sam-coupa --to spo-coupa --as USER@TENANT:ROLE[,ROLE] [--apply]
+         [--config FILE] [--data-dir DIR | --database-url URL]
+      Print the steps of moving between the two Coupa connectors (seed 000's checklist, each
+      mapped to what Procura does, [x] when done) for the tenant. --apply performs Procura's side:
+      the old connector's last pull (refused while Coupa holds records it could not take), the
+      imported records linked for the new one and their external references written to Coupa,
+      the old connector retired. Running it again changes nothing. FILE enables the old
+      connector (its client reads COUPA_INSTANCE_URL, COUPA_CLIENT_ID, COUPA_CLIENT_SECRET,
+      COUPA_SCOPES); then disable it and enable the new one.
 `
   },
   {
@@ -706,6 +723,37 @@ const config = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   }
 }
 
+const connectors = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { positionals, values } = parse(
+    "connectors",
+    args,
+    { ...storageOptions, from: { type: "string" }, to: { type: "string" }, as: { type: "string" }, apply: { type: "boolean" } },
+    true
+  )
+  const [sub, ...extra] = positionals
+  if (sub !== "plan") throw new UsageError("connectors", unknownSubcommand(sub, ["plan"]))
+  if (extra.length > 0) throw new UsageError("connectors", `unexpected argument ${extra[0]}`)
+  if (values.from === undefined || values.to === undefined) throw new UsageError("connectors", "name the connectors: --from ID --to ID")
+  const principal = values.as === undefined ? undefined : parsePrincipal(values.as)
+  if (principal === undefined) throw new UsageError("connectors", "give the principal whose tenant migrates: --as USER@TENANT:ROLE[,ROLE]")
+  const loaded = await loadConfig(values.config, io)
+  if (typeof loaded === "number") return loaded
+  const options = { from: values.from, to: values.to }
+  const program = values.apply === true
+    ? Effect.map(Migration.apply({ ...options, pollers: loaded.composition.pollers.filter((p) => p.tenantId === principal.tenantId) }), (applied) =>
+      `${applied.changed.length === 0 ? "Nothing to do: Procura's side was done already.\n" : applied.changed.map((line) => `${line}\n`).join("")}${
+        Migration.format(applied.plan)
+      }`)
+    : Effect.map(Migration.plan(options), Migration.format)
+  const exit = await onStorage(values, loaded.composition, Principal.runAs(program, principal))
+  if (Exit.isFailure(exit)) {
+    io.err(`${describeError(Cause.squash(exit.cause))}\n`)
+    return 1
+  }
+  io.out(exit.value)
+  return 0
+}
+
 /** Why a subcommand is not one of `known`, naming the nearest. */
 const unknownSubcommand = (sub: string | undefined, known: ReadonlyArray<string>): string => {
   if (sub === undefined) return `name a subcommand: ${known.join(" or ")}`
@@ -723,7 +771,8 @@ const commands: Readonly<Record<string, (args: ReadonlyArray<string>, io: Io) =>
   catalog: (args, io) => catalog(args, io),
   config: (args, io) => config(args, io),
   worker: (args, io) => worker(args, io),
-  "dead-letters": (args, io) => deadLetters(args, io)
+  "dead-letters": (args, io) => deadLetters(args, io),
+  connectors: (args, io) => connectors(args, io)
 }
 
 /**

@@ -145,8 +145,9 @@ export const plan = (options: Options): Effect.Effect<Plan, SyncError | CoupaErr
         seed: "Map purchase requests, purchase orders and receipts to their Coupa entities.",
         procura: `What ${options.from} imported becomes ${options.to}'s: ${records.orders.imported} order(s), ${records.lines.imported} line(s), ` +
           `${records.receipts.imported} receipt line(s) and ${records.suppliers.imported} supplier(s) linked to their Coupa records ` +
-          `(${records.orders.linked + records.lines.linked + records.receipts.linked + records.suppliers.linked} already), and each imported order's lines get ` +
-          `their external-reference-number in Coupa, so ${options.to} updates them instead of creating them again.`,
+          `(${records.orders.linked + records.lines.linked + records.receipts.linked + records.suppliers.linked} already), so ${options.to} updates them ` +
+          `instead of creating them again. Coupa's records are not rewritten (a changed order line makes Coupa send the order to the supplier again); ` +
+          `an order's lines get their external-reference-number when Procura next changes them.`,
         done: linked
       }
     ]
@@ -163,10 +164,10 @@ export const plan = (options: Options): Effect.Effect<Plan, SyncError | CoupaErr
 /**
  * Performs Procura's side of the migration for the current tenant: runs the old connector's poll
  * a last time (`pollers`: the composition's, holding its poller for this tenant) and refuses
- * (`NotMigrated`, naming them) if Coupa still holds records it could not take; writes the
- * external references of the imported orders' lines to Coupa and links every imported record in
- * the new connector's mapping records; retires the old connector's watermark. Each part is
- * skipped when done, so a second run changes nothing.
+ * (`NotMigrated`, naming them) if Coupa still holds records it could not take; records every
+ * imported record's Coupa id in the new connector's mapping records (its external reference
+ * there), so the new connector's pushes update them and never create them again; retires the
+ * old connector's watermark. Each part is skipped when done, so a second run changes nothing.
  *
  * @since 0.1.0
  * @category constructors
@@ -212,21 +213,8 @@ export const apply = (
     }
     const from = Connector.links(options.from)
     const to = Connector.links(options.to)
-    const coupa = yield* client
-    // The imported orders' lines get their external references in Coupa, once per order.
     const orders = yield* from.list(kinds.purchaseOrder)
-    const linkedOrders = yield* to.externalIdsOf(kinds.purchaseOrder, orders.map((o) => o.procuraId))
     const lineLinks = yield* from.list(kinds.purchaseOrderLine)
-    let referenced = 0
-    for (const order of orders) {
-      if (linkedOrders.has(order.procuraId)) continue
-      const lines = lineLinks.filter((line) => line.procuraId.startsWith(`${order.procuraId}:`))
-      yield* coupa.update("purchase_orders", Number(order.externalId), {
-        "order-lines": lines.map((line) => ({ id: Number(line.externalId), "external-reference-number": line.procuraId, "external-reference-type": "procura" }))
-      }, { fields: ["id"] })
-      referenced++
-    }
-    if (referenced > 0) changed.push(`Coupa: external references written on the lines of ${referenced} order(s)`)
     let carriedCount = 0
     // Lines, receipts and suppliers first, orders last: an order linked means its part is done.
     for (const [, kind] of carried.toReversed()) {

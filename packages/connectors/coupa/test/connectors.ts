@@ -326,9 +326,8 @@ export const suite = (name: string, storage: () => Layer.Layer<Storage.Storage, 
               assert.deepStrictEqual(applied.plan.records.orders, { imported: 1, linked: 1 })
               assert.deepStrictEqual(applied.plan.records.lines, { imported: 2, linked: 2 })
               assert.deepStrictEqual(applied.plan.records.receipts, { imported: 1, linked: 1 })
-              assert.lengthOf(applied.changed, 4)
-              const lines = sim.record("purchase_orders", seeded.order["id"] as number)!["order-lines"] as Array<Record<string, unknown>>
-              assert.isTrue(lines.every((l) => /^[0-9a-f-]{36}:\d$/.test(String(l["external-reference-number"]))), JSON.stringify(lines))
+              assert.lengthOf(applied.changed, 3)
+              assert.deepInclude(sim.record("purchase_orders", seeded.order["id"] as number), { exported: true, version: 1 }, "Coupa's order is not rewritten")
               const requests = sim.requests().length
               const twice = yield* as(Migration.apply({ from: SamCoupa.id, to: SpoCoupa.id, client, pollers: composition.pollers }))
               assert.deepStrictEqual(twice.changed, [])
@@ -350,6 +349,7 @@ export const suite = (name: string, storage: () => Layer.Layer<Storage.Storage, 
               assert.strictEqual(pushed.length, 1)
               assert.strictEqual((pushed[0]!["order-line"] as { id: number }).id, seeded.lines[0]!.id)
               assert.strictEqual(sim.records("receiving_transactions").length, 2)
+              assert.strictEqual(sim.record("purchase_orders", seeded.order["id"] as number)!["version"], 1, "the replayed history wrote no order line again")
             }))
         }))), 60_000)
   })

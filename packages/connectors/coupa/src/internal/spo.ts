@@ -55,7 +55,12 @@ interface Sync {
   readonly config: SpoCoupaConfig
 }
 
-const orderFields: CoupaClient.Fields = ["id", "po-number", "status", { "order-lines": ["id", "line-num", "external-reference-number"] }]
+const orderFields: CoupaClient.Fields = [
+  "id",
+  "po-number",
+  "status",
+  { "order-lines": ["id", "line-num", "description", "quantity", "price", "external-reference-number"] }
+]
 
 /** The Coupa supplier a Procura vendor is: its mapping, else the supplier numbered with its code, else named as it, else a new one. */
 const supplierOf = (sync: Sync, vendorId: string) =>
@@ -97,6 +102,23 @@ const linkLines = (sync: Sync, kind: string, procuraId: string, record: CoupaCli
     const lineNo = Number(line["line-num"])
     return id === undefined || !Number.isInteger(lineNo) ? Effect.void : Effect.asVoid(sync.links.link(kind, lineKey(procuraId, lineNo), String(id)))
   }, { discard: true })
+
+/**
+ * The lines of an order body that differ from the Coupa order's (new lines, or another
+ * description, quantity or price), each with its Coupa id when the order has that line: a Coupa
+ * order whose lines change gets a new version and may be sent to the supplier again, so what is
+ * already there is not written again.
+ */
+const changedLines = (record: CoupaClient.CoupaRecord, lines: ReadonlyArray<CoupaClient.CoupaRecord>) => {
+  const theirs = new Map((Array.isArray(record["order-lines"]) ? record["order-lines"] as ReadonlyArray<CoupaClient.CoupaRecord> : []).map((line) => [Number(line["line-num"]), line]))
+  return lines.flatMap((line) => {
+    const current = theirs.get(Number(line["line-num"]))
+    if (current === undefined) return [line]
+    const same = textOf(current["description"]) === line["description"] && Number(current["quantity"]) === Number(line["quantity"]) &&
+      Number(current["price"]) === Number(line["price"])
+    return same ? [] : [{ id: idOf(current)!, ...line }]
+  })
+}
 
 /** The lines of a body, each with its Coupa id when the record has that line already. */
 const withLineIds = (record: CoupaClient.CoupaRecord | undefined, field: string, lines: ReadonlyArray<CoupaClient.CoupaRecord>) => {
@@ -186,7 +208,8 @@ const pushOrder = (sync: Sync, purchaseOrderId: string, placement: Placement) =>
     if (Option.isSome(known)) {
       const id = Number(known.value)
       const current = yield* mappedRecord(sync, "purchase_orders", kinds.purchaseOrder, order.id, id, orderFields)
-      record = yield* coupa.update("purchase_orders", id, { "order-lines": withLineIds(current, "order-lines", lines) }, { fields: orderFields })
+      const changed = changedLines(current, lines)
+      record = changed.length === 0 ? current : yield* coupa.update("purchase_orders", id, { "order-lines": changed }, { fields: orderFields })
     } else {
       const number = documentNumber(sync.config.poNumberPrefix, order.id)
       const created = yield* coupa.createOnce("purchase_orders", {
@@ -207,10 +230,9 @@ const pushOrder = (sync: Sync, purchaseOrderId: string, placement: Placement) =>
           message: `Coupa purchase order ${number} exists and is not purchase order ${order.id}; set another poNumberPrefix for spo-coupa`
         })
       }
-      if (!created.created) {
-        // Found, not created: it was created by a push whose answer was lost; bring its lines up to date.
-        record = yield* coupa.update("purchase_orders", idOf(record)!, { "order-lines": withLineIds(record, "order-lines", lines) }, { fields: orderFields })
-      }
+      const changed = created.created ? [] : changedLines(record, lines)
+      // Found, not created (a push whose answer was lost), and changed since: brought up to date.
+      if (changed.length > 0) record = yield* coupa.update("purchase_orders", idOf(record)!, { "order-lines": changed }, { fields: orderFields })
       yield* sync.links.link(kinds.purchaseOrder, order.id, String(idOf(record)))
     }
     yield* linkLines(sync, kinds.purchaseOrderLine, order.id, record, "order-lines")
