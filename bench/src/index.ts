@@ -10,7 +10,7 @@
  * 2000), BENCH_DELIVERY_SUBSCRIBERS (default 4), BENCH_DELIVERY_WORKERS (default 1,2,4),
  * BENCH_SKIP_DELIVERY=1 to skip it.
  *
- * BENCH_ONLY=decision-table,oversight,receive,scan-receive,delivery,servicenow,mirror runs only the sections named.
+ * BENCH_ONLY=decision-table,oversight,receive,scan-receive,delivery,servicenow,mirror,coupa runs only the sections named.
  *
  * The scan-receive section (after the receive benchmark): the same BENCH_UNITS received by scanning
  * serial numbers in deliveries of 1,000 scans, against raw SQL writing the same rows.
@@ -25,6 +25,8 @@
  * purchase orders of 10 lines (default 1000) under BENCH_MIRROR_LIMIT requests per
  * BENCH_MIRROR_WINDOW_MS (default 10 per 200 ms: the rule of 10 per second on a clock five times
  * faster; 1000 runs it in real time, about 35 minutes), BENCH_MIRROR_LATENCY_MS (default 10).
+ * Last, Coupa: BENCH_COUPA_ORDERS purchase orders (default 1000) pushed by spo-coupa under Coupa's
+ * documented rule, in real time (about 3 minutes).
  */
 import { PostgresTesting, SqlStorage } from "@procura/storage-sql"
 import { Effect, Redacted } from "effect"
@@ -36,6 +38,7 @@ import { deliveryBenchmark, type DeliveryResult } from "./delivery.js"
 import { receiveBenchmark, type ReceiveResult } from "./receive.js"
 import { scanReceiveBenchmark } from "./scan-receive.js"
 import { type MirrorResult, servicenowMirrorBenchmark } from "./servicenow-mirror.js"
+import { type CoupaPushResult, coupaPushBenchmark } from "./coupa-push.js"
 import { servicenowSyncBenchmark, type SyncResult } from "./servicenow-sync.js"
 
 const units = Number(process.env["BENCH_UNITS"] ?? 10_000)
@@ -153,9 +156,26 @@ const reportMirror = (result: MirrorResult, storage: string) =>
       `${(result.millis / 1000).toFixed(1)} s, ceiling ${(result.ceilingMillis / 1000).toFixed(1)} s   ratio ceiling/measured ${(result.ceilingMillis / result.millis).toFixed(2)}`
   )
 
+const coupa = Effect.gen(function*() {
+  const orders = Number(process.env["BENCH_COUPA_ORDERS"] ?? 1_000)
+  console.log(
+    `\nPush ${orders.toLocaleString("en-US")} purchase orders of 3 lines (and their requisitions) to Coupa with spo-coupa: ` +
+      `Coupa's documented rule of 25 requests per second, bursts of 20`
+  )
+  const onPostgres = process.env["BENCH_SKIP_POSTGRES"] !== "1"
+  reportCoupa(yield* Effect.scoped(coupaPushBenchmark(onPostgres ? freshPostgres : SqlStorage.layerPglite(), { orders })), onPostgres ? "PostgreSQL" : "PGlite")
+})
+
+const reportCoupa = (result: CoupaPushResult, storage: string) =>
+  console.log(
+    `spo-coupa (${storage})   ${result.records.toLocaleString("en-US")} records, ${result.requests.toLocaleString("en-US")} requests ` +
+      `(${(result.requests / result.records).toFixed(2)} per record, ${(result.requests / result.orders).toFixed(2)} per order, ${result.rateLimited} answered 429)   ` +
+      `${(result.millis / 1000).toFixed(1)} s, ceiling ${(result.ceilingMillis / 1000).toFixed(1)} s   ratio ceiling/measured ${(result.ceilingMillis / result.millis).toFixed(2)}`
+  )
+
 /** BENCH_ONLY=delivery,receive (comma-separated sections) runs only those sections. */
 const only = process.env["BENCH_ONLY"]?.split(",")
-const runs = (section: "decision-table" | "oversight" | "receive" | "scan-receive" | "delivery" | "servicenow" | "mirror") =>
+const runs = (section: "decision-table" | "oversight" | "receive" | "scan-receive" | "delivery" | "servicenow" | "mirror" | "coupa") =>
   only === undefined || only.includes(section)
 
 const main = Effect.gen(function*() {
@@ -189,6 +209,7 @@ const main = Effect.gen(function*() {
   if (runs("delivery") && process.env["BENCH_SKIP_POSTGRES"] !== "1" && process.env["BENCH_SKIP_DELIVERY"] !== "1") yield* delivery
   if (runs("servicenow") && process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenow
   if (runs("mirror") && process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenowMirror
+  if (runs("coupa")) yield* coupa
 })
 
 Effect.runPromise(main).catch((error: unknown) => {

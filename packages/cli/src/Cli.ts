@@ -31,6 +31,7 @@ import { approvals } from "@procura/plugin-approvals"
 import { itamSpo } from "@procura/plugin-itam-spo"
 import { spmOversight } from "@procura/plugin-spm-oversight"
 import * as Demo from "./Demo.js"
+import * as DemoCoupa from "./DemoCoupa.js"
 import * as DemoServiceNow from "./DemoServiceNow.js"
 import * as ConfigFile from "./internal/configFile.js"
 
@@ -86,11 +87,13 @@ const defaultIo: Io = {
 const commandUsages: ReadonlyArray<{ readonly command: string; readonly usage: string }> = [
   {
     command: "demo",
-    usage: `  procura demo [--data-dir DIR] [--requests N] [--config FILE] [--servicenow]
+    usage: `  procura demo [--data-dir DIR] [--requests N] [--config FILE] [--servicenow] [--coupa]
       Run seed 002's procure-to-asset flow on embedded PGlite persisted in DIR
       (default .procura/demo). Each run uses a tenant of its own. --servicenow also
       mirrors it to ServiceNow ITAM and SPO (the instance and credentials from
-      SERVICENOW_INSTANCE_URL, SERVICENOW_AUTH, ...) and prints what arrived.
+      SERVICENOW_INSTANCE_URL, SERVICENOW_AUTH, ...) and prints what arrived. --coupa
+      pushes it to Coupa with spo-coupa (COUPA_INSTANCE_URL, COUPA_CLIENT_ID,
+      COUPA_CLIENT_SECRET, COUPA_SCOPES) and prints what arrived.
 `
   },
   {
@@ -288,7 +291,8 @@ const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     "data-dir": { type: "string" },
     requests: { type: "string" },
     config: { type: "string" },
-    servicenow: { type: "boolean" }
+    servicenow: { type: "boolean" },
+    coupa: { type: "boolean" }
   })
   const started = performance.now()
   const dataDir = resolve(values["data-dir"] ?? ".procura/demo")
@@ -322,12 +326,18 @@ const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     return configProblem(values.config, error, io)
   }
   const servicenow = values.servicenow === true
+  const coupa = values.coupa === true
   const exit = await Effect.runPromiseExit(Effect.gen(function*() {
-    const composition = yield* Plugin.compose([...plugins, ...(servicenow ? DemoServiceNow.connectors(tenantId) : [])])
+    const composition = yield* Plugin.compose([
+      ...plugins,
+      ...(servicenow ? DemoServiceNow.connectors(tenantId) : []),
+      ...(coupa ? DemoCoupa.connectors(tenantId) : [])
+    ])
     return yield* Effect.gen(function*() {
       const summary = yield* Demo.run({ tenantId, requests, progress })
       const mirrored = servicenow ? yield* DemoServiceNow.mirror(composition, tenantId) : undefined
-      return { summary, mirrored }
+      const pushed = coupa ? yield* DemoCoupa.push(composition, tenantId) : undefined
+      return { summary, mirrored, pushed }
     }).pipe(Effect.provide(Procura.layerFromComposition(composition).pipe(Layer.provideMerge(SqlStorage.layerPglite({ dataDir })))))
   }))
   if (Exit.isFailure(exit)) {
@@ -342,6 +352,9 @@ const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   })}\n`)
   if (exit.value.mirrored !== undefined) {
     io.out(`${DemoServiceNow.format(exit.value.mirrored, process.env["SERVICENOW_INSTANCE_URL"] ?? "SERVICENOW_INSTANCE_URL")}\n`)
+  }
+  if (exit.value.pushed !== undefined) {
+    io.out(`${DemoCoupa.format(exit.value.pushed, process.env["COUPA_INSTANCE_URL"] ?? "COUPA_INSTANCE_URL")}\n`)
   }
   return 0
 }

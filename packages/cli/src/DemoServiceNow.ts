@@ -7,8 +7,9 @@
  * @since 0.2.0
  */
 import { Itam, Spo } from "@procura/connector-servicenow"
-import { Connector, Delivery, type Plugin, Principal, Storage } from "@procura/core"
-import { Effect, Stream } from "effect"
+import { Connector, type Plugin, type Storage } from "@procura/core"
+import type { Effect } from "effect"
+import { deliverAndCount, format as formatSummary, type Summary, type Tables } from "./internal/demoMirror.js"
 
 /**
  * The connectors, applying inbound changes as sync users of the demo's tenant.
@@ -28,12 +29,9 @@ export const connectors = (tenantId: string): ReadonlyArray<Plugin.Enabled> => [
  * @since 0.2.0
  * @category models
  */
-export interface MirrorSummary {
-  readonly pushed: number
-  readonly tables: ReadonlyArray<{ readonly connector: string; readonly table: string; readonly records: number }>
-}
+export interface MirrorSummary extends Summary {}
 
-const tableOfKind: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+const tableOfKind: Tables = {
   [Itam.id]: {
     vendor: "core_company",
     purchase_order: "proc_po",
@@ -63,41 +61,8 @@ const tableOfKind: Readonly<Record<string, Readonly<Record<string, string>>>> = 
  * @since 0.2.0
  * @category constructors
  */
-export const mirror = (composition: Plugin.Composition, tenantId: string) =>
-  Effect.gen(function*() {
-    const outbound = new Set([Itam.id, Spo.id].map(Connector.outboundSubscriberId))
-    const subscribers = composition.subscribers.filter((subscriber) => outbound.has(subscriber.id))
-    let pushed = 0
-    while (true) {
-      const reports = yield* Delivery.drain(subscribers, { retry: { attempts: 5, baseDelay: "200 millis", maxDelay: "5 seconds" } })
-      const parked = reports.find((report) => report.parked > 0)
-      if (parked !== undefined) {
-        return yield* Effect.fail(new Error(`${parked.subscriber} could not push an event: ${parked.failed?.error ?? "see procura dead-letters"}`))
-      }
-      const delivered = reports.reduce((sum, report) => sum + report.delivered, 0)
-      pushed += delivered
-      if (delivered === 0) break
-    }
-    const storage = yield* Storage.Storage
-    const counts = new Map<string, number>()
-    yield* Principal.runAs(
-      Stream.runForEach(storage.stream(Connector.collections[0]!, { limit: 1000 }), (link: { readonly connector: string; readonly kind: string }) =>
-        Effect.sync(() => {
-          const table = tableOfKind[link.connector]?.[link.kind]
-          if (table === undefined) return
-          const key = `${link.connector}\u0000${table}`
-          counts.set(key, (counts.get(key) ?? 0) + 1)
-        })),
-      { userId: "demo", tenantId, roles: ["admin"] }
-    )
-    return {
-      pushed,
-      tables: [...counts].map(([key, records]) => {
-        const [connector, table] = key.split("\u0000") as [string, string]
-        return { connector, table, records }
-      })
-    } satisfies MirrorSummary
-  })
+export const mirror = (composition: Plugin.Composition, tenantId: string): Effect.Effect<MirrorSummary, unknown, Storage.Storage> =>
+  deliverAndCount(composition, tenantId, tableOfKind)
 
 /**
  * The summary as the demo prints it.
@@ -105,11 +70,5 @@ export const mirror = (composition: Plugin.Composition, tenantId: string) =>
  * @since 0.2.0
  * @category formatting
  */
-export const format = (summary: MirrorSummary, instanceUrl: string): string => {
-  const lines = [`\nMirrored to ServiceNow (${instanceUrl}): ${summary.pushed.toLocaleString("en-US")} events pushed`]
-  for (const connector of [Itam.id, Spo.id]) {
-    const tables = summary.tables.filter((t) => t.connector === connector).toSorted((a, b) => a.table.localeCompare(b.table))
-    lines.push(`  ${connector === Itam.id ? "ITAM" : "SPO "}  ${tables.map((t) => `${t.table} ${t.records.toLocaleString("en-US")}`).join(", ") || "nothing"}`)
-  }
-  return lines.join("\n")
-}
+export const format = (summary: MirrorSummary, instanceUrl: string): string =>
+  formatSummary(summary, `Mirrored to ServiceNow (${instanceUrl})`, [{ id: Itam.id, label: "ITAM" }, { id: Spo.id, label: "SPO" }])

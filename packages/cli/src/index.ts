@@ -12,3 +12,5 @@ export * as Demo from "./Demo.js"
 export * as DemoOversight from "./DemoOversight.js"
 /** @since 0.2.0 */
 export * as DemoServiceNow from "./DemoServiceNow.js"
+/** @since 0.3.0 */
+export * as DemoCoupa from "./DemoCoupa.js"

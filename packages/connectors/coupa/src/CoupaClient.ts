@@ -7,8 +7,9 @@
  *   scopes space-separated); the token is cached, renewed before it expires and once more on a
  *   401. `Accept: application/json` on every call. Secrets stay `Redacted`.
  * - **Rate limit.** Coupa allows about 25 requests per second with bursts of 20: the client sends
- *   at most 20 in any second, waits out a 429 (its `Retry-After` if any, else a jittered backoff)
- *   with one cooldown shared by every call, and retries 5xx and timeouts of calls safe to repeat.
+ *   25 per second spread evenly (at most 5 in any 200 ms, so never a burst the instance refuses),
+ *   waits out a 429 (its `Retry-After` if any, else a jittered backoff) with one cooldown shared
+ *   by every call, and retries 5xx and timeouts of calls safe to repeat.
  * - **Listings that neither skip nor repeat.** `list` pages 50 at a time by id (`id[gt]=<last>`,
  *   `order_by=id`), not by offset: a record created or deleted while a listing runs does not
  *   shift the pages. `changes` pulls what changed since a {@link Watermark}
@@ -64,7 +65,10 @@ export interface ClientOptions {
   readonly scopes: ReadonlyArray<string>
   /** Per attempt; default 60 seconds. */
   readonly timeout?: Duration.Input
-  /** Requests sent in any second; default 20 (Coupa: 25 per second, bursts of 20). */
+  /**
+   * Requests per second, spread evenly over fifths of a second; default 25 (Coupa: 25 per
+   * second, bursts of 20).
+   */
   readonly requestsPerSecond?: number
   /** Requests in flight at once; default 4. */
   readonly maxConcurrency?: number
@@ -339,7 +343,7 @@ const resolve = (options: ClientOptions): HttpTransport.ResolvedOptions | CoupaE
   if (instanceUrl.protocol !== "https:" && instanceUrl.protocol !== "http:") {
     return invalid(operation, `instanceUrl must be an https URL, got ${instanceUrl.protocol}`)
   }
-  const perSecond = options.requestsPerSecond ?? 20
+  const perSecond = options.requestsPerSecond ?? 25
   if (!Number.isInteger(perSecond) || perSecond < 1) return invalid(operation, `requestsPerSecond must be a positive integer, got ${perSecond}`)
   const bad = options.scopes.find((scope) => /[\s,]/.test(scope) || scope === "")
   if (bad !== undefined) return invalid(operation, `scope "${bad}" is not one scope: give each scope as its own string`)
@@ -355,7 +359,14 @@ const resolve = (options: ClientOptions): HttpTransport.ResolvedOptions | CoupaE
       rateLimitBudget: millis(options.rateLimitBudget, 300_000),
       rateLimitMaxDelay: 30_000
     },
-    limits: { requests: perSecond, window: 1_000, margin: 10, maxConcurrency: options.maxConcurrency ?? 4 }
+    // Spread evenly: `chunk` requests per `chunk / perSecond` seconds (5 per 200 ms at 25 per
+    // second), never a burst near the instance's 20.
+    limits: {
+      requests: Math.max(1, Math.floor(perSecond / 5)),
+      window: (1_000 * Math.max(1, Math.floor(perSecond / 5))) / perSecond,
+      margin: 5,
+      maxConcurrency: options.maxConcurrency ?? 4
+    }
   }
 }
 

@@ -119,7 +119,7 @@ describe("CoupaClient", () => {
       maxConcurrency: 8
     })
     assert.strictEqual(gets.length, 40)
-    assert.strictEqual(limited.requests().filter((r) => r.status === 429).length, 0, "20 per second never trips 25 per second with bursts of 20")
+    assert.strictEqual(limited.requests().filter((r) => r.status === 429).length, 0, "25 per second spread evenly never trips 25 per second with bursts of 20")
   })
 
   it("fails with typed errors carrying Coupa's messages, and marks records exported", async () => {
