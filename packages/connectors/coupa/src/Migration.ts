@@ -10,9 +10,10 @@
  */
 import { Connector, type Principal, type Procura, type Storage } from "@procura/core"
 import { Clock, Effect, Option } from "effect"
+import type * as CoupaClient from "./CoupaClient.js"
 import type { CoupaError } from "./CoupaError.js"
 import { pending, retired, retiredPrefix } from "./internal/sam.js"
-import { type ClientSource, clientOf, idOf, kinds, textOf } from "./internal/sync.js"
+import { clientOf, idOf, kinds, textOf } from "./internal/sync.js"
 import * as SamCoupa from "./SamCoupa.js"
 import * as SpoCoupa from "./SpoCoupa.js"
 import { SyncError } from "./SyncError.js"
@@ -70,7 +71,7 @@ export interface Options {
   readonly from: string
   readonly to: string
   /** The Coupa client (as the connectors take it; `COUPA_*` configuration when omitted). */
-  readonly client?: ClientSource
+  readonly client?: CoupaClient.CoupaClientService | CoupaClient.ClientOptions
 }
 
 const supported = { from: SamCoupa.id, to: SpoCoupa.id } as const
@@ -94,8 +95,6 @@ const carried = [
   ["receipts", kinds.receiptLine]
 ] as const
 
-type Env = Storage.Storage | Principal.CurrentPrincipal
-
 /**
  * The migration's steps for the current tenant, and how far it got. Reads Procura's storage and
  * lists what Coupa still holds for the old connector; changes nothing.
@@ -103,7 +102,7 @@ type Env = Storage.Storage | Principal.CurrentPrincipal
  * @since 0.1.0
  * @category constructors
  */
-export const plan = (options: Options): Effect.Effect<Plan, SyncError | CoupaError | Storage.StorageError, Env> =>
+export const plan = (options: Options): Effect.Effect<Plan, SyncError | CoupaError | Storage.StorageError, Storage.Storage | Principal.CurrentPrincipal> =>
   Effect.gen(function*() {
     yield* checkDirection(options)
     const from = Connector.links(options.from)
@@ -174,7 +173,7 @@ export const plan = (options: Options): Effect.Effect<Plan, SyncError | CoupaErr
  */
 export const apply = (
   options: Options & { readonly pollers: ReadonlyArray<Connector.Poller> }
-): Effect.Effect<Applied, SyncError | CoupaError | Connector.MappingConflict | Storage.StorageError, Env | Procura.Services> =>
+): Effect.Effect<Applied, SyncError | CoupaError | Connector.MappingConflict | Storage.StorageError, Storage.Storage | Principal.CurrentPrincipal | Procura.Services> =>
   Effect.gen(function*() {
     const before = yield* plan(options)
     if (before.migrated) return { plan: before, changed: [] }

@@ -28,9 +28,10 @@
  */
 import { Connector } from "@procura/core"
 import { z } from "zod"
+import type * as CoupaClient from "./CoupaClient.js"
 import * as CoupaError from "./CoupaError.js"
 import { inbound, outbound, type SpoCoupaChange, spoCoupaEvents } from "./internal/spo.js"
-import { type ClientSource, clientOf, contested } from "./internal/sync.js"
+import { clientOf, contested } from "./internal/sync.js"
 import * as SyncError from "./SyncError.js"
 
 export type {
@@ -110,7 +111,7 @@ export interface Options {
    * The client: one built by the host (`CoupaClient.fromClient`), the options to build one, or,
    * when omitted, `COUPA_*` configuration (`CoupaClient.config()`), read on first use.
    */
-  readonly client?: ClientSource
+  readonly client?: CoupaClient.CoupaClientService | CoupaClient.ClientOptions
 }
 
 /**

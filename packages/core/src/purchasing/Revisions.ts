@@ -20,7 +20,7 @@ import { createEntitlements, reviseEntitlements as reviseSeats } from "../licens
 import { type Entitlement, entitlements } from "../licensing/LicensingModel.js"
 import { EntitlementCreated, EntitlementRevised } from "../licensing/LicensingEvents.js"
 import { PurchaseOrderCancelled, PurchaseOrderLinesCancelled, PurchaseOrderPartiallyReceived, PurchaseOrderReceived, PurchaseOrderRevised } from "./PurchasingEvents.js"
-import { adjustTemplates, type LineUpdate, sameCost } from "./internal/templates.js"
+import { adjustTemplates, entitlementRequests, type LineUpdate, sameCost } from "./internal/templates.js"
 import { loadPurchaseOrder, statusChanged } from "./internal/orders.js"
 import { openQuantity, orderTotal, outstandingQuantity, receivingStatus } from "./internal/quantities.js"
 import { LineChange, LineTerms, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, PurchaseOrderStatus, purchaseOrderRevisions, purchaseOrders } from "./PurchasingModel.js"
@@ -300,15 +300,7 @@ export const revisePurchaseOrder = Operation.make({
     const saved = yield* saveRevision(order, lines, { action: "revised", reason: input.reason, changes })
     if (submitted) {
       yield* adjustTemplates(saved.order, updates, `revision ${saved.revision.revision}: ${input.reason}`)
-      yield* createEntitlements(added.filter((line) => line.kind === "software").map((line) => ({
-        purchaseOrderId: order.id,
-        vendorId: order.vendorId,
-        lineNo: line.lineNo,
-        catalogItemId: line.catalogItemId,
-        name: line.description,
-        seats: line.quantity,
-        unitCost: line.unitCost
-      })))
+      yield* createEntitlements(entitlementRequests(order, added))
       yield* reviseEntitlements(seatChanges)
     }
     yield* Events.append(

@@ -10,6 +10,7 @@ import { createEntitlements } from "../../licensing/internal/entitlements.js"
 import { PurchaseOrderSubmitted } from "../PurchasingEvents.js"
 import type { PurchaseOrder } from "../PurchasingModel.js"
 import { hasAssets } from "./quantities.js"
+import { entitlementRequests, templateRequest } from "./templates.js"
 
 /**
  * Creates a submitted order's template assets (one on order per unit of each asset line) and
@@ -19,25 +20,8 @@ import { hasAssets } from "./quantities.js"
  * @category module api
  */
 export const placeOrder = Effect.fn("Purchasing.placeOrder")(function*(order: PurchaseOrder & { readonly submittedAt: string }) {
-  const templates = yield* createTemplates(order.lines.filter(hasAssets).map((line) => ({
-    purchaseOrderId: order.id,
-    vendorId: order.vendorId,
-    lineNo: line.lineNo,
-    catalogItemId: line.catalogItemId,
-    name: line.description,
-    kind: line.kind,
-    quantity: line.quantity,
-    unitCost: line.unitCost
-  })))
-  yield* createEntitlements(order.lines.filter((line) => line.kind === "software").map((line) => ({
-    purchaseOrderId: order.id,
-    vendorId: order.vendorId,
-    lineNo: line.lineNo,
-    catalogItemId: line.catalogItemId,
-    name: line.description,
-    seats: line.quantity,
-    unitCost: line.unitCost
-  })))
+  const templates = yield* createTemplates(order.lines.filter(hasAssets).map((line) => templateRequest(order, line, line.quantity)))
+  yield* createEntitlements(entitlementRequests(order, order.lines))
   yield* Events.append(PurchaseOrderSubmitted.make({
     purchaseOrderId: order.id,
     vendorId: order.vendorId,

@@ -12,6 +12,7 @@ import { type Asset, assets } from "../../assets/AssetsModel.js"
 import { AssetTemplatesCancelled } from "../../assets/AssetsEvents.js"
 import { writeChanges } from "../../assets/internal/history.js"
 import { createTemplates, type TemplateRequest } from "../../assets/internal/templates.js"
+import type { EntitlementRequest } from "../../licensing/internal/entitlements.js"
 import type { PurchaseOrder, PurchaseOrderLine } from "../PurchasingModel.js"
 import { backorderedQuantity, hasAssets } from "./quantities.js"
 
@@ -29,6 +30,40 @@ export interface LineUpdate {
 
 /** Whether two unit costs are the same amount in the same currency. */
 export const sameCost = (a: Money.Money, b: Money.Money): boolean => a.amount === b.amount && a.currency === b.currency
+
+/**
+ * The template assets (on order) of `quantity` units of an order's asset line.
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const templateRequest = (order: PurchaseOrder, line: PurchaseOrderLine, quantity: number): TemplateRequest => ({
+  purchaseOrderId: order.id,
+  vendorId: order.vendorId,
+  lineNo: line.lineNo,
+  catalogItemId: line.catalogItemId,
+  name: line.description,
+  kind: line.kind,
+  quantity,
+  unitCost: line.unitCost
+})
+
+/**
+ * The entitlements of an order's software lines among `lines` (one per line, its quantity the seats).
+ *
+ * @since 0.1.0
+ * @category module api
+ */
+export const entitlementRequests = (order: PurchaseOrder, lines: ReadonlyArray<PurchaseOrderLine>): Array<EntitlementRequest> =>
+  lines.filter((line) => line.kind === "software").map((line) => ({
+    purchaseOrderId: order.id,
+    vendorId: order.vendorId,
+    lineNo: line.lineNo,
+    catalogItemId: line.catalogItemId,
+    name: line.description,
+    seats: line.quantity,
+    unitCost: line.unitCost
+  }))
 
 /**
  * Keeps an order's template assets in step with changed lines: one template (`on_order`) per
@@ -57,18 +92,7 @@ export const adjustTemplates = Effect.fn("Purchasing.adjustTemplates")(function*
     const wasOnOrder = before === undefined ? 0 : backorderedQuantity(before)
     const onOrder = after === undefined ? 0 : backorderedQuantity(after)
     const repriced = before !== undefined && after !== undefined && !sameCost(before.unitCost, after.unitCost)
-    if (onOrder > wasOnOrder) {
-      create.push({
-        purchaseOrderId: order.id,
-        vendorId: order.vendorId,
-        lineNo: line.lineNo,
-        catalogItemId: line.catalogItemId,
-        name: line.description,
-        kind: line.kind,
-        quantity: onOrder - wasOnOrder,
-        unitCost: line.unitCost
-      })
-    }
+    if (onOrder > wasOnOrder) create.push(templateRequest(order, line, onOrder - wasOnOrder))
     const surplus = Math.max(0, wasOnOrder - onOrder)
     if (surplus === 0 && !repriced) continue
     const templates = storage.stream(assets, {
