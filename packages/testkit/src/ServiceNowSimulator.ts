@@ -3,12 +3,31 @@
  * own tests) run against it instead of a real instance.
  *
  * It answers the Table API (any table, v1 and v2), the Batch API, the Import Set API (single
- * rows and `insertMultiple`, with transform and coalesce) and the OAuth token endpoint, the way
- * the platform documents them: every value a string, `sys_id` / `sys_created_on` /
+ * rows and `insertMultiple`, with transform and coalesce), the PPM API's `insert_project_tasks`
+ * (a project, its nested tasks and their dependencies in one call) and the OAuth token endpoint,
+ * the way the platform documents them: every value a string, `sys_id` / `sys_created_on` /
  * `sys_updated_on` / `correlation_id` on every record, encoded queries with their operators and
  * `ORDERBY`, `Link` and `X-Total-Count` paging with the limit applied before ACLs, the error
  * envelope `{"error": {"message", "detail"}, "status": "failure"}` and its status codes, and
- * per-user rate-limit rules with `Retry-After` and `X-RateLimit-*` headers.
+ * per-user rate-limit rules with `Retry-After` and `X-RateLimit-*` headers. Table definitions
+ * add references, currency fields, journal fields (`work_notes`, `comments`: write-only, kept
+ * in `sys_journal_field`) and table hierarchy (a reference to or a read of a base table such as
+ * `planned_task` covers the tables extending it).
+ *
+ * `POST /api/now/ppm/insert_project_tasks` (also `/api/now/v1/ppm/...`) takes
+ * `{short_description, external_id, ...project fields, child_tasks: [{short_description,
+ * external_id, ...task fields, child_tasks: [...], dependencies: [{external_id}]}]}` and writes
+ * one `pm_project` (its `top_task` itself), a `pm_project_task` per task (`parent` the enclosing
+ * task or the project, `top_task` the project, `order` its position among its siblings from 1
+ * unless given) and a `planned_task_rel_planned_task` per dependency (`parent` the task the
+ * `external_id` names, the predecessor; `child` the dependent task; `type` `fs` and `lag` `0`
+ * unless the dependency gives them). It answers 200 with only `{"result": {"status":
+ * "success"}}`: callers find the records by `external_id`. A payload without a
+ * `short_description`, with a duplicate `external_id`, a dependency naming no other task of the
+ * payload, `child_tasks` / `dependencies` that are not arrays of objects, or another field that
+ * is not a string, number, boolean or null, writes nothing and answers 400 with the error
+ * envelope (`"Invalid request body"`, the detail naming the fault). It counts as one request
+ * (rate limit, log with `api` `"ppm"`, faults).
  *
  * Faults are injected on demand (latency, 429 with or without headers, 5xx, timeouts, network
  * errors, "maximum execution time exceeded", token expiry, unserviced batch items, rows inserted
@@ -59,17 +78,43 @@ export type StoredRecord = Readonly<Record<string, string>>
  * How the simulator treats one table. Every table exists without a definition; a definition
  * adds reference fields (rendered as `{link, value}`), currency fields (a bare number written to
  * one is stored as `0.00`, as on a real instance: write `"USD;10.00"`), the field used as a
- * reference's display value, and seed records.
+ * reference's display value, journal fields, the table it extends, and seed records.
+ *
+ * A table that `extends` another (`pm_project` extends `planned_task`, which extends `task`)
+ * inherits its references, currency fields, journal fields and display field, and its records
+ * carry `sys_class_name`. A base table then stands for its extensions, as on the platform: a
+ * reference to `planned_task` resolves against `pm_project` and `pm_project_task` records
+ * (display value, dot-walking; the link names the base table, as the platform's do), a Table
+ * API read of `planned_task` lists or gets the records of every table extending it (each
+ * rendered as its own table), a PATCH or DELETE through the base table changes the record in
+ * its own table, and `INSTANCEOF` matches a record of an extending table. `records(table)` and
+ * the {@link Instance} functions still address one table's own records.
  *
  * @since 0.1.0
  * @category options
  */
 export interface TableDefinition {
-  /** field -> referenced table */
+  /** field -> referenced table (a base table matches records of the tables extending it) */
   readonly references?: Readonly<Record<string, string>>
   readonly currencyFields?: ReadonlyArray<string>
   /** Defaults to `number`, then `name`, then `sys_id`. */
   readonly displayField?: string
+  /**
+   * The table this one extends (e.g. `"planned_task"`).
+   *
+   * @since 0.3.0
+   */
+  readonly extends?: string
+  /**
+   * Journal fields (`work_notes`, `comments`): write-only, as through the platform's Table API.
+   * A non-empty value written on insert or update (through any API, a seed or a rule) appends a
+   * `sys_journal_field` record `{element_id, name, element, value}` (the record's `sys_id`, its
+   * table, the field, the text) and counts as a change of the record; the field reads back
+   * empty.
+   *
+   * @since 0.3.0
+   */
+  readonly journalFields?: ReadonlyArray<string>
   readonly records?: ReadonlyArray<Readonly<Record<string, InputValue>>>
 }
 
@@ -127,7 +172,8 @@ export interface AuthOptions {
  * milliseconds (default one hour), counted in a fixed window that starts with the first request
  * after the previous one ended. Requests over the limit get 429 with `Retry-After` (whole seconds
  * unless `precise`) and `X-RateLimit-Reset`; every counted request gets `X-RateLimit-Limit`,
- * `X-RateLimit-Reset` and `X-RateLimit-Rule`. The OAuth endpoint is not counted; a batch counts once.
+ * `X-RateLimit-Reset` and `X-RateLimit-Rule`. The OAuth endpoint is not counted; a batch counts once,
+ * and so does a PPM `insert_project_tasks` call however many records it creates.
  *
  * @since 0.1.0
  * @category options
@@ -294,12 +340,13 @@ export interface Instance {
 }
 
 /**
- * The API a request went to.
+ * The API a request went to: `table`, `batch`, `import` (Import Set API), `ppm` (the PPM API,
+ * `/api/now/ppm/...`, since 0.3.0), `oauth` (the token endpoint) or `other`.
  *
  * @since 0.1.0
  * @category models
  */
-export type Api = "table" | "batch" | "import" | "oauth" | "other"
+export type Api = "table" | "batch" | "import" | "ppm" | "oauth" | "other"
 
 /**
  * One request as the simulator saw it, with the status it answered (0 for a network error or a
@@ -634,22 +681,99 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
     return table
   }
 
+  // --- table hierarchy -------------------------------------------------------------------------
+
+  /** The table and the tables it extends, nearest first (a cycle in the definitions is cut). */
+  const ancestry = (table: string): ReadonlyArray<string> => {
+    const chain = [table]
+    for (let next = tableDefinitions[table]?.extends; next !== undefined && !chain.includes(next); next = tableDefinitions[next]?.extends) {
+      chain.push(next)
+    }
+    return chain
+  }
+  /** The table and every table extending it, directly or not (the definitions never change: memoized). */
+  const families = new Map<string, ReadonlyArray<string>>()
+  const familyOf = (table: string): ReadonlyArray<string> => {
+    let family = families.get(table)
+    if (family === undefined) {
+      family = [table, ...Object.keys(tableDefinitions).filter((name) => name !== table && ancestry(name).includes(table))]
+      families.set(table, family)
+    }
+    return family
+  }
+  interface EffectiveDefinition {
+    readonly references: Readonly<Record<string, string>>
+    readonly currencyFields: ReadonlyArray<string>
+    readonly journalFields: ReadonlyArray<string>
+    readonly displayField: string | undefined
+    readonly extended: boolean
+  }
+  /** A table's definition with what it inherits: the nearest declaration wins (memoized). */
+  const definitions = new Map<string, EffectiveDefinition>()
+  const definitionOf = (table: string): EffectiveDefinition => {
+    let definition = definitions.get(table)
+    if (definition === undefined) {
+      const chain = ancestry(table).map((name) => tableDefinitions[name] ?? {})
+      definition = {
+        references: Object.assign({}, ...chain.toReversed().map((d) => d.references ?? {})) as Readonly<Record<string, string>>,
+        currencyFields: chain.flatMap((d) => d.currencyFields ?? []),
+        journalFields: chain.flatMap((d) => d.journalFields ?? []),
+        displayField: chain.find((d) => d.displayField !== undefined)?.displayField,
+        extended: chain.length > 1
+      }
+      definitions.set(table, definition)
+    }
+    return definition
+  }
+  /** The table each stored record belongs to, and the order records were inserted in (across tables). */
+  const classes = new WeakMap<StoredRecord, string>()
+  const insertionOrder = new WeakMap<StoredRecord, number>()
+  let inserted = 0
+  const classOf = (record: StoredRecord, fallback: string) => classes.get(record) ?? fallback
+  /** A record of the table or of a table extending it, with the table it belongs to. */
+  const find = (table: string, sysId: string): { readonly table: string; readonly record: Record<string, string> } | undefined => {
+    for (const name of familyOf(table)) {
+      const record = tables.get(name)?.get(sysId)
+      if (record !== undefined) return { table: name, record }
+    }
+    return undefined
+  }
+
   const displayFieldOf = (table: string, record: StoredRecord): string => {
-    const declared = tableDefinitions[table]?.displayField
+    const declared = definitionOf(table).displayField
     if (declared !== undefined) return declared
     if (record["number"] !== undefined && record["number"] !== "") return "number"
     if (record["name"] !== undefined && record["name"] !== "") return "name"
     return "sys_id"
   }
 
+  interface JournalEntry {
+    readonly element: string
+    readonly value: string
+  }
+
+  /** Writes values into a record; returns the journal entries to append (journal fields stay empty). */
   const writeValues = (table: string, target: Record<string, string>, values: Readonly<Record<string, InputValue>>) => {
-    const currencies = tableDefinitions[table]?.currencyFields ?? []
+    const { currencyFields: currencies, journalFields: journal } = definitionOf(table)
+    const entries: Array<JournalEntry> = []
     for (const [field, value] of Object.entries(values)) {
       if (systemFields.includes(field)) continue
       let stored = toStored(value)
+      if (journal.includes(field)) {
+        if (stored !== "") entries.push({ element: field, value: stored })
+        target[field] = ""
+        continue
+      }
       // A currency field takes "CODE;amount"; anything else is silently stored as 0.00.
       if (currencies.includes(field) && stored !== "" && !/^[A-Z]{3};-?\d+(\.\d+)?$/.test(stored)) stored = "0.00"
       target[field] = stored
+    }
+    return entries
+  }
+
+  const appendJournal = (table: string, record: StoredRecord, entries: ReadonlyArray<JournalEntry>, user: string) => {
+    for (const entry of entries) {
+      insert("sys_journal_field", { element_id: record["sys_id"]!, name: table, element: entry.element, value: entry.value }, user)
     }
   }
 
@@ -670,10 +794,12 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
     }
   }
 
-  const insert = (table: string, values: Readonly<Record<string, InputValue>>, user = "admin"): StoredRecord => {
+  /** Inserts a record (`sysId` drawn beforehand when a value must name the record itself). */
+  const insert = (table: string, values: Readonly<Record<string, InputValue>>, user = "admin", sysId = hex(32)): StoredRecord => {
     const at = formatDateTime(now())
+    const definition = definitionOf(table)
     const record: Record<string, string> = {
-      sys_id: hex(32),
+      sys_id: sysId,
       sys_created_on: at,
       sys_updated_on: at,
       sys_created_by: user,
@@ -681,9 +807,14 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
       sys_mod_count: "0",
       correlation_id: ""
     }
-    writeValues(table, record, values)
+    if (definition.extended) record["sys_class_name"] = table
+    for (const field of definition.journalFields) record[field] = ""
+    const entries = writeValues(table, record, values)
     tableOf(table).set(record["sys_id"]!, record)
+    classes.set(record, table)
+    insertionOrder.set(record, ++inserted)
     reindex(table, record)
+    appendJournal(table, record, entries, user)
     runRules(table, "insert", record)
     return record
   }
@@ -691,9 +822,10 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
   const update = (table: string, record: Record<string, string>, values: Readonly<Record<string, InputValue>>, user = "admin") => {
     const before = JSON.stringify(record)
     unindex(table, record)
-    writeValues(table, record, values)
+    const entries = writeValues(table, record, values)
     reindex(table, record)
-    if (JSON.stringify(record) === before) return false
+    if (JSON.stringify(record) === before && entries.length === 0) return false
+    appendJournal(table, record, entries, user)
     record["sys_updated_on"] = formatDateTime(now())
     record["sys_updated_by"] = user
     record["sys_mod_count"] = String(Number(record["sys_mod_count"] ?? "0") + 1)
@@ -734,15 +866,15 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
     const [head, ...rest] = path.split(".")
     const value = record[head!]
     if (rest.length === 0) return value
-    const target = tableDefinitions[table]?.references?.[head!]
+    const target = definitionOf(classOf(record, table)).references[head!]
     if (target === undefined || value === undefined || value === "") return undefined
-    const referenced = tables.get(target)?.get(value)
-    return referenced === undefined ? undefined : lookup(target, referenced, rest.join("."))
+    const referenced = find(target, value)
+    return referenced === undefined ? undefined : lookup(referenced.table, referenced.record, rest.join("."))
   }
 
   const render = (table: string, record: StoredRecord, display: Display): Record<string, unknown> => {
     const out: Record<string, unknown> = {}
-    const references = tableDefinitions[table]?.references ?? {}
+    const references = definitionOf(table).references
     const fields = display.fields ?? Object.keys(record)
     for (const field of fields) {
       const value = field.includes(".") ? lookup(table, record, field) : record[field]
@@ -756,8 +888,8 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
         out[field] = display.mode === "all" ? { display_value: "", value: "" } : ""
         continue
       }
-      const referenced = tables.get(referenceTable)?.get(value)
-      const displayValue = referenced === undefined ? "" : referenced[displayFieldOf(referenceTable, referenced)] ?? ""
+      const referenced = find(referenceTable, value)
+      const displayValue = referenced === undefined ? "" : referenced.record[displayFieldOf(referenced.table, referenced.record)] ?? ""
       const link = `${instanceUrl}/api/now/${display.version === "v1" ? "v1/" : ""}table/${referenceTable}/${value}`
       if (display.excludeLinks) {
         out[field] = display.mode === "true"
@@ -780,8 +912,10 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
 
   const knownFields = (table: string): Set<string> => {
     const known = new Set<string>([...systemFields, "correlation_id"])
-    for (const field of Object.keys(tableDefinitions[table]?.references ?? {})) known.add(field)
-    for (const record of tables.get(table)?.values() ?? []) for (const field of Object.keys(record)) known.add(field)
+    for (const name of familyOf(table)) {
+      for (const field of Object.keys(definitionOf(name).references)) known.add(field)
+      for (const record of tables.get(name)?.values() ?? []) for (const field of Object.keys(record)) known.add(field)
+    }
     return known
   }
 
@@ -825,12 +959,15 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
         return actual !== "" && compareValues(actual, low) >= 0 && compareValues(actual, high) <= 0
       }
       case "INSTANCEOF":
-        return (record["sys_class_name"] ?? table) === expected
+        return ancestry(record["sys_class_name"] ?? classOf(record, table)).includes(expected)
     }
   }
 
+  /** The records of a table and of the tables extending it, filtered and ordered by an encoded query. */
   const select = (table: string, encoded: string | null): Array<StoredRecord> => {
-    const all = [...(tables.get(table)?.values() ?? [])]
+    const family = familyOf(table)
+    const all = family.flatMap((name) => [...(tables.get(name)?.values() ?? [])])
+    if (family.length > 1) all.sort((a, b) => (insertionOrder.get(a) ?? 0) - (insertionOrder.get(b) ?? 0))
     if (options.unordered !== "insertion") {
       for (let i = all.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1))
@@ -880,6 +1017,7 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
   const reset = () => {
     random = generator(seed)
     tables = new Map()
+    inserted = 0
     for (const list of indexes.values()) for (const index of list) index.keys.clear()
     seedTables()
   }
@@ -892,6 +1030,8 @@ const makeStore = (options: Options, instanceUrl: string, now: () => number) => 
     indexes,
     tableOf,
     displayFieldOf,
+    classOf,
+    find,
     insert,
     update,
     remove,
@@ -1041,7 +1181,7 @@ const makeRateLimit = (options: Options, now: () => number) => {
 /** The Table, Import Set and Batch APIs, on the store. */
 const makeApis = (options: Options, instanceUrl: string, store: Store) => {
   const importSets = options.importSets ?? {}
-  const { displayFieldOf, displayOf, hex, indexes, insert, remove, render, select, tableOf, update } = store
+  const { classOf, displayFieldOf, displayOf, find, hex, indexes, insert, remove, render, select, tableOf, update } = store
   let importSetCounter = 0
   let pending: Array<Promise<void>> = []
 
@@ -1077,7 +1217,7 @@ const makeApis = (options: Options, instanceUrl: string, store: Store) => {
   ): Promise<Reply> => {
     const query = url.searchParams
     const display = displayOf(query, version)
-    const records = tableOf(table)
+    tableOf(table)
     const method = request.method
     if (sysId === undefined) {
       if (method === "GET") {
@@ -1088,7 +1228,7 @@ const makeApis = (options: Options, instanceUrl: string, store: Store) => {
         if (options.maxRowsPerRequest !== undefined && limit > options.maxRowsPerRequest) return executionTimeExceeded()
         const selected = select(table, query.get("sysparm_query"))
         // The limit is applied before ACLs: a page may hold fewer rows than the limit.
-        const page = selected.slice(offset, offset + limit).filter((record) => visible(table, record))
+        const page = selected.slice(offset, offset + limit).filter((record) => visible(classOf(record, table), record))
         const headers: Record<string, string> = {}
         if (query.get("sysparm_no_count") !== "true") headers["X-Total-Count"] = String(selected.length)
         const onePage = offset === 0 && selected.length <= limit
@@ -1107,7 +1247,7 @@ const makeApis = (options: Options, instanceUrl: string, store: Store) => {
           headers["Link"] = links.join(",")
         }
         if (page.length === 0 && version === "v1") return { ...failure(404, "No Record found", "Records matching query not found. Check query parameter or offset parameter"), headers }
-        return { status: 200, body: { result: page.map((record) => render(table, record, display)) }, headers }
+        return { status: 200, body: { result: page.map((record) => render(classOf(record, table), record, display)) }, headers }
       }
       if (method === "POST") {
         const body = await readJson(request)
@@ -1118,24 +1258,26 @@ const makeApis = (options: Options, instanceUrl: string, store: Store) => {
       }
       return failure(405, "Method not Supported", `${method} is not supported on a table`)
     }
-    const record = records.get(sysId)
-    if (record === undefined || !visible(table, record)) {
+    // A record of the table, or (through a base table) of a table extending it.
+    const found = find(table, sysId)
+    if (found === undefined || !visible(found.table, found.record)) {
       if (method === "POST") return failure(405, "Method not Supported")
       return notFound()
     }
+    const { record, table: own } = found
     switch (method) {
       case "GET":
-        return { status: 200, body: { result: render(table, record, display) } }
+        return { status: 200, body: { result: render(own, record, display) } }
       case "PUT":
       case "PATCH": {
         const body = await readJson(request)
         if (!body.ok) return body.reply
         if (!isValues(body.value)) return failure(400, "Invalid request body", "Expected a JSON object")
-        update(table, record, body.value, user)
-        return { status: 200, body: { result: render(table, record, display) } }
+        update(own, record, body.value, user)
+        return { status: 200, body: { result: render(own, record, display) } }
       }
       case "DELETE":
-        remove(table, sysId)
+        remove(own, sysId)
         return { status: 204 }
       default:
         return failure(405, "Method not Supported", `${method} is not supported on a record`)
@@ -1331,6 +1473,115 @@ const makeApis = (options: Options, instanceUrl: string, store: Store) => {
     }
   }
 
+  // --- PPM API ---------------------------------------------------------------------------------
+
+  /** A project or task of an `insert_project_tasks` payload, validated. */
+  interface PlannedTask {
+    readonly values: Readonly<Record<string, InputValue>>
+    readonly externalId: string
+    readonly children: ReadonlyArray<PlannedTask>
+    readonly dependencies: ReadonlyArray<{ readonly externalId: string; readonly values: Readonly<Record<string, InputValue>> }>
+  }
+
+  const isScalar = (value: unknown): value is InputValue =>
+    value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+
+  /** The scalar fields of an object, or the first field that is not one (`except` fields are left out). */
+  const scalars = (value: Record<string, unknown>, at: string, except: ReadonlyArray<string>): Record<string, InputValue> | string => {
+    const values: Record<string, InputValue> = {}
+    for (const [field, v] of Object.entries(value)) {
+      if (except.includes(field)) continue
+      if (!isScalar(v)) return `${at}.${field} must be a string, a number, a boolean or null`
+      values[field] = v
+    }
+    return values
+  }
+
+  /** Validates a project (`task` false) or task of the payload and everything under it; a string says what is wrong. */
+  const parsePlanned = (value: unknown, at: string, task: boolean): PlannedTask | string => {
+    if (!isValues(value)) return `${at} must be an object`
+    const values = scalars(value, at, task ? ["child_tasks", "dependencies"] : ["child_tasks"])
+    if (typeof values === "string") return values
+    const shortDescription = values["short_description"]
+    if (typeof shortDescription !== "string" || shortDescription.trim() === "") return `${at}.short_description is required`
+    const children: Array<PlannedTask> = []
+    const childTasks = value["child_tasks"] ?? []
+    if (!Array.isArray(childTasks)) return `${at}.child_tasks must be an array`
+    for (const [i, child] of childTasks.entries()) {
+      const parsed = parsePlanned(child, `${at}.child_tasks[${i}]`, true)
+      if (typeof parsed === "string") return parsed
+      children.push(parsed)
+    }
+    const dependencies: Array<PlannedTask["dependencies"][number]> = []
+    const declared = task ? value["dependencies"] ?? [] : []
+    if (!Array.isArray(declared)) return `${at}.dependencies must be an array`
+    for (const [i, dependency] of declared.entries()) {
+      const where = `${at}.dependencies[${i}]`
+      if (!isValues(dependency)) return `${where} must be an object`
+      const externalId = dependency["external_id"]
+      if (typeof externalId !== "string" || externalId === "") return `${where}.external_id is required`
+      const rest = scalars(dependency, where, ["external_id"])
+      if (typeof rest === "string") return rest
+      dependencies.push({ externalId, values: rest })
+    }
+    return { values, externalId: toStored(values["external_id"]), children, dependencies }
+  }
+
+  /**
+   * `POST /api/now/ppm/insert_project_tasks`: one `pm_project` and its nested `pm_project_task`
+   * rows and their dependencies, all or nothing; answers only `{"result": {"status": "success"}}`.
+   */
+  const ppmInsertProjectTasks = async (request: Request, user: string): Promise<Reply> => {
+    if (request.method !== "POST") return failure(405, "Method not Supported", `${request.method} is not supported by insert_project_tasks`)
+    const body = await readJson(request)
+    if (!body.ok) return body.reply
+    const invalid = (detail: string) => failure(400, "Invalid request body", detail)
+    const project = parsePlanned(body.value, "project", false)
+    if (typeof project === "string") return invalid(project)
+    // Every external_id of the payload is unique; a dependency names another task of the payload.
+    const tasks: Array<PlannedTask> = []
+    const collect = (task: PlannedTask) => {
+      for (const child of task.children) {
+        tasks.push(child)
+        collect(child)
+      }
+    }
+    collect(project)
+    const seen = new Set<string>()
+    for (const externalId of [project.externalId, ...tasks.map((t) => t.externalId)]) {
+      if (externalId === "") continue
+      if (seen.has(externalId)) return invalid(`Duplicate external_id ${externalId} in the payload`)
+      seen.add(externalId)
+    }
+    const byExternalId = new Map(tasks.filter((t) => t.externalId !== "").map((t) => [t.externalId, t]))
+    for (const task of tasks) {
+      for (const dependency of task.dependencies) {
+        const predecessor = byExternalId.get(dependency.externalId)
+        if (predecessor === undefined) return invalid(`Dependency ${dependency.externalId} names no task of the payload`)
+        if (predecessor === task) return invalid(`Task ${task.externalId} depends on itself`)
+      }
+    }
+    // Valid: write the project, its tasks (each after its parent), then the dependencies.
+    const projectId = hex(32)
+    insert("pm_project", { ...project.values, top_task: projectId }, user, projectId)
+    const ids = new Map<PlannedTask, string>()
+    const insertChildren = (parent: PlannedTask, parentId: string) => {
+      for (const [i, child] of parent.children.entries()) {
+        const record = insert("pm_project_task", { order: i + 1, ...child.values, parent: parentId, top_task: projectId }, user)
+        ids.set(child, record["sys_id"]!)
+        insertChildren(child, record["sys_id"]!)
+      }
+    }
+    insertChildren(project, projectId)
+    for (const task of tasks) {
+      for (const dependency of task.dependencies) {
+        const predecessor = ids.get(byExternalId.get(dependency.externalId)!)!
+        insert("planned_task_rel_planned_task", { type: "fs", lag: 0, ...dependency.values, parent: predecessor, child: ids.get(task)! }, user)
+      }
+    }
+    return { status: 200, body: { result: { status: "success" } } }
+  }
+
   // --- routing ---------------------------------------------------------------------------------
 
   const apiOf = (path: string): Api => {
@@ -1338,6 +1589,7 @@ const makeApis = (options: Options, instanceUrl: string, store: Store) => {
     if (/^\/api\/now\/(v\d+\/)?table\//.test(path)) return "table"
     if (/^\/api\/now\/(v\d+\/)?batch$/.test(path)) return "batch"
     if (/^\/api\/now\/(v\d+\/)?import\//.test(path)) return "import"
+    if (/^\/api\/now\/(v\d+\/)?ppm\//.test(path)) return "ppm"
     return "other"
   }
 
@@ -1359,6 +1611,7 @@ const makeApis = (options: Options, instanceUrl: string, store: Store) => {
     if (importPath !== null) {
       return importApi(request, url, importPath[1]!, importPath[2]!.split("/").filter((p) => p !== ""), user)
     }
+    if (/^\/api\/now\/(?:v\d+\/)?ppm\/insert_project_tasks\/?$/.test(url.pathname)) return ppmInsertProjectTasks(request, user)
     return failure(400, "Requested URI does not represent any resource", url.pathname)
   }
 
@@ -1636,7 +1889,7 @@ export const make = (options: Options = {}): Simulator => {
     expireTokens: () => tokens.expire(),
     revokeRefreshTokens: () => tokens.revokeRefreshTokens(),
     stats: () => {
-      const byApi: Record<Api, number> = { table: 0, batch: 0, import: 0, oauth: 0, other: 0 }
+      const byApi: Record<Api, number> = { table: 0, batch: 0, import: 0, ppm: 0, oauth: 0, other: 0 }
       for (const entry of log) byApi[entry.api]++
       return { requests: log.length, byApi, rateLimited: log.filter((e) => e.status === 429).length, maxInFlight }
     },

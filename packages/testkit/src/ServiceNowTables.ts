@@ -1,8 +1,9 @@
 /**
- * The ServiceNow ITAM and SPO tables a simulated instance knows (`ServiceNowSimulator.make({
- * tables: ServiceNowTables.itamSpo.tables, rules: ServiceNowTables.itamSpo.rules })`): their
- * reference fields, currency fields and display fields, and the business rules of the platform
- * that connectors rely on.
+ * The ServiceNow ITAM, SPO and SPM tables a simulated instance knows (`ServiceNowSimulator.make({
+ * tables: ServiceNowTables.itamSpo.tables, rules: ServiceNowTables.itamSpo.rules })`, and
+ * likewise `ServiceNowTables.spm`; spread both to have both): their reference fields, currency
+ * fields, display fields, journal fields and the tables they extend, and the business rules of
+ * the platform that connectors rely on.
  *
  * - ITAM Procurement: `proc_po`, `proc_po_item`, `proc_rec_slip`, `proc_rec_slip_item`; the
  *   assets `alm_hardware`, `alm_consumable`, `alm_license`; the references they point at
@@ -10,12 +11,18 @@
  * - SPO: `sn_fin_supplier`, `sn_shop_supplier_product`, `sn_shop_purchase_requisition` and its
  *   lines `sn_shop_purchase_line`, `sn_shop_purchase_order` and `sn_shop_purchase_order_line`,
  *   `sn_shop_receipt`.
+ * - SPM (Project Portfolio Management, in {@link spm}): `pm_program`, `pm_project` and
+ *   `pm_project_task`, which extend `planned_task` (which extends `task`): `parent` and
+ *   `top_task` reference `planned_task` and so any of them, `primary_program` a project's
+ *   program, `work_notes` and `comments` are journal fields; and the task dependencies
+ *   `planned_task_rel_planned_task` (`parent` the predecessor, `child` the successor, `type`,
+ *   `lag`). Their states are in {@link plannedTaskStates}.
  *
  * Rules: records get their number on insert (`PO0001001`, `RS0001001`, `PR0001001`,
- * `SPO0001001`, `RCPT0001001`); a receiving-slip line rolls up into its purchase order line's
- * `received_quantity`, `remaining_quantity` and `status` (and the order's `status` once every
- * line is received), as ITAM does; an SPO receipt rolls up into its order line's
- * `received_quantity`.
+ * `SPO0001001`, `RCPT0001001`; SPM: `PRGM0001001`, `PRJ0001001`, `PRJTASK0001001`); a
+ * receiving-slip line rolls up into its purchase order line's `received_quantity`,
+ * `remaining_quantity` and `status` (and the order's `status` once every line is received), as
+ * ITAM does; an SPO receipt rolls up into its order line's `received_quantity`.
  *
  * @since 0.2.0
  */
@@ -154,3 +161,62 @@ export const rules: ReadonlyArray<BusinessRule> = [
  * @category tables
  */
 export const itamSpo = { tables, rules } as const
+
+
+// ---------------------------------------------------------------------------------------------
+// SPM
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The `state` values of a planned task (`pm_program`, `pm_project`, `pm_project_task`), as
+ * stored.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export const plannedTaskStates = {
+  pending: "-5",
+  open: "1",
+  workInProgress: "2",
+  closedComplete: "3",
+  closedIncomplete: "4",
+  closedSkipped: "7"
+} as const
+
+const spmTables: Readonly<Record<string, TableDefinition>> = {
+  planned_task: {
+    extends: "task",
+    references: { parent: "planned_task", top_task: "planned_task" },
+    journalFields: ["work_notes", "comments"]
+  },
+  pm_program: { extends: "planned_task" },
+  pm_project: { extends: "planned_task", references: { primary_program: "pm_program" } },
+  pm_project_task: { extends: "planned_task" },
+  planned_task_rel_planned_task: { references: { parent: "planned_task", child: "planned_task" } }
+}
+
+const spmRules: ReadonlyArray<BusinessRule> = [
+  numbering("pm_program", "PRGM"),
+  numbering("pm_project", "PRJ"),
+  numbering("pm_project_task", "PRJTASK")
+]
+
+/**
+ * The SPM (Project Portfolio Management) tables and their numbering rules, to spread into the
+ * simulator's options alone or with {@link itamSpo} (`tables: { ...itamSpo.tables,
+ * ...spm.tables }, rules: [...itamSpo.rules, ...spm.rules]`).
+ *
+ * - `planned_task` (extends `task`): `parent` and `top_task` reference `planned_task`, so they
+ *   resolve to a program, a project or a project task alike; `work_notes` and `comments` are
+ *   journal fields (kept in `sys_journal_field`, read back empty).
+ * - `pm_program`, `pm_project` (`primary_program` -> `pm_program`) and `pm_project_task`
+ *   extend `planned_task`: numbered `PRGM0001001`, `PRJ0001001`, `PRJTASK0001001` on insert.
+ * - `planned_task_rel_planned_task`: a dependency, `parent` the predecessor and `child` the
+ *   successor (both `planned_task`), `type` (e.g. `fs`) and `lag`.
+ *
+ * The simulator's `POST /api/now/ppm/insert_project_tasks` writes these tables.
+ *
+ * @since 0.3.0
+ * @category tables
+ */
+export const spm = { tables: spmTables, rules: spmRules } as const

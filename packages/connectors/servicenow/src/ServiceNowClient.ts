@@ -264,6 +264,42 @@ export interface ServiceNowClientService {
     records: Iterable<Values> | Stream.Stream<Values, E, R>,
     options?: ImportAllOptions
   ) => Stream.Stream<ImportSet.MultipleResponse, ConnectorError | E, R>
+  /**
+   * Creates a `pm_project` and its nested `pm_project_task`s in one request
+   * (`POST /api/now/ppm/insert_project_tasks`, role `it_project_manager`). It answers only a
+   * status: look the records up by `external_id` afterwards. Not repeated on a timeout (it is
+   * not idempotent): look for the project by its `external_id` before trying again.
+   */
+  readonly insertProjectTasks: (project: ProjectTree) => Effect.Effect<{ readonly status: string }, ConnectorError>
+}
+
+/**
+ * A project task and its children as `insert_project_tasks` takes them: `values` are its other
+ * fields (`state`, `order`, `start_date`, ...); `dependencies` name earlier tasks of the same
+ * tree by `external_id`, its predecessors.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface TaskTree {
+  readonly short_description: string
+  readonly external_id: string
+  readonly values?: Values
+  readonly child_tasks?: ReadonlyArray<TaskTree>
+  readonly dependencies?: ReadonlyArray<{ readonly external_id: string }>
+}
+
+/**
+ * A project and its task tree, as `insert_project_tasks` takes it.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ProjectTree {
+  readonly short_description: string
+  readonly external_id: string
+  readonly values?: Values
+  readonly child_tasks?: ReadonlyArray<TaskTree>
 }
 
 /**
@@ -731,6 +767,28 @@ export const fromClient = (
       )
     }
 
+    const encodeTree = (tree: ProjectTree | TaskTree): Record<string, unknown> => ({
+      ...Fields.encodeRecord(tree.values ?? {}),
+      short_description: tree.short_description,
+      external_id: tree.external_id,
+      ...(tree.child_tasks === undefined ? {} : { child_tasks: tree.child_tasks.map(encodeTree) }),
+      ...("dependencies" in tree && tree.dependencies !== undefined ? { dependencies: tree.dependencies.map((d) => ({ external_id: d.external_id })) } : {})
+    })
+
+    const insertProjectTasks = Effect.fn("ServiceNowClient.insertProjectTasks")(function*(project: ProjectTree) {
+      const operation = "Ppm.insertProjectTasks"
+      const reply = yield* transport.send({
+        operation,
+        method: "POST",
+        url: transport.url("/api/now/ppm/insert_project_tasks"),
+        body: encodeTree(project),
+        idempotent: false
+      })
+      const result = typeof reply.body === "object" && reply.body !== null ? (reply.body as { result?: { status?: unknown } }).result : undefined
+      if (typeof result?.status !== "string") return yield* invalid(operation, "the instance answered insert_project_tasks with an unexpected body")
+      return { status: result.status }
+    })
+
     return Effect.succeed<ServiceNowClientService>({
       get,
       list,
@@ -740,7 +798,8 @@ export const fromClient = (
       batch,
       importRecord,
       importMultiple,
-      importAll
+      importAll,
+      insertProjectTasks
     })
   })
 

@@ -25,3 +25,5 @@ export * as MirrorError from "./MirrorError.js"
 export * as Itam from "./Itam.js"
 /** @since 0.2.0 */
 export * as Spo from "./Spo.js"
+/** @since 0.3.0 */
+export * as Spm from "./Spm.js"
