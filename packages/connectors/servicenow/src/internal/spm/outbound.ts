@@ -148,6 +148,9 @@ export const pushProject = (mirror: Mirror, projectId: string): Effect.Effect<st
     const parent = project.parentId === undefined ? undefined : yield* projectSysId(mirror, project.parentId)
     const tasks = yield* tasksOf(project.id)
     let sysId = Option.getOrUndefined(yield* mirror.links.externalIdOf(kinds.project, project.id))
+    /** Records looked up by external id already (after an insert: the whole tree, in one call). */
+    let found = new Map<string, string>()
+    let inserted = false
     if (sysId === undefined) {
       sysId = (yield* foundByExternalId(mirror, "pm_project", [project.id])).get(project.id)
       if (sysId === undefined) {
@@ -171,7 +174,10 @@ export const pushProject = (mirror: Mirror, projectId: string): Effect.Effect<st
           values: { description: project.description ?? "", state: Projects.stateValues[project.state], primary_program: program, parent: parent ?? "" },
           child_tasks: tree(undefined)
         })
-        sysId = (yield* foundByExternalId(mirror, "pm_project", [project.id])).get(project.id)
+        inserted = true
+        // The project and its tasks extend planned_task: one listing finds them all.
+        found = yield* foundByExternalId(mirror, "planned_task", [project.id, ...tasks.map((task) => task.id)])
+        sysId = found.get(project.id)
         if (sysId === undefined) {
           return yield* new ConnectorError({
             reason: "Invalid",
@@ -185,14 +191,20 @@ export const pushProject = (mirror: Mirror, projectId: string): Effect.Effect<st
       }
       yield* mirror.links.link(kinds.project, project.id, sysId)
     }
-    // The tasks not mapped yet: found by external id (a tree just inserted), or created, by depth.
+    // The tasks not mapped yet: found by external id (a tree just inserted, or created by a push
+    // that died before mapping them), else created, by depth.
     const mappedTasks = yield* mirror.links.externalIdsOf(kinds.projectTask, tasks.map((task) => task.id))
     const unmapped = tasks.filter((task) => !mappedTasks.has(task.id))
     if (unmapped.length > 0) {
-      const found = yield* foundByExternalId(mirror, "pm_project_task", unmapped.map((task) => task.id))
-      yield* Effect.forEach([...found], ([id, taskSysId]) => mirror.links.link(kinds.projectTask, id, taskSysId), { discard: true })
-      const known = new Map([...mappedTasks, ...found])
-      for (const level of byDepth(unmapped.filter((task) => !found.has(task.id)))) {
+      if (!inserted) found = yield* foundByExternalId(mirror, "pm_project_task", unmapped.map((task) => task.id))
+      const known = new Map(mappedTasks)
+      for (const task of unmapped) {
+        const taskSysId = found.get(task.id)
+        if (taskSysId === undefined) continue
+        yield* mirror.links.link(kinds.projectTask, task.id, taskSysId)
+        known.set(task.id, taskSysId)
+      }
+      for (const level of byDepth(unmapped.filter((task) => !known.has(task.id)))) {
         const rows = level.map((task): Row => ({
           procuraId: task.id,
           values: taskValues(task, { project: sysId, parent: task.parentTaskId === undefined ? sysId : known.get(task.parentTaskId)! })
