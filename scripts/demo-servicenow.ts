@@ -1,6 +1,6 @@
 /**
  * `pnpm demo:servicenow`: the demo mirrored to a simulated ServiceNow instance. Starts the
- * testkit's simulator (ITAM and SPO tables and rules) on a loopback HTTP server, runs
+ * testkit's simulator (ITAM, SPO and SPM tables and rules) on a loopback HTTP server, runs
  * `procura demo --servicenow` against it (the connectors read SERVICENOW_* as against a real
  * instance), then prints what arrived in each table. Arguments go to the demo (`--requests 10`).
  */
@@ -10,7 +10,8 @@ import { ServiceNowLoopback, ServiceNowTables } from "@procura/testkit"
 const loopback = await ServiceNowLoopback.serve({
   auth: { basic: [{ username: "procura.demo", password: "demo-password" }] },
   latency: { min: 2, max: 8 },
-  ...ServiceNowTables.itamSpo
+  tables: { ...ServiceNowTables.itamSpo.tables, ...ServiceNowTables.spm.tables },
+  rules: [...ServiceNowTables.itamSpo.rules, ...ServiceNowTables.spm.rules]
 })
 const sim = loopback.simulator
 sim.seed("sys_user", [{ user_name: "sam.storekeeper" }])
@@ -20,10 +21,12 @@ Object.assign(process.env, {
   SERVICENOW_USERNAME: "procura.demo",
   SERVICENOW_PASSWORD: "demo-password"
 })
-console.log(`Simulated ServiceNow instance at ${loopback.url} (ITAM and SPO tables)\n`)
+console.log(`Simulated ServiceNow instance at ${loopback.url} (ITAM, SPO and SPM tables)\n`)
 const code = await Cli.main(["demo", "--servicenow", ...process.argv.slice(2)])
 if (code === 0) {
-  const tables = Object.keys(ServiceNowTables.tables).filter((table) => sim.records(table).some((record) => record["correlation_id"] !== ""))
+  const mirrored = (record: Record<string, unknown>) => (record["correlation_id"] ?? "") !== "" || (record["external_id"] ?? "") !== ""
+  const tables = [...Object.keys(ServiceNowTables.tables), ...Object.keys(ServiceNowTables.spm.tables)]
+    .filter((table) => sim.records(table).some(mirrored))
   console.log("\nWhat arrived in the simulated instance:")
   for (const table of tables) {
     const records = sim.records(table)

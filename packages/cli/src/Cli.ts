@@ -19,14 +19,14 @@
 import { Access, Connector, Delivery, Errors, OpenApi, Plugin, Principal, Procura, Storage } from "@procura/core"
 import { createProcura } from "@procura/core/promise"
 import { SqlStorage } from "@procura/storage-sql"
-import { Effect, Exit, Layer, Cause, Redacted } from "effect"
+import { Effect, Exit, Layer, Cause, Option, Redacted } from "effect"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { hostname } from "node:os"
 import { dirname, resolve } from "node:path"
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util"
 import { z } from "zod"
 import { Migration, SamCoupa, SpoCoupa } from "@procura/connector-coupa"
-import { Itam, Spo } from "@procura/connector-servicenow"
+import { Itam, Spm, Spo } from "@procura/connector-servicenow"
 import { approvals } from "@procura/plugin-approvals"
 import { itamSpo } from "@procura/plugin-itam-spo"
 import { spmOversight } from "@procura/plugin-spm-oversight"
@@ -37,8 +37,8 @@ import * as ConfigFile from "./internal/configFile.js"
 
 /**
  * The plugins this CLI can enable from a configuration file: the approvals, itam-spo and
- * spm-oversight plugins, the ServiceNow ITAM and SPO connectors (`servicenow-itam`,
- * `servicenow-spo`; their client reads `SERVICENOW_*`) and the Coupa connectors (`spo-coupa`,
+ * spm-oversight plugins, the ServiceNow ITAM, SPO and SPM connectors (`servicenow-itam`,
+ * `servicenow-spo`, `servicenow-spm`; their client reads `SERVICENOW_*`) and the Coupa connectors (`spo-coupa`,
  * `sam-coupa`; their client reads `COUPA_*`), which `procura worker` then runs. A configuration
  * file adds the host's own with `modules` (files exporting plugins).
  *
@@ -51,6 +51,7 @@ export const installedPlugins: ReadonlyArray<Plugin.Plugin<string, any>> = [
   spmOversight,
   Connector.plugin(Itam.connector()),
   Connector.plugin(Spo.connector()),
+  Connector.plugin(Spm.connector()),
   Connector.plugin(SpoCoupa.connector()),
   Connector.plugin(SamCoupa.connector())
 ]
@@ -90,8 +91,9 @@ const commandUsages: ReadonlyArray<{ readonly command: string; readonly usage: s
     usage: `  procura demo [--data-dir DIR] [--requests N] [--config FILE] [--servicenow] [--coupa]
       Run seed 002's procure-to-asset flow on embedded PGlite persisted in DIR
       (default .procura/demo). Each run uses a tenant of its own. --servicenow also
-      mirrors it to ServiceNow ITAM and SPO (the instance and credentials from
-      SERVICENOW_INSTANCE_URL, SERVICENOW_AUTH, ...) and prints what arrived. --coupa
+      mirrors it to ServiceNow ITAM, SPO and SPM (the instance and credentials from
+      SERVICENOW_INSTANCE_URL, SERVICENOW_AUTH, ...), prints what arrived, and closes a
+      project task in SPM as a project manager would, which comes back to Procura. --coupa
       pushes it to Coupa with spo-coupa (COUPA_INSTANCE_URL, COUPA_CLIENT_ID,
       COUPA_CLIENT_SECRET, COUPA_SCOPES) and prints what arrived.
 `
@@ -330,14 +332,15 @@ const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const exit = await Effect.runPromiseExit(Effect.gen(function*() {
     const composition = yield* Plugin.compose([
       ...plugins,
-      ...(servicenow ? DemoServiceNow.connectors(tenantId) : []),
+      ...(servicenow ? DemoServiceNow.connectors(tenantId, { spm: plugins.some((p) => p.plugin.id === "spm-oversight") }) : []),
       ...(coupa ? DemoCoupa.connectors(tenantId) : [])
     ])
     return yield* Effect.gen(function*() {
       const summary = yield* Demo.run({ tenantId, requests, progress })
       const mirrored = servicenow ? yield* DemoServiceNow.mirror(composition, tenantId) : undefined
+      const closedInSpm = servicenow ? yield* DemoServiceNow.closeInSpm(composition, tenantId) : undefined
       const pushed = coupa ? yield* DemoCoupa.push(composition, tenantId) : undefined
-      return { summary, mirrored, pushed }
+      return { summary, mirrored, closedInSpm, pushed }
     }).pipe(Effect.provide(Procura.layerFromComposition(composition).pipe(Layer.provideMerge(SqlStorage.layerPglite({ dataDir })))))
   }))
   if (Exit.isFailure(exit)) {
@@ -352,6 +355,9 @@ const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   })}\n`)
   if (exit.value.mirrored !== undefined) {
     io.out(`${DemoServiceNow.format(exit.value.mirrored, process.env["SERVICENOW_INSTANCE_URL"] ?? "SERVICENOW_INSTANCE_URL")}\n`)
+  }
+  if (exit.value.closedInSpm !== undefined && Option.isSome(exit.value.closedInSpm)) {
+    io.out(`${DemoServiceNow.formatClosed(exit.value.closedInSpm.value)}\n`)
   }
   if (exit.value.pushed !== undefined) {
     io.out(`${DemoCoupa.format(exit.value.pushed, process.env["COUPA_INSTANCE_URL"] ?? "COUPA_INSTANCE_URL")}\n`)
