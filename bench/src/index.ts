@@ -10,7 +10,7 @@
  * 2000), BENCH_DELIVERY_SUBSCRIBERS (default 4), BENCH_DELIVERY_WORKERS (default 1,2,4),
  * BENCH_SKIP_DELIVERY=1 to skip it.
  *
- * BENCH_ONLY=decision-table,oversight,receive,scan-receive,delivery,servicenow,mirror,coupa runs only the sections named.
+ * BENCH_ONLY=decision-table,oversight,receive,scan-receive,delivery,servicenow,mirror,spm,coupa runs only the sections named.
  *
  * The scan-receive section (after the receive benchmark): the same BENCH_UNITS received by scanning
  * serial numbers in deliveries of 1,000 scans, against raw SQL writing the same rows.
@@ -25,6 +25,9 @@
  * purchase orders of 10 lines (default 1000) under BENCH_MIRROR_LIMIT requests per
  * BENCH_MIRROR_WINDOW_MS (default 10 per 200 ms: the rule of 10 per second on a clock five times
  * faster; 1000 runs it in real time, about 35 minutes), BENCH_MIRROR_LATENCY_MS (default 10).
+ * Then SPM: project oversight of an order of BENCH_SPM_LINES lines (default 1000: 1,020 projects,
+ * 3,520 project tasks) mirrored by the servicenow-spm connector under BENCH_SPM_LIMIT requests per
+ * BENCH_SPM_WINDOW_MS (default 10 per 200 ms, as the mirror's), BENCH_SPM_LATENCY_MS (default 10).
  * Last, Coupa: BENCH_COUPA_ORDERS purchase orders (default 1000) pushed by spo-coupa under Coupa's
  * documented rule, in real time (about 3 minutes).
  */
@@ -38,6 +41,7 @@ import { deliveryBenchmark, type DeliveryResult } from "./delivery.js"
 import { receiveBenchmark, type ReceiveResult } from "./receive.js"
 import { scanReceiveBenchmark } from "./scan-receive.js"
 import { type MirrorResult, servicenowMirrorBenchmark } from "./servicenow-mirror.js"
+import { servicenowSpmBenchmark, type SpmResult } from "./servicenow-spm.js"
 import { type CoupaPushResult, coupaPushBenchmark } from "./coupa-push.js"
 import { servicenowSyncBenchmark, type SyncResult } from "./servicenow-sync.js"
 
@@ -156,6 +160,38 @@ const reportMirror = (result: MirrorResult, storage: string) =>
       `${(result.millis / 1000).toFixed(1)} s, ceiling ${(result.ceilingMillis / 1000).toFixed(1)} s   ratio ceiling/measured ${(result.ceilingMillis / result.millis).toFixed(2)}`
   )
 
+const servicenowSpm = Effect.gen(function*() {
+  const lines = Number(process.env["BENCH_SPM_LINES"] ?? 1_000)
+  const spm = {
+    lines,
+    limit: Number(process.env["BENCH_SPM_LIMIT"] ?? 10),
+    windowMillis: Number(process.env["BENCH_SPM_WINDOW_MS"] ?? 200),
+    latencyMillis: Number(process.env["BENCH_SPM_LATENCY_MS"] ?? 10)
+  }
+  console.log(
+    `\nMirror project oversight of a ${lines.toLocaleString("en-US")}-line order to SPM (the servicenow-spm connector): ` +
+      `rule of ${spm.limit} requests per ${spm.windowMillis} ms, ${spm.latencyMillis} ms latency`
+  )
+  const onPostgres = process.env["BENCH_SKIP_POSTGRES"] !== "1"
+  reportSpm(yield* Effect.scoped(servicenowSpmBenchmark(onPostgres ? freshPostgres : SqlStorage.layerPglite(), spm)), onPostgres ? "PostgreSQL" : "PGlite")
+})
+
+const reportSpm = (result: SpmResult, storage: string) => {
+  const count = (n: number) => n.toLocaleString("en-US")
+  console.log(
+    `  order set up (create, approve, decompose; untimed) in ${(result.setupMillis / 1000).toFixed(1)} s: ` +
+      `${count(result.programs)} program, ${count(result.projects)} projects, ${count(result.projectTasks)} project tasks`
+  )
+  console.log(
+    `SPM (${storage})   ${count(result.records)} records, ${count(result.requests)} requests ` +
+      `(${(result.requests / result.records).toFixed(2)} per record, ${count(result.inserts)} insert_project_tasks, ${result.rateLimited} answered 429)   ` +
+      `${(result.millis / 1000).toFixed(1)} s, ceiling ${(result.ceilingMillis / 1000).toFixed(1)} s   ratio ceiling/measured ${(result.ceilingMillis / result.millis).toFixed(2)}`
+  )
+  if (result.ceilingMillis / result.millis < 0.8) {
+    console.log(`  requests: ${result.breakdown.map(([key, n]) => `${key} ${count(n)}`).join(", ")}`)
+  }
+}
+
 const coupa = Effect.gen(function*() {
   const orders = Number(process.env["BENCH_COUPA_ORDERS"] ?? 1_000)
   console.log(
@@ -175,7 +211,7 @@ const reportCoupa = (result: CoupaPushResult, storage: string) =>
 
 /** BENCH_ONLY=delivery,receive (comma-separated sections) runs only those sections. */
 const only = process.env["BENCH_ONLY"]?.split(",")
-const runs = (section: "decision-table" | "oversight" | "receive" | "scan-receive" | "delivery" | "servicenow" | "mirror" | "coupa") =>
+const runs = (section: "decision-table" | "oversight" | "receive" | "scan-receive" | "delivery" | "servicenow" | "mirror" | "spm" | "coupa") =>
   only === undefined || only.includes(section)
 
 const main = Effect.gen(function*() {
@@ -209,6 +245,7 @@ const main = Effect.gen(function*() {
   if (runs("delivery") && process.env["BENCH_SKIP_POSTGRES"] !== "1" && process.env["BENCH_SKIP_DELIVERY"] !== "1") yield* delivery
   if (runs("servicenow") && process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenow
   if (runs("mirror") && process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenowMirror
+  if (runs("spm") && process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenowSpm
   if (runs("coupa")) yield* coupa
 })
 

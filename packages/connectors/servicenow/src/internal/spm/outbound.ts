@@ -113,7 +113,10 @@ const byDepth = (tasks: ReadonlyArray<Projects.ProjectTask>): ReadonlyArray<Read
   return levels.map((level) => level.toSorted((a, b) => a.sequence - b.sequence))
 }
 
-/** The records of `table` whose external id is among `ids`, by external id (one list call per 100). */
+/**
+ * The records of `table` whose external id is among `ids`, by external id (one list call per
+ * 100). A listing that found every id stops there, without asking for a page that would be empty.
+ */
 const foundByExternalId = (mirror: Mirror, table: string, ids: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const client = yield* mirror.client
@@ -121,7 +124,8 @@ const foundByExternalId = (mirror: Mirror, table: string, ids: ReadonlyArray<str
     for (let i = 0; i < ids.length; i += 100) {
       const chunk = ids.slice(i, i + 100)
       const query = chunk.length === 1 ? Query.make().where(correlationField, "=", chunk[0]!) : Query.make().where(correlationField, "IN", chunk)
-      for (const record of yield* Stream.runCollect(client.list(table, { query, fields: ["sys_id", correlationField], count: false }))) {
+      const listed = client.list(table, { query, fields: ["sys_id", correlationField], pageSize: 100, count: false }).pipe(Stream.take(chunk.length))
+      for (const record of yield* Stream.runCollect(listed)) {
         found.set(fieldText(record[correlationField]), fieldText(record["sys_id"]))
       }
     }
@@ -294,7 +298,9 @@ export const outbound = (client: Client) => (event: SpmEvent, context: Connector
     case "oversight.project_state_changed":
       return patchProject(mirror, event.payload.id)
     case "oversight.project_task_created":
-      return Effect.asVoid(pushProject(mirror, event.payload.projectId))
+      // Usually in SPM already: its project's tree went in one insert.
+      return Effect.flatMap(mirror.links.externalIdOf(kinds.projectTask, event.payload.projectTaskId), (known) =>
+        Option.isSome(known) ? Effect.void : Effect.asVoid(pushProject(mirror, event.payload.projectId)))
     case "oversight.project_task_updated":
       return patchTask(mirror, event.payload.projectTaskId)
     case "oversight.project_task_state_changed":
