@@ -28,11 +28,11 @@ export const config = {
       name: "SD-WAN site installation",
       kind: "project",
       tasks: [
-        { key: "design", name: "Network design" },
-        { key: "delivery", name: "Equipment delivery" },
-        { key: "install", name: "Installation" },
+        { key: "design", name: "Network design", durationDays: 5 },
+        { key: "delivery", name: "Equipment delivery", after: ["design"], durationDays: 10 },
+        { key: "install", name: "Installation", after: ["delivery"], durationDays: 3 },
         { key: "configure", name: "Configure device", parent: "install", planned: false },
-        { key: "activate", name: "Service activation" }
+        { key: "activate", name: "Service activation", after: ["install"], durationDays: 1 }
       ]
     },
     {

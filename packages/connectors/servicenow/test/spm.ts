@@ -14,10 +14,18 @@ import { fileURLToPath } from "node:url"
 import { parse } from "yaml"
 import { fastRetry, instanceUrl, oauth, oauthPassword } from "./utils.js"
 
-const example = (): Config.ConfigInput =>
-  (parse(readFileSync(fileURLToPath(new URL("../../../../docs/examples/spm-oversight.config.yaml", import.meta.url)), "utf8")) as {
-    plugins: { "spm-oversight": Config.ConfigInput }
+/**
+ * The plugin's example configuration, its "Configure device" task (created later, by
+ * decomposition) also waiting for the network design: a dependency the connector writes itself.
+ */
+const example = (): Config.ConfigInput => {
+  const config = (parse(readFileSync(fileURLToPath(new URL("../../../../docs/examples/spm-oversight.config.yaml", import.meta.url)), "utf8")) as {
+    plugins: { "spm-oversight": { templates: Array<{ id: string; tasks: Array<{ key: string; after?: Array<string> }> }> } }
   }).plugins["spm-oversight"]
+  const configure = config.templates.find((t) => t.id === "sdwan-site")!.tasks.find((t) => t.key === "configure")!
+  configure.after = ["design"]
+  return config as unknown as Config.ConfigInput
+}
 
 const tenantId = "t1"
 const team = {
@@ -141,6 +149,15 @@ const assertMirrored = (sim: ServiceNowSimulator.Simulator) =>
       assert.strictEqual(record["top_task"], spmProjects.get(task.projectId)!["sys_id"], `${task.name}: top task`)
       assert.isTrue(created(parent) <= created(record), `${task.name}: created before its parent`)
       assert.strictEqual(record["state"], String(Projects.stateValues[task.state]), `${task.name}: state`)
+      // Planned dates, and each dependency once, the task it waits for as parent.
+      const date = (iso: string | undefined) => (iso === undefined ? "" : iso.slice(0, 19).replace("T", " "))
+      assert.deepStrictEqual([record["start_date"] ?? "", record["end_date"] ?? ""], [date(task.plannedStart), date(task.plannedEnd)], `${task.name}: dates`)
+      const waits = sim.records("planned_task_rel_planned_task").filter((rel) => rel["child"] === record["sys_id"])
+      assert.deepStrictEqual(
+        waits.map((rel) => rel["parent"]).toSorted(),
+        (task.dependsOn ?? []).map((id) => spmTasks.get(id)!["sys_id"]!).toSorted(),
+        `${task.name}: dependencies`
+      )
     }
     return { programs, projects, tasks }
   })
@@ -157,6 +174,8 @@ export const spmSuite = (name: string, storage: () => Layer.Layer<Storage.Storag
             yield* deliver(composition)
             const first = yield* assertMirrored(sim)
             assert.deepStrictEqual([first.programs.length, first.projects.length], [1, 4], "a program, two site projects, two line projects")
+            assert.isAbove(sim.records("planned_task_rel_planned_task").length, 0, "the template's dependencies arrived")
+            assert.isTrue(first.tasks.some((t) => t.plannedStart !== undefined), "tasks with planned dates")
             const inserts = sim.requests().filter((r) => r.api === "ppm")
             assert.strictEqual(inserts.length, first.projects.length, "one insert_project_tasks per project")
 

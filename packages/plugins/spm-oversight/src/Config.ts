@@ -99,7 +99,9 @@ const key = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected letters, 
 /**
  * A task of a template. `planned` tasks (the default) are created with the project; others are
  * created when a domain order or order task becomes them, one per domain order or order task.
- * `parent` names an earlier task of the same template.
+ * `parent` names an earlier task of the same template; `after` names earlier tasks this one waits
+ * for (finish to start: SPM's task dependencies); `durationDays` plans its dates (it starts when
+ * the tasks it waits for, and its parent, start or end, from the project's creation).
  *
  * @since 0.1.0
  * @category models
@@ -110,7 +112,9 @@ export const TemplateTask = z.strictObject({
   description: z.string().optional(),
   parent: key.optional().describe("the key of an earlier task of this template, the parent task"),
   planned: z.boolean().default(true)
-    .describe("created with the project (order tasks arriving later join it) or only when a domain order or order task becomes it")
+    .describe("created with the project (order tasks arriving later join it) or only when a domain order or order task becomes it"),
+  after: z.array(key).max(50).optional().describe("keys of earlier tasks of this template this task waits for (finish to start)"),
+  durationDays: z.number().int().min(0).max(3650).optional().describe("planned working time in days: gives the task planned start and end dates")
 })
 
 /**
@@ -333,6 +337,9 @@ export const Config = z.strictObject({
       if (task.parent !== undefined && !keys.has(task.parent)) {
         issue(["templates", i, "tasks", j, "parent"], `no earlier task ${task.parent} in template ${template.id}`, task.parent)
       }
+      ;(task.after ?? []).forEach((predecessor, k) => {
+        if (!keys.has(predecessor)) issue(["templates", i, "tasks", j, "after", k], `no earlier task ${predecessor} in template ${template.id}`, predecessor)
+      })
       keys.add(task.key)
     })
   })

@@ -203,6 +203,11 @@ export const ProjectTask = z.object({
   sequence: z.number().int().nonnegative(),
   planned: z.boolean(),
   state: ProjectState,
+  /** The tasks of the project it waits for (its template task's `after`), finish to start. */
+  dependsOn: z.array(z.string()).optional(),
+  /** Planned dates (ISO-8601), when its template task has a `durationDays`. */
+  plannedStart: z.string().optional(),
+  plannedEnd: z.string().optional(),
   fields: Fields,
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -66,7 +66,8 @@ const attach = (
         yield* Ids.next,
         sequence,
         parent?.id,
-        taskName(definition, source.name)
+        taskName(definition, source.name),
+        existing
       )
     )
     existing.push(task)

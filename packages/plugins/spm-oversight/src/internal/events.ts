@@ -80,6 +80,9 @@ export const projectTaskPayload = (task: ProjectTask): z.infer<typeof ProjectTas
   templateId: task.templateId,
   templateTaskKey: task.templateTaskKey,
   planned: task.planned,
+  ...(task.dependsOn !== undefined ? { dependsOn: task.dependsOn } : {}),
+  ...(task.plannedStart !== undefined ? { plannedStart: task.plannedStart } : {}),
+  ...(task.plannedEnd !== undefined ? { plannedEnd: task.plannedEnd } : {}),
   fields: task.fields
 })
 

@@ -77,6 +77,9 @@ export const ProjectTaskPayload = z.object({
     templateId: true,
     templateTaskKey: true,
     planned: true,
+    dependsOn: true,
+    plannedStart: true,
+    plannedEnd: true,
     fields: true
   }).shape
 })

@@ -55,14 +55,44 @@ export const createProject = (work: Work, spec: NewProject) =>
     }
     const project = work.projects.insert(spec.mappings === undefined ? base : applyMappings(base, spec.mappings.mappings, spec.mappings.view))
     work.emit(build.projectCreated(project))
-    const byKey = new Map<string, string>()
+    const byKey = new Map<string, ProjectTask>()
     planned.forEach((task, i) => {
-      const created = work.tasks.insert(newTask(work, project, task, taskIds[i]!, i + 1, task.parent === undefined ? undefined : byKey.get(task.parent), task.name))
-      byKey.set(task.key, created.id)
+      const parent = task.parent === undefined ? undefined : byKey.get(task.parent)
+      const created = work.tasks.insert(newTask(work, project, task, taskIds[i]!, i + 1, parent?.id, task.name, [...byKey.values()]))
+      byKey.set(task.key, created)
       work.emit(build.taskCreated(created))
     })
     return project
   })
+
+const day = 86_400_000
+
+/**
+ * A task's dependencies and planned dates: the earlier tasks of its project its template task
+ * waits for (`after`, by key; the first task of each key), and, with a `durationDays`, a start when
+ * they (and its parent) are done, else its parent's start, else when it is created, and an end
+ * that many days later.
+ */
+const schedule = (
+  task: TemplateTask,
+  now: string,
+  parent: ProjectTask | undefined,
+  earlier: ReadonlyArray<ProjectTask>
+): Pick<ProjectTask, "dependsOn" | "plannedStart" | "plannedEnd"> => {
+  const predecessors = (task.after ?? []).flatMap((key) => {
+    const found = earlier.find((t) => t.templateTaskKey === key)
+    return found === undefined ? [] : [found]
+  })
+  const dependsOn = predecessors.length === 0 ? {} : { dependsOn: predecessors.map((t) => t.id) }
+  if (task.durationDays === undefined) return dependsOn
+  const starts = [
+    Date.parse(now),
+    ...(parent?.plannedStart !== undefined ? [Date.parse(parent.plannedStart)] : []),
+    ...predecessors.flatMap((t) => (t.plannedEnd !== undefined ? [Date.parse(t.plannedEnd)] : []))
+  ]
+  const start = Math.max(...starts)
+  return { ...dependsOn, plannedStart: new Date(start).toISOString(), plannedEnd: new Date(start + task.durationDays * day).toISOString() }
+}
 
 export const newTask = (
   work: Work,
@@ -71,12 +101,19 @@ export const newTask = (
   id: string,
   sequence: number,
   parentTaskId: string | undefined,
-  name: string
+  name: string,
+  earlier: ReadonlyArray<ProjectTask> = []
 ): ProjectTask => ({
   id,
   version: 0,
   projectId: project.id,
   ...(parentTaskId !== undefined ? { parentTaskId } : {}),
+  ...schedule(
+    task,
+    work.now,
+    earlier.find((t) => t.id === parentTaskId),
+    earlier.filter((t) => t.templateId === (task.template ?? project.templateId))
+  ),
   templateId: task.template ?? project.templateId,
   templateTaskKey: task.key,
   name,

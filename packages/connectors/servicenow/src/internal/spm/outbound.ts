@@ -35,7 +35,7 @@ export const spmEvents = [
 type SpmEvent = Events.EventOf<typeof spmEvents[number]>
 
 /** The mapping kinds of the SPM connector. */
-export const kinds = { program: "program", project: "project", projectTask: "project_task" } as const
+export const kinds = { program: "program", project: "project", projectTask: "project_task", dependency: "dependency" } as const
 
 /** The spm-oversight plugin's operations, or a clear failure when the plugin is not enabled. */
 export const oversight = Effect.flatMap(Effect.serviceOption(Oversight.Oversight), (service) =>
@@ -73,11 +73,18 @@ const projectValues = (project: Projects.Project, refs: { readonly program: stri
   parent: refs.parent ?? ""
 })
 
+/** A task's planned dates as SPM's `start_date` and `end_date` (UTC, `yyyy-MM-dd HH:mm:ss`), when it has them. */
+const plannedDates = (task: Projects.ProjectTask): ServiceNowClient.Values => ({
+  ...(task.plannedStart === undefined ? {} : { start_date: Query.formatDateTime(new Date(task.plannedStart)) }),
+  ...(task.plannedEnd === undefined ? {} : { end_date: Query.formatDateTime(new Date(task.plannedEnd)) })
+})
+
 const taskValues = (task: Projects.ProjectTask, refs: { readonly project: string; readonly parent: string }): ServiceNowClient.Values => ({
   short_description: task.name,
   description: task.description ?? "",
   state: Projects.stateValues[task.state],
   order: task.sequence,
+  ...plannedDates(task),
   parent: refs.parent,
   top_task: refs.project
 })
@@ -169,8 +176,9 @@ export const pushProject = (mirror: Mirror, projectId: string): Effect.Effect<st
           (children.get(parentTaskId) ?? []).toSorted((a, b) => a.sequence - b.sequence).map((task) => ({
             short_description: task.name,
             external_id: task.id,
-            values: { description: task.description ?? "", state: Projects.stateValues[task.state], order: task.sequence },
-            child_tasks: tree(task.id)
+            values: { description: task.description ?? "", state: Projects.stateValues[task.state], order: task.sequence, ...plannedDates(task) },
+            child_tasks: tree(task.id),
+            ...(task.dependsOn === undefined ? {} : { dependencies: task.dependsOn.map((id) => ({ external_id: id })) })
           }))
         yield* client.insertProjectTasks({
           short_description: project.name,
@@ -208,7 +216,8 @@ export const pushProject = (mirror: Mirror, projectId: string): Effect.Effect<st
         yield* mirror.links.link(kinds.projectTask, task.id, taskSysId)
         known.set(task.id, taskSysId)
       }
-      for (const level of byDepth(unmapped.filter((task) => !known.has(task.id)))) {
+      const created = unmapped.filter((task) => !known.has(task.id))
+      for (const level of byDepth(created)) {
         const rows = level.map((task): Row => ({
           procuraId: task.id,
           values: taskValues(task, { project: sysId, parent: task.parentTaskId === undefined ? sysId : known.get(task.parentTaskId)! })
@@ -216,6 +225,33 @@ export const pushProject = (mirror: Mirror, projectId: string): Effect.Effect<st
         const ids = yield* upsertAll(mirror, kinds.projectTask, "pm_project_task", rows)
         level.forEach((task, i) => known.set(task.id, ids[i]!))
       }
+      // Their dependencies (an insert made those of its tree; a push that died after creating the
+      // tasks may not have): `planned_task_rel_planned_task`, the task it waits for as parent.
+      // Those SPM has already (by the insert, or an earlier try) are not written again.
+      const waiting = (inserted ? created : unmapped).filter((task) => (task.dependsOn ?? []).length > 0)
+      const existing = new Set<string>()
+      if (waiting.length > 0) {
+        const client = yield* mirror.client
+        const children = waiting.map((task) => known.get(task.id)!)
+        for (let i = 0; i < children.length; i += 100) {
+          const chunk = children.slice(i, i + 100)
+          const rels = yield* Stream.runCollect(client.list("planned_task_rel_planned_task", {
+            query: Query.make().where("child", "IN", chunk),
+            fields: ["parent", "child"],
+            count: false
+          }))
+          for (const rel of rels) existing.add(`${fieldText(rel["parent"])}>${fieldText(rel["child"])}`)
+        }
+      }
+      const dependencies = waiting.flatMap((task) =>
+        (task.dependsOn ?? []).flatMap((predecessor): ReadonlyArray<Row> => {
+          const before = known.get(predecessor) ?? mappedTasks.get(predecessor)
+          const after = known.get(task.id)!
+          return before === undefined || existing.has(`${before}>${after}`)
+            ? []
+            : [{ procuraId: `${predecessor}>${task.id}`, values: { parent: before, child: after, type: "fs" } }]
+        }))
+      yield* upsertAll(mirror, kinds.dependency, "planned_task_rel_planned_task", dependencies)
     }
     return sysId
   })
