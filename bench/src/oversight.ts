@@ -26,11 +26,12 @@ export interface OversightResult {
 }
 
 
-const sites = 20
+/** Sites of the bench order (one site project each). */
+export const sites = 20
 const domains = ["product", "service", "resource"] as const
 
 /** The configuration: one template per kind, and four 1,000-row tables whose last rows are the ones that match. */
-const benchConfig = (rows: number): Config.ConfigInput => ({
+export const benchConfig = (rows: number): Config.ConfigInput => ({
   templates: [
     {
       id: "line",
@@ -73,7 +74,8 @@ const benchConfig = (rows: number): Config.ConfigInput => ({
   fieldMappings: { orderLineToProject: [{ from: "characteristics.ref", to: "u_ref" }] }
 })
 
-const lineInputs = (count: number) =>
+/** The bench order's lines: 50 offerings over the sites. */
+export const lineInputs = (count: number) =>
   Array.from({ length: count }, (_, i) => ({
     productOffering: { id: `po-${i % 50}`, name: `Offering ${i % 50}`, category: "bench" },
     site: { id: `site-${i % sites}`, name: `Site ${i % sites}` },
@@ -81,7 +83,8 @@ const lineInputs = (count: number) =>
     characteristics: { ref: `L${i}` }
   }))
 
-const decomposition = (count: number) =>
+/** One domain order per line with one order task: "plan" joins the planned task, "step" creates one under Install. */
+export const decomposition = (count: number) =>
   Array.from({ length: count }, (_, i) => ({
     lineNo: i + 1,
     domain: domains[i % domains.length]!,

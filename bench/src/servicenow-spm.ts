@@ -18,9 +18,10 @@
  */
 import { ServiceNowClient, Auth, Spm } from "@procura/connector-servicenow"
 import { Connector, Delivery, Plugin, Principal, Procura, type Storage } from "@procura/core"
-import { type Config, Oversight, type Projects, spmOversight } from "@procura/plugin-spm-oversight"
+import { Oversight, type Projects, spmOversight } from "@procura/plugin-spm-oversight"
 import { ServiceNowSimulator, ServiceNowTables } from "@procura/testkit"
 import { Effect, Layer, References } from "effect"
+import { benchConfig, decomposition, lineInputs, sites } from "./oversight.js"
 
 export interface SpmOptions {
   readonly lines: number
@@ -49,55 +50,8 @@ export interface SpmResult extends SpmOptions {
 }
 
 const instanceUrl = "https://bench-spm.service-now.test"
-const sites = 20
-const domains = ["product", "service", "resource"] as const
-
-/**
- * The oversight section's templates (bench/src/oversight.ts), with only the table rows that
- * match: a line template of three planned tasks and an unplanned child, a site template of one.
- */
-const config: Config.ConfigInput = {
-  templates: [
-    {
-      id: "line",
-      name: "Line delivery",
-      tasks: [
-        { key: "plan", name: "Plan" },
-        { key: "deliver", name: "Deliver" },
-        { key: "install", name: "Install" },
-        { key: "step", name: "Step", parent: "install", planned: false }
-      ]
-    },
-    { id: "site", name: "Site", kind: "site_project", tasks: [{ key: "survey", name: "Survey" }] }
-  ],
-  orderLineTable: { rows: [{ id: "bench", when: { category: "bench", quantity: { gte: 1 } }, then: { template: "line" } }] },
-  siteTable: { rows: Array.from({ length: sites }, (_, i) => ({ id: `site-${i}`, when: { siteLocation: `site-${i}` }, then: { template: "site" } })) },
-  domainOrderTable: {
-    rows: domains.map((domain) => ({ id: domain, when: { domain, projectTemplate: "line" }, then: { template: "line", task: domain === "service" ? "install" : "deliver" } }))
-  },
-  orderTaskTable: {
-    rows: [
-      { id: "plan", when: { requestType: "plan" }, then: { template: "line", task: "plan" } },
-      { id: "step", when: { requestType: "step" }, then: { template: "line", task: "step" } }
-    ]
-  }
-}
-
-const lineInputs = (count: number) =>
-  Array.from({ length: count }, (_, i) => ({
-    productOffering: { id: `po-${i % 50}`, name: `Offering ${i % 50}`, category: "bench" },
-    site: { id: `site-${i % sites}`, name: `Site ${i % sites}` },
-    quantity: 1 + (i % 7)
-  }))
-
-/** One domain order per line with one order task: "plan" joins the planned task, "step" creates one under Install. */
-const decomposition = (count: number) =>
-  Array.from({ length: count }, (_, i) => ({
-    lineNo: i + 1,
-    domain: domains[i % domains.length]!,
-    name: `Domain order ${i + 1}`,
-    tasks: [{ name: `Task ${i + 1}`, requestType: i % 2 === 0 ? "plan" : "step" }]
-  }))
+/** The oversight section's templates and order (bench/src/oversight.ts), with tables of only the rows that match. */
+const config = benchConfig(sites)
 
 const tenantId = "bench"
 const team = {
