@@ -36,7 +36,13 @@ export const serve = (procura: ProcuraClient, principalOf: (request: IncomingMes
       // A client that goes away interrupts its call.
       const abandoned = new AbortController()
       response.on("close", () => abandoned.abort())
-      const output = await procura.run(id, input, { ...(principal && { principal }), signal: abandoned.signal })
+      // A client that may send a command twice sends an Idempotency-Key: the retry gets the first answer.
+      const idempotencyKey = request.headers["idempotency-key"]
+      const output = await procura.run(id, input, {
+        ...(principal && { principal }),
+        ...(typeof idempotencyKey === "string" && { idempotencyKey }),
+        signal: abandoned.signal
+      })
       send(response, 200, "application/json", output)
     } catch (error) {
       const problem = procura.toProblem(error, { tenantId: principal?.tenantId, instance: url.pathname })

@@ -60,7 +60,9 @@ const callers = (authenticate: Authenticate): RequestHandler => async (req, res,
   res.on("close", () => {
     if (!res.writableEnded) abandoned.abort()
   })
-  res.locals.call = { principal, signal: abandoned.signal }
+  // A client that may send a command twice sends an Idempotency-Key: the retry gets the first answer.
+  const idempotencyKey = req.get("Idempotency-Key")
+  res.locals.call = { principal, signal: abandoned.signal, ...(idempotencyKey !== undefined && { idempotencyKey }) }
   next()
 }
 

@@ -154,8 +154,15 @@ const operationRoutes = async (fastify: FastifyInstance, options: Pick<ProcuraPl
       },
       errorHandler: problems(procura, operation.id),
       // The onRequest hook has set the principal (or answered 401).
-      handler: (request, reply) =>
-        procura.run(operation.id, request.body, { principal: request.principal!, signal: abandonment(reply) })
+      // A client that may send a command twice sends an Idempotency-Key: the retry gets the first answer.
+      handler: (request, reply) => {
+        const idempotencyKey = request.headers["idempotency-key"]
+        return procura.run(operation.id, request.body, {
+          principal: request.principal!,
+          signal: abandonment(reply),
+          ...(typeof idempotencyKey === "string" && { idempotencyKey })
+        })
+      }
     })
   }
 }

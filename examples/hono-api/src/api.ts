@@ -183,7 +183,13 @@ export const createApi = (options: ApiOptions): Hono<ApiEnv> => {
     app.post(`/operations/${id}`, async (c) => {
       const input = await readJson(c, id)
       // A caller that goes away aborts the call (Node's adapter aborts the request's signal).
-      const output = await procura.run(id, input, { principal: c.get("principal"), signal: c.req.raw.signal })
+      // A client that may send a command twice sends an Idempotency-Key: the retry gets the first answer.
+      const idempotencyKey = c.req.header("Idempotency-Key")
+      const output = await procura.run(id, input, {
+        principal: c.get("principal"),
+        signal: c.req.raw.signal,
+        ...(idempotencyKey !== undefined && { idempotencyKey })
+      })
       return c.json(output as object)
     })
   }

@@ -81,6 +81,26 @@ describe("hono-api", () => {
     assert.strictEqual(assigned.assignedTo, "rae")
   })
 
+  it("applies a command sent twice under one Idempotency-Key once, answering the first result again", async () => {
+    const order = await orderLaptops("LAT-5450", 3)
+    const receive = (key: string, quantity: number) =>
+      call("dev-storekeeper", "receiving.receivePurchaseOrder", {
+        purchaseOrderId: order.id,
+        locationId: "HQ",
+        storageSpace: "Store room 1",
+        lines: [{ lineNo: 1, quantity }]
+      }, { headers: { "content-type": "application/json", authorization: "Bearer dev-storekeeper", "idempotency-key": key } })
+    const first = await receive("dock-receipt-1", 2)
+    const retry = await receive("dock-receipt-1", 2)
+    assert.strictEqual(first.status, 200)
+    assert.deepStrictEqual(retry.body, first.body, "the retry gets the first answer")
+    const inStock = await ok("dev-asset-manager", "assets.listAssets", { status: "in_stock", purchaseOrderId: order.id })
+    assert.strictEqual(inStock.items.length, 2, "received once")
+    const reused = await receive("dock-receipt-1", 1)
+    assert.strictEqual(reused.status, 422)
+    assert.strictEqual(reused.body.code, "IdempotencyKeyReused")
+  })
+
   it("answers a permission refusal with 403 problem details", async () => {
     const { status, headers, body } = await call("dev-requester", "catalog.createVendor", { code: "NOPE", name: "Not mine to add" })
     assert.strictEqual(status, 403)

@@ -11,12 +11,13 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Schedule } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
 import { z } from "zod"
 import * as Access from "./Access.js"
 import { type Issue, invalid, type ValidationError } from "./Errors.js"
 import type { AccessDenied, OperationRefused } from "./Errors.js"
 import * as Guards from "./Guards.js"
+import { digest, IdempotencyKey, IdempotencyKeyReused, records as idempotencyRecords, retention } from "./Idempotency.js"
 import * as Events from "./Events.js"
 import * as Ids from "./Ids.js"
 import { CurrentPrincipal } from "./Principal.js"
@@ -92,7 +93,7 @@ export const make = <
  * @since 0.1.0
  * @category models
  */
-export type RunError = ValidationError | AccessDenied | OperationRefused | StorageError
+export type RunError = ValidationError | AccessDenied | OperationRefused | IdempotencyKeyReused | StorageError
 
 /**
  * The input type callers pass to an operation.
@@ -221,7 +222,8 @@ const runCause = (operation: Any): Effect.Effect<Events.Cause> =>
  * Runs an operation on an unvalidated input: authorise, validate, then run the handler (in a
  * transaction for commands, retried up to five times on a stale version or a unique key the
  * operation declares in `retryOnUnique`). The events the run appends share one causation id
- * (`Events.CurrentCause`).
+ * (`Events.CurrentCause`). A command run under an idempotency key (`Idempotency.withKey`) stores
+ * its answer with the key in its transaction, and answers it again for the same key and input.
  *
  * @since 0.1.0
  * @category combinators
@@ -238,14 +240,52 @@ export const run = <Id extends string, In extends z.ZodType, Out extends z.ZodTy
     const cause = yield* runCause(operation)
     if (operation.kind === "query") return yield* Effect.provideService(operation.handler(parsed), Events.CurrentCause, cause)
     const storage = yield* Storage
+    const key = yield* IdempotencyKey
+    if (key !== undefined && (key.length === 0 || key.length > 200)) {
+      return yield* invalid(operation.id, [{ path: ["idempotencyKey"], message: "an idempotency key has 1 to 200 characters" }])
+    }
+    const body = key === undefined ? operation.handler(parsed) : once(operation, key, parsed)
+    // Two runs under one key at once: the second finds the first's answer on its retry.
+    const retried = key === undefined ? operation.retryOnUnique ?? [] : [...(operation.retryOnUnique ?? []), "key"]
     return yield* Effect.provideService(
-      storage.transaction(operation.handler(parsed)).pipe(
-        Effect.retry({ while: isRetried(operation.retryOnUnique ?? []), schedule: Schedule.exponential("5 millis").pipe(Schedule.jittered), times: 5 })
+      storage.transaction(body).pipe(
+        Effect.retry({ while: isRetried(retried), schedule: Schedule.exponential("5 millis").pipe(Schedule.jittered), times: 5 })
       ),
       Events.CurrentCause,
       cause
     )
   }, (effect) => traced(operation.id, effect))
+
+/**
+ * A command under an idempotency key, in its transaction: the answer stored with the key (within
+ * the retention) again, or the handler's, stored with the key. Runs the handler starts see no key.
+ */
+const once = <In extends z.ZodType, Out extends z.ZodType, E, R extends Storage | CurrentPrincipal>(
+  operation: Operation<string, In, Out, E, R>,
+  key: string,
+  parsed: z.output<In>
+): Effect.Effect<z.output<Out>, E | IdempotencyKeyReused | StorageError, R | Storage | CurrentPrincipal> =>
+  Effect.gen(function*() {
+    const storage = yield* Storage
+    const inputDigest = digest(parsed)
+    const [existing] = (yield* storage.find(idempotencyRecords, { where: { key }, limit: 1 })).items
+    const now = yield* Clock.currentTimeMillis
+    if (existing !== undefined && now - Date.parse(existing.createdAt) < Duration.toMillis(retention)) {
+      if (existing.operationId === operation.id && existing.inputDigest === inputDigest) return operation.output.parse(existing.result) as z.output<Out>
+      return yield* new IdempotencyKeyReused({
+        key,
+        operation: existing.operationId,
+        message: existing.operationId === operation.id
+          ? `Idempotency key ${key} was used for ${operation.id} with another input; make up a new key per request`
+          : `Idempotency key ${key} was used for ${existing.operationId}, not ${operation.id}; make up a new key per request`
+      })
+    }
+    const result = yield* Effect.provideService(operation.handler(parsed), IdempotencyKey, undefined)
+    const stored = { key, operationId: operation.id, inputDigest, result: result as unknown, createdAt: new Date(now).toISOString() }
+    if (existing !== undefined) yield* storage.updateOne(idempotencyRecords, { ...existing, ...stored })
+    else yield* storage.insertOne(idempotencyRecords, { id: yield* Ids.next, ...stored })
+    return result
+  })
 
 /**
  * The methods of a service derived from a record of operations: same names, validated input,

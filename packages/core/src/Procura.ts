@@ -9,6 +9,7 @@
  */
 import { Effect, Layer } from "effect"
 import type * as Events from "./Events.js"
+import * as Idempotency from "./Idempotency.js"
 import * as Operation from "./Operation.js"
 import * as Plugin from "./Plugin.js"
 import * as Storage from "./Storage.js"
@@ -50,7 +51,8 @@ export const collections: ReadonlyArray<Storage.Collection<any>> = [
   ...FixedAssets.collections,
   ...Licensing.collections,
   ...Invoicing.collections,
-  ...Stock.collections
+  ...Stock.collections,
+  Idempotency.records
 ]
 
 /**

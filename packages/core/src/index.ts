@@ -6,6 +6,8 @@
 
 /** @since 0.1.0 */
 export * as Errors from "./Errors.js"
+/** @since 0.3.0 */
+export * as Idempotency from "./Idempotency.js"
 /** @since 0.1.0 */
 export * as Ids from "./Ids.js"
 /** @since 0.1.0 */

@@ -25,6 +25,7 @@ import * as Access from "./Access.js"
 import * as Connector from "./Connector.js"
 import * as Delivery from "./Delivery.js"
 import { didYouMean, invalid } from "./Errors.js"
+import * as Idempotency from "./Idempotency.js"
 import type * as Operation from "./Operation.js"
 import { run } from "./Operation.js"
 import type { Principal } from "./Principal.js"
@@ -346,6 +347,12 @@ export interface ProcuraOptions {
 export interface CallOptions {
   readonly principal?: Principal
   readonly signal?: AbortSignal
+  /**
+   * A key the caller makes up per request (a UUID; 1 to 200 characters), for commands it may send
+   * twice: the same key and input within 24 hours answers the first call's result and writes
+   * nothing (`Idempotency`). Queries ignore it.
+   */
+  readonly idempotencyKey?: string
 }
 
 /**
@@ -495,7 +502,8 @@ export const createProcura = (options: ProcuraOptions): ProcuraClient => {
     if (principal === undefined) throw new MissingPrincipal(operation.id)
     const signal = callOptions?.signal
     signal?.throwIfAborted()
-    const effect = Effect.provideService(run(operation)(input), CurrentPrincipal, principal)
+    const keyed = callOptions?.idempotencyKey === undefined ? run(operation)(input) : Idempotency.withKey(callOptions.idempotencyKey)(run(operation)(input))
+    const effect = Effect.provideService(keyed, CurrentPrincipal, principal)
     const exit = await open(() => runtime.runPromiseExit(effect, signal ? { signal } : undefined))
     // An aborted call rejects with the signal's reason, as fetch and other Web APIs do.
     if (Exit.isFailure(exit) && signal?.aborted) signal.throwIfAborted()

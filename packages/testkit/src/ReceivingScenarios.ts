@@ -16,6 +16,7 @@ import {
   Assets,
   Catalog,
   FixedAssets,
+  Idempotency,
   Invoicing,
   Licensing,
   Principal,
@@ -732,6 +733,43 @@ export const suite = <E>(name: string, storageLayer: Layer.Layer<Storage.Storage
           const other = yield* buy(team, [{ catalogItemId: laptop.id, quantity: 2 }])
           assert.strictEqual(receivingError(failureOf(yield* Effect.exit(receipt("coupa:acme:rt:1", other.id)))).reason, "BatchReused")
           assert.strictEqual((yield* getOrder(team, other.id)).lines[0]!.receivedQuantity, 0)
+        }))
+
+      it.effect("a command under an idempotency key is applied once, its first answer given again; the key on another input is refused", () =>
+        Effect.gen(function*() {
+          const { team, laptop } = yield* setUp
+          const receiving = yield* Receiving.Receiving
+          const order = yield* buy(team, [{ catalogItemId: laptop.id, quantity: 5 }])
+          const receive = (key: string, quantity: number) =>
+            Principal.runAs(
+              Idempotency.withKey(key)(receiving.receivePurchaseOrder({ purchaseOrderId: order.id, locationId: HQ, storageSpace: dock, lines: [{ lineNo: 1, quantity }] })),
+              team.storekeeper
+            )
+          const first = yield* receive("receipt-1", 2)
+          // Sent again (the answer was lost), and three copies at once under another key.
+          const again = yield* receive("receipt-1", 2)
+          assert.deepStrictEqual(again, first, "the first answer, again")
+          const copies = yield* Effect.all(Array.from({ length: 3 }, () => receive("receipt-2", 1)), { concurrency: 3 })
+          assert.strictEqual(new Set(copies.map((r) => r.id)).size, 1, "three copies, one receipt")
+          assert.strictEqual((yield* getOrder(team, order.id)).lines[0]!.receivedQuantity, 3)
+          assert.strictEqual((yield* eventTypes(team)).filter((t) => t === "receipt.recorded").length, 2)
+          // The key with another input, or on another operation: refused, nothing written.
+          const otherInput = (yield* refusedWithoutWrites(team.admin, receive("receipt-1", 1))) as Idempotency.IdempotencyKeyReused
+          assert.deepStrictEqual([otherInput._tag, otherInput.operation], ["IdempotencyKeyReused", "receiving.receivePurchaseOrder"])
+          const purchasing = yield* Purchasing.Purchasing
+          const otherOperation = (yield* refusedWithoutWrites(
+            team.admin,
+            Principal.runAs(Idempotency.withKey("receipt-1")(purchasing.cancelPurchaseOrder({ purchaseOrderId: order.id, reason: "not needed" })), team.buyer)
+          )) as Idempotency.IdempotencyKeyReused
+          assert.include(otherOperation.message, "was used for receiving.receivePurchaseOrder, not purchasing.cancelPurchaseOrder")
+          // Keys are per tenant: another tenant's same key is its own.
+          const other = yield* setUp
+          const theirs = yield* buy(other.team, [{ catalogItemId: other.laptop.id, quantity: 1 }])
+          const received = yield* Principal.runAs(
+            Idempotency.withKey("receipt-1")(receiving.receivePurchaseOrder({ purchaseOrderId: theirs.id, locationId: HQ, storageSpace: dock, lines: [{ lineNo: 1, quantity: 1 }] })),
+            other.team.storekeeper
+          )
+          assert.notStrictEqual(received.id, first.id)
         }))
 
       it.effect("shipments created at the same moment never carry more than the order has open", () =>

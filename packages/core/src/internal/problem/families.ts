@@ -6,6 +6,7 @@
  * module.
  */
 import type { AccessDenied, NotFound, OperationRefused, ValidationError } from "../../Errors.js"
+import type { IdempotencyKeyReused } from "../../Idempotency.js"
 import type { MappingConflict } from "../../Connector.js"
 import type { DeliveryError } from "../../Delivery.js"
 import type { EventDecodeError } from "../../Events.js"
@@ -38,6 +39,7 @@ export const families = {
   AccessDenied: family<AccessDenied>({ tag: "AccessDenied", title: "Access denied", status: 403 }),
   NotFound: family<NotFound>({ tag: "NotFound", title: "Not found", status: 404 }),
   OperationRefused: family<OperationRefused>({ tag: "OperationRefused", title: "Operation switched off", status: 422 }),
+  IdempotencyKeyReused: family<IdempotencyKeyReused>({ tag: "IdempotencyKeyReused", title: "Idempotency key reused", status: 422 }),
   MissingPrincipal: family<MissingPrincipal>({ tag: "MissingPrincipal", title: "No principal", status: 401 }),
   UnknownOperation: family<UnknownOperation>({ tag: "UnknownOperation", title: "Unknown operation", status: 404 }),
   StorageError: family<StorageError>({
