@@ -369,13 +369,13 @@ const migrate = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   const { values } = parse("migrate", args, { "data-dir": { type: "string" }, "database-url": { type: "string" } })
   const storage = storageFor(values)
   const exit = await Effect.runPromiseExit(
-    Effect.flatMap(Storage.Storage, (s) => s.prepare(Procura.collections)).pipe(Effect.provide(storage.layer))
+    Effect.flatMap(Storage.Storage, (s) => s.prepare([...Procura.collections, ...Procura.platformCollections])).pipe(Effect.provide(storage.layer))
   )
   if (Exit.isFailure(exit)) {
     io.err(`Migration failed: ${describeError(Cause.squash(exit.cause))}\n`)
     return 1
   }
-  io.out(`Procura's tables are up to date on ${storage.description} (${Procura.collections.length} collections).\n`)
+  io.out(`Procura's tables are up to date on ${storage.description} (${Procura.collections.length + Procura.platformCollections.length} collections).\n`)
   return 0
 }
 

@@ -12,8 +12,6 @@
  * @since 0.3.0
  */
 import { Context, Data, Duration, Effect } from "effect"
-import { z } from "zod"
-import * as Storage from "./Storage.js"
 
 /**
  * How long a key's answer is kept: 24 hours. After that the key is free again.
@@ -59,43 +57,22 @@ export class IdempotencyKeyReused extends Data.TaggedError("IdempotencyKeyReused
   }
 }
 
-/**
- * A stored answer.
- *
- * @since 0.3.0
- * @category models
- */
-export const IdempotencyRecord = z.object({
-  id: z.string(),
-  version: z.number().int(),
-  key: z.string(),
-  operationId: z.string(),
-  /** A digest of the validated input. */
-  inputDigest: z.string(),
-  result: z.unknown(),
-  createdAt: z.string()
-})
-
-/**
- * A stored answer.
- *
- * @since 0.3.0
- * @category models
- */
-export type IdempotencyRecord = z.infer<typeof IdempotencyRecord>
-
-/**
- * Where answers are kept, unique by key per tenant.
- *
- * @since 0.3.0
- * @category collections
- */
-export const records = Storage.collection({
-  name: "procura_idempotency",
-  schema: IdempotencyRecord,
-  fields: { key: "string", createdAt: "timestamp" },
-  unique: [["key"]]
-})
+export {
+  /**
+   * A stored answer.
+   *
+   * @since 0.3.0
+   * @category models
+   */
+  IdempotencyRecord,
+  /**
+   * Where answers are kept, unique by key per tenant.
+   *
+   * @since 0.3.0
+   * @category collections
+   */
+  records
+} from "./internal/idempotency/records.js"
 
 /** Canonical JSON (object keys sorted), so equal inputs digest alike. */
 const canonical = (value: unknown): string => {

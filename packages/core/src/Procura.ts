@@ -51,9 +51,17 @@ export const collections: ReadonlyArray<Storage.Collection<any>> = [
   ...FixedAssets.collections,
   ...Licensing.collections,
   ...Invoicing.collections,
-  ...Stock.collections,
-  Idempotency.records
+  ...Stock.collections
 ]
+
+/**
+ * The collections Procura keeps beside the modules' (the answers of commands run under an
+ * idempotency key); prepared with them at start and by `procura migrate`.
+ *
+ * @since 0.3.0
+ * @category collections
+ */
+export const platformCollections: ReadonlyArray<Storage.Collection<any>> = [Idempotency.records]
 
 /**
  * The operations of every module, grouped by module, keyed by method name.
@@ -192,7 +200,7 @@ export const layerFromComposition = (
   composition: Plugin.Composition
 ): Layer.Layer<Services, Storage.StorageError, Storage.Storage> =>
   services.pipe(
-    Layer.provideMerge(prepare([...collections, ...composition.collections])),
+    Layer.provideMerge(prepare([...collections, ...platformCollections, ...composition.collections])),
     Layer.provideMerge(composition.layer as Layer.Layer<never, Storage.StorageError, Storage.Storage>)
   )
 

@@ -69,6 +69,15 @@ export {
 } from "./Errors.js"
 export {
   /**
+   * An idempotency key was used before for another operation or input (422); nothing was written.
+   *
+   * @since 0.3.0
+   * @category errors
+   */
+  IdempotencyKeyReused
+} from "./Idempotency.js"
+export {
+  /**
    * A failure of the storage port, with a tagged reason (`error.reason._tag`):
    * `UniqueViolation` (409), `StaleVersion` (409, retryable), `NotFound` (404),
    * `InvalidInput` (400), `Unavailable` (503, retryable).
