@@ -158,7 +158,7 @@ const services = Layer.mergeAll(
  * @category layers
  */
 export const layer: Layer.Layer<Services, Storage.StorageError, Storage.Storage> = services.pipe(
-  Layer.provideMerge(prepare(collections))
+  Layer.provideMerge(prepare([...collections, ...platformCollections]))
 )
 
 function prepare(all: ReadonlyArray<Storage.Collection<any>>): Layer.Layer<never, Storage.StorageError, Storage.Storage> {

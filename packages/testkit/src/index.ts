@@ -42,3 +42,5 @@ export * as ErrorFamilies from "./ErrorFamilies.js"
 export * as BadInputProperty from "./BadInputProperty.js"
 /** @since 0.1.0 */
 export * as EventContract from "./EventContract.js"
+/** @since 0.3.0 */
+export * as TcpProxy from "./TcpProxy.js"

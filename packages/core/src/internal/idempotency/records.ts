@@ -21,7 +21,7 @@ export const IdempotencyRecord = z.object({
 export type IdempotencyRecord = z.infer<typeof IdempotencyRecord>
 
 /** Where answers are kept, unique by key per tenant. */
-export const records = Storage.collection({
+export const records: Storage.Collection<IdempotencyRecord> = Storage.collection({
   name: "procura_idempotency",
   schema: IdempotencyRecord,
   fields: { key: "string", createdAt: "timestamp" },
