@@ -12,18 +12,12 @@ import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { seeded } from "./fixtures/seeded.js"
 import { freshDatabase, postgresEnabled } from "../../storage/sql/test/utils.js"
 
 const root = fileURLToPath(new URL("../../..", import.meta.url))
 const script = fileURLToPath(new URL("./fixtures/crash-worker.ts", import.meta.url))
 
-/** mulberry32: a small seeded generator, so the kill schedule is the same on every run. */
-const seeded = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis))
 

@@ -15,17 +15,11 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { seeded } from "./fixtures/seeded.js"
 
 const root = fileURLToPath(new URL("../../..", import.meta.url))
 const script = fileURLToPath(new URL("./fixtures/embedded-host.ts", import.meta.url))
 
-/** mulberry32: the kill schedule is the same on every run. */
-const seeded = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
 
 
 interface Ack {
