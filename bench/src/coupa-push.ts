@@ -14,9 +14,10 @@
  * exactly once, and no request may have been refused with a 429.
  */
 import { SpoCoupa } from "@procura/connector-coupa"
-import { Catalog, Connector, Delivery, Operation, Plugin, Principal, Procura, Purchasing, Requisition, type Storage } from "@procura/core"
+import { Catalog, Connector, Operation, Plugin, Principal, Procura, Purchasing, Requisition, type Storage } from "@procura/core"
 import { CoupaSimulator } from "@procura/testkit"
 import { Effect, Layer, References } from "effect"
+import { drainAll } from "./measure.js"
 
 export interface CoupaPushOptions {
   readonly orders: number
@@ -81,12 +82,7 @@ export const coupaPushBenchmark = (storage: Layer.Layer<Storage.Storage, unknown
       simulator.clearLog()
 
       const start = performance.now()
-      while (true) {
-        const reports = yield* Delivery.drain(composition.subscribers, { retry: { attempts: 5, baseDelay: "50 millis", maxDelay: "1 second" } })
-        const parked = reports.find((report) => report.parked > 0)
-        if (parked !== undefined) return yield* Effect.fail(new Error(`${parked.subscriber} parked an event: ${parked.failed?.error}`))
-        if (reports.every((report) => report.delivered === 0)) break
-      }
+      yield* drainAll(composition.subscribers)
       const millis = performance.now() - start
 
       let records = 0

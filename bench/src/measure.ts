@@ -1,6 +1,8 @@
 /**
- * What every benchmark measures with: medians and wall-clock timing.
+ * What every benchmark measures with: medians, wall-clock timing, and draining the connectors'
+ * subscribers.
  */
+import { Delivery, type Plugin, type Storage } from "@procura/core"
 import { Effect } from "effect"
 
 /** The median of measurements (the upper one of an even count). */
@@ -12,4 +14,18 @@ export const timed = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<nu
     const start = performance.now()
     yield* effect
     return performance.now() - start
+  })
+
+/**
+ * Delivers to the subscribers until none is left (one may follow what another appends), failing
+ * on a parked event: how the connector benches push what their setup appended.
+ */
+export const drainAll = (subscribers: ReadonlyArray<Plugin.Subscriber>): Effect.Effect<void, Error | Storage.StorageError, Storage.Storage> =>
+  Effect.gen(function*() {
+    while (true) {
+      const reports = yield* Delivery.drain(subscribers, { retry: { attempts: 5, baseDelay: "50 millis", maxDelay: "1 second" } })
+      const parked = reports.find((report) => report.parked > 0)
+      if (parked !== undefined) return yield* Effect.fail(new Error(`${parked.subscriber} parked an event: ${String(parked.failed?.error)}`))
+      if (reports.every((report) => report.delivered === 0)) return
+    }
   })

@@ -14,9 +14,10 @@
  * per record shows what the pushes cost. Afterwards every record is checked to exist exactly once.
  */
 import { Auth, Itam, ServiceNowClient, Spo } from "@procura/connector-servicenow"
-import { Catalog, Connector, Delivery, Operation, Plugin, Principal, Procura, Purchasing, Requisition, type Storage } from "@procura/core"
+import { Catalog, Connector, Operation, Plugin, Principal, Procura, Purchasing, Requisition, type Storage } from "@procura/core"
 import { ServiceNowSimulator, ServiceNowTables } from "@procura/testkit"
 import { Effect, Layer, References } from "effect"
+import { drainAll } from "./measure.js"
 
 export interface MirrorOptions {
   readonly orders: number
@@ -109,14 +110,7 @@ export const servicenowMirrorBenchmark = (
       simulator.clearLog()
 
       const start = performance.now()
-      const drainOne = (subscriber: Plugin.Subscriber) =>
-        Effect.gen(function*() {
-          while (true) {
-            const [report] = yield* Delivery.drain([subscriber], { retry: { attempts: 5, baseDelay: "50 millis", maxDelay: "1 second" } })
-            if (report!.parked > 0) return yield* Effect.fail(new Error(`${report!.subscriber} parked an event: ${report!.failed?.error}`))
-            if (report!.delivered === 0) return
-          }
-        })
+      const drainOne = (subscriber: Plugin.Subscriber) => drainAll([subscriber])
       // The two connectors' workers, side by side; SPO's catches what ITAM appends.
       yield* Effect.all(composition.subscribers.map(drainOne), { concurrency: "unbounded" })
       yield* Effect.all(composition.subscribers.map(drainOne), { concurrency: "unbounded" })

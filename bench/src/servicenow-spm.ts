@@ -21,6 +21,7 @@ import { Connector, Delivery, Plugin, Principal, Procura, type Storage } from "@
 import { Oversight, type Projects, spmOversight } from "@procura/plugin-spm-oversight"
 import { ServiceNowSimulator, ServiceNowTables } from "@procura/testkit"
 import { Effect, Layer, References } from "effect"
+import { drainAll } from "./measure.js"
 import { benchConfig, decomposition, lineInputs, sites } from "./oversight.js"
 
 export interface SpmOptions {
@@ -126,11 +127,7 @@ export const servicenowSpmBenchmark = (
       simulator.clearLog()
 
       const start = performance.now()
-      while (true) {
-        const [report] = yield* Delivery.drain(outbound, { retry: { attempts: 5, baseDelay: "50 millis", maxDelay: "1 second" } })
-        if (report!.parked > 0) return yield* Effect.fail(new Error(`${report!.subscriber} parked an event: ${String(report!.failed?.error)}`))
-        if (report!.delivered === 0) break
-      }
+      yield* drainAll(outbound)
       const millis = performance.now() - start
 
       // Every program, project and task once, each task under its parent task, else its project.
