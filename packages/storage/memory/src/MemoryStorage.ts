@@ -224,6 +224,8 @@ export const makeDriver = (options: { readonly maxBatchSize?: number } = {}): St
 
   return {
     name: "memory",
+    // One lock serialises transactions: correct, not concurrent.
+    capabilities: { concurrentTransactions: false },
     maxBatchSize: options.maxBatchSize ?? 5_000,
     prepare: (collections) =>
       Effect.sync(() => {

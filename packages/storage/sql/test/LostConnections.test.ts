@@ -1,13 +1,13 @@
 /**
  * Lost connections: Procura on the SQL storage, with its pool going through a fault-injecting
  * TCP proxy (`TcpProxy`), loses connections at chosen points (before a COMMIT reaches the
- * server, after the server committed but before its answer came back, all at once) and is
- * checked through a direct, unproxied connection.
+ * server, after the server committed but before its answer came back, all at once) or has its
+ * traffic stalled, and is checked through a direct, unproxied connection.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Catalog, Delivery, Idempotency, type Plugin, Principal, Procura, Storage } from "@procura/core"
 import { Fixtures, TcpProxy } from "@procura/testkit"
-import { Effect, type Exit, Layer, Redacted } from "effect"
+import { Effect, type Exit, Fiber, Layer, Redacted } from "effect"
 import { z } from "zod"
 import { SqlStorage } from "../src/index.js"
 import { freshDatabase, postgresEnabled } from "./utils.js"
@@ -188,5 +188,49 @@ describe.skipIf(!postgresEnabled)("lost connections through a TCP proxy (PROCURA
       const after = yield* delivered
       assert.lengthOf(after.events, 8)
       assert.deepStrictEqual(after.handled, after.events, "every event handled, none lost")
+    })), { timeout: 60_000 })
+
+  it.live("a stall shorter than the caller's patience only delays the operation, which is applied once", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { proxy, team, throughProxy, stored } = yield* setUp
+      yield* throughProxy(Principal.runAs(createVendor("WARM"), team.buyer))
+      proxy.stall(300)
+      const started = Date.now()
+      const vendor = yield* throughProxy(Principal.runAs(createVendor("STALL-1"), team.buyer))
+      assert.isAtLeast(Date.now() - started, 250, "the operation waited for the stall to end")
+      const { events, vendors } = yield* stored
+      assert.deepStrictEqual(vendors.map((v) => v.code).sort(), ["STALL-1", "WARM"])
+      assert.strictEqual(vendors.find((v) => v.code === "STALL-1")!.id, vendor.id)
+      assert.deepStrictEqual(events, ["vendor.created", "vendor.created"])
+    })), { timeout: 60_000 })
+
+  it.live("an operation given up on during a stall ends when the stall does; retried under its idempotency key, it is applied once", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { proxy, team, throughProxy, stored } = yield* setUp
+      yield* throughProxy(Principal.runAs(createVendor("WARM"), team.buyer))
+      const create = Principal.runAs(Idempotency.withKey("vendor-stalled")(createVendor("STALL-2")), team.buyer)
+      proxy.stall()
+      // The caller gives up after 300 ms. A transaction on a stalled connection rolls back on that
+      // connection, so the give-up completes only once the stall ends (here after 1 s).
+      const givingUp = yield* Effect.forkChild(Effect.exit(throughProxy(create).pipe(Effect.timeout("300 millis"))))
+      yield* Effect.sleep("1 second")
+      // Nothing reached the server while the traffic was held.
+      assert.deepStrictEqual((yield* stored).vendors.map((v) => v.code), ["WARM"])
+      proxy.resume()
+      const gaveUp = yield* Fiber.join(givingUp)
+      assert.isTrue(gaveUp._tag === "Failure", "the caller gave up")
+      assert.deepStrictEqual((yield* stored).vendors.map((v) => v.code), ["WARM"], "the given-up operation rolled back")
+
+      // A pooled connection closed under the retry fails it once, retryably.
+      const retried = yield* throughProxy(create).pipe(
+        Effect.retry({ while: (error) => error._tag === "StorageError" && error.reason._tag === "Unavailable", times: 2 })
+      )
+      assert.deepStrictEqual(yield* throughProxy(create), retried, "the key answers the first result again")
+      const next = yield* throughProxy(Principal.runAs(createVendor("AFTER"), team.buyer))
+      const { events, vendors } = yield* stored
+      assert.deepStrictEqual(vendors.map((v) => v.code).sort(), ["AFTER", "STALL-2", "WARM"])
+      assert.strictEqual(vendors.find((v) => v.code === "STALL-2")!.id, retried.id)
+      assert.strictEqual(vendors.find((v) => v.code === "AFTER")!.id, next.id)
+      assert.lengthOf(events, 3, "one event per vendor: nothing applied twice")
     })), { timeout: 60_000 })
 })

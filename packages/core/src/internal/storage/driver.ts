@@ -29,12 +29,17 @@ import type { Expr, Order } from "./queries.js"
  *   seen a higher one (events become visible in position order), so checkpoints never skip.
  * - `select` applies the expression, orders by the terms (missing values last) and limits.
  * - `transaction` commits everything inside it, events included, or nothing; it nests.
+ * - under concurrency: of writers holding the same version exactly one wins; of inserters of
+ *   the same key exactly one; a key a transaction takes is taken for others once it commits and
+ *   free again if it rolls back; a lease is held by one owner whichever connection asks.
  *
  * @since 0.1.0
  * @category models
  */
 export interface StorageDriver {
   readonly name: string
+  /** What the store can do, declared; the conformance suite skips what an adapter declares it cannot, and says so. */
+  readonly capabilities: StorageCapabilities
   /** The largest batch the driver takes in one `insert` or `update` call. */
   readonly maxBatchSize: number
   /** Creates or upgrades what the collections need (tables, columns, indexes). Idempotent. */
@@ -72,6 +77,8 @@ export interface StorageDriver {
    * Takes or renews the lease `name` for `owner` until `now + ttlMillis` (epoch milliseconds, from
    * the caller's clock), if it is free, expired (`expires <= now`) or already the owner's.
    * Returns whether the owner holds it. Atomic: of concurrent callers at most one gets it.
+   * Leases are about processes, not data: a lease lives in the store, not in the connection that
+   * took it, and is never called inside a transaction (the derived service refuses that).
    */
   readonly acquireLease: (name: string, owner: string, now: number, ttlMillis: number) => Effect.Effect<boolean, StorageError>
   /** Gives up the lease if `owner` holds it; does nothing otherwise. */
@@ -85,6 +92,24 @@ export interface StorageDriver {
   }) => Effect.Effect<ReadonlyArray<DeadLetter>, StorageError>
   /** Removes a subscriber's letter for an event, if there is one. */
   readonly removeParked: (subscriber: string, eventId: string) => Effect.Effect<void, StorageError>
+}
+
+/**
+ * What a storage adapter declares it can do. The conformance suite tests each capability an
+ * adapter declares and reports the tests of one it does not declare as skipped, naming it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StorageCapabilities {
+  /**
+   * Transactions run side by side, each on its own connection: a transaction that reads for a
+   * long time holds up no writer, and one that wrote a record holds up only writers of that
+   * record. `false` for a store that runs one transaction at a time (the in-memory reference,
+   * embedded PGlite, which is one database session): correct, but one slow transaction holds
+   * up every other caller.
+   */
+  readonly concurrentTransactions: boolean
 }
 
 /**

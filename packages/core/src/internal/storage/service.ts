@@ -8,7 +8,7 @@ import { Context, Effect, Layer, Option, type Scope, Stream } from "effect"
 import { type NotFound as NotFoundError, notFound } from "../../Errors.js"
 import { CurrentPrincipal } from "../../Principal.js"
 import { type Collection, definitionOf, type Entity, type New, toEntity, toStored } from "./collections.js"
-import { Driver, type StorageDriver } from "./driver.js"
+import { Driver, type StorageCapabilities, type StorageDriver } from "./driver.js"
 import { InvalidInput, invalid, StorageError, UniqueViolation } from "./errors.js"
 import type { DomainEvent } from "./events.js"
 import { afterPosition, decodeCursor, encodeCursor, type Expr, fieldValue, normaliseFilter, type Order, type Page, type Query } from "./queries.js"
@@ -21,6 +21,8 @@ import { afterPosition, decodeCursor, encodeCursor, type Expr, fieldValue, norma
  */
 export interface StorageService {
   readonly driverName: string
+  /** What the driver declares it can do. */
+  readonly capabilities: StorageCapabilities
   readonly prepare: (collections: ReadonlyArray<Collection<any>>) => Effect.Effect<void, StorageError>
   readonly get: <A extends Entity>(
     collection: Collection<A>,
@@ -80,7 +82,11 @@ export interface StorageService {
   readonly readEvents: StorageDriver["readEvents"]
   readonly getCheckpoint: StorageDriver["getCheckpoint"]
   readonly saveCheckpoint: StorageDriver["saveCheckpoint"]
-  /** Leases that let one delivery worker at a time work for a subscriber. */
+  /**
+   * Leases that let one delivery worker at a time work for a subscriber. They are not part of
+   * transactions: called inside one, they fail with `InvalidInput` (a rollback would otherwise
+   * hand a lease its owner still believes it holds to someone else).
+   */
   readonly acquireLease: StorageDriver["acquireLease"]
   readonly releaseLease: StorageDriver["releaseLease"]
   /** Dead letters: events parked per subscriber. */
@@ -120,6 +126,22 @@ const guard = <A>(evaluate: () => A): Effect.Effect<A, StorageError> =>
   })
 
 const tenant = Effect.map(CurrentPrincipal, (principal) => principal.tenantId)
+
+/** Whether the caller runs inside a transaction of this service. */
+const InTransaction = Context.Reference<boolean>("@procura/core/Storage/InTransaction", { defaultValue: () => false })
+
+/** Fails a lease call made inside a transaction; runs it otherwise. */
+const outsideTransactions = <A>(call: string, effect: Effect.Effect<A, StorageError>): Effect.Effect<A, StorageError> =>
+  Effect.flatMap(InTransaction, (inside) =>
+    inside
+      ? Effect.fail(
+        new StorageError({
+          reason: new InvalidInput({
+            message: `${call} runs outside transactions: a lease is about processes, not data, and must not roll back`
+          })
+        })
+      )
+      : effect)
 
 /**
  * Tags the current storage span with what a trace reader needs: the collection, the tenant and
@@ -243,6 +265,7 @@ export const make = (driver: StorageDriver): StorageService => {
 
   return {
     driverName: driver.name,
+    capabilities: driver.capabilities,
     prepare: (collections) =>
       driver.prepare(collections.map(definitionOf)).pipe(
         Effect.withSpan("Storage.prepare", { attributes: { "procura.collections": collections.length } })
@@ -275,7 +298,8 @@ export const make = (driver: StorageDriver): StorageService => {
     insertOne,
     updateMany,
     updateOne,
-    transaction: (effect) => Effect.withSpan(driver.transaction(effect), "Storage.transaction"),
+    transaction: (effect) =>
+      Effect.withSpan(driver.transaction(Effect.provideService(effect, InTransaction, true)), "Storage.transaction"),
     appendEvents: (events) =>
       events.length === 0
         ? Effect.void
@@ -305,7 +329,7 @@ export const make = (driver: StorageDriver): StorageService => {
       ),
     acquireLease: (name, owner, now, ttlMillis) =>
       Number.isFinite(now) && Number.isSafeInteger(ttlMillis) && ttlMillis > 0
-        ? driver.acquireLease(name, owner, Math.floor(now), ttlMillis).pipe(
+        ? outsideTransactions("acquireLease", driver.acquireLease(name, owner, Math.floor(now), ttlMillis)).pipe(
           Effect.tap((held) => Effect.annotateCurrentSpan("procura.lease.held", held)),
           Effect.withSpan("Storage.acquireLease", { attributes: { "procura.lease": name, "procura.lease.owner": owner } })
         )
@@ -317,7 +341,7 @@ export const make = (driver: StorageDriver): StorageService => {
           })
         ),
     releaseLease: (name, owner) =>
-      driver.releaseLease(name, owner).pipe(
+      outsideTransactions("releaseLease", driver.releaseLease(name, owner)).pipe(
         Effect.withSpan("Storage.releaseLease", { attributes: { "procura.lease": name, "procura.lease.owner": owner } })
       ),
     parkEvent: (letter) =>

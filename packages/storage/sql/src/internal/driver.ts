@@ -104,6 +104,9 @@ export const fromClient = (client: SqlClient.SqlClient, options: Options = {}): 
 
   return {
     name: "sql",
+    // PostgreSQL runs transactions side by side, one pooled connection each; PGlite is one
+    // embedded session (`PgliteClient` serialises its use), so it runs them one at a time.
+    capabilities: { concurrentTransactions: !("pglite" in client) },
     maxBatchSize: 5_000,
     prepare: (collections) =>
       collections.length === 0
