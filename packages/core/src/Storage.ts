@@ -26,7 +26,7 @@ export type {
   StoredRecord
 } from "./internal/storage/collections.js"
 export { Driver } from "./internal/storage/driver.js"
-export type { StorageCapabilities, StorageDriver } from "./internal/storage/driver.js"
+export type { CountGroup, StorageCapabilities, StorageDriver } from "./internal/storage/driver.js"
 export {
   InvalidInput,
   isReason,

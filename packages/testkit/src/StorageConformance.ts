@@ -246,6 +246,48 @@ export const suite = <E>(
           })
         ))
 
+      it.effect("counts matching records, and counts them by an indexed field's values", () =>
+        asFreshTenant(() =>
+          Effect.gen(function*() {
+            const s = yield* storage
+            assert.strictEqual(yield* s.count(widgets), 0)
+            assert.deepStrictEqual(yield* s.countBy(widgets, "category"), [])
+            const records = Array.from({ length: 60 }, (_, i) => widget(i + 1))
+            yield* s.insertMany(widgets, records)
+            assert.strictEqual(yield* s.count(widgets), 60)
+            assert.strictEqual(yield* s.count(widgets, { quantity: { gte: 5 } }), records.filter((w) => w.quantity >= 5).length)
+            assert.strictEqual(yield* s.count(widgets, { sku: "nowhere" }), 0)
+
+            const expected = <V extends string | number>(pick: (w: Storage.New<Widget>) => V | undefined, keep: (w: Storage.New<Widget>) => boolean = () => true) => {
+              const counts = new Map<V | null, number>()
+              for (const w of records.filter(keep)) counts.set(pick(w) ?? null, (counts.get(pick(w) ?? null) ?? 0) + 1)
+              return [...counts].map(([value, count]) => ({ value, count }))
+                .sort((a, b) => (a.value === null ? 1 : b.value === null ? -1 : a.value < b.value ? -1 : 1))
+            }
+            // Missing values form the group null, last.
+            assert.deepStrictEqual(yield* s.countBy(widgets, "category"), expected((w) => w.category))
+            assert.deepStrictEqual(
+              yield* s.countBy(widgets, "quantity", { active: true }),
+              expected((w) => w.quantity, (w) => w.active),
+              "grouped by an integer field, filtered"
+            )
+            // Inside a transaction, its own writes count; rolled back, they do not.
+            const rolledBack = yield* Effect.exit(s.transaction(Effect.gen(function*() {
+              yield* s.insertMany(widgets, [widget(100, { category: "gamma" })])
+              assert.strictEqual(yield* s.count(widgets), 61)
+              assert.deepStrictEqual((yield* s.countBy(widgets, "category")).find((g) => g.value === "gamma"), { value: "gamma", count: 1 })
+              return yield* Effect.fail("undo")
+            })))
+            assert.isTrue(Exit.isFailure(rolledBack))
+            assert.strictEqual(yield* s.count(widgets), 60)
+
+            // Only a field an index or unique key starts with can be counted by.
+            expectStorageError(yield* Effect.exit(s.countBy(widgets, "madeAt")), "InvalidInput")
+            expectStorageError(yield* Effect.exit(s.countBy(widgets, "note")), "InvalidInput")
+            expectStorageError(yield* Effect.exit(s.count(widgets, { note: "x" } as never)), "InvalidInput")
+          })
+        ))
+
       it.effect(`inserts ${bulkSize} records in batches and pages through them with cursors`, () =>
         asFreshTenant(() =>
           Effect.gen(function*() {

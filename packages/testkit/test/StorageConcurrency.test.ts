@@ -53,6 +53,7 @@ const makeRacyDriver = (): Storage.StorageDriver => {
           .sort(MemoryStorage.compareRecords(orderBy))
           .slice(0, limit)
       ),
+    count: unused,
     insert: (collection, tenantId, records) =>
       Effect.gen(function*() {
         const rows = table(collection, tenantId)

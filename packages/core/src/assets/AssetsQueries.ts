@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import { z } from "zod"
 import * as Operation from "../Operation.js"
 import * as Paging from "../Paging.js"
@@ -134,7 +134,7 @@ export const countAssetsByStatus = Operation.make({
   handler: Effect.fn(function*() {
     const storage = yield* Storage.Storage
     const counts = Object.fromEntries(AssetStatus.options.map((s) => [s, 0])) as Record<AssetStatus, number>
-    yield* storage.stream(assets, { limit: 1000 }).pipe(Stream.runForEach((asset) => Effect.sync(() => counts[asset.status]++)))
+    for (const group of yield* storage.countBy(assets, "status")) if (group.value !== null) counts[group.value] = group.count
     return counts
   })
 })

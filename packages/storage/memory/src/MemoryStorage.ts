@@ -258,6 +258,21 @@ export const makeDriver = (options: { readonly maxBatchSize?: number } = {}): St
           return rows.slice(0, query.limit)
         })
       ),
+    count: (collection, tenantId, { groupBy, where }) =>
+      atomically(() =>
+        Effect.sync(() => {
+          const rows = [...table(collection, tenantId).records.values()].filter((record) => where === undefined || matches(where, record))
+          if (groupBy === undefined) return [{ value: null, count: rows.length }]
+          const counts = new Map<string | number | boolean | null, number>()
+          for (const record of rows) {
+            const value = Storage.fieldValue(record, groupBy) as string | number | boolean | null
+            counts.set(value, (counts.get(value) ?? 0) + 1)
+          }
+          const values = [...counts.keys()]
+          values.sort((a, b) => (a === null ? 1 : b === null ? -1 : compareValues(a, b)))
+          return values.map((value) => ({ value, count: counts.get(value)! }))
+        })
+      ),
     insert: (collection, tenantId, records) =>
       atomically((tx) =>
         Effect.suspend(() => {

@@ -64,6 +64,18 @@ export interface StorageDriver {
     tenantId: string,
     records: ReadonlyArray<{ readonly record: StoredRecord; readonly expectedVersion: number }>
   ) => Effect.Effect<void, StorageError>
+  /**
+   * Counts the tenant's records matching the expression: one group (`value: null`) with the
+   * total when `groupBy` is undefined, even when it is 0; otherwise one group per value of the
+   * declared field `groupBy` that has records (records missing it form the group `null`), ordered
+   * by value, `null` last. Values come back as the field's type reads them (timestamps as
+   * ISO-8601 UTC text). A store answers from an index, not by reading the records.
+   */
+  readonly count: (
+    collection: CollectionDefinition,
+    tenantId: string,
+    query: { readonly where: Expr | undefined; readonly groupBy: string | undefined }
+  ) => Effect.Effect<ReadonlyArray<CountGroup>, StorageError>
   readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
   readonly appendEvents: (events: ReadonlyArray<DomainEvent>) => Effect.Effect<void, StorageError>
   readonly readEvents: (query: {
@@ -92,6 +104,18 @@ export interface StorageDriver {
   }) => Effect.Effect<ReadonlyArray<DeadLetter>, StorageError>
   /** Removes a subscriber's letter for an event, if there is one. */
   readonly removeParked: (subscriber: string, eventId: string) => Effect.Effect<void, StorageError>
+}
+
+/**
+ * One group of a count: the value of the field counted by (`null` for records missing it, and
+ * for the single group of an ungrouped count) and how many records have it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CountGroup {
+  readonly value: string | number | boolean | null
+  readonly count: number
 }
 
 /**

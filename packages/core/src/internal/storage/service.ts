@@ -11,7 +11,7 @@ import { type Collection, definitionOf, type Entity, type New, toEntity, toStore
 import { Driver, type StorageCapabilities, type StorageDriver } from "./driver.js"
 import { InvalidInput, invalid, StorageError, UniqueViolation } from "./errors.js"
 import type { DomainEvent } from "./events.js"
-import { afterPosition, decodeCursor, encodeCursor, type Expr, fieldValue, normaliseFilter, type Order, type Page, type Query } from "./queries.js"
+import { afterPosition, decodeCursor, encodeCursor, type Expr, fieldValue, type Filter, normaliseFilter, type Order, type Page, type Query } from "./queries.js"
 
 /**
  * The storage service the domain uses. Every call is scoped to the current principal's tenant.
@@ -46,6 +46,22 @@ export interface StorageService {
     collection: Collection<A>,
     query?: Query<A>
   ) => Effect.Effect<Page<A>, StorageError, CurrentPrincipal>
+  /** How many of the tenant's records match the filter (all of them without one), counted by the store. */
+  readonly count: <A extends Entity>(
+    collection: Collection<A>,
+    where?: Filter<A>
+  ) => Effect.Effect<number, StorageError, CurrentPrincipal>
+  /**
+   * How many of the tenant's matching records have each value of `field`, counted by the store:
+   * one group per value that has records (`null` for records missing the field), ordered by
+   * value, `null` last. `field` must lead one of the collection's indexes or unique keys, so the
+   * store counts from an index; any other field fails with `InvalidInput`.
+   */
+  readonly countBy: <A extends Entity, K extends keyof A & string>(
+    collection: Collection<A>,
+    field: K,
+    where?: Filter<A>
+  ) => Effect.Effect<ReadonlyArray<{ readonly value: NonNullable<A[K]> | null; readonly count: number }>, StorageError, CurrentPrincipal>
   /** Every matching record, page by page. */
   readonly stream: <A extends Entity>(
     collection: Collection<A>,
@@ -249,6 +265,27 @@ export const make = (driver: StorageDriver): StorageService => {
     return changes.map((change) => toEntity<A>(change.record))
   })
 
+  const countGroups = Effect.fn("Storage.count")(function*(
+    collection: Collection<any>,
+    groupBy: string | undefined,
+    filter: Filter<any> | undefined
+  ) {
+    const definition = definitionOf(collection)
+    const tenantId = yield* tenant
+    const where = yield* guard(() => {
+      if (groupBy !== undefined) {
+        if (definition.fields[groupBy] === undefined) throw invalid(definition.name, `cannot count by "${groupBy}": it is not a declared field`)
+        if (![...definition.indexes, ...definition.unique].some((index) => index[0] === groupBy)) {
+          throw invalid(definition.name, `cannot count by "${groupBy}": no index or unique key starts with it`)
+        }
+      }
+      return filter === undefined ? undefined : normaliseFilter(definition, filter)
+    })
+    const groups = yield* driver.count(definition, tenantId, { where, groupBy })
+    yield* annotate(definition.name, tenantId, groups.length)
+    return groups
+  })
+
   const getOrFail = <A extends Entity>(
     collection: Collection<A>,
     id: string,
@@ -288,6 +325,8 @@ export const make = (driver: StorageDriver): StorageService => {
       })
     }),
     find,
+    count: (collection, where) => Effect.map(countGroups(collection, undefined, where), (groups) => groups[0]?.count ?? 0),
+    countBy: (collection, field, where) => countGroups(collection, field, where) as Effect.Effect<any, StorageError, CurrentPrincipal>,
     stream: <A extends Entity>(collection: Collection<A>, query: Omit<Query<A>, "cursor"> = {}) =>
       Stream.paginate(undefined as string | undefined, (cursor) =>
         Effect.map(

@@ -9,7 +9,7 @@ import { Effect, Option } from "effect"
 import type { SqlClient, SqlError } from "effect/sql"
 import { advisoryLock, eventsLockKey, prepareCollection } from "./ddl.js"
 import { classifyError, idsTaken, staleRecords } from "./errors.js"
-import { renderSelect } from "./filters.js"
+import { renderCount, renderSelect } from "./filters.js"
 import { allTenants, eventLogCheck, type Options, tenancy } from "./rowLevelSecurity.js"
 import { guard, json, parseJson, tableName, tableOf } from "./tables.js"
 
@@ -48,6 +48,27 @@ const toRecord = (row: RecordRow): StoredRecord => ({
 })
 
 const toIso = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString()
+
+interface CountRow {
+  readonly value: unknown
+  readonly count: number | string | bigint
+}
+
+/** A grouped count's value as the port gives it: as the field's type reads it. */
+const groupValue = (value: unknown, type: Storage.FieldType | undefined): string | number | boolean | null => {
+  if (value === null || value === undefined) return null
+  switch (type) {
+    case "integer":
+    case "number":
+      return Number(value)
+    case "timestamp":
+      return toIso(value as Date | string)
+    case "boolean":
+      return value === true || value === "t" || value === "true"
+    default:
+      return String(value)
+  }
+}
 
 const toEvent = (row: EventRow): Storage.StoredEvent => ({
   position: Number(row.position),
@@ -142,6 +163,18 @@ export const fromClient = (client: SqlClient.SqlClient, options: Options = {}): 
       }).pipe(
         Effect.mapError((error) => classifyError(error, collection)),
         span("SqlStorage.select", { "db.collection.name": tableName(collection.name), "procura.limit": query.limit })
+      ),
+
+    count: (collection, tenantId, query) =>
+      Effect.gen(function*() {
+        const table = yield* guard(() => tableOf(collection), collection.name)
+        const { params, text } = yield* guard(() => renderCount(table, tenantId, query), collection.name)
+        const rows = yield* rls.asTenant(tenantId, sql.unsafe<CountRow>(text, params))
+        const type = query.groupBy === undefined ? undefined : collection.fields[query.groupBy]
+        return rows.map((row): Storage.CountGroup => ({ value: groupValue(row.value, type), count: Number(row.count) }))
+      }).pipe(
+        Effect.mapError((error) => classifyError(error, collection)),
+        span("SqlStorage.count", { "db.collection.name": tableName(collection.name), "procura.groupBy": query.groupBy ?? "" })
       ),
 
     insert: (collection, tenantId, records) =>

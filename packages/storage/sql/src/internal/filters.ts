@@ -90,3 +90,20 @@ export const renderSelect = (
     params
   }
 }
+
+/**
+ * The `SELECT` of a count: tenant and filter, grouped by one declared field's column (ordered,
+ * missing values last) when `groupBy` is given.
+ */
+export const renderCount = (
+  table: Table,
+  tenantId: string,
+  query: { readonly where: Expr | undefined; readonly groupBy: string | undefined }
+): { readonly text: string; readonly params: ReadonlyArray<unknown> } => {
+  const params: Array<unknown> = [tenantId]
+  const where = query.where === undefined ? "" : ` AND ${render(table, query.where, params)}`
+  const from = `FROM ${table.table} WHERE tenant_id = $1::text${where}`
+  if (query.groupBy === undefined) return { text: `SELECT NULL AS value, count(*) AS count ${from}`, params }
+  const { column } = columnOf(table, query.groupBy)
+  return { text: `SELECT ${column} AS value, count(*) AS count ${from} GROUP BY ${column} ORDER BY ${column} ASC NULLS LAST`, params }
+}
