@@ -1,0 +1,252 @@
+/**
+ * No sequential scans on hot paths: on PostgreSQL, a tenant grown to 100,000 assets (with the
+ * orders, receipts, history, stock and entitlements that produce them), every statement behind
+ * the operations people wait for is explained, and none may read a collection table from end to
+ * end. The operations:
+ *
+ * - receive one scan, and a delivery of 50 scans (`receiving.receiveScans`);
+ * - create a request, approve it (`requisition.createRequest`, `requisition.approveRequest`);
+ * - submit a 10-line order (`purchasing.submitPurchaseOrder`);
+ * - the first and a deep page of assets by status and by location (`assets.listAssets`);
+ * - count assets by status (`assets.countAssetsByStatus`);
+ * - an order's backorders (`receiving.backorders`);
+ * - a storage space's stock (`stock.listStock`);
+ * - an asset's history (`assets.assetHistory`);
+ * - an entitlement and its seats (`licensing.getEntitlement`, `licensing.listSeatAssignments`).
+ *
+ * A sequential scan of a table of fewer than 1,000 rows (the catalog, entitlements, shipments in
+ * this data) is the planner's right choice, a few pages read, and is not counted; the tables that
+ * grow with the assets (assets, orders, requests, receipts, history, stock, movements) all hold more.
+ *
+ * The data comes from the real flow (a few orders of each kind), then its rows are copied in SQL,
+ * generation by generation, with ids and references suffixed so that every copy is an order of its
+ * own with its own assets, locations and entitlements. Statements are recorded from the driver's
+ * client and explained with their own parameters after `VACUUM ANALYZE`.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Assets, Catalog, Licensing, Operation, Principal, Procura, Purchasing, Receiving, Requisition, Stock, Storage } from "@procura/core"
+import { Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { SqlStorage } from "../src/index.js"
+import { freshDatabase, postgresEnabled } from "./utils.js"
+
+interface Recorded {
+  readonly text: string
+  readonly params: ReadonlyArray<unknown>
+}
+
+/** A client whose driver-facing face records every statement while `recording.on` is set. */
+const recordingClient = (client: SqlClient.SqlClient, recording: { on: boolean; statements: Array<Recorded> }): SqlClient.SqlClient =>
+  new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== "withoutTransforms") return Reflect.get(target, property, receiver)
+      return () => {
+        const plain = target.withoutTransforms()
+        return new Proxy(plain, {
+          get(inner, key, innerReceiver) {
+            if (key !== "unsafe") return Reflect.get(inner, key, innerReceiver)
+            return (text: string, params?: ReadonlyArray<unknown>) => {
+              if (recording.on) recording.statements.push({ text, params: params ?? [] })
+              return inner.unsafe(text, params as Array<unknown>)
+            }
+          }
+        })
+      }
+    }
+  })
+
+const tenantId = "big"
+const admin = { userId: "ada", tenantId, roles: ["admin"] }
+const requester = { userId: "rae", tenantId, roles: ["requester"] }
+const as = <A, E, R>(effect: Effect.Effect<A, E, R>, who: Principal.Principal = admin) => Principal.runAs(effect, who)
+const run = Operation.run
+
+/** Tables smaller than this may be read sequentially: a few pages, the planner's right choice. */
+const smallTable = 1_000
+
+/**
+ * Plan nodes that read a collection table (`c_*`) of at least {@link smallTable} rows
+ * sequentially, from `EXPLAIN (FORMAT JSON)`.
+ */
+const sequentialScans = (plan: unknown, rows: ReadonlyMap<string, number>): ReadonlyArray<string> => {
+  const found: Array<string> = []
+  const visit = (node: Record<string, unknown>) => {
+    const relation = node["Relation Name"]
+    if (
+      node["Node Type"] === "Seq Scan" && typeof relation === "string" && relation.startsWith("c_") &&
+      (rows.get(relation) ?? Infinity) >= smallTable
+    ) found.push(`${relation} (${rows.get(relation)} rows)`)
+    for (const child of (node["Plans"] as Array<Record<string, unknown>> | undefined) ?? []) visit(child)
+  }
+  for (const root of plan as Array<{ readonly Plan: Record<string, unknown> }>) visit(root.Plan)
+  return found
+}
+
+/**
+ * Copies every row of the tenant's collection tables and event log `generations` times: ids,
+ * `*_id` references and unique text keys get the suffix `-g<n>`, so each copy is a world of its own.
+ */
+const grow = (sql: SqlClient.SqlClient, generations: number) =>
+  Effect.gen(function*() {
+    const tables = yield* sql.unsafe<{ readonly table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'c\\_%'`
+    )
+    for (const { table_name: table } of tables) {
+      const columns = yield* sql.unsafe<{ readonly column_name: string; readonly data_type: string }>(
+        `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+        [table]
+      )
+      const unique = new Set((yield* sql.unsafe<{ readonly column_name: string }>(
+        `SELECT k.column_name FROM information_schema.table_constraints c
+         JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name AND k.table_name = c.table_name
+         WHERE c.table_name = $1 AND c.constraint_type = 'UNIQUE'`,
+        [table]
+      )).map((row) => row.column_name))
+      const suffixed = (name: string, type: string) =>
+        type === "text" && (name === "id" || name.endsWith("_id") || unique.has(name)) && name !== "tenant_id"
+      const names = columns.map((c) => `"${c.column_name}"`).join(", ")
+      const values = columns.map((c) => (suffixed(c.column_name, c.data_type) ? `"${c.column_name}" || '-g' || g` : `"${c.column_name}"`)).join(", ")
+      yield* sql.unsafe(
+        `INSERT INTO "${table}" (${names}) SELECT ${values} FROM "${table}", generate_series(1, $2::int) AS g WHERE tenant_id = $1`,
+        [tenantId, generations]
+      )
+    }
+    yield* sql.unsafe(
+      `INSERT INTO procura_events (id, tenant_id, type, aggregate_type, aggregate_id, actor_id, occurred_at, payload)
+       SELECT id || '-g' || g, tenant_id, type, aggregate_type, aggregate_id || '-g' || g, actor_id, occurred_at, payload
+       FROM procura_events, generate_series(1, $2::int) AS g WHERE tenant_id = $1 ORDER BY g, position`,
+      [tenantId, generations]
+    )
+    yield* sql.unsafe(`VACUUM ANALYZE`)
+  })
+
+describe.skipIf(!postgresEnabled)("query plans at 100,000 assets (PROCURA_SKIP_POSTGRES=1 skips)", () => {
+  it.live("every statement behind the operations people wait for reads the collections through an index", () =>
+    Effect.gen(function*() {
+      const url = yield* freshDatabase
+      const recording = { on: false, statements: [] as Array<Recorded> }
+      const base = SqlStorage.layerPg({ url: Redacted.make(url), maxConnections: 2 })
+      const recorded = Layer.unwrap(Effect.map(SqlClient.SqlClient, (client) =>
+        Storage.layerFromDriver(Effect.succeed(SqlStorage.fromClient(recordingClient(client, recording))))))
+      const context = yield* Layer.build(Procura.layer.pipe(Layer.provideMerge(recorded), Layer.provideMerge(base)))
+      const sql = (yield* Effect.provideContext(Effect.service(SqlClient.SqlClient), context)).withoutTransforms()
+      const inContext = <A, E, R extends Procura.Services | Storage.Storage>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, context)
+
+      // ----- the world the real flow makes, at small scale --------------------------------------
+      const place = { locationId: "HQ", storageSpace: "Dock 1" }
+      const world = yield* inContext(Effect.gen(function*() {
+        const vendor = yield* as(run(Catalog.operations.createVendor)({ code: "ACME", name: "Acme" }))
+        const item = (sku: string, kind: "hardware" | "consumable" | "software") =>
+          as(run(Catalog.operations.createCatalogItem)({
+            sku,
+            name: sku,
+            kind,
+            approvedVendors: [{ vendorId: vendor.id, unitCost: { amount: 10_000, currency: "EUR" } }]
+          }))
+        const laptop = yield* item("LAP", "hardware")
+        const toner = yield* item("TON", "consumable")
+        const office = yield* item("OFFICE", "software")
+        const order = (lines: ReadonlyArray<{ readonly catalogItemId: string; readonly quantity: number }>) =>
+          Effect.gen(function*() {
+            const request = yield* as(run(Requisition.operations.createRequest)({ lines: [...lines] }), requester)
+            yield* as(run(Requisition.operations.approveRequest)({ requestId: request.id }))
+            const [draft] = yield* as(run(Purchasing.operations.createFromRequest)({ requestId: request.id }))
+            return draft!
+          })
+        const submit = (draftId: string) => as(run(Purchasing.operations.submitPurchaseOrder)({ purchaseOrderId: draftId }))
+        // 20 orders of 50 laptops and 10 toner, received in full but for the last 5 laptops each.
+        for (let n = 0; n < 20; n++) {
+          const submitted = yield* submit((yield* order([{ catalogItemId: laptop.id, quantity: 50 }, { catalogItemId: toner.id, quantity: 10 }])).id)
+          const [laptops, toners] = submitted.lines
+          yield* as(run(Receiving.operations.receivePurchaseOrder)({
+            purchaseOrderId: submitted.id,
+            ...place,
+            lines: [
+              { lineNo: laptops!.lineNo, serialNumbers: Array.from({ length: 45 }, (_, i) => `SN-${n}-${i}`) },
+              { lineNo: toners!.lineNo, quantity: 10 }
+            ]
+          }))
+        }
+        const [someAsset] = (yield* as(run(Assets.operations.listAssets)({ status: "in_stock", limit: 1 }))).items
+        yield* as(run(Assets.operations.assignAsset)({ assetId: someAsset!.id, userId: "u-1" }))
+        const licensed = yield* submit((yield* order([{ catalogItemId: office.id, quantity: 20 }])).id)
+        const [entitlement] = (yield* as(run(Licensing.operations.listEntitlements)({ purchaseOrderId: licensed.id }))).items
+        for (let n = 0; n < 5; n++) yield* as(run(Licensing.operations.assignSeat)({ entitlementId: entitlement!.id, assignee: { kind: "user", id: `u-${n}` } }))
+        return { laptop, toner, office, asset: someAsset!, entitlement: entitlement! }
+      }))
+
+      // ----- grown to 100,000 assets --------------------------------------------------------------
+      const [before] = yield* sql.unsafe<{ readonly n: string }>(`SELECT count(*) AS n FROM c_assets WHERE tenant_id = $1`, [tenantId])
+      const generations = Math.ceil(100_000 / Number(before!.n)) - 1
+      yield* grow(sql, generations)
+      const [after] = yield* sql.unsafe<{ readonly n: string }>(`SELECT count(*) AS n FROM c_assets WHERE tenant_id = $1`, [tenantId])
+      assert.isAtLeast(Number(after!.n), 100_000)
+      const sizes = new Map((yield* sql.unsafe<{ readonly relname: string; readonly n: number }>(
+        `SELECT relname, reltuples::bigint::int AS n FROM pg_class WHERE relkind = 'r' AND relname LIKE 'c\\_%'`
+      )).map((row) => [row.relname, Number(row.n)]))
+      console.log(`query plans: ${[...sizes].filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n.toLocaleString("en-US")}`).join(", ")}`)
+      let explained = 0
+      let operations = 0
+
+      // ----- each operation, recorded, then its statements explained ---------------------------
+      const verdicts: Array<string> = []
+      const explain = <A, E, R extends Procura.Services | Storage.Storage>(name: string, operation: Effect.Effect<A, E, R>) =>
+        Effect.gen(function*() {
+          operations++
+          recording.statements = []
+          recording.on = true
+          const result = yield* inContext(operation).pipe(Effect.ensuring(Effect.sync(() => void (recording.on = false))))
+          const reads = recording.statements.filter((s) => /\bc_\w+/.test(s.text) && !/^\s*(CREATE|ALTER|SET|SELECT set_config)/i.test(s.text))
+          assert.isAbove(reads.length, 0, `${name}: no statement recorded`)
+          for (const statement of reads) {
+            const [row] = yield* sql.unsafe<{ readonly "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${statement.text}`, statement.params as Array<unknown>)
+            explained++
+            const scans = sequentialScans(row!["QUERY PLAN"], sizes)
+            if (scans.length > 0) verdicts.push(`${name}: sequential scan of ${scans.join(", ")} in\n${statement.text}`)
+          }
+          return result
+        })
+
+      const scanOrder = yield* inContext(Effect.gen(function*() {
+        const request = yield* as(run(Requisition.operations.createRequest)({ lines: [{ catalogItemId: world.laptop.id, quantity: 51 }] }), requester)
+        yield* as(run(Requisition.operations.approveRequest)({ requestId: request.id }))
+        const [draft] = yield* as(run(Purchasing.operations.createFromRequest)({ requestId: request.id }))
+        return yield* as(run(Purchasing.operations.submitPurchaseOrder)({ purchaseOrderId: draft!.id }))
+      }))
+      const lineNo = scanOrder.lines[0]!.lineNo
+      yield* explain("receive one scan", as(run(Receiving.operations.receiveScans)({
+        purchaseOrderId: scanOrder.id,
+        ...place,
+        scans: [{ code: "SCAN-ONE", lineNo }]
+      })))
+      yield* explain("receive a delivery of 50 scans", as(run(Receiving.operations.receiveScans)({
+        purchaseOrderId: scanOrder.id,
+        ...place,
+        scans: Array.from({ length: 50 }, (_, i) => ({ code: `SCAN-${i}`, lineNo }))
+      })))
+      const request = yield* explain("create a request", as(run(Requisition.operations.createRequest)({
+        lines: Array.from({ length: 10 }, (_, i) => ({ catalogItemId: i % 2 === 0 ? world.laptop.id : world.toner.id, quantity: 1 + i }))
+      }), requester))
+      yield* explain("approve a request", as(run(Requisition.operations.approveRequest)({ requestId: request.id })))
+      const [draft] = yield* inContext(as(run(Purchasing.operations.createFromRequest)({ requestId: request.id })))
+      yield* explain("submit a 10-line order", as(run(Purchasing.operations.submitPurchaseOrder)({ purchaseOrderId: draft!.id })))
+      for (const [name, filter] of [["by status", { status: "in_stock" as const }], ["by location", { locationId: "HQ" }]] as const) {
+        const first = yield* explain(`the first page of assets ${name}`, as(run(Assets.operations.listAssets)({ ...filter, limit: 50 })))
+        let cursor = first.cursor
+        for (let page = 0; page < 10 && cursor !== undefined; page++) {
+          cursor = (yield* inContext(as(run(Assets.operations.listAssets)({ ...filter, limit: 50, cursor })))).cursor
+        }
+        assert.isDefined(cursor, `assets ${name}: more than 11 pages`)
+        yield* explain(`a deep page of assets ${name}`, as(run(Assets.operations.listAssets)({ ...filter, limit: 50, cursor: cursor! })))
+      }
+      yield* explain("count assets by status", as(run(Assets.operations.countAssetsByStatus)({})))
+      yield* explain("an order's backorders", as(run(Receiving.operations.backorders)({ purchaseOrderId: scanOrder.id })))
+      yield* explain("a storage space's stock", as(run(Stock.operations.listStock)({ ...place })))
+      yield* explain("an asset's history", as(run(Assets.operations.assetHistory)({ assetId: world.asset.id })))
+      yield* explain("an entitlement", as(run(Licensing.operations.getEntitlement)({ id: world.entitlement.id })))
+      yield* explain("an entitlement's seats", as(run(Licensing.operations.listSeatAssignments)({ entitlementId: world.entitlement.id })))
+
+      console.log(`query plans: ${explained} statements of ${operations} operations explained`)
+      assert.deepStrictEqual(verdicts, [], verdicts.join("\n\n"))
+    }).pipe(Effect.scoped), { timeout: 600_000 })
+})
