@@ -9,17 +9,19 @@
  *
  * Tables are validated and compiled when they are loaded ({@link define}, {@link decode},
  * {@link fromJson}, {@link fromYaml}): a bad table fails with a {@link DecisionTableError} naming
- * the path, the value and what was expected; a good one evaluates an input with one pass over
- * a plan compiled at load time. Each {@link Decision} carries an {@link Explanation}, plain JSON for an
- * audit trail, computed only when it is read.
+ * the path, the value and what was expected; a good one evaluates an input against a plan
+ * compiled at load time, checking only the rows a per-column index leaves for that input. Each
+ * {@link Decision} carries an {@link Explanation}, plain JSON for an audit trail, computed only
+ * when it is read.
  *
  * The table format, operator by operator, is described in docs/decision-tables.md.
  *
  * The parts live in `rules/internal/`, one concept a file: the model (`model.ts`), the table
  * format as zod schemas (`schema.ts`), loading and compiling (`load.ts`), checking conditions
- * (`conditions.ts`), the compiled plan and its hot path (`plan.ts`), evaluating with the hit
- * policies (`evaluate.ts`), decisions and their explanations (`decision.ts`), why a condition
- * failed in words (`reasons.ts`) and the errors (`errors.ts`). This module is their one public face.
+ * (`conditions.ts`), the compiled plan and its hot path (`plan.ts`), the index that narrows the
+ * rows an input can match (`rowIndex.ts`), evaluating with the hit policies (`evaluate.ts`),
+ * decisions and their explanations (`decision.ts`), why a condition failed in words
+ * (`reasons.ts`) and the errors (`errors.ts`). This module is their one public face.
  *
  * @since 0.1.0
  */

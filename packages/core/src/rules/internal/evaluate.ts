@@ -1,6 +1,6 @@
 /**
  * Evaluating: checking an input's values against the columns' types, finding the matching rows
- * in one pass over the compiled plan, and applying the hit policy (`first`, `unique`, `collect`)
+ * among the candidates the row index leaves (or in one pass over every row), and applying the hit policy (`first`, `unique`, `collect`)
  * and the default. Private to core; the public face is the `DecisionTable` module.
  */
 import { Effect } from "effect"
@@ -9,8 +9,9 @@ import { Collected, type Decision, type DecisionData, type Evidence, type Outcom
 import { DecisionTableError, listIssues, tableLabel } from "./errors.js"
 import { type Compiled, compiledOf } from "./load.js"
 import type { DecisionTable, HitPolicy } from "./model.js"
-import { type CompiledRow, nextMatch } from "./plan.js"
-import { expectedOf, type Normalized, normalizeValue, show } from "./values.js"
+import type { CompiledRow } from "./plan.js"
+import { candidatesFor, nextRow } from "./rowIndex.js"
+import { expectedOf, type Normalized, notOfType, readValue, show } from "./values.js"
 
 const normalizeInput = (compiled: Compiled, input: unknown): Array<Normalized> | DecisionTableError => {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
@@ -32,8 +33,8 @@ const normalizeInput = (compiled: Compiled, input: unknown): Array<Normalized> |
       values.push(undefined)
       continue
     }
-    const normalized = normalizeValue(column.type, raw)
-    if (normalized === undefined) {
+    const normalized = readValue(column.type, raw)
+    if (normalized === notOfType) {
       const expected = expectedOf[column.type]
       if (issues === undefined) issues = []
       issues.push({
@@ -43,7 +44,7 @@ const normalizeInput = (compiled: Compiled, input: unknown): Array<Normalized> |
         received: raw
       })
     } else {
-      values.push(normalized.ok)
+      values.push(normalized)
     }
   }
   if (issues !== undefined) {
@@ -79,26 +80,31 @@ const ambiguous = (compiled: Compiled, rows: ReadonlyArray<CompiledRow>): Decisi
   })
 }
 
-const decide = (compiled: Compiled, input: unknown): DecisionData | DecisionTableError => {
+/**
+ * Decides one input: the rows it can match from the table's index (every row when there is no
+ * index or it would not narrow them), checked in table order, then the hit policy.
+ */
+export const decide = (compiled: Compiled, input: unknown): DecisionData | DecisionTableError => {
   const values = normalizeInput(compiled, input)
   if (values instanceof DecisionTableError) return values
   const { plan, rows } = compiled
-  const first = nextMatch(plan, values, 0)
+  const candidates = compiled.index === undefined ? undefined : candidatesFor(compiled.index, values)
+  const first = nextRow(plan, values, candidates, 0)
   if (first < 0) return noMatch(compiled, values)
   const row = rows[first]!
   switch (compiled.hitPolicy) {
     case "first":
       return new Single("first", "matched", [row.id], row.then, { compiled, values, rows: [row] })
     case "unique": {
-      const second = nextMatch(plan, values, first + 1)
+      const second = nextRow(plan, values, candidates, first + 1)
       if (second < 0) return new Single("unique", "matched", [row.id], row.then, { compiled, values, rows: [row] })
       const all = [row]
-      for (let index = second; index >= 0; index = nextMatch(plan, values, index + 1)) all.push(rows[index]!)
+      for (let index = second; index >= 0; index = nextRow(plan, values, candidates, index + 1)) all.push(rows[index]!)
       return ambiguous(compiled, all)
     }
     case "collect": {
       const matched = [row]
-      for (let index = nextMatch(plan, values, first + 1); index >= 0; index = nextMatch(plan, values, index + 1)) {
+      for (let index = nextRow(plan, values, candidates, first + 1); index >= 0; index = nextRow(plan, values, candidates, index + 1)) {
         matched.push(rows[index]!)
       }
       return new Collected("matched", matched.map((each) => each.id), matched.map((each) => each.then), { compiled, values, rows: matched })

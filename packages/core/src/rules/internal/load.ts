@@ -1,7 +1,7 @@
 /**
  * Loading: validating a table (its structure, columns, row ids, conditions, results, default and,
- * under `unique`, overlapping rows) and compiling it into the plan evaluation scans, kept beside
- * the table; and the constructors that load from code, data, JSON and YAML. Private to core; the
+ * under `unique`, overlapping rows) and compiling it into the plan evaluation checks rows with and
+ * the index that narrows which rows it checks, kept beside the table; and the constructors that load from code, data, JSON and YAML. Private to core; the
  * public face is the `DecisionTable` module.
  */
 import { Effect, Option } from "effect"
@@ -15,6 +15,7 @@ import { DecisionTableError, invalidTable } from "./errors.js"
 import { fromZod, type Locate, locateIn, valueAt } from "./issues.js"
 import type { Column, DecisionTable, Definition, HitPolicy, InputOf, Options, Row } from "./model.js"
 import { type CompiledCondition, type CompiledRow, makePlan, type Plan } from "./plan.js"
+import { makeRowIndex, type RowIndex } from "./rowIndex.js"
 import { StructureSchema } from "./schema.js"
 
 const withLocations = (error: DecisionTableError, locate: Locate | undefined): DecisionTableError => {
@@ -31,13 +32,14 @@ const nameOf = (raw: unknown): string | undefined => {
   return typeof name === "string" && name !== "" ? name : undefined
 }
 
-/** What loading keeps beside a table: its columns and rows compiled, the plan, and the default. */
+/** What loading keeps beside a table: its columns and rows compiled, the plan, the row index (if it pays), and the default. */
 export interface Compiled {
   readonly name: string | undefined
   readonly hitPolicy: HitPolicy
   readonly columns: ReadonlyArray<Column>
   readonly rows: ReadonlyArray<CompiledRow>
   readonly plan: Plan
+  readonly index: RowIndex | undefined
   readonly fallback: { readonly value: unknown } | undefined
 }
 
@@ -144,6 +146,7 @@ const load = (raw: unknown, result: z.ZodType): DecisionTable<object, unknown> |
     columns: columnList,
     rows: compiledRows,
     plan: makePlan(compiledRows),
+    index: makeRowIndex(columnList, compiledRows),
     fallback
   })
   return table

@@ -137,6 +137,15 @@ export const passes = (plan: Plan, k: number, value: Normalized): boolean => {
   }
 }
 
+/** Whether every condition of row `r` passes on the input's normalized column values. */
+export const rowPasses = (plan: Plan, values: ReadonlyArray<Normalized>, r: number): boolean => {
+  const columns = plan.columns
+  const end = plan.rowEnd[r]!
+  let k = r === 0 ? 0 : plan.rowEnd[r - 1]!
+  while (k < end && passes(plan, k, values[columns[k]!])) k++
+  return k === end
+}
+
 /** The index of the first row at or after `from` whose conditions all pass, or -1. */
 export const nextMatch = (plan: Plan, values: ReadonlyArray<Normalized>, from: number): number => {
   const rowEnd = plan.rowEnd
