@@ -10,7 +10,10 @@
  * 2000), BENCH_DELIVERY_SUBSCRIBERS (default 4), BENCH_DELIVERY_WORKERS (default 1,2,4),
  * BENCH_SKIP_DELIVERY=1 to skip it.
  *
- * BENCH_ONLY=decision-table,oversight,receive,scan-receive,delivery,servicenow,mirror,spm,coupa runs only the sections named.
+ * BENCH_ONLY=decision-table,oversight,receive,scan-receive,one-scan,delivery,servicenow,mirror,spm,coupa,footprint runs only the sections named.
+ *
+ * The footprint section (last): time to the first operation and resident memory of a fresh
+ * process on memory storage and PGlite, BENCH_FOOTPRINT_ROUNDS rounds (default 3).
  *
  * The scan-receive section (after the receive benchmark): the same BENCH_UNITS received by scanning
  * serial numbers in deliveries of 1,000 scans, against raw SQL writing the same rows.
@@ -39,11 +42,12 @@ import { decisionTableBenchmark } from "./decision-table.js"
 import { oversightBenchmark, type OversightResult } from "./oversight.js"
 import { deliveryBenchmark, type DeliveryResult } from "./delivery.js"
 import { receiveBenchmark, type ReceiveResult } from "./receive.js"
-import { scanReceiveBenchmark } from "./scan-receive.js"
+import { oneScanBenchmark, type OneScanResult, scanReceiveBenchmark } from "./scan-receive.js"
 import { type MirrorResult, servicenowMirrorBenchmark } from "./servicenow-mirror.js"
 import { servicenowSpmBenchmark, type SpmResult } from "./servicenow-spm.js"
 import { type CoupaPushResult, coupaPushBenchmark } from "./coupa-push.js"
 import { servicenowSyncBenchmark, type SyncResult } from "./servicenow-sync.js"
+import { embeddedConfigurations, footprintBenchmark, printFootprint } from "./footprint.js"
 
 const units = Number(process.env["BENCH_UNITS"] ?? 10_000)
 const rounds = Number(process.env["BENCH_ROUNDS"] ?? 3)
@@ -211,19 +215,28 @@ const reportCoupa = (result: CoupaPushResult, storage: string) =>
 
 /** BENCH_ONLY=delivery,receive (comma-separated sections) runs only those sections. */
 const only = process.env["BENCH_ONLY"]?.split(",")
-const runs = (section: "decision-table" | "oversight" | "receive" | "scan-receive" | "delivery" | "servicenow" | "mirror" | "spm" | "coupa") =>
+const runs = (section: "decision-table" | "oversight" | "receive" | "scan-receive" | "one-scan" | "delivery" | "servicenow" | "mirror" | "spm" | "coupa" | "footprint") =>
   only === undefined || only.includes(section)
 
 const main = Effect.gen(function*() {
   if (runs("decision-table")) {
-    // In memory, no database: the decision-table engine against a hand-written loop over the same rows.
-    const table = yield* decisionTableBenchmark()
+    // In memory, no database: the decision-table engine, a hand-written loop over the same rows and two peers.
     const count = (n: number) => n.toLocaleString("en-US")
-    console.log(
-      `decision table: ${count(table.inputs)} inputs x ${count(table.rows)} rows: engine ${table.engineMillis.toFixed(1)} ms, ` +
-        `hand-written loop ${table.loopMillis.toFixed(1)} ms, ratio engine/loop throughput ${table.ratio.toFixed(2)} ` +
-        `(median of 15 runs; ${count(table.defaults)} inputs matched no row and scanned all of them)`
-    )
+    // json-rules-engine takes about a minute a run against 10,000 rows: one timed run there (after the checking run).
+    for (const [rows, peerRuns] of [[1_000, 3], [10_000, 1]] as const) {
+      const table = yield* decisionTableBenchmark({ rows, peerRuns })
+      console.log(
+        `decision table: ${count(table.inputs)} inputs x ${count(table.rows)} rows, hit policy first with a default ` +
+          `(${count(table.defaults)} inputs matched no row); all four decided every input alike`
+      )
+      for (const engine of table.engines) {
+        console.log(
+          `  ${engine.engine.padEnd(22)} ${engine.millis.toFixed(1).padStart(9)} ms   throughput / loop ${
+            engine.ratio < 0.01 ? engine.ratio.toExponential(1) : engine.ratio.toFixed(2)
+          }   (median of ${engine.runs} runs)`
+        )
+      }
+    }
   }
   if (runs("oversight") && process.env["BENCH_SKIP_OVERSIGHT"] !== "1") yield* oversight
   if (runs("receive")) {
@@ -242,11 +255,26 @@ const main = Effect.gen(function*() {
       report("PostgreSQL", yield* Effect.scoped(scanReceiveBenchmark(freshPostgres, { units, rounds })))
     }
   }
+  if (runs("one-scan")) {
+    const scans = Number(process.env["BENCH_ONE_SCANS"] ?? 200)
+    console.log(`\nOne scan's wait: ${scans} single-scan deliveries through the Promise facade, each timed, against raw SQL writing the same receipt (one transaction)`)
+    const reportScan = (storage: string, result: OneScanResult) =>
+      console.log(
+        `${storage.padEnd(10)}  SDK p50 ${result.sdk.p50.toFixed(1)} ms, p99 ${result.sdk.p99.toFixed(1)} ms   raw SQL p50 ${result.raw.p50.toFixed(1)} ms, p99 ${result.raw.p99.toFixed(1)} ms   ` +
+          `ratio raw/SDK p50 ${(result.raw.p50 / result.sdk.p50).toFixed(2)}, p99 ${(result.raw.p99 / result.sdk.p99).toFixed(2)}`
+      )
+    reportScan("PGlite", yield* Effect.scoped(oneScanBenchmark(SqlStorage.layerPglite(), { scans })))
+    if (process.env["BENCH_SKIP_POSTGRES"] !== "1") reportScan("PostgreSQL", yield* Effect.scoped(oneScanBenchmark(freshPostgres, { scans })))
+  }
   if (runs("delivery") && process.env["BENCH_SKIP_POSTGRES"] !== "1" && process.env["BENCH_SKIP_DELIVERY"] !== "1") yield* delivery
   if (runs("servicenow") && process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenow
   if (runs("mirror") && process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenowMirror
   if (runs("spm") && process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenowSpm
   if (runs("coupa")) yield* coupa
+  if (runs("footprint")) {
+    const footprintRounds = Number(process.env["BENCH_FOOTPRINT_ROUNDS"] ?? 3)
+    printFootprint(yield* footprintBenchmark(embeddedConfigurations, { rounds: footprintRounds, furtherOperations: 200 }))
+  }
 })
 
 Effect.runPromise(main).catch((error: unknown) => {

@@ -8,6 +8,12 @@ import { Effect } from "effect"
 /** The median of measurements (the upper one of an even count). */
 export const median = (values: ReadonlyArray<number>): number => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]!
 
+/** The `q` quantile of measurements (nearest rank: the smallest value at or above it). */
+export const percentile = (values: ReadonlyArray<number>, q: number): number => {
+  const sorted = values.toSorted((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!
+}
+
 /** Runs an effect and gives its wall-clock duration in milliseconds. */
 export const timed = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<number, E, R> =>
   Effect.gen(function*() {

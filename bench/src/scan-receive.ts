@@ -9,10 +9,11 @@
  * one query per scan; the ratio shows what resolution, validation and events cost on top.
  */
 import { Assets, Principal, Procura, Purchasing, Receiving, type Storage } from "@procura/core"
+import { createProcura } from "@procura/core/promise"
 import { SqlStorage } from "@procura/storage-sql"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, type Scope } from "effect"
 import { SqlClient } from "effect/sql"
-import { median, timed } from "./measure.js"
+import { median, percentile, timed } from "./measure.js"
 import { insertRows, updateRows } from "./rawSql.js"
 import { buyerOf, draftOrder } from "./setup.js"
 
@@ -50,8 +51,12 @@ const sdkRound = (units: number, round: number) =>
     }))
   })
 
-/** The same rows written by hand: per delivery, one transaction of two reads and four batched writes. */
-const rawRound = (units: number, round: number) =>
+/**
+ * A submitted order of `units` written by hand (order and on-order templates), and its delivery
+ * written by hand: per delivery of `count` units from `start`, one transaction of two reads and
+ * four batched writes, the rows `receiving.receiveScans` writes.
+ */
+const rawOrder = (units: number, round: number) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const tenantId = `bench-scan-raw-${Date.now().toString(36)}-${round}`
@@ -67,13 +72,12 @@ const rawRound = (units: number, round: number) =>
       id: crypto.randomUUID(),
       data: { status: "on_order", catalogItemId: "item", name: "Bench laptop", kind: "hardware", vendorId: "vendor", purchaseOrderId: orderId, purchaseOrderLineNo: 1, unitCost, createdAt: now, updatedAt: now }
     })))
-    const delivery = (start: number) =>
+    const delivery = (start: number, count: number) =>
       sql.withTransaction(Effect.gen(function*() {
         const [order] = yield* sql.unsafe<{ readonly version: number; readonly data: { readonly lines: ReadonlyArray<typeof line> } }>(
           `SELECT version, data FROM ${SqlStorage.tableName(Purchasing.purchaseOrders.name)} WHERE tenant_id = $1 AND id = $2`,
           [tenantId, orderId]
         )
-        const count = Math.min(batchSize, units - start)
         const templates = yield* sql.unsafe<{ readonly id: string; readonly version: number; readonly data: Record<string, unknown> }>(
           `SELECT id, version, data FROM ${SqlStorage.tableName(Assets.assets.name)}
            WHERE tenant_id = $1 AND ${SqlStorage.columnName("purchaseOrderId")} = $2 AND ${SqlStorage.columnName("purchaseOrderLineNo")} = 1
@@ -102,8 +106,15 @@ const rawRound = (units: number, round: number) =>
           data: { purchaseOrderId: orderId, receivedBy: "bench-raw", receivedAt: now, locationId: "HQ", storageSpace: "Dock 1", condition: "new", lines: [{ lineNo: 1, quantity: count, assetIds: activated.map((a) => a.id) }] }
         }])
       }))
+    return { delivery }
+  })
+
+/** The same rows written by hand, in deliveries of 1,000. */
+const rawRound = (units: number, round: number) =>
+  Effect.gen(function*() {
+    const { delivery } = yield* rawOrder(units, round)
     return yield* timed(Effect.gen(function*() {
-      for (let start = 0; start < units; start += batchSize) yield* delivery(start)
+      for (let start = 0; start < units; start += batchSize) yield* delivery(start, Math.min(batchSize, units - start))
     }))
   })
 
@@ -126,3 +137,58 @@ export const scanReceiveBenchmark = <E>(
     }
     return { units: options.units, deliveries: Math.ceil(options.units / batchSize), sdkMillis: median(sdk), rawMillis: median(raw) }
   }).pipe(Effect.provide(Procura.layer.pipe(Layer.provideMerge(storage))))
+
+/** Latency percentiles of single scans, in milliseconds. */
+export interface OneScanResult {
+  readonly scans: number
+  readonly sdk: { readonly p50: number; readonly p99: number }
+  readonly raw: { readonly p50: number; readonly p99: number }
+}
+
+/**
+ * One scan's wait: `scans` single-scan deliveries received one after the other through the
+ * Promise facade (`procura.receiving.receiveScans`, what a scanning app calls), each timed from
+ * call to answer, beside the same receipt written by hand (one transaction of two reads and four
+ * writes) on the same database; after 20 untimed scans of each.
+ */
+export const oneScanBenchmark = <E>(
+  storage: Layer.Layer<Storage.Storage | SqlClient.SqlClient, E>,
+  options: { readonly scans: number }
+): Effect.Effect<OneScanResult, unknown, Scope.Scope> =>
+  Effect.gen(function*() {
+    const warmUp = 20
+    const total = options.scans + warmUp
+    const context = yield* Layer.build(storage)
+    const procura = createProcura({ storage: Layer.succeedContext(context) })
+    yield* Effect.addFinalizer(() => Effect.promise(() => procura.dispose()))
+    const tenantId = `bench-one-scan-${Date.now().toString(36)}`
+    const scanner: Principal.Principal = { userId: "bench-scanner", tenantId, roles: ["mobile_asset_manager"] }
+    const order = yield* Effect.gen(function*() {
+      const purchasing = yield* Purchasing.Purchasing
+      const draft = yield* draftOrder(tenantId, total)
+      return yield* Principal.runAs(purchasing.submitPurchaseOrder({ purchaseOrderId: draft.id }), buyerOf(tenantId))
+    }).pipe(Effect.provide(Procura.layer.pipe(Layer.provide(Layer.succeedContext(context)))))
+    const sdk: Array<number> = []
+    for (let n = 0; n < total; n++) {
+      const start = performance.now()
+      const { scans } = yield* Effect.promise(() =>
+        procura.receiving.receiveScans(
+          { purchaseOrderId: order.id, locationId: "HQ", storageSpace: "Dock 1", scans: [{ code: `ONE-${n}` }] },
+          { principal: scanner }
+        )
+      )
+      if (scans[0]?.outcome !== "received") return yield* Effect.die(new Error("a bench scan was not received"))
+      if (n >= warmUp) sdk.push(performance.now() - start)
+    }
+    const raw: Array<number> = []
+    const { delivery } = yield* Effect.provide(rawOrder(total, 0), context)
+    for (let n = 0; n < total; n++) {
+      const elapsed = yield* Effect.provide(timed(delivery(n, 1)), context)
+      if (n >= warmUp) raw.push(elapsed)
+    }
+    return {
+      scans: options.scans,
+      sdk: { p50: percentile(sdk, 0.5), p99: percentile(sdk, 0.99) },
+      raw: { p50: percentile(raw, 0.5), p99: percentile(raw, 0.99) }
+    }
+  })

@@ -91,7 +91,7 @@ describe.skipIf(!enabled)("embedded PGlite survives SIGKILLed hosts (PROCURA_EMB
       // The verdict, on the data directory as the last kill left it.
       const checked = yield* verify(acks).pipe(Effect.provide(Procura.layer.pipe(Layer.provideMerge(SqlStorage.layerPglite({ dataDir })))))
       console.log(`embedded crash test: ${checked.orders} orders, ${checked.receipts} receipts, ${checked.assets} assets, ${checked.movements} stock movements, ${checked.events} events checked`)
-    }).pipe(Effect.scoped), 20 * 60_000)
+    }).pipe(Effect.scoped), Math.max(20, kills / 4) * 60_000) // a host lives a few seconds: 20 minutes, or 15 s a kill
 })
 
 const admin = { userId: "auditor", tenantId: "embedded", roles: ["admin"] }

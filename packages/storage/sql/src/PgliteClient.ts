@@ -66,6 +66,13 @@ export interface PgliteClientConfig extends Pick<PGliteOptions, "username" | "da
    * browsers); in memory when omitted.
    */
   readonly dataDir?: string | undefined
+  /**
+   * PostgreSQL settings for the session, given at start as `-c name=value` after PGlite's own.
+   * `{ shared_buffers: "16MB" }` (PGlite keeps PostgreSQL's default of 128MB) lowers the
+   * resident memory of a database reopened from its `dataDir`, at the cost of reading pages
+   * again once the working set outgrows the cache; the getting-started guide has the numbers.
+   */
+  readonly settings?: Readonly<Record<string, string>> | undefined
   /** Extra OpenTelemetry attributes on every statement's span. */
   readonly spanAttributes?: Readonly<Record<string, unknown>> | undefined
 }
@@ -354,10 +361,13 @@ export const make = (
   options: PgliteClientConfig = {}
 ): Effect.Effect<PgliteClient, SqlError.SqlError, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function*() {
-    const { spanAttributes, ...pgliteOptions } = options
+    const { settings, spanAttributes, ...pgliteOptions } = options
+    const startParams = settings === undefined
+      ? {}
+      : { startParams: [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([name, value]) => ["-c", `${name}=${value}`])] }
     const pglite = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () => PGlite.create(pgliteOptions as PGliteOptions),
+        try: () => PGlite.create({ ...pgliteOptions, ...startParams } as PGliteOptions),
         catch: (cause) => classify(cause, "connect")
       }),
       (db) => Effect.promise(() => db.close()).pipe(Effect.ignore)

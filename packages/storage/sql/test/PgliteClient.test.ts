@@ -186,3 +186,16 @@ describe("PgliteClient", () => {
       }).pipe(Effect.scoped))
   })
 })
+
+describe("PgliteClient settings", () => {
+  layer(PgliteClient.layer({ settings: { shared_buffers: "16MB", work_mem: "2MB" } }), { timeout: "60 seconds" })((it) => {
+    it.effect("starts PostgreSQL with the settings given, after PGlite's own", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const [buffers] = yield* sql<{ readonly shared_buffers: string }>`SHOW shared_buffers`
+        const [work] = yield* sql<{ readonly work_mem: string }>`SHOW work_mem`
+        assert.deepStrictEqual([buffers!.shared_buffers, work!.work_mem], ["16MB", "2MB"])
+        assert.deepStrictEqual(yield* sql<{ readonly two: number }>`SELECT 1 + 1 AS two`, [{ two: 2 }])
+      }))
+  })
+})

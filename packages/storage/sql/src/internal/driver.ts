@@ -127,7 +127,7 @@ export const fromClient = (client: SqlClient.SqlClient, options: Options = {}): 
     name: "sql",
     // PostgreSQL runs transactions side by side, one pooled connection each; PGlite is one
     // embedded session (`PgliteClient` serialises its use), so it runs them one at a time.
-    capabilities: { concurrentTransactions: !("pglite" in client) },
+    capabilities: { concurrentTransactions: client.driver !== "pglite" },
     maxBatchSize: 5_000,
     prepare: (collections) =>
       collections.length === 0
