@@ -11,6 +11,8 @@ export * as FlowScenarios from "./FlowScenarios.js"
 /** @since 0.1.0 */
 export * as Fixtures from "./Fixtures.js"
 /** @since 0.1.0 */
+export * as Growth from "./Growth.js"
+/** @since 0.1.0 */
 export * as ServiceNowSimulator from "./ServiceNowSimulator.js"
 /** @since 0.2.0 */
 export * as ServiceNowTables from "./ServiceNowTables.js"

@@ -18,13 +18,13 @@
  * this data) is the planner's right choice, a few pages read, and is not counted; the tables that
  * grow with the assets (assets, orders, requests, receipts, history, stock, movements) all hold more.
  *
- * The data comes from the real flow (a few orders of each kind), then its rows are copied in SQL,
- * generation by generation, with ids and references suffixed so that every copy is an order of its
- * own with its own assets, locations and entitlements. Statements are recorded from the driver's
- * client and explained with their own parameters after `VACUUM ANALYZE`.
+ * The data comes from the real flow, then its rows are copied in SQL (the testkit's `Growth`), each
+ * copy a world of its own. Statements are recorded from the driver's client and explained with
+ * their own parameters.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Assets, Catalog, Licensing, Operation, Principal, Procura, Purchasing, Receiving, Requisition, Stock, Storage } from "@procura/core"
+import { Assets, Licensing, Operation, Principal, Procura, Purchasing, Receiving, Requisition, Stock, Storage } from "@procura/core"
+import { Growth } from "@procura/testkit"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { SqlStorage } from "../src/index.js"
@@ -82,44 +82,6 @@ const sequentialScans = (plan: unknown, rows: ReadonlyMap<string, number>): Read
   return found
 }
 
-/**
- * Copies every row of the tenant's collection tables and event log `generations` times: ids,
- * `*_id` references and unique text keys get the suffix `-g<n>`, so each copy is a world of its own.
- */
-const grow = (sql: SqlClient.SqlClient, generations: number) =>
-  Effect.gen(function*() {
-    const tables = yield* sql.unsafe<{ readonly table_name: string }>(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'c\\_%'`
-    )
-    for (const { table_name: table } of tables) {
-      const columns = yield* sql.unsafe<{ readonly column_name: string; readonly data_type: string }>(
-        `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
-        [table]
-      )
-      const unique = new Set((yield* sql.unsafe<{ readonly column_name: string }>(
-        `SELECT k.column_name FROM information_schema.table_constraints c
-         JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name AND k.table_name = c.table_name
-         WHERE c.table_name = $1 AND c.constraint_type = 'UNIQUE'`,
-        [table]
-      )).map((row) => row.column_name))
-      const suffixed = (name: string, type: string) =>
-        type === "text" && (name === "id" || name.endsWith("_id") || unique.has(name)) && name !== "tenant_id"
-      const names = columns.map((c) => `"${c.column_name}"`).join(", ")
-      const values = columns.map((c) => (suffixed(c.column_name, c.data_type) ? `"${c.column_name}" || '-g' || g` : `"${c.column_name}"`)).join(", ")
-      yield* sql.unsafe(
-        `INSERT INTO "${table}" (${names}) SELECT ${values} FROM "${table}", generate_series(1, $2::int) AS g WHERE tenant_id = $1`,
-        [tenantId, generations]
-      )
-    }
-    yield* sql.unsafe(
-      `INSERT INTO procura_events (id, tenant_id, type, aggregate_type, aggregate_id, actor_id, occurred_at, payload)
-       SELECT id || '-g' || g, tenant_id, type, aggregate_type, aggregate_id || '-g' || g, actor_id, occurred_at, payload
-       FROM procura_events, generate_series(1, $2::int) AS g WHERE tenant_id = $1 ORDER BY g, position`,
-      [tenantId, generations]
-    )
-    yield* sql.unsafe(`VACUUM ANALYZE`)
-  })
-
 describe.skipIf(!postgresEnabled)("query plans at 100,000 assets (PROCURA_SKIP_POSTGRES=1 skips)", () => {
   it.live("every statement behind the operations people wait for reads the collections through an index", () =>
     Effect.gen(function*() {
@@ -132,53 +94,10 @@ describe.skipIf(!postgresEnabled)("query plans at 100,000 assets (PROCURA_SKIP_P
       const sql = (yield* Effect.provideContext(Effect.service(SqlClient.SqlClient), context)).withoutTransforms()
       const inContext = <A, E, R extends Procura.Services | Storage.Storage>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, context)
 
-      // ----- the world the real flow makes, at small scale --------------------------------------
-      const place = { locationId: "HQ", storageSpace: "Dock 1" }
-      const world = yield* inContext(Effect.gen(function*() {
-        const vendor = yield* as(run(Catalog.operations.createVendor)({ code: "ACME", name: "Acme" }))
-        const item = (sku: string, kind: "hardware" | "consumable" | "software") =>
-          as(run(Catalog.operations.createCatalogItem)({
-            sku,
-            name: sku,
-            kind,
-            approvedVendors: [{ vendorId: vendor.id, unitCost: { amount: 10_000, currency: "EUR" } }]
-          }))
-        const laptop = yield* item("LAP", "hardware")
-        const toner = yield* item("TON", "consumable")
-        const office = yield* item("OFFICE", "software")
-        const order = (lines: ReadonlyArray<{ readonly catalogItemId: string; readonly quantity: number }>) =>
-          Effect.gen(function*() {
-            const request = yield* as(run(Requisition.operations.createRequest)({ lines: [...lines] }), requester)
-            yield* as(run(Requisition.operations.approveRequest)({ requestId: request.id }))
-            const [draft] = yield* as(run(Purchasing.operations.createFromRequest)({ requestId: request.id }))
-            return draft!
-          })
-        const submit = (draftId: string) => as(run(Purchasing.operations.submitPurchaseOrder)({ purchaseOrderId: draftId }))
-        // 20 orders of 50 laptops and 10 toner, received in full but for the last 5 laptops each.
-        for (let n = 0; n < 20; n++) {
-          const submitted = yield* submit((yield* order([{ catalogItemId: laptop.id, quantity: 50 }, { catalogItemId: toner.id, quantity: 10 }])).id)
-          const [laptops, toners] = submitted.lines
-          yield* as(run(Receiving.operations.receivePurchaseOrder)({
-            purchaseOrderId: submitted.id,
-            ...place,
-            lines: [
-              { lineNo: laptops!.lineNo, serialNumbers: Array.from({ length: 45 }, (_, i) => `SN-${n}-${i}`) },
-              { lineNo: toners!.lineNo, quantity: 10 }
-            ]
-          }))
-        }
-        const [someAsset] = (yield* as(run(Assets.operations.listAssets)({ status: "in_stock", limit: 1 }))).items
-        yield* as(run(Assets.operations.assignAsset)({ assetId: someAsset!.id, userId: "u-1" }))
-        const licensed = yield* submit((yield* order([{ catalogItemId: office.id, quantity: 20 }])).id)
-        const [entitlement] = (yield* as(run(Licensing.operations.listEntitlements)({ purchaseOrderId: licensed.id }))).items
-        for (let n = 0; n < 5; n++) yield* as(run(Licensing.operations.assignSeat)({ entitlementId: entitlement!.id, assignee: { kind: "user", id: `u-${n}` } }))
-        return { laptop, toner, office, asset: someAsset!, entitlement: entitlement! }
-      }))
-
-      // ----- grown to 100,000 assets --------------------------------------------------------------
-      const [before] = yield* sql.unsafe<{ readonly n: string }>(`SELECT count(*) AS n FROM c_assets WHERE tenant_id = $1`, [tenantId])
-      const generations = Math.ceil(100_000 / Number(before!.n)) - 1
-      yield* grow(sql, generations)
+      // ----- the world the real flow makes, at small scale, grown to 100,000 assets -----------
+      const world = yield* inContext(Growth.seed(tenantId))
+      const place = world.place
+      yield* Growth.grow(sql, tenantId, Growth.generationsFor(world, 100_000))
       const [after] = yield* sql.unsafe<{ readonly n: string }>(`SELECT count(*) AS n FROM c_assets WHERE tenant_id = $1`, [tenantId])
       assert.isAtLeast(Number(after!.n), 100_000)
       const sizes = new Map((yield* sql.unsafe<{ readonly relname: string; readonly n: number }>(
