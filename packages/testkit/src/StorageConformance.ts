@@ -258,7 +258,7 @@ export const suite = <E>(
             assert.strictEqual(yield* s.count(widgets, { quantity: { gte: 5 } }), records.filter((w) => w.quantity >= 5).length)
             assert.strictEqual(yield* s.count(widgets, { sku: "nowhere" }), 0)
 
-            const expected = <V extends string | number>(pick: (w: Storage.New<Widget>) => V | undefined, keep: (w: Storage.New<Widget>) => boolean = () => true) => {
+            const expected = <V extends string | number | boolean>(pick: (w: Storage.New<Widget>) => V | undefined, keep: (w: Storage.New<Widget>) => boolean = () => true) => {
               const counts = new Map<V | null, number>()
               for (const w of records.filter(keep)) counts.set(pick(w) ?? null, (counts.get(pick(w) ?? null) ?? 0) + 1)
               return [...counts].map(([value, count]) => ({ value, count }))
@@ -271,6 +271,25 @@ export const suite = <E>(
               expected((w) => w.quantity, (w) => w.active),
               "grouped by an integer field, filtered"
             )
+            // Counted fields (category, active) answer from the counts the store keeps; a filter
+            // makes it count the records: both must agree, as records move between values.
+            const everything = { quantity: { gte: -1_000 } }
+            assert.deepStrictEqual(yield* s.countBy(widgets, "active"), expected((w) => w.active))
+            const moved = (yield* s.find(widgets, { where: { category: "alpha" }, limit: 5 })).items
+            yield* s.updateMany(widgets, moved.map((w) => ({ ...w, category: "beta", active: !w.active })))
+            yield* s.updateMany(widgets, [{ ...(yield* s.getOrFail(widgets, records[0]!.id)), note: "no counted field changes" }])
+            const after = yield* s.find(widgets, { limit: 100 })
+            const recount = (pick: (w: Widget) => string | boolean | undefined) => {
+              const counts = new Map<string | boolean | null, number>()
+              for (const w of after.items) counts.set(pick(w) ?? null, (counts.get(pick(w) ?? null) ?? 0) + 1)
+              return counts
+            }
+            for (const field of ["category", "active"] as const) {
+              const counted = yield* s.countBy(widgets, field)
+              assert.deepStrictEqual(counted, yield* s.countBy(widgets, field, everything), `${field}: kept counts agree with the records`)
+              assert.deepStrictEqual(new Map(counted.map((g) => [g.value, g.count])), recount((w) => w[field]))
+            }
+
             // Inside a transaction, its own writes count; rolled back, they do not.
             const rolledBack = yield* Effect.exit(s.transaction(Effect.gen(function*() {
               yield* s.insertMany(widgets, [widget(100, { category: "gamma" })])

@@ -123,7 +123,8 @@ export const assets = Storage.collection({
     ["catalogItemId"],
     ["locationId", "storageSpace", "status"]
   ],
-  unique: [["serialNumber"], ["assetTag"]]
+  unique: [["serialNumber"], ["assetTag"]],
+  counted: ["status"]
 })
 
 /**

@@ -95,7 +95,7 @@ const smoke = (name: string, storageLayer: Layer.Layer<Storage.Storage | Storage
             f_made_at: "timestamp with time zone"
           })
           const migrations = yield* sql.unsafe<{ migration_id: number }>(`SELECT migration_id FROM procura_migrations`)
-          assert.deepStrictEqual(migrations.map((m) => m.migration_id), [1, 2])
+          assert.deepStrictEqual(migrations.map((m) => m.migration_id), [1, 2, 3])
           const definitions = yield* sql.unsafe<{ name: string }>(`SELECT name FROM procura_collections`)
           assert.deepStrictEqual(definitions.map((d) => d.name), ["smoke_items"])
         }))
@@ -398,6 +398,6 @@ describe.skipIf(!postgresEnabled)("SqlStorage on a new PostgreSQL database", () 
         Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<{ migration_id: number }>(`SELECT migration_id FROM procura_migrations`)),
         SqlStorage.layerPg({ url, maxConnections: 1 })
       )
-      assert.deepStrictEqual(migrations.map((m) => m.migration_id), [1, 2])
+      assert.deepStrictEqual(migrations.map((m) => m.migration_id), [1, 2, 3])
     })), { timeout: 60_000 })
 })

@@ -139,6 +139,8 @@ const uniqueKeys: ConcurrencyCheck = {
           assert.deepStrictEqual(stored.items.map((w) => w.id), [widget(n + 1).id])
         }
       }
+      // Counts kept through the races and rollbacks agree with the records.
+      assert.deepStrictEqual(yield* s.countBy(widgets, "category"), yield* s.countBy(widgets, "category", { quantity: { gte: -1_000 } }))
     })
   )
 }

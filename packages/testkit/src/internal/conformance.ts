@@ -55,7 +55,8 @@ export const widgets = Storage.collection({
     category: "string"
   },
   indexes: [["quantity"], ["category", "madeAt"]],
-  unique: [["sku"]]
+  unique: [["sku"]],
+  counted: ["category", "active"]
 })
 
 /**

@@ -69,7 +69,8 @@ export interface StorageDriver {
    * total when `groupBy` is undefined, even when it is 0; otherwise one group per value of the
    * declared field `groupBy` that has records (records missing it form the group `null`), ordered
    * by value, `null` last. Values come back as the field's type reads them (timestamps as
-   * ISO-8601 UTC text). A store answers from an index, not by reading the records.
+   * ISO-8601 UTC text). A store answers from an index, not by reading the records; for a field
+   * the collection declares `counted` and no expression, from counts it keeps as it writes.
    */
   readonly count: (
     collection: CollectionDefinition,

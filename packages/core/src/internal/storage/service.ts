@@ -54,8 +54,9 @@ export interface StorageService {
   /**
    * How many of the tenant's matching records have each value of `field`, counted by the store:
    * one group per value that has records (`null` for records missing the field), ordered by
-   * value, `null` last. `field` must lead one of the collection's indexes or unique keys, so the
-   * store counts from an index; any other field fails with `InvalidInput`.
+   * value, `null` last. `field` must be one the collection declares `counted` (answered from the
+   * counts the store keeps, in constant time, when there is no filter) or lead one of its indexes
+   * or unique keys (counted from the index); any other field fails with `InvalidInput`.
    */
   readonly countBy: <A extends Entity, K extends keyof A & string>(
     collection: Collection<A>,
@@ -275,8 +276,8 @@ export const make = (driver: StorageDriver): StorageService => {
     const where = yield* guard(() => {
       if (groupBy !== undefined) {
         if (definition.fields[groupBy] === undefined) throw invalid(definition.name, `cannot count by "${groupBy}": it is not a declared field`)
-        if (![...definition.indexes, ...definition.unique].some((index) => index[0] === groupBy)) {
-          throw invalid(definition.name, `cannot count by "${groupBy}": no index or unique key starts with it`)
+        if (!definition.counted?.includes(groupBy) && ![...definition.indexes, ...definition.unique].some((index) => index[0] === groupBy)) {
+          throw invalid(definition.name, `cannot count by "${groupBy}": it is not counted and no index or unique key starts with it`)
         }
       }
       return filter === undefined ? undefined : normaliseFilter(definition, filter)

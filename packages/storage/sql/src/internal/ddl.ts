@@ -75,8 +75,89 @@ const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClien
         PRIMARY KEY (subscriber, event_id)
       )`,
       `CREATE INDEX IF NOT EXISTS procura_dead_letters_subscriber_position ON procura_dead_letters (subscriber, position)`
+    ])),
+  // Per-value counts of the fields collections declare `counted`, kept by triggers (see
+  // `reconcileCounters`); in shards, so that concurrent writers seldom wait for one row.
+  "3_procura_counts": Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    statements(sql, [
+      `CREATE TABLE IF NOT EXISTS procura_counts (
+        tenant_id text COLLATE "C" NOT NULL,
+        collection text NOT NULL,
+        field text NOT NULL,
+        value jsonb NOT NULL,
+        shard integer NOT NULL,
+        count bigint NOT NULL,
+        PRIMARY KEY (tenant_id, collection, field, value, shard)
+      )`
     ]))
 }
+
+/** How many rows a count is spread over per value: a writer adds to the shard of its session. */
+const counterShards = 16
+
+/** The trigger function keeping a collection table's counts. */
+const counterFunction = (raw: string) => quote(`procura_count_${raw}`)
+
+/**
+ * Keeps the counts of a collection's `counted` fields in `procura_counts`: statement-level
+ * triggers on the table add what each statement inserted, moved or deleted (one upsert per value
+ * that changed, nothing for an update that left every counted field as it was), so counts commit
+ * and roll back with the writes. The function's comment records the fields it counts; when they
+ * change, the table is locked against writers, the triggers replaced and the counts rebuilt from
+ * the rows. Runs in `prepare`'s transaction.
+ */
+const reconcileCounters = (sql: SqlClient.SqlClient, rls: Tenancy, table: ReturnType<typeof tableOf>, counted: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const raw = tableName(table.name)
+    const wanted = [...counted].sort().join(",")
+    const [current] = yield* sql.unsafe<{ readonly fields: string | null }>(
+      `SELECT obj_description(to_regprocedure($1::text), 'pg_proc') AS fields`,
+      [`procura_count_${raw}()`]
+    )
+    if ((current?.fields ?? "") === wanted) return
+    yield* sql.unsafe(`LOCK TABLE ${table.table} IN SHARE ROW EXCLUSIVE MODE`)
+    for (const op of ["insert", "update", "delete"]) yield* sql.unsafe(`DROP TRIGGER IF EXISTS procura_count_${op} ON ${table.table}`)
+    yield* sql.unsafe(`DROP FUNCTION IF EXISTS ${counterFunction(raw)}()`)
+    yield* sql.unsafe(`DELETE FROM procura_counts WHERE collection = $1::text`, [table.name])
+    if (counted.length === 0) return
+    const name = table.name.replace(/'/g, "''")
+    const values = (rows: string, delta: number) =>
+      counted.map((field) =>
+        `SELECT tenant_id, '${field}' AS field, COALESCE(to_jsonb(${table.byField.get(field)!.column}), 'null'::jsonb) AS value, ${delta} AS delta FROM ${rows}`
+      ).join(" UNION ALL ")
+    const add = (parts: string) =>
+      `INSERT INTO procura_counts AS c (tenant_id, collection, field, value, shard, count)
+       SELECT tenant_id, '${name}', field, value, pg_backend_pid() % ${counterShards}, sum(delta) FROM (${parts}) AS d
+       GROUP BY tenant_id, field, value HAVING sum(delta) <> 0 ORDER BY tenant_id, field, value
+       ON CONFLICT (tenant_id, collection, field, value, shard) DO UPDATE SET count = c.count + excluded.count;`
+    yield* sql.unsafe(
+      `CREATE FUNCTION ${counterFunction(raw)}() RETURNS trigger LANGUAGE plpgsql AS $procura$
+       BEGIN
+         IF TG_OP = 'INSERT' THEN ${add(values("procura_new", 1))}
+         ELSIF TG_OP = 'UPDATE' THEN ${add(`${values("procura_new", 1)} UNION ALL ${values("procura_old", -1)}`)}
+         ELSE ${add(values("procura_old", -1))}
+         END IF;
+         RETURN NULL;
+       END $procura$`
+    )
+    yield* sql.unsafe(`COMMENT ON FUNCTION ${counterFunction(raw)}() IS '${wanted}'`)
+    const referencing = { insert: "NEW TABLE AS procura_new", update: "OLD TABLE AS procura_old NEW TABLE AS procura_new", delete: "OLD TABLE AS procura_old" }
+    for (const [op, tables] of Object.entries(referencing)) {
+      yield* sql.unsafe(
+        `CREATE TRIGGER procura_count_${op} AFTER ${op.toUpperCase()} ON ${table.table} REFERENCING ${tables}
+         FOR EACH STATEMENT EXECUTE FUNCTION ${counterFunction(raw)}()`
+      )
+    }
+    // Every tenant's rows: the owner is exempt from the policy until FORCE is back, in this
+    // transaction, which holds the table against writers.
+    const forced = (yield* rls.rowSecurity(table.table))?.forced === true
+    if (forced) yield* sql.unsafe(`ALTER TABLE ${table.table} NO FORCE ROW LEVEL SECURITY`)
+    yield* sql.unsafe(
+      `INSERT INTO procura_counts (tenant_id, collection, field, value, shard, count)
+       SELECT tenant_id, '${name}', field, value, 0, count(*) FROM (${values(table.table, 1)}) AS d GROUP BY tenant_id, field, value`
+    )
+    if (forced) yield* sql.unsafe(`ALTER TABLE ${table.table} FORCE ROW LEVEL SECURITY`)
+  })
 
 const runMigrations = Migrator.make({})({
   loader: Migrator.fromRecord(migrations),
@@ -222,6 +303,8 @@ export const prepareCollection = (sql: SqlClient.SqlClient, rls: Tenancy, defini
         )
       }
     }
+
+    yield* reconcileCounters(sql, rls, table, definition.counted ?? [])
 
     const definitionJson = yield* json({
       name: definition.name,

@@ -168,9 +168,21 @@ export const fromClient = (client: SqlClient.SqlClient, options: Options = {}): 
     count: (collection, tenantId, query) =>
       Effect.gen(function*() {
         const table = yield* guard(() => tableOf(collection), collection.name)
+        const type = query.groupBy === undefined ? undefined : collection.fields[query.groupBy]
+        if (query.where === undefined && query.groupBy !== undefined && collection.counted?.includes(query.groupBy)) {
+          // A counted field: the counts the triggers keep, summed over their shards.
+          const rows = yield* sql.unsafe<CountRow>(
+            `SELECT value::text AS value, sum(count) AS count FROM procura_counts
+             WHERE tenant_id = $1::text AND collection = $2::text AND field = $3::text
+             GROUP BY value HAVING sum(count) > 0`,
+            [tenantId, table.name, query.groupBy]
+          )
+          return rows
+            .map((row): Storage.CountGroup => ({ value: groupValue(JSON.parse(String(row.value)), type), count: Number(row.count) }))
+            .sort((a, b) => (a.value === null ? 1 : b.value === null ? -1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+        }
         const { params, text } = yield* guard(() => renderCount(table, tenantId, query), collection.name)
         const rows = yield* rls.asTenant(tenantId, sql.unsafe<CountRow>(text, params))
-        const type = query.groupBy === undefined ? undefined : collection.fields[query.groupBy]
         return rows.map((row): Storage.CountGroup => ({ value: groupValue(row.value, type), count: Number(row.count) }))
       }).pipe(
         Effect.mapError((error) => classifyError(error, collection)),
