@@ -97,13 +97,28 @@ describe.skipIf(!enabled)("embedded PGlite survives SIGKILLed hosts (PROCURA_EMB
 const admin = { userId: "auditor", tenantId: "embedded", roles: ["admin"] }
 const as = <A, E, R>(effect: Effect.Effect<A, E, R>) => Principal.runAs(effect, admin)
 
+/** Every item of a list operation, page by page (the long run makes thousands). */
+const everyPage = <A, E, R>(
+  list: (page: { readonly limit: number; readonly cursor?: string }) => Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly cursor?: string | undefined }, E, R>
+) =>
+  Effect.gen(function*() {
+    const items: Array<A> = []
+    let cursor: string | undefined
+    do {
+      const page = yield* list({ limit: 1000, ...(cursor === undefined ? {} : { cursor }) })
+      items.push(...page.items)
+      cursor = page.cursor
+    } while (cursor !== undefined)
+    return items
+  })
+
 /** Every acknowledged operation is there, and nothing is half applied. */
 const verify = (acks: ReadonlyArray<Ack>) =>
   Effect.gen(function*() {
-    const orders = (yield* as(Operation.run(Purchasing.operations.listPurchaseOrders)({ limit: 1000 }))).items
+    const orders = yield* everyPage((page) => as(Operation.run(Purchasing.operations.listPurchaseOrders)(page)))
     const byId = new Map(orders.map((o) => [o.id, o]))
-    const assets = (yield* as(Operation.run(Assets.operations.listAssets)({ limit: 1000 }))).items
-    const receipts = (yield* as(Operation.run(Receiving.operations.listReceipts)({ limit: 1000 }))).items
+    const assets = yield* everyPage((page) => as(Operation.run(Assets.operations.listAssets)(page)))
+    const receipts = yield* everyPage((page) => as(Operation.run(Receiving.operations.listReceipts)(page)))
     // 1. What the host saw succeed is there.
     for (const ack of acks) {
       if (ack.op === "submitted") assert.notStrictEqual(byId.get(ack.purchaseOrderId!)?.status ?? "missing", "draft", `submitted ${ack.purchaseOrderId}`)
@@ -133,7 +148,7 @@ const verify = (acks: ReadonlyArray<Ack>) =>
     let movements = 0
     let issues = 0
     if (record !== undefined) {
-      const ledger = (yield* as(Operation.run(Stock.operations.listMovements)({ stockRecordId: record.id, limit: 1000 }))).items
+      const ledger = yield* everyPage((page) => as(Operation.run(Stock.operations.listMovements)({ stockRecordId: record.id, ...page })))
       movements = ledger.length
       let balance = 0
       for (const movement of ledger) {
