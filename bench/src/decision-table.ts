@@ -1,11 +1,15 @@
 /**
  * Benchmark: evaluate 1,000 inputs against a decision table of 1,000 (or 10,000) rows, hit policy
- * first with a default, four ways in the same run: `DecisionTable.evaluate`, a hand-written loop
- * making the same comparisons directly over the same rows, `@gorules/zen-engine` (a JDM decision
- * table) and `json-rules-engine` (one rule per row), all built from the same generated rows. All
- * four must reach the same decision for every input, or the benchmark dies naming the input.
+ * first with a default, in the same run: `DecisionTable.evaluateMany` (the batch call), the same
+ * through one `DecisionTable.evaluate` effect per input, a hand-written loop making the same
+ * comparisons directly over the same rows, `@gorules/zen-engine` (a JDM decision table) and
+ * `json-rules-engine` (one rule per row), all built from the same generated rows. Every engine
+ * must reach the same decision for every input, or the benchmark dies naming the input. With hit
+ * policy collect (every matching row, which is also the work hit policy unique does, since it must
+ * show that no second row matches), the engine runs against a loop that checks every row; the
+ * peers are timed on first only.
  * Inputs and rows come from a seeded generator, so every run sees the same data; each engine is
- * warmed up, then timed several times, and the median is reported as a throughput ratio against
+ * warmed up (50 rounds, until the JIT has optimised it), then timed several times, and the median is reported as a throughput ratio against
  * the loop (above 1: faster than the loop).
  *
  * The generated table uses only what all four express exactly: a closed number range
@@ -38,8 +42,11 @@ export interface EngineTiming {
 export interface DecisionTableResult {
   readonly inputs: number
   readonly rows: number
-  /** Procura, the loop, zen-engine and json-rules-engine, in that order. */
+  readonly hitPolicy: "first" | "collect"
+  /** Procura (batch, then one effect per input), the loop, and for hit policy first zen-engine and json-rules-engine, in that order. */
   readonly engines: ReadonlyArray<EngineTiming>
+  /** The mean number of rows an input matched. */
+  readonly matchedPerInput: number
   /** How many inputs fell through to the default (the loop scans every row for them). */
   readonly defaults: number
 }
@@ -109,21 +116,31 @@ const makeInputs = (count: number, next: () => number): Array<Input> =>
 
 const fallback = { channel: "service_catalog", queue: "triage" } as const
 
-/** The hand-written baseline: the same comparisons, in the same order, with no engine. */
+const ruleMatches = (rule: Rule, input: Input, orderedAt: number) =>
+  input.amount >= rule.amountMin && input.amount <= rule.amountMax &&
+  (rule.currency !== undefined ? input.currency === rule.currency : rule.currencies.has(input.currency)) &&
+  input.kind !== rule.excludedKind &&
+  orderedAt >= rule.sinceMillis
+
+/** The hand-written baseline for hit policy first: the same comparisons, in the same order, with no engine. */
 const decideByHand = (rules: ReadonlyArray<Rule>, input: Input): string => {
   const orderedAt = Date.parse(input.orderedAt)
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!
-    if (
-      input.amount >= rule.amountMin && input.amount <= rule.amountMax &&
-      (rule.currency !== undefined ? input.currency === rule.currency : rule.currencies.has(input.currency)) &&
-      input.kind !== rule.excludedKind &&
-      orderedAt >= rule.sinceMillis
-    ) {
-      return rule.id
-    }
+    if (ruleMatches(rule, input, orderedAt)) return rule.id
   }
   return "default"
+}
+
+/** The hand-written baseline for hit policy collect: every row checked, the matching ids joined in table order. */
+const collectByHand = (rules: ReadonlyArray<Rule>, input: Input): string => {
+  const orderedAt = Date.parse(input.orderedAt)
+  let matched = ""
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!
+    if (ruleMatches(rule, input, orderedAt)) matched = matched === "" ? rule.id : `${matched},${rule.id}`
+  }
+  return matched === "" ? "default" : matched
 }
 
 /** The rows as a zen-engine JDM decision: an input node, one decision table (hit policy first), an output node. */
@@ -203,21 +220,43 @@ const timeRuns = (decideAll: Effect.Effect<unknown>, warmups: number, runs: numb
     return median(times)
   })
 
+/** Times each engine in turns, one run each per round after `warmups` rounds, so all see the same machine; medians in milliseconds. */
+const timeInTurns = (engines: ReadonlyArray<Effect.Effect<unknown>>, warmups: number, runs: number) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < warmups; i++) for (const engine of engines) yield* engine
+    const times = engines.map(() => [] as Array<number>)
+    for (let run = 0; run < runs; run++) {
+      for (let e = 0; e < engines.length; e++) times[e]!.push(yield* timeRuns(engines[e]!, 0, 1))
+    }
+    return times.map(median)
+  })
+
 export const decisionTableBenchmark = (
-  options: { readonly rows?: number; readonly inputs?: number; readonly runs?: number; readonly peerRuns?: number } = {}
+  options: {
+    readonly rows?: number
+    readonly inputs?: number
+    readonly runs?: number
+    /** Untimed rounds first, so every engine is fully optimised by the JIT before it is timed. */
+    readonly warmups?: number
+    readonly peerRuns?: number
+    /** `first` (the default) also times the peers; `collect` times the engine against a loop over every row. */
+    readonly hitPolicy?: "first" | "collect"
+  } = {}
 ) =>
   Effect.gen(function*() {
     const rowCount = options.rows ?? 1_000
     const inputCount = options.inputs ?? 1_000
-    const runs = options.runs ?? 15
+    const runs = options.runs ?? 25
+    const warmups = options.warmups ?? 50
     const peerRuns = options.peerRuns ?? 3
+    const hitPolicy = options.hitPolicy ?? "first"
     const next = random(20_261_123)
     const rules = makeRules(rowCount, next)
     const inputs = makeInputs(inputCount, next)
 
     const table = yield* DecisionTable.decode({
       name: "bench routing",
-      hitPolicy: "first",
+      hitPolicy,
       inputs: [
         { name: "amount", type: "number" },
         { name: "currency", type: "string" },
@@ -237,15 +276,20 @@ export const decisionTableBenchmark = (
       default: fallback
     }, { result: Route })
 
-    const procura = Effect.gen(function*() {
+    /** A decision as the loops answer it: the matching ids joined, or "default". */
+    const answer = (decision: { readonly matched: ReadonlyArray<string> }) =>
+      decision.matched.length === 0 ? "default" : decision.matched.join(",")
+    const batch = DecisionTable.evaluateMany(table, inputs).pipe(
+      Effect.map((decisions) => decisions.map(answer)),
+      Effect.orDie
+    )
+    const oneByOne = Effect.gen(function*() {
       const decided: Array<string> = []
-      for (const input of inputs) {
-        const decision = yield* DecisionTable.evaluate(table, input)
-        decided.push(decision.matched[0] ?? "default")
-      }
+      for (const input of inputs) decided.push(answer(yield* DecisionTable.evaluate(table, input)))
       return decided
     }).pipe(Effect.orDie)
-    const loop = Effect.sync(() => inputs.map((input) => decideByHand(rules, input)))
+    const byHandOne = hitPolicy === "first" ? decideByHand : collectByHand
+    const loop = Effect.sync(() => inputs.map((input) => byHandOne(rules, input)))
     const byHand = yield* loop
 
     /** Dies unless `engine` decided every input as the hand-written loop did. */
@@ -260,55 +304,50 @@ export const decisionTableBenchmark = (
     }
 
     // Procura and the loop first, before the peers fill the heap: checked, warmed up, then timed in
-    // turns so both see the same machine.
-    yield* agree("Procura DecisionTable", yield* procura)
-    for (let i = 0; i < 10; i++) {
-      yield* procura
-      yield* loop
-    }
-    const procuraTimes: Array<number> = []
-    const loopTimes: Array<number> = []
-    for (let run = 0; run < runs; run++) {
-      procuraTimes.push(yield* timeRuns(procura, 0, 1))
-      loopTimes.push(yield* timeRuns(loop, 0, 1))
+    // turns so all see the same machine.
+    yield* agree("DecisionTable.evaluateMany", yield* batch)
+    yield* agree("DecisionTable.evaluate", yield* oneByOne)
+    const [batchMillis, oneByOneMillis, loopMillis] = yield* timeInTurns([batch, oneByOne, loop], warmups, runs)
+    const timing = (engine: string, millis: number, timedRuns: number): EngineTiming => ({ engine, millis, ratio: loopMillis! / millis, runs: timedRuns })
+    const engines = [
+      timing("DecisionTable.evaluateMany", batchMillis!, runs),
+      timing("DecisionTable.evaluate, one effect per input", oneByOneMillis!, runs),
+      timing(hitPolicy === "first" ? "hand-written loop" : "hand-written loop over every row", loopMillis!, runs)
+    ]
+
+    if (hitPolicy === "first") {
+      const zen = new ZenEngine().createDecision(zenDecision(rules))
+      const byZen = Effect.promise(async () => {
+        const decided: Array<string> = []
+        for (const input of inputs) {
+          const response = await zen.evaluate(input)
+          decided.push((response.result as { readonly rule?: string }).rule ?? "default")
+        }
+        return decided
+      })
+      const jsonRules = rulesEngine(rules)
+      const byJsonRules = Effect.promise(async () => {
+        const decided: Array<string> = []
+        for (const input of inputs) {
+          const { events } = await jsonRules.run({ ...input })
+          decided.push(events[0]?.type ?? "default")
+        }
+        return decided
+      })
+      // The peers' checking run is also their warm-up.
+      yield* agree("@gorules/zen-engine", yield* byZen)
+      engines.push(timing("@gorules/zen-engine", yield* timeRuns(byZen, 0, peerRuns), peerRuns))
+      yield* agree("json-rules-engine", yield* byJsonRules)
+      engines.push(timing("json-rules-engine", yield* timeRuns(byJsonRules, 0, peerRuns), peerRuns))
     }
 
-    const zen = new ZenEngine().createDecision(zenDecision(rules))
-    const byZen = Effect.promise(async () => {
-      const decided: Array<string> = []
-      for (const input of inputs) {
-        const response = await zen.evaluate(input)
-        decided.push((response.result as { readonly rule?: string }).rule ?? "default")
-      }
-      return decided
-    })
-    const jsonRules = rulesEngine(rules)
-    const byJsonRules = Effect.promise(async () => {
-      const decided: Array<string> = []
-      for (const input of inputs) {
-        const { events } = await jsonRules.run({ ...input })
-        decided.push(events[0]?.type ?? "default")
-      }
-      return decided
-    })
-    // The peers' checking run is also their warm-up.
-    yield* agree("@gorules/zen-engine", yield* byZen)
-    const zenMillis = yield* timeRuns(byZen, 0, peerRuns)
-    yield* agree("json-rules-engine", yield* byJsonRules)
-    const jsonRulesMillis = yield* timeRuns(byJsonRules, 0, peerRuns)
-
-    const loopMillis = median(loopTimes)
-    const timing = (engine: string, millis: number, timedRuns: number): EngineTiming => ({ engine, millis, ratio: loopMillis / millis, runs: timedRuns })
     const result: DecisionTableResult = {
       inputs: inputCount,
       rows: rowCount,
-      engines: [
-        timing("Procura DecisionTable", median(procuraTimes), runs),
-        timing("hand-written loop", loopMillis, runs),
-        timing("@gorules/zen-engine", zenMillis, peerRuns),
-        timing("json-rules-engine", jsonRulesMillis, peerRuns)
-      ],
-      defaults: byHand.filter((id) => id === "default").length
+      hitPolicy,
+      engines,
+      defaults: byHand.filter((id) => id === "default").length,
+      matchedPerInput: byHand.reduce((total, ids) => total + (ids === "default" ? 0 : ids.split(",").length), 0) / inputCount
     }
     return result
   })

@@ -1,8 +1,9 @@
 /**
- * The row index changes how fast a table decides, never what it decides: for random tables (every
- * column type, every operator, several operators on one column, every hit policy, with and
- * without a default) and random inputs, evaluation through the index returns exactly the decision
- * and the explanation (or the error) of a scan of every row. Also: large tables are indexed by
+ * The row index and the compiled plan change how fast a table decides, never what it decides: for
+ * random tables (every column type, every operator, several operators on one column, every hit
+ * policy, with and without a default) and random inputs, evaluation through the index returns
+ * exactly the decision and the explanation (or the error) of a scan of every row, and both match
+ * the rows whose conditions each pass their own test (the plan's keyed bit tests included). Also: large tables are indexed by
  * default and the index narrows the rows it checks, and the hand-written ISO-8601 parser reads
  * exactly what the documented pattern describes.
  */
@@ -13,7 +14,7 @@ import { z } from "zod"
 import { decide } from "../src/rules/internal/evaluate.js"
 import { type Compiled, compiledOf } from "../src/rules/internal/load.js"
 import { candidatesFor, makeRowIndex } from "../src/rules/internal/rowIndex.js"
-import { isoPattern, parseIso } from "../src/rules/internal/values.js"
+import { isoPattern, notOfType, parseIso, readValue } from "../src/rules/internal/values.js"
 
 /** One of a fixed list of values (shrinking towards the first). */
 const oneOf = <const A>(values: ReadonlyArray<A>): Arbitrary.Arbitrary<A> =>
@@ -104,6 +105,29 @@ const variants = (table: DecisionTable.DecisionTable) => {
   }
 }
 
+/** The ids of the rows whose every condition passes its own test (no plan, no index): what any hit policy picks from. */
+const referenceMatches = (compiled: Compiled, value: Readonly<Record<string, unknown>>): Array<string> => {
+  const values = compiled.columns.map((column) => {
+    const raw = value[column.name]
+    const read = raw === undefined ? undefined : readValue(column.type, raw)
+    assert.notStrictEqual(read, notOfType)
+    return read === notOfType ? undefined : read
+  })
+  return compiled.rows.filter((row) => row.conditions.every((condition) => condition.test(values[condition.column]))).map((row) => row.id)
+}
+
+/** Asserts that a decision (or error) is what the hit policy makes of the reference matches. */
+const assertDecidedAsReference = (compiled: Compiled, value: Readonly<Record<string, unknown>>, context: string) => {
+  const expected = referenceMatches(compiled, value)
+  const decision = decide(compiled, value)
+  if (compiled.hitPolicy === "unique" && expected.length > 1) {
+    assert.strictEqual((decision as { readonly reason?: string }).reason, "AmbiguousMatch", context)
+    return
+  }
+  const matched = "matched" in decision ? decision.matched : undefined
+  assert.deepStrictEqual(matched, compiled.hitPolicy === "collect" ? expected : expected.slice(0, 1), context)
+}
+
 describe("DecisionTable row index", () => {
   it.prop(
     "decides and explains exactly as a scan of every row, for every hit policy",
@@ -127,7 +151,9 @@ describe("DecisionTable row index", () => {
       if (rows.length > 0) assert.isDefined(indexed.index)
       for (const value of inputs) {
         const each = withoutUndefined(value)
-        assert.deepStrictEqual(outcome(indexed, each), outcome(scan, each), JSON.stringify({ raw, input: each }))
+        const context = JSON.stringify({ raw, input: each })
+        assert.deepStrictEqual(outcome(indexed, each), outcome(scan, each), context)
+        assertDecidedAsReference(scan, each, context)
       }
     },
     { arbitrary: { runs: 400 } }
@@ -164,6 +190,30 @@ describe("DecisionTable row index", () => {
       const decision = yield* DecisionTable.evaluate(table, { code: "C7", amount: 720 })
       assert.deepStrictEqual(decision.matched, ["row-7", "row-1007"])
     }))
+
+  it("decides as each condition's own test on columns naming too many values to key", () => {
+    // 40 codes between the rows: more than the plan keys (31), so these conditions keep their set lookups.
+    const table = DecisionTable.define({
+      hitPolicy: "collect",
+      inputs: [{ name: "code", type: "string" }, { name: "flag", type: "boolean" }],
+      rows: Array.from({ length: 80 }, (_, i) => ({
+        when: i % 2 === 0
+          ? { code: { in: [`C${i % 40}`, `C${(i + 7) % 40}`] }, flag: true }
+          : { code: { notIn: [`C${i % 40}`] }, flag: { notEquals: true } },
+        then: i
+      }))
+    }, { result: z.number() })
+    const compiled = compiledOf(table)
+    assert.isUndefined(compiled.plan.keys[0])
+    assert.isDefined(compiled.plan.keys[1])
+    for (const code of ["C0", "C7", "C39", "C40", undefined]) {
+      for (const flag of [true, false, undefined]) {
+        const value = withoutUndefined({ code, flag })
+        assertDecidedAsReference(compiled, value, JSON.stringify(value))
+        assertDecidedAsReference({ ...compiled, index: undefined }, value, JSON.stringify(value))
+      }
+    }
+  })
 
   it("leaves small tables to the scan", () => {
     const table = DecisionTable.define({

@@ -6,7 +6,7 @@
  */
 import type { Compiled } from "./load.js"
 import type { HitPolicy, Json, Operator } from "./model.js"
-import { type CompiledRow, passes } from "./plan.js"
+import type { CompiledRow } from "./plan.js"
 import { failureReason, operandJson } from "./reasons.js"
 import { type Normalized, toJson } from "./values.js"
 
@@ -124,9 +124,7 @@ const explain = (
   const unmatched: Array<RowFailure> = []
   if (outcome !== "matched") {
     for (const row of compiled.rows) {
-      const first = row.index === 0 ? 0 : compiled.plan.rowEnd[row.index - 1]!
-      const at = row.conditions.findIndex((condition, i) => !passes(compiled.plan, first + i, values[condition.column]))
-      const failed = row.conditions[at]
+      const failed = row.conditions.find((condition) => !condition.test(values[condition.column]))
       if (failed === undefined) continue
       const column = compiled.columns[failed.column]!
       const failure: RowFailure = {

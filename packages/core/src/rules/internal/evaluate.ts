@@ -9,8 +9,8 @@ import { Collected, type Decision, type DecisionData, type Evidence, type Outcom
 import { DecisionTableError, listIssues, tableLabel } from "./errors.js"
 import { type Compiled, compiledOf } from "./load.js"
 import type { DecisionTable, HitPolicy } from "./model.js"
-import type { CompiledRow } from "./plan.js"
-import { candidatesFor, nextRow } from "./rowIndex.js"
+import { type CompiledRow, keysOf } from "./plan.js"
+import { candidatesFor, matchingRows } from "./rowIndex.js"
 import { expectedOf, type Normalized, notOfType, readValue, show } from "./values.js"
 
 const normalizeInput = (compiled: Compiled, input: unknown): Array<Normalized> | DecisionTableError => {
@@ -89,25 +89,23 @@ export const decide = (compiled: Compiled, input: unknown): DecisionData | Decis
   if (values instanceof DecisionTableError) return values
   const { plan, rows } = compiled
   const candidates = compiled.index === undefined ? undefined : candidatesFor(compiled.index, values)
-  const first = nextRow(plan, values, candidates, 0)
-  if (first < 0) return noMatch(compiled, values)
-  const row = rows[first]!
+  // First stops at one match, unique at the second (which makes it ambiguous), collect takes all.
+  const limit = compiled.hitPolicy === "first" ? 1 : compiled.hitPolicy === "unique" ? 2 : Number.POSITIVE_INFINITY
+  const keys = keysOf(plan, values)
+  const matched = matchingRows(plan, keys, candidates, limit)
+  if (matched.length === 0) return noMatch(compiled, values)
+  const row = rows[matched[0]!]!
   switch (compiled.hitPolicy) {
     case "first":
       return new Single("first", "matched", [row.id], row.then, { compiled, values, rows: [row] })
     case "unique": {
-      const second = nextRow(plan, values, candidates, first + 1)
-      if (second < 0) return new Single("unique", "matched", [row.id], row.then, { compiled, values, rows: [row] })
-      const all = [row]
-      for (let index = second; index >= 0; index = nextRow(plan, values, candidates, index + 1)) all.push(rows[index]!)
-      return ambiguous(compiled, all)
+      if (matched.length === 1) return new Single("unique", "matched", [row.id], row.then, { compiled, values, rows: [row] })
+      // Name every matching row in the error, not just the first two.
+      return ambiguous(compiled, matchingRows(plan, keys, candidates, Number.POSITIVE_INFINITY).map((index) => rows[index]!))
     }
     case "collect": {
-      const matched = [row]
-      for (let index = nextRow(plan, values, candidates, first + 1); index >= 0; index = nextRow(plan, values, candidates, index + 1)) {
-        matched.push(rows[index]!)
-      }
-      return new Collected("matched", matched.map((each) => each.id), matched.map((each) => each.then), { compiled, values, rows: matched })
+      const matchedRows = matched.map((index) => rows[index]!)
+      return new Collected("matched", matchedRows.map((each) => each.id), matchedRows.map((each) => each.then), { compiled, values, rows: matchedRows })
     }
   }
 }

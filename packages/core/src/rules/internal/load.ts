@@ -145,7 +145,7 @@ const load = (raw: unknown, result: z.ZodType): DecisionTable<object, unknown> |
     hitPolicy: definition.hitPolicy,
     columns: columnList,
     rows: compiledRows,
-    plan: makePlan(compiledRows),
+    plan: makePlan(columnList.length, compiledRows),
     index: makeRowIndex(columnList, compiledRows),
     fallback
   })

@@ -9,7 +9,8 @@ import { isEmptyValue, type Normalized } from "./values.js"
 
 // How the hot path tests a condition (see `Plan`): the common operators on scalar columns by a
 // switch on an op-code over typed arrays, the others (string[] columns, contains, startsWith,
-// isEmpty) through a closure.
+// isEmpty) through a closure. Equals, notEquals, in and notIn on a column whose conditions name few
+// values become MASK: a bit test of the value's small integer key.
 const EQUALS = 0
 const NOT_EQUALS = 1
 const IN = 2
@@ -20,6 +21,10 @@ const LT = 6
 const LTE = 7
 const BETWEEN = 8
 const TEST = 9
+const MASK = 10
+
+/** A column's values are keyed when its conditions name at most this many distinct values (key 0 is any other value). */
+const maxKeyed = 31
 
 const scalarCodes: Partial<Record<Operator, number>> = {
   equals: EQUALS,
@@ -65,8 +70,13 @@ export const makeCondition = (
  * Every row's conditions, flattened in table order into parallel arrays: condition `k` tests
  * column `columns[k]` with op-code `codes[k]` against `a[k]` (the value of equals and notEquals),
  * `low[k]` and `high[k]` (the bounds of a range, as numbers or epoch milliseconds), `sets[k]` (a
- * list) or `tests[k]`; row `r`'s conditions end before `rowEnd[r]`.
- * One tight loop over numbers and one object shape, instead of a call per condition.
+ * list), `masks[k]` (the keys that pass, as bits) or `tests[k]`; row `r`'s conditions end before
+ * `rowEnd[r]`. One tight loop over numbers and one object shape, instead of a call per condition.
+ *
+ * The loop reads an input's values as {@link keysOf} gives them: on a column in `keys` (every
+ * condition on it an equals, notEquals, in or notIn, naming at most 31 values between them) the
+ * value is replaced by its key, 1 to 31 for a value some condition names and 0 for any other or a
+ * missing one, so each of those conditions is one bit test instead of a comparison or a set lookup.
  */
 export interface Plan {
   readonly codes: Uint8Array
@@ -76,13 +86,48 @@ export interface Plan {
   readonly high: Float64Array
   readonly sets: ReadonlyArray<ReadonlySet<Normalized> | undefined>
   readonly tests: ReadonlyArray<((value: Normalized) => boolean) | undefined>
+  readonly masks: Uint32Array
+  /** Per column, the key of each value its conditions name, or `undefined` when the column is not keyed. */
+  readonly keys: ReadonlyArray<ReadonlyMap<Normalized, number> | undefined>
+  /** Whether any column is keyed (otherwise the loop reads the values themselves). */
+  readonly keyed: boolean
   readonly rowEnd: Uint32Array
 }
 
-export const makePlan = (rows: ReadonlyArray<{ readonly conditions: ReadonlyArray<CompiledCondition> }>): Plan => {
+const operandsOf = (condition: CompiledCondition): ReadonlyArray<Normalized> =>
+  condition.code === IN || condition.code === NOT_IN ? condition.operand as ReadonlyArray<Normalized> : [condition.operand as Normalized]
+
+/** The keyed columns: those whose conditions are all equals, notEquals, in or notIn, naming at most {@link maxKeyed} values. */
+const keysFor = (columnCount: number, all: ReadonlyArray<CompiledCondition>) => {
+  const keys: Array<Map<Normalized, number> | undefined> = Array.from({ length: columnCount }, () => new Map())
+  for (const condition of all) {
+    const keyed = keys[condition.column]
+    if (keyed === undefined) continue
+    if (condition.code > NOT_IN) {
+      keys[condition.column] = undefined
+      continue
+    }
+    for (const value of operandsOf(condition)) if (!keyed.has(value)) keyed.set(value, keyed.size + 1)
+    if (keyed.size > maxKeyed) keys[condition.column] = undefined
+  }
+  return keys.map((keyed) => (keyed === undefined || keyed.size === 0 ? undefined : keyed))
+}
+
+/** The bits of the keys a keyed condition passes: those of the values it names, or for notEquals and notIn every other key. */
+const maskOf = (condition: CompiledCondition, keyed: ReadonlyMap<Normalized, number>): number => {
+  let named = 0
+  for (const value of operandsOf(condition)) named |= 1 << keyed.get(value)!
+  return (condition.code === EQUALS || condition.code === IN ? named : ~named) >>> 0
+}
+
+export const makePlan = (
+  columnCount: number,
+  rows: ReadonlyArray<{ readonly conditions: ReadonlyArray<CompiledCondition> }>
+): Plan => {
   const all = rows.flatMap((row) => row.conditions)
+  const keys = keysFor(columnCount, all)
   const plan: Plan = {
-    codes: Uint8Array.from(all, (condition) => condition.code),
+    codes: Uint8Array.from(all, (condition) => (keys[condition.column] === undefined ? condition.code : MASK)),
     columns: Uint32Array.from(all, (condition) => condition.column),
     a: all.map((condition) =>
       condition.code === EQUALS || condition.code === NOT_EQUALS ? condition.operand as Normalized : undefined
@@ -101,6 +146,12 @@ export const makePlan = (rows: ReadonlyArray<{ readonly conditions: ReadonlyArra
       condition.code === IN || condition.code === NOT_IN ? new Set(condition.operand as ReadonlyArray<Normalized>) : undefined
     ),
     tests: all.map((condition) => (condition.code === TEST ? condition.test : undefined)),
+    masks: Uint32Array.from(all, (condition) => {
+      const keyed = keys[condition.column]
+      return keyed === undefined ? 0 : maskOf(condition, keyed)
+    }),
+    keys,
+    keyed: keys.some((keyed) => keyed !== undefined),
     rowEnd: new Uint32Array(rows.length)
   }
   let end = 0
@@ -111,9 +162,26 @@ export const makePlan = (rows: ReadonlyArray<{ readonly conditions: ReadonlyArra
   return plan
 }
 
-/** Whether condition `k` of the plan passes on `value`, its column's normalized input value. */
-export const passes = (plan: Plan, k: number, value: Normalized): boolean => {
+/**
+ * An input's values as the plan's loop reads them: on keyed columns the value's key, elsewhere
+ * the value itself (the same array when no column is keyed).
+ */
+export const keysOf = (plan: Plan, values: ReadonlyArray<Normalized>): ReadonlyArray<Normalized> => {
+  if (!plan.keyed) return values
+  const keys = plan.keys
+  const read: Array<Normalized> = values.slice()
+  for (let c = 0; c < keys.length; c++) {
+    const keyed = keys[c]
+    if (keyed !== undefined) read[c] = values[c] === undefined ? 0 : keyed.get(values[c]) ?? 0
+  }
+  return read
+}
+
+/** Whether condition `k` of the plan passes on `value`, its column's input value as {@link keysOf} reads it. */
+const passes = (plan: Plan, k: number, value: Normalized): boolean => {
   switch (plan.codes[k]) {
+    case MASK:
+      return ((plan.masks[k]! >>> (value as number)) & 1) === 1
     case EQUALS:
       return value === plan.a[k]
     case NOT_EQUALS:
@@ -137,7 +205,7 @@ export const passes = (plan: Plan, k: number, value: Normalized): boolean => {
   }
 }
 
-/** Whether every condition of row `r` passes on the input's normalized column values. */
+/** Whether every condition of row `r` passes on the input's column values as {@link keysOf} reads them. */
 export const rowPasses = (plan: Plan, values: ReadonlyArray<Normalized>, r: number): boolean => {
   const columns = plan.columns
   const end = plan.rowEnd[r]!
@@ -146,7 +214,7 @@ export const rowPasses = (plan: Plan, values: ReadonlyArray<Normalized>, r: numb
   return k === end
 }
 
-/** The index of the first row at or after `from` whose conditions all pass, or -1. */
+/** The index of the first row at or after `from` whose conditions all pass (on `values` as {@link keysOf} reads them), or -1. */
 export const nextMatch = (plan: Plan, values: ReadonlyArray<Normalized>, from: number): number => {
   const rowEnd = plan.rowEnd
   const columns = plan.columns

@@ -239,39 +239,34 @@ export const candidatesFor = (index: RowIndex, values: ReadonlyArray<Normalized>
   return best
 }
 
-/** The position of the first entry of a sorted list at or above `row`. */
-const lowerBound = (list: Uint32Array, row: number): number => {
-  let low = 0
-  let high = list.length
-  while (low < high) {
-    const middle = (low + high) >>> 1
-    if (list[middle]! < row) low = middle + 1
-    else high = middle
-  }
-  return low
-}
-
 /**
- * The index of the first row at or after `from` whose conditions all pass, or -1: among the
- * candidates when there are some, in table order, otherwise by scanning every row.
+ * The rows whose conditions all pass on `keys` (the input's values as `keysOf` reads them), in
+ * table order, at most `limit` of them: among the candidates when there are some (merging their
+ * two lists in one pass), otherwise by scanning every row.
  */
-export const nextRow = (
+export const matchingRows = (
   plan: Plan,
-  values: ReadonlyArray<Normalized>,
+  keys: ReadonlyArray<Normalized>,
   candidates: Candidates | undefined,
-  from: number
-): number => {
-  if (candidates === undefined) return nextMatch(plan, values, from)
+  limit: number
+): Array<number> => {
+  const matched: Array<number> = []
+  if (candidates === undefined) {
+    for (let row = nextMatch(plan, keys, 0); row >= 0; row = nextMatch(plan, keys, row + 1)) {
+      if (matched.push(row) === limit) break
+    }
+    return matched
+  }
   const { hits, open } = candidates
-  let i = from === 0 ? 0 : lowerBound(hits, from)
-  let j = from === 0 ? 0 : lowerBound(open, from)
   const hitCount = hits.length
   const openCount = open.length
+  let i = 0
+  let j = 0
   while (i < hitCount || j < openCount) {
     let row: number
     if (j >= openCount || (i < hitCount && hits[i]! < open[j]!)) row = hits[i++]!
     else row = open[j++]!
-    if (rowPasses(plan, values, row)) return row
+    if (rowPasses(plan, keys, row) && matched.push(row) === limit) break
   }
-  return -1
+  return matched
 }
