@@ -6,6 +6,7 @@
  */
 import { Assets, Principal, Procura, Purchasing, Receiving, type Storage } from "@procura/core"
 import { Effect, Layer } from "effect"
+import { SqlStorage } from "@procura/storage-sql"
 import { SqlClient } from "effect/sql"
 import { median, timed } from "./measure.js"
 import { insertRows, updateRows } from "./rawSql.js"
@@ -15,6 +16,8 @@ export interface ReceiveResult {
   readonly units: number
   readonly sdkMillis: number
   readonly rawMillis: number
+  /** The raw rounds again with the assets' kept counts (the counting triggers) switched off: what counting costs. */
+  readonly rawUncountedMillis: number
 }
 
 /** One SDK round in a fresh tenant: setup (untimed), then submit + receive (timed). */
@@ -44,11 +47,21 @@ const sdkRound = (units: number, round: number) =>
 /**
  * The same rows written by hand, in two transactions of batched statements: the on-order assets
  * and their `ordered` history entries, then the assets updated to in stock with serial,
- * location and storage space and their `received` history entries.
+ * location and storage space and their `received` history entries. With `counted: false`, the
+ * assets table's triggers (which keep its counted fields' counts) are disabled for the round.
  */
-const rawRound = (units: number, round: number) =>
+const rawRound = (units: number, round: number, counted = true) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const table = SqlStorage.tableName(Assets.assets.name)
+    if (!counted) yield* sql.unsafe(`ALTER TABLE ${table} DISABLE TRIGGER USER`)
+    const millis = yield* writeByHand(sql, units, round)
+    if (!counted) yield* sql.unsafe(`ALTER TABLE ${table} ENABLE TRIGGER USER`)
+    return millis
+  })
+
+const writeByHand = (sql: SqlClient.SqlClient, units: number, round: number) =>
+  Effect.gen(function*() {
     const tenantId = `bench-raw-${Date.now().toString(36)}-${round}`
     const now = new Date().toISOString()
     const rows = Array.from({ length: units }, () => ({
@@ -98,9 +111,11 @@ export const receiveBenchmark = <E>(
     yield* rawRound(Math.min(options.units, 1000), 0)
     const sdk: Array<number> = []
     const raw: Array<number> = []
+    const uncounted: Array<number> = []
     for (let round = 1; round <= options.rounds; round++) {
       sdk.push(yield* sdkRound(options.units, round))
       raw.push(yield* rawRound(options.units, round))
+      uncounted.push(yield* rawRound(options.units, options.rounds + round, false))
     }
-    return { units: options.units, sdkMillis: median(sdk), rawMillis: median(raw) }
+    return { units: options.units, sdkMillis: median(sdk), rawMillis: median(raw), rawUncountedMillis: median(uncounted) }
   }).pipe(Effect.provide(Procura.layer.pipe(Layer.provideMerge(storage))))

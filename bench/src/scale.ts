@@ -10,7 +10,7 @@
  * SCALE_ASSETS sets the big tenant's size, SCALE_ROUNDS the timed calls per operation (30, after
  * 5 untimed), BENCH_SKIP_POSTGRES=1 runs on PGlite (in memory).
  */
-import { Assets, Licensing, Operation, Principal, Procura, Purchasing, Receiving, Requisition, Stock, type Storage } from "@procura/core"
+import { Procura } from "@procura/core"
 import { PostgresTesting, SqlStorage } from "@procura/storage-sql"
 import { Growth } from "@procura/testkit"
 import { Effect, Layer } from "effect"
@@ -23,8 +23,6 @@ const smallAssets = 10_000
 const rounds = Number(process.env["SCALE_ROUNDS"] ?? 30)
 const warmUp = 5
 const calls = rounds + warmUp
-
-const run = Operation.run
 
 /** Latencies of one operation on one tenant, in milliseconds. */
 interface Latency {
@@ -44,82 +42,11 @@ const timeCalls = <E, R>(call: (n: number) => Effect.Effect<unknown, E, R>) =>
     return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) } satisfies Latency
   })
 
-/**
- * What the timed calls need on a tenant, made untimed: an order for single scans and one for
- * deliveries of 50, pending requests to approve, 10-line drafts to submit, and deep cursors.
- */
-const prepare = (world: Growth.World) =>
-  Effect.gen(function*() {
-    const as = <A, E, R>(effect: Effect.Effect<A, E, R>, who: Principal.Principal = world.admin) => Principal.runAs(effect, who)
-    const order = (quantity: number) =>
-      Effect.gen(function*() {
-        const request = yield* as(run(Requisition.operations.createRequest)({ lines: [{ catalogItemId: world.laptop.id, quantity }] }), world.requester)
-        yield* as(run(Requisition.operations.approveRequest)({ requestId: request.id }))
-        const [draft] = yield* as(run(Purchasing.operations.createFromRequest)({ requestId: request.id }))
-        return yield* as(run(Purchasing.operations.submitPurchaseOrder)({ purchaseOrderId: draft!.id }))
-      })
-    const singles = yield* order(calls)
-    const deliveries = yield* order(50 * calls)
-    const pending = yield* Effect.forEach(Array.from({ length: calls }), () =>
-      as(run(Requisition.operations.createRequest)({ lines: [{ catalogItemId: world.toner.id, quantity: 1 }] }), world.requester))
-    const drafts = yield* Effect.forEach(Array.from({ length: calls }), () =>
-      Effect.gen(function*() {
-        const request = yield* as(run(Requisition.operations.createRequest)({
-          lines: Array.from({ length: 10 }, (_, i) => ({ catalogItemId: i % 2 === 0 ? world.laptop.id : world.toner.id, quantity: 1 + i }))
-        }), world.requester)
-        yield* as(run(Requisition.operations.approveRequest)({ requestId: request.id }))
-        const [draft] = yield* as(run(Purchasing.operations.createFromRequest)({ requestId: request.id }))
-        return draft!
-      }))
-    const deepCursor = (filter: { readonly status: "in_stock" } | { readonly locationId: string }) =>
-      Effect.gen(function*() {
-        let cursor: string | undefined
-        for (let page = 0; page < 10; page++) {
-          cursor = (yield* as(run(Assets.operations.listAssets)({ ...filter, limit: 50, ...(cursor === undefined ? {} : { cursor }) }))).cursor
-        }
-        return cursor!
-      })
-    return {
-      as,
-      singles,
-      deliveries,
-      pending,
-      drafts,
-      byStatus: yield* deepCursor({ status: "in_stock" }),
-      byLocation: yield* deepCursor({ locationId: world.place.locationId })
-    }
-  })
-
-/** Every operation, timed on one tenant. */
+/** Every operation people wait for (the testkit's `Growth.waits`), timed on one tenant. */
 const measure = (world: Growth.World) =>
   Effect.gen(function*() {
-    const { as, byLocation, byStatus, deliveries, drafts, pending, singles } = yield* prepare(world)
-    const scanner: Principal.Principal = { userId: "scanner", tenantId: world.tenantId, roles: ["mobile_asset_manager"] }
-    const lineNo = singles.lines[0]!.lineNo
-    const place = world.place
-    const operations: ReadonlyArray<readonly [string, (n: number) => Effect.Effect<unknown, unknown, Storage.Storage>]> = [
-      ["receive one scan", (n) => as(run(Receiving.operations.receiveScans)({ purchaseOrderId: singles.id, ...place, scans: [{ code: `ONE-${n}`, lineNo }] }), scanner)],
-      ["receive a 50-scan delivery", (n) =>
-        as(run(Receiving.operations.receiveScans)({
-          purchaseOrderId: deliveries.id,
-          ...place,
-          scans: Array.from({ length: 50 }, (_, i) => ({ code: `FIFTY-${n}-${i}`, lineNo: deliveries.lines[0]!.lineNo }))
-        }), scanner)],
-      ["create a request", () => as(run(Requisition.operations.createRequest)({ lines: [{ catalogItemId: world.laptop.id, quantity: 1 }] }), world.requester)],
-      ["approve a step", (n) => as(run(Requisition.operations.approveRequest)({ requestId: pending[n]!.id }))],
-      ["submit a 10-line order", (n) => as(run(Purchasing.operations.submitPurchaseOrder)({ purchaseOrderId: drafts[n]!.id }))],
-      ["first page of assets by status", () => as(run(Assets.operations.listAssets)({ status: "in_stock", limit: 50 }))],
-      ["deep page of assets by status", () => as(run(Assets.operations.listAssets)({ status: "in_stock", limit: 50, cursor: byStatus }))],
-      ["first page of assets by location", () => as(run(Assets.operations.listAssets)({ locationId: place.locationId, limit: 50 }))],
-      ["deep page of assets by location", () => as(run(Assets.operations.listAssets)({ locationId: place.locationId, limit: 50, cursor: byLocation }))],
-      ["count assets by status", () => as(run(Assets.operations.countAssetsByStatus)({}))],
-      ["an order's backorders", () => as(run(Receiving.operations.backorders)({ purchaseOrderId: singles.id }))],
-      ["a storage space's stock", () => as(run(Stock.operations.listStock)({ ...place }))],
-      ["an asset's history", () => as(run(Assets.operations.assetHistory)({ assetId: world.asset.id }))],
-      ["an entitlement's seats", () => as(run(Licensing.operations.listSeatAssignments)({ entitlementId: world.entitlement.id }))]
-    ]
     const results: Array<readonly [string, Latency]> = []
-    for (const [name, call] of operations) results.push([name, yield* timeCalls(call)])
+    for (const { call, name } of yield* Growth.waits(world, calls)) results.push([name, yield* timeCalls(call)])
     return results
   })
 

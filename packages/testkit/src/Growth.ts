@@ -16,9 +16,12 @@
  * copies have exactly the rows the adapter would have written, without paying for 100,000
  * operations. Run `VACUUM ANALYZE` afterwards (it does) so the planner sees the new sizes.
  *
+ * {@link waits} then gives the operations people wait for on such a tenant, ready to call: the
+ * scale bench times them, the query-plan test explains their statements.
+ *
  * @since 0.1.0
  */
-import { Assets, Catalog, Licensing, Operation, Principal, Purchasing, Receiving, Requisition, type Storage } from "@procura/core"
+import { Assets, Catalog, Licensing, Operation, Principal, Purchasing, Receiving, Requisition, Stock, type Storage } from "@procura/core"
 import { Effect } from "effect"
 import type { SqlClient } from "effect/sql"
 
@@ -154,4 +157,91 @@ export const grow = (sql: SqlClient.SqlClient, tenantId: string, generations: nu
       [tenantId, generations]
     )
     yield* sql.unsafe(`VACUUM ANALYZE`)
+  })
+
+/**
+ * One operation people wait for, ready to call on a grown world: `call(n)` is the n-th call
+ * (n from 0 to the `calls` given to {@link waits}, less one), each on its own data where a call
+ * changes state (a fresh scan code, another pending request, another draft order).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Wait {
+  readonly name: string
+  readonly call: (n: number) => Effect.Effect<unknown, unknown, Storage.Storage>
+}
+
+/**
+ * Prepares, untimed, what `calls` calls of each operation people wait for need on a world (an
+ * order for single scans and one for deliveries of 50, pending requests to approve, 10-line drafts
+ * to submit, cursors ten pages deep), then gives the operations: receive one scan, receive a
+ * 50-scan delivery, create a request, approve a step, submit a 10-line order, the first and a deep
+ * page of assets by status and by location, count assets by status, an order's backorders, a
+ * storage space's stock, an asset's history, an entitlement and its seats.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const waits = (world: World, calls: number): Effect.Effect<ReadonlyArray<Wait>, unknown, Storage.Storage> =>
+  Effect.gen(function*() {
+    const run = Operation.run
+    const as = <A, E, R>(effect: Effect.Effect<A, E, R>, who: Principal.Principal = world.admin) => Principal.runAs(effect, who)
+    const scanner: Principal.Principal = { userId: "scanner", tenantId: world.tenantId, roles: ["mobile_asset_manager"] }
+    const place = world.place
+    const order = (quantity: number) =>
+      Effect.gen(function*() {
+        const request = yield* as(run(Requisition.operations.createRequest)({ lines: [{ catalogItemId: world.laptop.id, quantity }] }), world.requester)
+        yield* as(run(Requisition.operations.approveRequest)({ requestId: request.id }))
+        const [draft] = yield* as(run(Purchasing.operations.createFromRequest)({ requestId: request.id }))
+        return yield* as(run(Purchasing.operations.submitPurchaseOrder)({ purchaseOrderId: draft!.id }))
+      })
+    const singles = yield* order(calls)
+    const deliveries = yield* order(50 * calls)
+    const pending = yield* Effect.forEach(Array.from({ length: calls }), () =>
+      as(run(Requisition.operations.createRequest)({ lines: [{ catalogItemId: world.toner.id, quantity: 1 }] }), world.requester))
+    const drafts = yield* Effect.forEach(Array.from({ length: calls }), () =>
+      Effect.gen(function*() {
+        const request = yield* as(run(Requisition.operations.createRequest)({
+          lines: Array.from({ length: 10 }, (_, i) => ({ catalogItemId: i % 2 === 0 ? world.laptop.id : world.toner.id, quantity: 1 + i }))
+        }), world.requester)
+        yield* as(run(Requisition.operations.approveRequest)({ requestId: request.id }))
+        const [draft] = yield* as(run(Purchasing.operations.createFromRequest)({ requestId: request.id }))
+        return draft!
+      }))
+    const deepCursor = (filter: { readonly status: "in_stock" } | { readonly locationId: string }) =>
+      Effect.gen(function*() {
+        let cursor: string | undefined
+        for (let page = 0; page < 10; page++) {
+          cursor = (yield* as(run(Assets.operations.listAssets)({ ...filter, limit: 50, ...(cursor === undefined ? {} : { cursor }) }))).cursor
+          if (cursor === undefined) return yield* Effect.die(new Error(`assets ${JSON.stringify(filter)}: fewer than 11 pages; grow the world first`))
+        }
+        return cursor!
+      })
+    const byStatus = yield* deepCursor({ status: "in_stock" })
+    const byLocation = yield* deepCursor({ locationId: place.locationId })
+    const lineNo = singles.lines[0]!.lineNo
+    const wait = (name: string, call: Wait["call"]): Wait => ({ name, call })
+    return [
+      wait("receive one scan", (n) => as(run(Receiving.operations.receiveScans)({ purchaseOrderId: singles.id, ...place, scans: [{ code: `ONE-${n}`, lineNo }] }), scanner)),
+      wait("receive a 50-scan delivery", (n) =>
+        as(run(Receiving.operations.receiveScans)({
+          purchaseOrderId: deliveries.id,
+          ...place,
+          scans: Array.from({ length: 50 }, (_, i) => ({ code: `FIFTY-${n}-${i}`, lineNo: deliveries.lines[0]!.lineNo }))
+        }), scanner)),
+      wait("create a request", () => as(run(Requisition.operations.createRequest)({ lines: [{ catalogItemId: world.laptop.id, quantity: 1 }] }), world.requester)),
+      wait("approve a step", (n) => as(run(Requisition.operations.approveRequest)({ requestId: pending[n]!.id }))),
+      wait("submit a 10-line order", (n) => as(run(Purchasing.operations.submitPurchaseOrder)({ purchaseOrderId: drafts[n]!.id }))),
+      wait("first page of assets by status", () => as(run(Assets.operations.listAssets)({ status: "in_stock", limit: 50 }))),
+      wait("deep page of assets by status", () => as(run(Assets.operations.listAssets)({ status: "in_stock", limit: 50, cursor: byStatus }))),
+      wait("first page of assets by location", () => as(run(Assets.operations.listAssets)({ locationId: place.locationId, limit: 50 }))),
+      wait("deep page of assets by location", () => as(run(Assets.operations.listAssets)({ locationId: place.locationId, limit: 50, cursor: byLocation }))),
+      wait("count assets by status", () => as(run(Assets.operations.countAssetsByStatus)({}))),
+      wait("an order's backorders", () => as(run(Receiving.operations.backorders)({ purchaseOrderId: singles.id }))),
+      wait("a storage space's stock", () => as(run(Stock.operations.listStock)({ ...place }))),
+      wait("an asset's history", () => as(run(Assets.operations.assetHistory)({ assetId: world.asset.id }))),
+      wait("an entitlement", () => as(run(Licensing.operations.getEntitlement)({ id: world.entitlement.id }))),
+      wait("an entitlement's seats", () => as(run(Licensing.operations.listSeatAssignments)({ entitlementId: world.entitlement.id })))
+    ]
   })

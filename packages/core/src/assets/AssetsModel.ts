@@ -121,6 +121,8 @@ export const assets = Storage.collection({
     ["assignedTo"],
     ["assignedLocationId"],
     ["catalogItemId"],
+    // By location alone, in id order (the pages of a location's assets); and a storage space's assets by status.
+    ["locationId"],
     ["locationId", "storageSpace", "status"]
   ],
   unique: [["serialNumber"], ["assetTag"]],

@@ -2,7 +2,7 @@
  * No sequential scans on hot paths: on PostgreSQL, a tenant grown to 100,000 assets (with the
  * orders, receipts, history, stock and entitlements that produce them), every statement behind
  * the operations people wait for is explained, and none may read a collection table from end to
- * end. The operations:
+ * end. The operations are the testkit's `Growth.waits`, which the scale bench times too:
  *
  * - receive one scan, and a delivery of 50 scans (`receiving.receiveScans`);
  * - create a request, approve it (`requisition.createRequest`, `requisition.approveRequest`);
@@ -23,7 +23,7 @@
  * their own parameters.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Assets, Licensing, Operation, Principal, Procura, Purchasing, Receiving, Requisition, Stock, Storage } from "@procura/core"
+import { Procura, Storage } from "@procura/core"
 import { Growth } from "@procura/testkit"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
@@ -56,10 +56,6 @@ const recordingClient = (client: SqlClient.SqlClient, recording: { on: boolean; 
   })
 
 const tenantId = "big"
-const admin = { userId: "ada", tenantId, roles: ["admin"] }
-const requester = { userId: "rae", tenantId, roles: ["requester"] }
-const as = <A, E, R>(effect: Effect.Effect<A, E, R>, who: Principal.Principal = admin) => Principal.runAs(effect, who)
-const run = Operation.run
 
 /** Tables smaller than this may be read sequentially: a few pages, the planner's right choice. */
 const smallTable = 1_000
@@ -96,7 +92,6 @@ describe.skipIf(!postgresEnabled)("query plans at 100,000 assets (PROCURA_SKIP_P
 
       // ----- the world the real flow makes, at small scale, grown to 100,000 assets -----------
       const world = yield* inContext(Growth.seed(tenantId))
-      const place = world.place
       yield* Growth.grow(sql, tenantId, Growth.generationsFor(world, 100_000))
       const [after] = yield* sql.unsafe<{ readonly n: string }>(`SELECT count(*) AS n FROM c_assets WHERE tenant_id = $1`, [tenantId])
       assert.isAtLeast(Number(after!.n), 100_000)
@@ -126,44 +121,7 @@ describe.skipIf(!postgresEnabled)("query plans at 100,000 assets (PROCURA_SKIP_P
           return result
         })
 
-      const scanOrder = yield* inContext(Effect.gen(function*() {
-        const request = yield* as(run(Requisition.operations.createRequest)({ lines: [{ catalogItemId: world.laptop.id, quantity: 51 }] }), requester)
-        yield* as(run(Requisition.operations.approveRequest)({ requestId: request.id }))
-        const [draft] = yield* as(run(Purchasing.operations.createFromRequest)({ requestId: request.id }))
-        return yield* as(run(Purchasing.operations.submitPurchaseOrder)({ purchaseOrderId: draft!.id }))
-      }))
-      const lineNo = scanOrder.lines[0]!.lineNo
-      yield* explain("receive one scan", as(run(Receiving.operations.receiveScans)({
-        purchaseOrderId: scanOrder.id,
-        ...place,
-        scans: [{ code: "SCAN-ONE", lineNo }]
-      })))
-      yield* explain("receive a delivery of 50 scans", as(run(Receiving.operations.receiveScans)({
-        purchaseOrderId: scanOrder.id,
-        ...place,
-        scans: Array.from({ length: 50 }, (_, i) => ({ code: `SCAN-${i}`, lineNo }))
-      })))
-      const request = yield* explain("create a request", as(run(Requisition.operations.createRequest)({
-        lines: Array.from({ length: 10 }, (_, i) => ({ catalogItemId: i % 2 === 0 ? world.laptop.id : world.toner.id, quantity: 1 + i }))
-      }), requester))
-      yield* explain("approve a request", as(run(Requisition.operations.approveRequest)({ requestId: request.id })))
-      const [draft] = yield* inContext(as(run(Purchasing.operations.createFromRequest)({ requestId: request.id })))
-      yield* explain("submit a 10-line order", as(run(Purchasing.operations.submitPurchaseOrder)({ purchaseOrderId: draft!.id })))
-      for (const [name, filter] of [["by status", { status: "in_stock" as const }], ["by location", { locationId: "HQ" }]] as const) {
-        const first = yield* explain(`the first page of assets ${name}`, as(run(Assets.operations.listAssets)({ ...filter, limit: 50 })))
-        let cursor = first.cursor
-        for (let page = 0; page < 10 && cursor !== undefined; page++) {
-          cursor = (yield* inContext(as(run(Assets.operations.listAssets)({ ...filter, limit: 50, cursor })))).cursor
-        }
-        assert.isDefined(cursor, `assets ${name}: more than 11 pages`)
-        yield* explain(`a deep page of assets ${name}`, as(run(Assets.operations.listAssets)({ ...filter, limit: 50, cursor: cursor! })))
-      }
-      yield* explain("count assets by status", as(run(Assets.operations.countAssetsByStatus)({})))
-      yield* explain("an order's backorders", as(run(Receiving.operations.backorders)({ purchaseOrderId: scanOrder.id })))
-      yield* explain("a storage space's stock", as(run(Stock.operations.listStock)({ ...place })))
-      yield* explain("an asset's history", as(run(Assets.operations.assetHistory)({ assetId: world.asset.id })))
-      yield* explain("an entitlement", as(run(Licensing.operations.getEntitlement)({ id: world.entitlement.id })))
-      yield* explain("an entitlement's seats", as(run(Licensing.operations.listSeatAssignments)({ entitlementId: world.entitlement.id })))
+      for (const { call, name } of yield* inContext(Growth.waits(world, 1))) yield* explain(name, call(0))
 
       console.log(`query plans: ${explained} statements of ${operations} operations explained`)
       assert.deepStrictEqual(verdicts, [], verdicts.join("\n\n"))
