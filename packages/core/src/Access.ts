@@ -71,7 +71,8 @@ export const Permissions = [
   "license.assign",
   "stock.read",
   "stock.issue",
-  "stock.manage"
+  "stock.manage",
+  "event.read"
 ] as const
 
 /**
@@ -180,7 +181,9 @@ export const defaultMatrix: Matrix = {
   // transfers and reorder levels belong to the storage and asset managers.
   "stock.read": everyone,
   "stock.issue": ["storage_manager", "asset_administrator", "asset_manager", "mobile_asset_manager"],
-  "stock.manage": ["storage_manager", "asset_administrator", "asset_manager"]
+  "stock.manage": ["storage_manager", "asset_administrator", "asset_manager"],
+  // The tenant's domain events, every module's: what integrations (flows, triggers, agents) follow.
+  "event.read": ["procurement_manager", "asset_administrator"]
 }
 
 /**

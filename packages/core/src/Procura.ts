@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Effect, Layer } from "effect"
+import * as EventLog from "./EventLog.js"
 import type * as Events from "./Events.js"
 import * as Idempotency from "./Idempotency.js"
 import * as Operation from "./Operation.js"
@@ -80,7 +81,8 @@ export const operations = {
   fixedAssets: FixedAssets.operations,
   licensing: Licensing.operations,
   invoicing: Invoicing.operations,
-  stock: Stock.operations
+  stock: Stock.operations,
+  events: EventLog.operations
 } as const
 
 /**

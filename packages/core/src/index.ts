@@ -18,6 +18,8 @@ export * as Storage from "./Storage.js"
 export * as Access from "./Access.js"
 /** @since 0.1.0 */
 export * as Events from "./Events.js"
+/** @since 0.4.0 */
+export * as EventLog from "./EventLog.js"
 /** @since 0.1.0 */
 export * as Money from "./Money.js"
 /** @since 0.1.0 */

@@ -1,7 +1,7 @@
 // Typed domain events: a definition builds events only from payloads of its schema's type, reads
 // stored events back typed, and appending stamps tenant, actor, time and causation.
 import { assert, describe, it } from "@effect/vitest"
-import { Events, Principal, ReceivingEvents, Storage } from "@procura/core"
+import { EventLog, Events, Operation, Principal, ReceivingEvents, Storage } from "@procura/core"
 import { MemoryStorage } from "@procura/storage-memory"
 import { Effect, Exit } from "effect"
 import { z } from "zod"
@@ -103,4 +103,35 @@ describe("Events", () => {
     assert.sameMembers(Object.keys(schema.properties), ["thingId", "count"])
     assert.sameMembers(schema.required, ["thingId", "count"])
   })
+
+  it.effect("events.listEvents reads the caller's tenant's events in order, by type, and refuses callers without event.read", () =>
+    Effect.gen(function*() {
+      const pat = { userId: "pat", tenantId: "acme", roles: ["procurement_manager"] }
+      const other = { userId: "oz", tenantId: "globex", roles: ["procurement_manager"] }
+      yield* Principal.runAs(Events.append(Pinged.make({ thingId: "t-1", count: 1 }), Noted.make({ text: "a" }, { type: "other", id: "o-1" })), pat)
+      yield* Principal.runAs(Events.append(Pinged.make({ thingId: "x-1", count: 9 })), other)
+      yield* Principal.runAs(Events.append(Pinged.make({ thingId: "t-2", count: 2 }), Pinged.make({ thingId: "t-3", count: 3 })), pat)
+      const list = Operation.run(EventLog.listEvents)
+
+      const all = yield* Principal.runAs(list({}), pat)
+      assert.deepStrictEqual(all.events.map((e) => e.aggregateId), ["t-1", "o-1", "t-2", "t-3"], "only acme's, oldest first")
+      assert.strictEqual(all.next, all.events.at(-1)!.position)
+
+      // Page by page from `next`: every event once, in order.
+      const first = yield* Principal.runAs(list({ limit: 3 }), pat)
+      const rest = yield* Principal.runAs(list({ after: first.next, limit: 3 }), pat)
+      assert.deepStrictEqual([...first.events, ...rest.events].map((e) => e.id), all.events.map((e) => e.id))
+      const none = yield* Principal.runAs(list({ after: rest.next }), pat)
+      assert.deepStrictEqual(none, { events: [], next: rest.next }, "nothing new: next stays")
+
+      // By type: the others are skipped, and next moves past them.
+      const noted = yield* Principal.runAs(list({ types: ["test.noted"] }), pat)
+      assert.deepStrictEqual(noted.events.map((e) => [e.type, e.aggregateId, (e.payload as { readonly text: string }).text]), [["test.noted", "o-1", "a"]])
+      assert.strictEqual(noted.next, all.next, "skipped events of other types move next on")
+
+      const refused = yield* Effect.flip(Principal.runAs(list({}), { userId: "rae", tenantId: "acme", roles: ["requester"] }))
+      assert.strictEqual(refused._tag, "AccessDenied")
+      const invalid = yield* Effect.flip(Principal.runAs(list({ after: -1 }), pat))
+      assert.strictEqual(invalid._tag, "ValidationError")
+    }).pipe(Effect.provide(MemoryStorage.layer())))
 })
