@@ -16,52 +16,29 @@
  *
  * @since 0.1.0
  */
-import { Access, Connector, Delivery, Errors, OpenApi, Plugin, Principal, Procura, Storage } from "@procura/core"
-import { createProcura } from "@procura/core/promise"
+import { Connector, Delivery, Errors, OpenApi, Plugin, Principal, Procura, Storage } from "@procura/core"
 import { SqlStorage } from "@procura/storage-sql"
-import { Effect, Exit, Layer, Cause, Option, Redacted } from "effect"
+import { Effect, Exit, Layer, Cause, Option } from "effect"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { hostname } from "node:os"
 import { dirname, resolve } from "node:path"
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util"
-import { z } from "zod"
-import { Migration, SamCoupa, SpoCoupa } from "@procura/connector-coupa"
-import { Itam, Spm, Spo } from "@procura/connector-servicenow"
-import { approvals } from "@procura/plugin-approvals"
-import { itamSpo } from "@procura/plugin-itam-spo"
-import { spmOversight } from "@procura/plugin-spm-oversight"
+import { Migration } from "@procura/connector-coupa"
 import * as Demo from "./Demo.js"
 import * as DemoCoupa from "./DemoCoupa.js"
 import * as DemoServiceNow from "./DemoServiceNow.js"
-import * as ConfigFile from "./internal/configFile.js"
+import * as Host from "./Host.js"
 
 /**
- * The plugins this CLI can enable from a configuration file: the approvals, itam-spo and
- * spm-oversight plugins, the ServiceNow ITAM, SPO and SPM connectors (`servicenow-itam`,
- * `servicenow-spo`, `servicenow-spm`; their client reads `SERVICENOW_*`) and the Coupa connectors (`spo-coupa`,
- * `sam-coupa`; their client reads `COUPA_*`), which `procura worker` then runs. A configuration
- * file adds the host's own with `modules` (files exporting plugins).
+ * The plugins this CLI can enable from a configuration file, which `procura worker` then runs:
+ * `Host.installedPlugins` (the approvals, itam-spo and spm-oversight plugins, the ServiceNow and
+ * Coupa connectors). A configuration file adds the host's own with `modules` (files exporting
+ * plugins).
  *
  * @since 0.1.0
  * @category constants
  */
-export const installedPlugins: ReadonlyArray<Plugin.Plugin<string, any>> = [
-  approvals,
-  itamSpo,
-  spmOversight,
-  Connector.plugin(Itam.connector()),
-  Connector.plugin(Spo.connector()),
-  Connector.plugin(Spm.connector()),
-  Connector.plugin(SpoCoupa.connector()),
-  Connector.plugin(SamCoupa.connector())
-]
-
-/**
- * The enabled plugins a configuration file (a path) or configuration object names, with the
- * modules it names loaded; see `internal/configFile.ts`.
- */
-const pluginsFromConfig = async (config: string | object | undefined): Promise<ReadonlyArray<Plugin.Enabled>> =>
-  config === undefined ? [] : (await ConfigFile.load(installedPlugins, config)).enabled
+export const installedPlugins: ReadonlyArray<Plugin.Plugin<string, any>> = Host.installedPlugins
 
 /**
  * Where the CLI writes.
@@ -251,34 +228,21 @@ const parse = <const O extends ParseArgsOptionsConfig, const P extends boolean =
   }
 }
 
-const storageFor = (values: { readonly "data-dir"?: string | undefined; readonly "database-url"?: string | undefined }) => {
-  const url = values["database-url"] ?? (values["data-dir"] === undefined ? process.env["PROCURA_DATABASE_URL"] : undefined)
-  if (url !== undefined && url !== "") {
-    // Row-level security (defence in depth): on or off as PROCURA_ROW_LEVEL_SECURITY says; unset,
-    // the adapter follows what the database has.
-    const rls = process.env["PROCURA_ROW_LEVEL_SECURITY"]
-    const rowLevelSecurity = rls === "true" ? true : rls === "false" ? false : undefined
-    return {
-      layer: SqlStorage.layerPg({ url: Redacted.make(url), ...(rowLevelSecurity !== undefined ? { rowLevelSecurity } : {}) }),
-      description: rowLevelSecurity === true ? "PostgreSQL (row-level security on)" : "PostgreSQL"
-    }
-  }
-  const dataDir = resolve(values["data-dir"] ?? ".procura/data")
-  mkdirSync(dirname(dataDir), { recursive: true })
-  return { layer: SqlStorage.layerPglite({ dataDir }), description: `embedded PGlite (${dataDir})` }
-}
+/** The storage `--data-dir` or `--database-url` chooses (see `Host.storage`). */
+const storageOptionsOf = (
+  values: { readonly "data-dir"?: string | undefined; readonly "database-url"?: string | undefined }
+): Host.StorageOptions => ({ dataDir: values["data-dir"], databaseUrl: values["database-url"] })
+
+const storageFor = (values: { readonly "data-dir"?: string | undefined; readonly "database-url"?: string | undefined }) =>
+  Host.storage(storageOptionsOf(values))
 
 /**
- * Parses `USER@TENANT:ROLE,ROLE` into a principal.
+ * Parses `USER@TENANT:ROLE,ROLE` into a principal (`Host.parsePrincipal`).
  *
  * @since 0.1.0
  * @category parsing
  */
-export const parsePrincipal = (text: string): Principal.Principal | undefined => {
-  const match = /^([^@:]+)@([^:]+):(.*)$/.exec(text)
-  if (match === null) return undefined
-  return { userId: match[1]!, tenantId: match[2]!, roles: match[3]!.split(",").map((r) => r.trim()).filter((r) => r !== "") }
-}
+export const parsePrincipal: (text: string) => Principal.Principal | undefined = Host.parsePrincipal
 
 const describeError = (error: unknown): string => {
   if (typeof error === "object" && error !== null && "_tag" in error) {
@@ -323,7 +287,7 @@ const demo = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   }
   let plugins: ReadonlyArray<Plugin.Enabled>
   try {
-    plugins = await pluginsFromConfig(values.config ?? Demo.demoConfig)
+    plugins = await Host.enabledPlugins(values.config ?? Demo.demoConfig)
   } catch (error) {
     return configProblem(values.config, error, io)
   }
@@ -379,38 +343,32 @@ const migrate = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   return 0
 }
 
-/** The plugins a `--config` names and the catalogue they make with the core's operations. */
-const catalogueFor = async (config: string | undefined) => {
-  const plugins = await pluginsFromConfig(config)
-  const composition = await Effect.runPromise(Plugin.compose(plugins))
-  return { plugins, composition, catalogue: Procura.catalogueWith(composition) }
-}
-
 /**
  * Prints why a configuration cannot be used (an invalid file's problems one a line under its
  * name) and gives the exit code: 2 for a missing file, a usage error; 1 for an invalid one.
  */
 const configProblem = (config: string | undefined, error: unknown, io: Io): number => {
-  if (error instanceof ConfigFile.MissingConfigFile) {
+  if (error instanceof Host.MissingConfigFile) {
     io.err(`${error.message}\n`)
     return 2
   }
-  const issues = error instanceof Plugin.PluginError ? error.issues : []
+  const issues = error instanceof Host.InvalidConfig ? error.issues : []
+  const cause = error instanceof Host.InvalidConfig ? error.cause : error
   if (config === undefined) {
-    io.err(`${describeError(error)}\n`)
+    io.err(`${describeError(cause)}\n`)
   } else if (issues.length > 0) {
     io.err(`${config} is invalid (${issues.length} ${issues.length === 1 ? "problem" : "problems"}):\n`)
     for (const issue of issues) io.err(`  ${issue.path.join(".")}: ${issue.message}\n`)
   } else {
-    io.err(`${config} is invalid:\n  ${describeError(error)}\n`)
+    io.err(`${config} is invalid:\n  ${describeError(cause)}\n`)
   }
   return 1
 }
 
-/** {@link catalogueFor}, or the exit code after printing why the configuration cannot be used. */
+/** `Host.load`: the plugins a `--config` names and their catalogue, or the exit code after printing why the configuration cannot be used. */
 const loadConfig = async (config: string | undefined, io: Io) => {
   try {
-    return await catalogueFor(config)
+    return await Host.load(config)
   } catch (error) {
     return configProblem(config, error, io)
   }
@@ -628,7 +586,7 @@ const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   if (extra.length > 0) throw new UsageError("op", `unexpected argument ${extra[0]}: name one operation`)
   const loaded = await loadConfig(values.config, io)
   if (typeof loaded === "number") return loaded
-  const { composition, plugins, catalogue } = loaded
+  const { catalogue } = loaded
   const operation = catalogue.get(id)
   if (operation === undefined) {
     const suggestion = Errors.didYouMean(id, catalogue.keys())
@@ -636,26 +594,24 @@ const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     return 2
   }
   if (values.schema) {
-    io.out(`${JSON.stringify({
-      id: operation.id,
-      summary: operation.summary,
-      permission: operation.permission,
-      events: operation.events.map((event) => event.type),
-      input: z.toJSONSchema(operation.input, { io: "input", unrepresentable: "any" }),
-      output: z.toJSONSchema(operation.output, { unrepresentable: "any" })
-    }, null, 2)}\n`)
+    const { id: operationId, summary, permission, events, input, output } = Host.describe(operation)
+    io.out(`${JSON.stringify({ id: operationId, summary, permission, events, input, output }, null, 2)}\n`)
     return 0
   }
-  const principal = values.as === undefined ? undefined : parsePrincipal(values.as)
-  if (principal === undefined) {
-    io.err("Give the principal to run as: --as USER@TENANT:ROLE[,ROLE]\n")
-    return 2
-  }
   // The roles Procura, its permission matrix and the enabled plugins know; a typo is refused, not run powerless.
-  const unknownRoles = Access.unknownRoles(principal.roles, Access.knownRoles(Access.defaultMatrix, composition.roles))
-  if (unknownRoles.length > 0) {
-    for (const issue of unknownRoles) io.err(`--as: ${issue.message}\n`)
-    return 2
+  let principal: Principal.Principal
+  try {
+    principal = Host.principal(values.as ?? "", loaded.composition)
+  } catch (error) {
+    if (error instanceof Host.UnknownRoles) {
+      for (const issue of error.issues) io.err(`--as: ${issue.message}\n`)
+      return 2
+    }
+    if (error instanceof Host.InvalidPrincipal) {
+      io.err("Give the principal to run as: --as USER@TENANT:ROLE[,ROLE]\n")
+      return 2
+    }
+    throw error
   }
   let input: unknown = {}
   try {
@@ -665,17 +621,16 @@ const op = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     io.err(`The input is not valid JSON: ${describeError(error)}\n`)
     return 2
   }
-  const storage = storageFor(values)
-  const procura = createProcura({ storage: storage.layer, principal, plugins })
+  const host = await Host.open({ loaded, principal, storage: storageOptionsOf(values) })
   try {
-    const result = await procura.run(operation.id, input)
+    const result = await host.run(operation.id, input)
     io.out(`${JSON.stringify(result, null, 2)}\n`)
     return 0
   } catch (error) {
     io.err(`${describeError(error)}\n`)
     return 1
   } finally {
-    await procura.dispose()
+    await host.dispose()
   }
 }
 
@@ -711,13 +666,11 @@ const config = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   if (extra.length > 0) throw new UsageError("config", `unexpected argument ${extra[0]}`)
   if (sub === "schema") {
     // The installed plugins, and those the modules of a --config file export.
-    let available: ReadonlyArray<Plugin.Plugin<string, any>> = installedPlugins
-    if (values.config !== undefined) {
-      try {
-        available = (await ConfigFile.load(installedPlugins, values.config)).available
-      } catch (error) {
-        return configProblem(values.config, error, io)
-      }
+    let available: ReadonlyArray<Plugin.Plugin<string, any>>
+    try {
+      available = await Host.availablePlugins(values.config)
+    } catch (error) {
+      return configProblem(values.config, error, io)
     }
     const plugin = available.find((p) => p.id === target)
     if (plugin === undefined) {
@@ -732,10 +685,8 @@ const config = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   if (values.config !== undefined) throw new UsageError("config", "--config goes with `config schema`; `config validate` takes the file itself")
   try {
     // Every problem of the file and of every plugin's configuration, then the composition's own checks.
-    const enabled = await pluginsFromConfig(target)
-    const exit = await Effect.runPromiseExit(Plugin.compose(enabled))
-    if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
-    io.out(`${target} is valid: ${exit.value.plugins.map((p) => `${p.id}@${p.version}`).join(", ") || "no plugins enabled"}\n`)
+    const { composition } = await Host.load(target)
+    io.out(`${target} is valid: ${composition.plugins.map((p) => `${p.id}@${p.version}`).join(", ") || "no plugins enabled"}\n`)
     return 0
   } catch (error) {
     return configProblem(target, error, io)
@@ -753,7 +704,7 @@ const connectors = async (args: ReadonlyArray<string>, io: Io): Promise<number> 
   if (sub !== "plan") throw new UsageError("connectors", unknownSubcommand(sub, ["plan"]))
   if (extra.length > 0) throw new UsageError("connectors", `unexpected argument ${extra[0]}`)
   if (values.from === undefined || values.to === undefined) throw new UsageError("connectors", "name the connectors: --from ID --to ID")
-  const principal = values.as === undefined ? undefined : parsePrincipal(values.as)
+  const principal = values.as === undefined ? undefined : Host.parsePrincipal(values.as)
   if (principal === undefined) throw new UsageError("connectors", "give the principal whose tenant migrates: --as USER@TENANT:ROLE[,ROLE]")
   const loaded = await loadConfig(values.config, io)
   if (typeof loaded === "number") return loaded

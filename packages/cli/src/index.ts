@@ -14,3 +14,5 @@ export * as DemoOversight from "./DemoOversight.js"
 export * as DemoServiceNow from "./DemoServiceNow.js"
 /** @since 0.3.0 */
 export * as DemoCoupa from "./DemoCoupa.js"
+/** @since 0.4.0 */
+export * as Host from "./Host.js"

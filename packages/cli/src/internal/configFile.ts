@@ -10,7 +10,7 @@
  *   ledger: { tables: 3 }
  * ```
  *
- * Private to the CLI: `Cli.main` is its public face.
+ * Private to the CLI: `Host.load` is its public face (which turns its errors into `Host`'s).
  */
 import { Errors, Plugin } from "@procura/core"
 import { Cause, Effect, Exit } from "effect"

@@ -1,0 +1,180 @@
+/**
+ * The `procura-mcp` command: opens a Procura host (`Host.open` of `@procura/cli`) and serves its
+ * operations as MCP tools, over stdio (the default) or streamable HTTP.
+ *
+ * ```sh
+ * procura-mcp --as pat@acme:procurement_manager [--config procura.config.yaml] [--data-dir DIR | --database-url URL]
+ * procura-mcp --as pat@acme:procurement_manager --http [--port 3333] [--host 127.0.0.1]
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Host } from "@procura/cli"
+import { parseArgs } from "node:util"
+import * as Mcp from "./Mcp.js"
+
+/**
+ * The `procura-mcp` usage text.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const usage = `procura-mcp: Procura's operations as Model Context Protocol tools
+
+Usage:
+  procura-mcp --as USER@TENANT:ROLE[,ROLE] [--config FILE] [--data-dir DIR | --database-url URL]
+      Serve over stdio (what an MCP client runs). Every tool call runs as this principal: its
+      permission checked, its input validated, its events recorded as done by USER.
+  procura-mcp --as USER@TENANT:ROLE[,ROLE] --http [--port N] [--host ADDRESS] [--allowed-host NAME]...
+      Serve over streamable HTTP at http://ADDRESS:N/mcp (default 127.0.0.1, port 3333). There is
+      no authentication: anyone who reaches the port acts as the principal. Requests whose Host or
+      Origin is not loopback or an --allowed-host are refused. Stops on SIGINT or SIGTERM.
+
+  --config FILE enables plugins (JSON or YAML, as for \`procura --config\`): their operations become
+  tools too. Without --data-dir or --database-url, PROCURA_DATABASE_URL when set, else embedded
+  PGlite in .procura/data. PROCURA_AS and PROCURA_CONFIG stand for --as and --config.
+  Exit codes: 0 done, 1 failed (invalid configuration, storage that does not start), 2 a usage
+  error (unknown flag, missing or malformed principal, unknown role, missing configuration file).
+`
+
+/**
+ * Where the command writes (never stdout: on stdio, that is the protocol's), and what stops it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Io {
+  readonly err: (text: string) => void
+  /** Stops an HTTP server as SIGINT or SIGTERM do. */
+  readonly signal?: AbortSignal | undefined
+  /** The environment; `process.env` by default. */
+  readonly env?: { readonly [name: string]: string | undefined } | undefined
+}
+
+const defaultIo: Io = { err: (text) => process.stderr.write(text) }
+
+const describeError = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error)
+
+/**
+ * Runs the command on its arguments (without `node` and the script) until the client closes stdin
+ * or, over HTTP, until SIGINT, SIGTERM or `io.signal`; resolves with the exit code.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Promise<number> => {
+  const env = io.env ?? process.env
+  let values
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        as: { type: "string" },
+        config: { type: "string" },
+        "data-dir": { type: "string" },
+        "database-url": { type: "string" },
+        http: { type: "boolean" },
+        port: { type: "string" },
+        host: { type: "string" },
+        "allowed-host": { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" }
+      },
+      strict: true,
+      allowPositionals: false
+    }).values
+  } catch (error) {
+    io.err(`procura-mcp: ${describeError(error)}\n\n${usage}`)
+    return 2
+  }
+  if (values.help === true) {
+    io.err(usage)
+    return 0
+  }
+  const port = values.port === undefined ? 3333 : Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    io.err(`procura-mcp: --port takes a port number (0 to 65535), got ${values.port}\n`)
+    return 2
+  }
+  const principal = values.as ?? env["PROCURA_AS"]
+  if (principal === undefined || principal === "") {
+    io.err(`procura-mcp: give the principal every tool runs as: --as USER@TENANT:ROLE[,ROLE] (or PROCURA_AS)\n\n${usage}`)
+    return 2
+  }
+  const config = values.config ?? (env["PROCURA_CONFIG"] || undefined)
+
+  let host: Host.Host
+  try {
+    host = await Host.open({
+      principal,
+      config,
+      storage: { dataDir: values["data-dir"], databaseUrl: values["database-url"] },
+      env
+    })
+  } catch (error) {
+    if (error instanceof Host.InvalidConfig) {
+      io.err(`${error.message}\n`)
+      return 1
+    }
+    if (error instanceof Host.MissingConfigFile || error instanceof Host.InvalidPrincipal || error instanceof Host.UnknownRoles) {
+      io.err(`procura-mcp: ${error.message}\n`)
+      return 2
+    }
+    throw error
+  }
+  const onError = (error: unknown, tool: string) => {
+    const problem = host.toProblem(error)
+    // What a 5xx problem's generic message hides, for the operator (stderr, never stdout).
+    if (problem.status >= 500) io.err(`procura-mcp: ${tool} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
+  }
+  const storageProblem = (error: unknown) =>
+    io.err(`procura-mcp: the storage (${host.storageDescription}) did not start: ${describeError(error)}\n`)
+  try {
+    if (values.http !== true) {
+      // The handshake does not wait for the storage (a first PGlite start takes seconds, and clients
+      // time out their initialize); tool calls do. A storage that cannot start ends the server.
+      const served = await Mcp.serveStdio(host, { onError })
+      io.err(`procura-mcp: serving ${host.catalogue.size} tools over stdio as ${host.principal.userId}@${host.principal.tenantId} on ${host.storageDescription}\n`)
+      let failed = false
+      host.ready().catch((error: unknown) => {
+        failed = true
+        storageProblem(error)
+        return served.close()
+      })
+      await served.closed
+      return failed ? 1 : 0
+    }
+    try {
+      await host.ready()
+    } catch (error) {
+      storageProblem(error)
+      return 1
+    }
+    const address = values.host ?? "127.0.0.1"
+    let served: Mcp.HttpHandle
+    try {
+      served = await Mcp.serveHttp(host, { onError, port, host: address, allowedHosts: values["allowed-host"] ?? [] })
+    } catch (error) {
+      io.err(`procura-mcp: cannot listen on ${address}:${port}: ${describeError(error)}\n`)
+      return 1
+    }
+    io.err(`procura-mcp: serving ${host.catalogue.size} tools at ${served.url} as ${host.principal.userId}@${host.principal.tenantId} on ${host.storageDescription}\n`)
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off("SIGINT", stop)
+        process.off("SIGTERM", stop)
+        io.signal?.removeEventListener("abort", stop)
+        resolve()
+      }
+      process.once("SIGINT", stop)
+      process.once("SIGTERM", stop)
+      io.signal?.addEventListener("abort", stop, { once: true })
+      if (io.signal?.aborted === true) stop()
+    })
+    await served.close()
+    io.err("procura-mcp: stopped\n")
+    return 0
+  } finally {
+    await host.dispose()
+  }
+}

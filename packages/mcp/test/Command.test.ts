@@ -1,0 +1,76 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Command } from "@procura/mcp"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const run = async (argv: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const err: Array<string> = []
+  const code = await Command.main(argv, { err: (text) => void err.push(text), env })
+  return { code, err: err.join("") }
+}
+
+describe("procura-mcp usage errors", () => {
+  it("needs a principal, refuses a malformed one or an unknown role, before any storage starts", async () => {
+    const none = await run([])
+    assert.strictEqual(none.code, 2)
+    assert.include(none.err, "--as USER@TENANT:ROLE[,ROLE] (or PROCURA_AS)")
+
+    const malformed = await run(["--as", "pat"])
+    assert.strictEqual(malformed.code, 2)
+    assert.include(malformed.err, "pat is not a principal")
+
+    const typo = await run([], { PROCURA_AS: "pat@acme:procurment_manager" })
+    assert.strictEqual(typo.code, 2)
+    assert.include(typo.err, `unknown role "procurment_manager"; did you mean "procurement_manager"?`)
+  })
+
+  it("refuses an unknown flag, a bad port and a missing or invalid configuration file", async () => {
+    const flag = await run(["--as", "pat@acme:requester", "--stdio"])
+    assert.strictEqual(flag.code, 2)
+    assert.include(flag.err, "--stdio")
+
+    const port = await run(["--as", "pat@acme:requester", "--http", "--port", "http"])
+    assert.strictEqual(port.code, 2)
+    assert.include(port.err, "--port takes a port number")
+
+    const missing = await run(["--as", "pat@acme:requester", "--config", "nope.yaml"])
+    assert.strictEqual(missing.code, 2)
+    assert.include(missing.err, "No configuration file nope.yaml")
+
+    const invalidFile = fileURLToPath(new URL("../package.json", import.meta.url))
+    const invalid = await run(["--as", "pat@acme:requester", "--config", invalidFile])
+    assert.strictEqual(invalid.code, 1)
+    assert.include(invalid.err, "is invalid")
+  })
+
+  it("prints its usage for --help", async () => {
+    const help = await run(["--help"])
+    assert.strictEqual(help.code, 0)
+    assert.include(help.err, "procura-mcp --as USER@TENANT:ROLE[,ROLE] --http")
+  })
+})
+
+describe("procura-mcp --http", () => {
+  it("serves until its signal aborts, and says so on stderr", async () => {
+    const controller = new AbortController()
+    const dir = mkdtempSync(join(tmpdir(), "procura-mcp-cmd-"))
+    const err: Array<string> = []
+    try {
+      const running = Command.main(["--as", "pat@acme:procurement_manager", "--http", "--port", "0", "--data-dir", join(dir, "data")], {
+        err: (text) => {
+          err.push(text)
+          if (text.includes("serving")) controller.abort()
+        },
+        signal: controller.signal,
+        env: {}
+      })
+      assert.strictEqual(await running, 0, err.join(""))
+      assert.match(err.join(""), /serving \d+ tools at http:\/\/127\.0\.0\.1:\d+\/mcp as pat@acme on embedded PGlite/)
+      assert.include(err.join(""), "procura-mcp: stopped")
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})

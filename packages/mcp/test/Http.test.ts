@@ -1,0 +1,69 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js"
+import { Host } from "@procura/cli"
+import { Mcp } from "@procura/mcp"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll } from "vitest"
+
+const dir = mkdtempSync(join(tmpdir(), "procura-mcp-http-"))
+let host: Host.Host
+let served: Mcp.HttpHandle
+
+beforeAll(async () => {
+  host = await Host.open({ principal: "pat@acme:procurement_manager", storage: { dataDir: join(dir, "data") } })
+  await host.ready()
+  served = await Mcp.serveHttp(host, { port: 0 })
+})
+
+afterAll(async () => {
+  await served?.close()
+  await host?.dispose()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const text = (result: CallToolResult) => result.content.map((part) => (part.type === "text" ? part.text : "")).join("")
+
+describe("Mcp.serveHttp", () => {
+  it("serves the catalogue over streamable HTTP on 127.0.0.1, on embedded PGlite", async () => {
+    assert.match(served.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/)
+    const client = new Client({ name: "procura-mcp-test", version: "0.0.0" })
+    await client.connect(new StreamableHTTPClientTransport(new URL(served.url)))
+    try {
+      const { tools } = await client.listTools()
+      assert.strictEqual(tools.length, host.catalogue.size)
+      assert.isTrue(tools.find((tool) => tool.name === "catalog_listVendors")?.annotations?.readOnlyHint)
+
+      const created = (await client.callTool({ name: "catalog_createVendor", arguments: { code: "ACME", name: "Acme" } })) as CallToolResult
+      assert.isUndefined(created.isError, text(created))
+      const listed = (await client.callTool({ name: "catalog_listVendors", arguments: {} })) as CallToolResult
+      assert.deepStrictEqual((listed.structuredContent as { items: ReadonlyArray<{ code: string }> }).items.map((v) => v.code), ["ACME"])
+
+      const invalid = (await client.callTool({ name: "catalog_createVendor", arguments: { code: "X" } })) as CallToolResult
+      assert.isTrue(invalid.isError)
+      assert.match(text(invalid), /^ValidationError: /)
+      assert.include(text(invalid), '"name"')
+    } finally {
+      await client.close()
+    }
+  })
+
+  it("refuses a request from another origin, and a session it does not know", async () => {
+    const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
+    const initialize = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "0" } }
+    })
+    const foreign = await fetch(served.url, { method: "POST", headers: { ...headers, origin: "http://evil.example" }, body: initialize })
+    assert.strictEqual(foreign.status, 403)
+    const unknownSession = await fetch(served.url, { method: "POST", headers: { ...headers, "mcp-session-id": "nope" }, body: initialize })
+    assert.strictEqual(unknownSession.status, 404)
+    const elsewhere = await fetch(new URL("/other", served.url), { method: "POST", headers, body: initialize })
+    assert.strictEqual(elsewhere.status, 404)
+  })
+})
