@@ -12,7 +12,7 @@
 //   3. runs the getting-started flow (request, approval, purchase order, submit, receive with
 //      serials, assign) from the installed packages on embedded PGlite and on PostgreSQL
 //      (PROCURA_TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432, a fresh database);
-//   4. runs the installed CLI: `procura --help` and `procura demo --requests 3`;
+//   4. runs the installed CLI: `procura --help` and `procura demo --requests 3`, and `procura-mcp --help`;
 //   5. type-checks and runs the first TypeScript sample of every package's README as a file of
 //      the application (the testkit's through vitest, as an adapter's test file).
 // Exits non-zero on the first failure. `--keep` leaves the folders in place for inspection.
@@ -159,6 +159,9 @@ const tryWith = (manager, packages, tarballs, base) => {
   const help = capture(procura, ["--help"], { cwd: app })
   if (help.status !== 0 || !help.stdout.includes("procura demo")) throw new Error(`procura --help failed (${help.status}): ${help.stdout}${help.stderr}`)
   log(`${manager}: procura --help prints the usage`)
+  const mcpHelp = capture(join(app, "node_modules", ".bin", "procura-mcp"), ["--help"], { cwd: app })
+  if (mcpHelp.status !== 0 || !mcpHelp.stderr.includes("procura-mcp --as")) throw new Error(`procura-mcp --help failed (${mcpHelp.status}): ${mcpHelp.stdout}${mcpHelp.stderr}`)
+  log(`${manager}: procura-mcp --help prints the usage`)
   run(procura, ["demo", "--requests", "3"], { cwd: app })
   log(`${manager}: the installed CLI ran the demo`)
   for (const pkg of packages) {
@@ -166,6 +169,13 @@ const tryWith = (manager, packages, tarballs, base) => {
     else run(process.execPath, [sampleFile(pkg)], { cwd: app })
   }
   log(`${manager}: every package's README sample type-checks and runs`)
+  // The Node-RED nodes as a Node-RED user has them: the installed package in a real Node-RED's user
+  // directory, its example flow run from the editor in headless Chromium.
+  run(process.execPath, [join(root, "packages", "node-red", "scripts", "screenshot.mjs")], {
+    cwd: app,
+    env: { PROCURA_NODE_RED_PACKAGE: join(app, "node_modules", "@procura", "node-red"), PROCURA_SCREENSHOTS: join(app, "screenshots") }
+  })
+  log(`${manager}: the installed @procura/node-red ran its example flow in Node-RED's editor`)
 }
 
 const tarballFor = (pkg, tarballs) => {
