@@ -30,23 +30,38 @@ interface Latency {
   readonly p99: number
 }
 
-/** Times `call(n)` for n in 0 .. calls - 1; the first `warmUp` are not kept. */
-const timeCalls = <E, R>(call: (n: number) => Effect.Effect<unknown, E, R>) =>
+const latency = (samples: ReadonlyArray<number>): Latency => ({ p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) })
+
+/** Times one call, in milliseconds. */
+const timed = <E, R>(call: Effect.Effect<unknown, E, R>) =>
   Effect.gen(function*() {
-    const samples: Array<number> = []
-    for (let n = 0; n < calls; n++) {
-      const start = performance.now()
-      yield* call(n)
-      if (n >= warmUp) samples.push(performance.now() - start)
-    }
-    return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) } satisfies Latency
+    const start = performance.now()
+    yield* call
+    return performance.now() - start
   })
 
-/** Every operation people wait for (the testkit's `Growth.waits`), timed on one tenant. */
-const measure = (world: Growth.World) =>
+/**
+ * Every operation people wait for (the testkit's `Growth.waits`) on both tenants, in turns: the
+ * n-th call on the small tenant, then on the big one, so both see the same machine (a busy moment
+ * slows a pair, not one side). The first `warmUp` pairs are not kept.
+ */
+const measure = (small: Growth.World, big: Growth.World) =>
   Effect.gen(function*() {
-    const results: Array<readonly [string, Latency]> = []
-    for (const { call, name } of yield* Growth.waits(world, calls)) results.push([name, yield* timeCalls(call)])
+    const smallWaits = yield* Growth.waits(small, calls)
+    const bigWaits = yield* Growth.waits(big, calls)
+    const results: Array<{ readonly name: string; readonly small: Latency; readonly big: Latency }> = []
+    for (let i = 0; i < smallWaits.length; i++) {
+      const samples = { small: [] as Array<number>, big: [] as Array<number> }
+      for (let n = 0; n < calls; n++) {
+        const onSmall = yield* timed(smallWaits[i]!.call(n))
+        const onBig = yield* timed(bigWaits[i]!.call(n))
+        if (n >= warmUp) {
+          samples.small.push(onSmall)
+          samples.big.push(onBig)
+        }
+      }
+      results.push({ name: smallWaits[i]!.name, small: latency(samples.small), big: latency(samples.big) })
+    }
     return results
   })
 
@@ -67,19 +82,16 @@ const main = Effect.gen(function*() {
     loaded.push(world)
   }
   const [small, big] = loaded as [Growth.World, Growth.World]
-  const smallResults = yield* Effect.provideContext(measure(small), context)
-  const bigResults = yield* Effect.provideContext(measure(big), context)
+  const results = yield* Effect.provideContext(measure(small, big), context)
 
   console.log(`\n  ${"operation".padEnd(34)} ${"10k p50 / p99 ms".padStart(18)} ${`${(bigAssets / 1000).toLocaleString("en-US")}k p50 / p99 ms`.padStart(20)}   big/small p50   p99`)
-  for (let i = 0; i < smallResults.length; i++) {
-    const [name, s] = smallResults[i]!
-    const [, b] = bigResults[i]!
+  for (const { big: b, name, small: s } of results) {
     console.log(
       `  ${name.padEnd(34)} ${`${s.p50.toFixed(1)} / ${s.p99.toFixed(1)}`.padStart(18)} ${`${b.p50.toFixed(1)} / ${b.p99.toFixed(1)}`.padStart(20)}   ` +
         `${(b.p50 / s.p50).toFixed(2).padStart(13)}   ${(b.p99 / s.p99).toFixed(2)}`
     )
   }
-  console.log(`  (p50 and p99 of ${rounds} calls each, after ${warmUp} untimed)`)
+  console.log(`  (p50 and p99 of ${rounds} calls each, small and big in turns, after ${warmUp} untimed pairs)`)
 })
 
 Effect.runPromise(Effect.scoped(main)).catch((error: unknown) => {
