@@ -14,7 +14,7 @@ import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import helper from "node-red-node-test-helper"
-import procuraNodes from "../src/procura.js"
+import procuraNodes from "../src/index.js"
 
 /**
  * Node-RED's runtime as the test helper expects to find it: `node-red` beside every `@node-red/*`
