@@ -52,6 +52,12 @@ const publishable = () => {
     .map((pkg) => ({ name: pkg.name, dir: pkg.path, manifest: readJson(join(pkg.path, "package.json")) }))
 }
 
+/**
+ * An n8n community node package: n8n loads the files its `n8n` field names, nobody imports it, and
+ * its README shows a workflow, not code. It is checked with n8n-core's own package loader instead.
+ */
+const isN8nPackage = (pkg) => pkg.manifest.n8n !== undefined
+
 /** The entry points a user can import: every export but internals and package.json. */
 const entryPoints = (pkg) =>
   Object.keys(pkg.manifest.exports ?? { ".": null })
@@ -138,15 +144,16 @@ const tryWith = (manager, packages, tarballs, base) => {
     run("pnpm", ["add", "--config.confirm-modules-purge=false", ...tarballs, ...thirdParty], { cwd: app })
   }
 
-  const entries = packages.flatMap(entryPoints)
+  const libraries = packages.filter((pkg) => !isN8nPackage(pkg))
+  const entries = libraries.flatMap(entryPoints)
   for (const file of ["smoke.mjs", "flow.mjs"]) copyFileSync(join(here, file), join(app, file))
   writeFileSync(join(app, "entries.json"), JSON.stringify(entries))
   writeFileSync(join(app, "entries.ts"), `${entries.map((entry, i) => `import * as entry${i} from "${entry}"`).join("\n")}\nexport const all = [${entries.map((_, i) => `entry${i}`).join(", ")}]\n`)
   mkdirSync(join(app, "readme"), { recursive: true })
-  for (const pkg of packages) writeFileSync(join(app, sampleFile(pkg)), readmeSample(pkg))
+  for (const pkg of libraries) writeFileSync(join(app, sampleFile(pkg)), readmeSample(pkg))
   writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
     compilerOptions: { target: "es2023", module: "nodenext", moduleResolution: "nodenext", strict: true, noEmit: true, skipLibCheck: false, types: ["node", "emscripten"] },
-    files: ["entries.ts", ...packages.map(sampleFile)]
+    files: ["entries.ts", ...libraries.map(sampleFile)]
   }, null, 2))
 
   run(process.execPath, ["smoke.mjs"], { cwd: app })
@@ -164,7 +171,7 @@ const tryWith = (manager, packages, tarballs, base) => {
   log(`${manager}: procura-mcp --help prints the usage`)
   run(procura, ["demo", "--requests", "3"], { cwd: app })
   log(`${manager}: the installed CLI ran the demo`)
-  for (const pkg of packages) {
+  for (const pkg of libraries) {
     if (pkg.name === "@procura/testkit") run(join(app, "node_modules", ".bin", "vitest"), ["run", sampleFile(pkg)], { cwd: app })
     else run(process.execPath, [sampleFile(pkg)], { cwd: app })
   }
@@ -176,6 +183,15 @@ const tryWith = (manager, packages, tarballs, base) => {
     env: { PROCURA_NODE_RED_PACKAGE: join(app, "node_modules", "@procura", "node-red"), PROCURA_SCREENSHOTS: join(app, "screenshots") }
   })
   log(`${manager}: the installed @procura/node-red ran its example flow in Node-RED's editor`)
+  // The n8n nodes as n8n has them: the installed package loaded by n8n-core's package loader, a
+  // workflow run through it and its trigger polled (the workspace's test, pointed at the install).
+  for (const pkg of packages.filter(isN8nPackage)) {
+    run("pnpm", ["exec", "vitest", "run", "packages/n8n-nodes-procura/test/Package.test.ts"], {
+      cwd: root,
+      env: { PROCURA_N8N_PACKAGE: join(app, "node_modules", pkg.name) }
+    })
+    log(`${manager}: the installed ${pkg.name} loaded in n8n-core and ran a workflow`)
+  }
 }
 
 const tarballFor = (pkg, tarballs) => {

@@ -1,0 +1,29 @@
+/**
+ * The `procuraApi` credential's test, which n8n runs from the credential dialog. Private to the
+ * package.
+ */
+import type { INodeCredentialTestResult } from "n8n-workflow"
+import { connectionOf } from "./connection.js"
+import { withHost } from "./hosts.js"
+
+const describe = (error: unknown): string => {
+  const tag = typeof error === "object" && error !== null ? (error as { readonly _tag?: unknown })._tag : undefined
+  return `${typeof tag === "string" ? tag : "Error"}: ${error instanceof Error ? error.message : String(error)}`
+}
+
+/**
+ * Opens a credential's store as its principal and waits until it is ready: a malformed principal,
+ * unknown roles, a missing or invalid configuration file, or a store that cannot be reached fails,
+ * with the error's tag and message.
+ */
+export const testCredential = async (fields: { readonly [name: string]: unknown }): Promise<INodeCredentialTestResult> => {
+  try {
+    const where = await withHost(connectionOf(fields), async (host) => {
+      await host.ready()
+      return host.storageDescription
+    })
+    return { status: "OK", message: `Connected to ${where}` }
+  } catch (error) {
+    return { status: "Error", message: describe(error) }
+  }
+}
