@@ -26,6 +26,7 @@ import { z } from "zod"
 import * as Operation from "./Operation.js"
 import { CurrentPrincipal } from "./Principal.js"
 import { Storage } from "./Storage.js"
+import * as Text from "./Text.js"
 
 /**
  * A domain event as `events.listEvents` gives it.
@@ -64,10 +65,10 @@ const scanLimit = 5_000
  *
  * `after` is the position to continue from (0, the default, is the start of the log), `limit` the
  * most events to return (100 by default, at most 1,000), `types` the event types wanted (all when
- * absent). `next` is the position to pass as `after` next time: past every event returned, and
- * past the events of other types skipped on the way (a call reads at most 5,000 stored events),
- * so a follower of rare events still moves on. An empty `events` with `next` equal to `after`
- * means nothing new.
+ * absent; at most 100). `next` is the position to pass as `after` next time: past every event
+ * returned, and past the events of other types skipped on the way (a call reads at most 5,000
+ * stored events), so a follower of rare events still moves on. An empty `events` with `next`
+ * equal to `after` means nothing new.
  *
  * @since 0.4.0
  * @category operations
@@ -80,7 +81,8 @@ export const listEvents = Operation.make({
   input: z.object({
     after: z.number().int().nonnegative().optional(),
     limit: z.number().int().min(1).max(1000).optional(),
-    types: z.array(z.string().min(1)).min(1).optional()
+    // Event types are short (`purchase_order.submitted`); a follower names a few.
+    types: z.array(Text.code).min(1).max(100).optional()
   }),
   output: z.object({ events: z.array(ListedEvent), next: z.number().int().nonnegative() }),
   events: [],
