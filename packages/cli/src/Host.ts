@@ -443,3 +443,131 @@ export const open = async (options: Options): Promise<Host> => {
     [Symbol.asyncDispose]: dispose
   }
 }
+
+/**
+ * A host held from the process's pool ({@link share}): runs as the principal it was shared
+ * with, on a host other holders may share with principals of their own.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Shared {
+  /** Who this holder's runs are. */
+  readonly principal: Principal.Principal
+  /** Every operation the host runs (the core's and the enabled plugins'), by id. */
+  readonly catalogue: ReadonlyMap<string, Operation.Any>
+  /** Where the data is, for people. */
+  readonly storageDescription: string
+  /** Runs an operation by id as this holder's principal (see {@link Host.run}). */
+  readonly run: (operationId: string, input: unknown, options?: Omit<RunOptions, "principal">) => Promise<unknown>
+  /** Problem details for an error a run rejected with, publishing only this principal's tenant. */
+  readonly toProblem: (error: unknown) => Problem
+  /** Gives the host back to the pool, which closes it when nobody holds it (after `idleMillis`). */
+  readonly release: () => Promise<void>
+}
+
+/**
+ * Options of {@link share}.
+ *
+ * @since 0.4.0
+ * @category options
+ */
+export interface ShareOptions {
+  /** Who the holder's runs are: `USER@TENANT:ROLE[,ROLE]` or a principal object. */
+  readonly principal: string | Principal.Principal
+  /** Where the data is; the pool keeps one host per storage and configuration file. */
+  readonly storage?: StorageOptions | undefined
+  /** The plugin configuration file's path. */
+  readonly config?: string | undefined
+  /** How long a host nobody holds stays open before it is closed; 0 (the default) closes it at once. */
+  readonly idleMillis?: number | undefined
+}
+
+interface Pooled {
+  readonly host: Promise<Host>
+  holders: number
+  timer: ReturnType<typeof setTimeout> | undefined
+  closing: Promise<void> | undefined
+}
+
+const pool = new Map<string, Pooled>()
+
+const closePooled = (key: string, entry: Pooled): Promise<void> => {
+  if (entry.timer !== undefined) clearTimeout(entry.timer)
+  entry.closing ??= entry.host
+    .then((host) => host.dispose(), () => undefined)
+    .finally(() => {
+      if (pool.get(key) === entry) pool.delete(key)
+    })
+  return entry.closing
+}
+
+/**
+ * Holds the process's host for a storage and configuration file, opening it if none is open, and
+ * runs as the principal given. Hosts of flow editors and workflow engines (Node-RED configuration
+ * nodes, n8n credentials) share one host per store this way, each with its own principal: an
+ * embedded PGlite directory is one process's database, opened once. The principal is checked as
+ * {@link open} checks it; a host that fails to open is not kept. Rejects with the errors of
+ * {@link open}.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const share = async (options: ShareOptions): Promise<Shared> => {
+  const config = options.config === undefined || options.config === "" ? undefined : resolve(options.config)
+  const where = options.storage?.dataDir !== undefined ? { dataDir: resolve(options.storage.dataDir) } : options.storage ?? {}
+  const key = JSON.stringify([where, config ?? null])
+  let entry = pool.get(key)
+  while (entry?.closing !== undefined) {
+    await entry.closing
+    entry = pool.get(key)
+  }
+  if (entry === undefined) {
+    const created: Pooled = { host: open({ principal: options.principal, storage: where, config }), holders: 0, timer: undefined, closing: undefined }
+    created.host.catch(() => {
+      if (pool.get(key) === created) pool.delete(key)
+    })
+    pool.set(key, created)
+    entry = created
+  }
+  const held = entry
+  held.holders++
+  if (held.timer !== undefined) clearTimeout(held.timer)
+  held.timer = undefined
+  let released = false
+  const release = async () => {
+    if (released) return
+    released = true
+    if (--held.holders > 0) return
+    const idle = options.idleMillis ?? 0
+    if (idle <= 0) return closePooled(key, held)
+    held.timer = setTimeout(() => void closePooled(key, held), idle)
+    held.timer.unref()
+  }
+  try {
+    const host = await held.host
+    await host.ready()
+    const runAs = principal(options.principal, host.composition)
+    return {
+      principal: runAs,
+      catalogue: host.catalogue,
+      storageDescription: host.storageDescription,
+      run: (operationId, input, runOptions) => host.run(operationId, input, { ...runOptions, principal: runAs }),
+      toProblem: (error) => host.toProblem(error, { principal: runAs }),
+      release
+    }
+  } catch (error) {
+    await release()
+    throw error
+  }
+}
+
+/**
+ * Closes every host of the pool ({@link share}), held or not: for tests and a process shutting down.
+ *
+ * @since 0.4.0
+ * @category destructors
+ */
+export const closeShared = async (): Promise<void> => {
+  await Promise.all([...pool].map(([key, entry]) => closePooled(key, entry)))
+}

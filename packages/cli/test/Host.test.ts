@@ -59,6 +59,36 @@ describe("Host", () => {
     }
   })
 
+  it("shares one host per storage between principals, and closes it when the last holder gives it back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "procura-host-share-"))
+    try {
+      const dataDir = join(dir, "data")
+      const [buyer, requester] = await Promise.all([
+        Host.share({ principal: "pat@acme:procurement_manager", storage: { dataDir } }),
+        Host.share({ principal: "rae@acme:requester", storage: { dataDir: join(dir, ".", "data") } })
+      ])
+      await buyer.run("catalog.createVendor", { code: "DELL", name: "Dell" })
+      // One embedded database: the requester reads what the buyer wrote, and runs as itself.
+      const seen = await requester.run("catalog.listVendors", {}) as { items: ReadonlyArray<{ code: string }> }
+      assert.deepStrictEqual(seen.items.map((vendor) => vendor.code), ["DELL"])
+      const refused = await rejection(requester.run("catalog.createVendor", { code: "HP", name: "HP" }))
+      assert.strictEqual(requester.toProblem(refused).code, "AccessDenied")
+      // An unknown role is refused for its holder only; the host stays open for the others.
+      const typo = await rejection(Host.share({ principal: "oz@acme:procurment_manager", storage: { dataDir } }))
+      assert.instanceOf(typo, Host.UnknownRoles)
+      await buyer.release()
+      assert.lengthOf(((await requester.run("catalog.listVendors", {})) as { items: ReadonlyArray<unknown> }).items, 1)
+      await requester.release()
+      // Closed with its last holder: the directory opens again.
+      const again = await Host.share({ principal: "pat@acme:procurement_manager", storage: { dataDir } })
+      assert.lengthOf(((await again.run("catalog.listVendors", {})) as { items: ReadonlyArray<unknown> }).items, 1)
+      await again.release()
+    } finally {
+      await Host.closeShared()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+
   it("refuses a malformed principal, an unknown role, a missing or invalid configuration with named errors", async () => {
     const malformed = await rejection(Host.open({ principal: "pat@acme", storage: memory() }))
     assert.instanceOf(malformed, Host.InvalidPrincipal)

@@ -6,8 +6,9 @@
  *
  * - `procura-config` (a configuration node): where the data is (embedded PGlite in a directory, or
  *   a PostgreSQL URL kept in Node-RED's credentials), who runs (`USER@TENANT:ROLE[,ROLE]`) and an
- *   optional plugin configuration file (JSON or YAML). One Procura host per configuration node,
- *   opened on first use and closed when the flow stops.
+ *   optional plugin configuration file (JSON or YAML). Configuration nodes on one storage and
+ *   plugins file share the process's Procura host for it (`Host.share`), each running as its own
+ *   principal; the host opens on first use and closes when no flow uses it.
  * - `procura-operation`: runs the operation chosen in the editor, whose form is drawn from the
  *   operation's input schema; each field is a typed input (a literal, `msg.…`, flow or global
  *   context, an environment variable or a JSONata expression), over `msg.payload` when that is an
@@ -23,7 +24,7 @@
  * @since 0.1.0
  */
 import { Host } from "@procura/cli"
-import type { Principal } from "@procura/core"
+import type { Operation } from "@procura/core"
 import { resolve } from "node:path"
 import type { AdminRequest, AdminResponse, Message, Node, NodeDefinition, Red } from "./red.js"
 
@@ -40,36 +41,11 @@ const describe = (error: unknown): string =>
 /** What a `procura-config` node gives the nodes that use it: runs as its principal, and the catalogue. */
 interface Configured {
   readonly run: (operationId: string, input: unknown) => Promise<unknown>
-  readonly toProblem: (error: unknown) => ReturnType<Host.Host["toProblem"]> | undefined
-  readonly loaded: () => Promise<Host.Loaded>
+  readonly toProblem: (error: unknown) => ReturnType<Host.Shared["toProblem"]> | undefined
+  readonly catalogue: () => Promise<ReadonlyMap<string, Operation.Any>>
 }
 
 const configured = new WeakMap<object, Configured>()
-
-/**
- * The hosts of this process, one per storage and plugins file: configuration nodes with different
- * principals on the same embedded database share it (a PGlite directory opened twice would be two
- * databases writing one set of files), each running as its own principal. Closed with its last node.
- */
-const shared = new Map<string, { readonly host: Promise<Host.Host>; users: number }>()
-
-const openShared = (key: string, open: () => Promise<Host.Host>) => {
-  let entry = shared.get(key)
-  if (entry === undefined) {
-    entry = { host: open(), users: 0 }
-    shared.set(key, entry)
-    // A host that cannot open is not kept: the next deploy tries again.
-    entry.host.catch(() => shared.delete(key))
-  }
-  entry.users++
-  const release = async () => {
-    const current = shared.get(key)
-    if (current === undefined || --current.users > 0) return
-    shared.delete(key)
-    await current.host.then((host) => host.dispose(), () => undefined)
-  }
-  return { host: entry.host, release }
-}
 
 /** The configuration node a node names, or an error saying what is missing. */
 const configOf = (red: Red, id: string): Configured => {
@@ -112,45 +88,37 @@ const evaluate = (red: Red, node: Node, field: Field, msg: Message): Promise<unk
     red.util.evaluateNodeProperty(field.value, field.type, node, msg, (error, value) => (error ? reject(error) : resolve(value)))
   )
 
-/** `procura-config`: one principal on a storage shared with the other configuration nodes on it. */
+/**
+ * `procura-config`: one principal on the process's host for its storage and plugins file
+ * (`Host.share`), which configuration nodes with other principals on the same storage share: an
+ * embedded database is opened once.
+ */
 const configNode = (node: Node, definition: NodeDefinition): void => {
   const storage: Host.StorageOptions = text(definition, "storage") === "postgres"
     ? { databaseUrl: node.credentials?.["databaseUrl"] ?? "" }
-    : { dataDir: resolve(text(definition, "dataDir") || ".procura/data") }
-  const configFile = text(definition, "configFile")
-  const principal = text(definition, "principal")
-  let loading: Promise<Host.Loaded> | undefined
-  const loaded = () => (loading ??= Host.load(configFile === "" ? undefined : resolve(configFile)))
-  let opened: { readonly host: Promise<Host.Host>; readonly release: () => Promise<void> } | undefined
-  let runAs: Principal.Principal | undefined
-  let current: Host.Host | undefined
-  const host = async () => {
-    const config = await loaded()
-    // Checked here, so a principal with an unknown role is refused even on a host another node opened.
-    runAs ??= Host.principal(principal, config.composition)
-    const as = runAs
-    opened ??= openShared(JSON.stringify([storage, configFile]), async () => {
-      const host = await Host.open({ principal: as, storage, loaded: config })
-      await host.ready()
-      return host
-    })
-    current = await opened.host
-    return { host: current, as }
-  }
+    : { dataDir: text(definition, "dataDir") || ".procura/data" }
+  const config = text(definition, "configFile") || undefined
+  let lease: Promise<Host.Shared> | undefined
+  let current: Host.Shared | undefined
+  const held = () =>
+    (lease ??= Host.share({ principal: text(definition, "principal"), storage, config }).then(
+      (shared) => (current = shared),
+      (error: unknown) => {
+        lease = undefined
+        throw error
+      }
+    ))
   configured.set(node, {
-    run: async (operationId, input) => {
-      const { as, host: opened } = await host()
-      return opened.run(operationId, input, { principal: as })
-    },
-    toProblem: (error) => current?.toProblem(error, { principal: runAs }),
-    loaded
+    run: async (operationId, input) => (await held()).run(operationId, input),
+    toProblem: (error) => current?.toProblem(error),
+    catalogue: async () => current?.catalogue ?? (await Host.load(config === undefined ? undefined : resolve(config))).catalogue
   })
   node.on("close", (_removed, done) => {
-    const closing = opened
-    opened = undefined
+    const closing = lease
+    lease = undefined
     current = undefined
     if (closing === undefined) return done()
-    closing.release().then(() => done(), () => done())
+    closing.then((shared) => shared.release(), () => undefined).then(() => done(), () => done())
   })
 }
 
@@ -272,9 +240,9 @@ export default function procuraNodes(red: Red): void {
     const id = req.query["config"] ?? ""
     const node = id === "" ? undefined : red.nodes.getNode(id)
     const found = node === undefined || node === null ? undefined : configured.get(node)
-    const loaded = found === undefined ? Host.load() : found.loaded()
-    loaded.then(
-      (config) => res.json([...config.catalogue.values()].map(Host.describe)),
+    const catalogue = found === undefined ? Host.load().then((loaded) => loaded.catalogue) : found.catalogue()
+    catalogue.then(
+      (operations) => res.json([...operations.values()].map(Host.describe)),
       (error: unknown) => res.status(500).json({ error: describe(error) })
     )
   })

@@ -18,10 +18,8 @@ const describe = (error: unknown): string => {
  */
 export const testCredential = async (fields: { readonly [name: string]: unknown }): Promise<INodeCredentialTestResult> => {
   try {
-    const where = await withHost(connectionOf(fields), async (host) => {
-      await host.ready()
-      return host.storageDescription
-    })
+    // Holding the host means it opened, the principal was checked and storage is ready.
+    const where = await withHost(connectionOf(fields), async (host) => host.storageDescription)
     return { status: "OK", message: `Connected to ${where}` }
   } catch (error) {
     return { status: "Error", message: describe(error) }

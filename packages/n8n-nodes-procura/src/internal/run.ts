@@ -32,7 +32,7 @@ const problemMembers = new Set(["type", "title", "status", "detail", "instance",
  * codes). An error the problem details do not know (`InternalError`) keeps its own tag and
  * message: problem details hide a 5xx's message from HTTP clients, but the n8n user runs the host.
  */
-export const failureOf = (host: Host.Host, error: unknown): Failure => {
+export const failureOf = (host: Pick<Host.Shared, "toProblem">, error: unknown): Failure => {
   const problem = host.toProblem(error)
   const known = problem.code !== Problem.internalErrorCode
   const tag = field(error, "_tag") ?? (known ? problem.code.split("/")[0]! : problem.code)
