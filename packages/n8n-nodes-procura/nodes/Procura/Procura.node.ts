@@ -14,14 +14,7 @@ import {
   NodeConnectionTypes,
   NodeOperationError
 } from "n8n-workflow"
-import { byIdResource, catalogue, resourceProperties, type Connection, connectionOf, withHost, failureOf, inputOf, itemsOf, testCredential } from "../../src/internal/runtime.js"
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
-
-const tagOf = (error: unknown): string => {
-  const tag = typeof error === "object" && error !== null ? (error as { readonly _tag?: unknown })._tag : undefined
-  return typeof tag === "string" ? tag : "Error"
-}
+import { byIdResource, catalogue, resourceProperties, type Connection, connectionOf, withHost, describeError, failureOf, inputOf, itemsOf, messageOf, testCredential } from "../../src/internal/runtime.js"
 
 /**
  * Runs Procura operations. The resource is an operation's module (`purchasing`), the operation
@@ -104,7 +97,7 @@ export class Procura implements INodeType {
     try {
       connection = connectionOf(await this.getCredentials("procuraApi"))
     } catch (error) {
-      throw new NodeOperationError(this.getNode(), `${tagOf(error)}: ${messageOf(error)}`)
+      throw new NodeOperationError(this.getNode(), describeError(error))
     }
     // Every item's parameters first (n8n resolves expressions per item), then the runs.
     const calls = this.getInputData().map((_, item) => {
@@ -150,7 +143,7 @@ export class Procura implements INodeType {
     } catch (error) {
       // Opening the host failed: a malformed principal, unknown roles, a missing or invalid configuration file.
       const issues = (error as { readonly issues?: unknown }).issues
-      throw new NodeOperationError(this.getNode(), `${tagOf(error)}: ${messageOf(error)}`, issues === undefined ? {} : { description: JSON.stringify(issues) })
+      throw new NodeOperationError(this.getNode(), describeError(error), issues === undefined ? {} : { description: JSON.stringify(issues) })
     }
     if (outcome instanceof NodeOperationError) throw outcome
     return [outcome]

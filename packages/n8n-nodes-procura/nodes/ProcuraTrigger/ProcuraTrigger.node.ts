@@ -15,7 +15,7 @@ import {
   NodeConnectionTypes,
   NodeOperationError
 } from "n8n-workflow"
-import { eventTypes, type Connection, connectionOf, storeOf, tenantOf, withHost, failureOf, testCredential } from "../../src/internal/runtime.js"
+import { eventTypes, type Connection, connectionOf, storeOf, tenantOf, withHost, describeError, failureOf, testCredential } from "../../src/internal/runtime.js"
 
 /** A page of `events.listEvents`. */
 interface Page {
@@ -34,13 +34,6 @@ interface Checkpoint {
 
 /** Events read per `events.listEvents` call (its maximum). */
 const pageSize = 1000
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
-
-const tagOf = (error: unknown): string => {
-  const tag = typeof error === "object" && error !== null ? (error as { readonly _tag?: unknown })._tag : undefined
-  return typeof tag === "string" ? tag : "Error"
-}
 
 /**
  * Emits Procura's domain events: each poll reads the events appended after the checkpoint, of the
@@ -116,7 +109,7 @@ export class ProcuraTrigger implements INodeType {
     try {
       connection = connectionOf(await this.getCredentials("procuraApi"))
     } catch (error) {
-      throw new NodeOperationError(this.getNode(), `${tagOf(error)}: ${messageOf(error)}`)
+      throw new NodeOperationError(this.getNode(), describeError(error))
     }
     const types = this.getNodeParameter("eventTypes", []) as Array<string>
     const startFrom = this.getNodeParameter("startFrom", "now") as string
@@ -178,7 +171,7 @@ export class ProcuraTrigger implements INodeType {
       outcome = await withHost(connection, follow)
     } catch (error) {
       // Opening the host failed: a malformed principal, unknown roles, a missing or invalid configuration file.
-      throw new NodeOperationError(this.getNode(), `${tagOf(error)}: ${messageOf(error)}`)
+      throw new NodeOperationError(this.getNode(), describeError(error))
     }
     if (outcome instanceof NodeOperationError) throw outcome
     return outcome

@@ -5,11 +5,7 @@
 import type { INodeCredentialTestResult } from "n8n-workflow"
 import { connectionOf } from "./connection.js"
 import { withHost } from "./hosts.js"
-
-const describe = (error: unknown): string => {
-  const tag = typeof error === "object" && error !== null ? (error as { readonly _tag?: unknown })._tag : undefined
-  return `${typeof tag === "string" ? tag : "Error"}: ${error instanceof Error ? error.message : String(error)}`
-}
+import { describeError } from "./run.js"
 
 /**
  * Opens a credential's store as its principal and waits until it is ready: a malformed principal,
@@ -22,6 +18,6 @@ export const testCredential = async (fields: { readonly [name: string]: unknown 
     const where = await withHost(connectionOf(fields), async (host) => host.storageDescription)
     return { status: "OK", message: `Connected to ${where}` }
   } catch (error) {
-    return { status: "Error", message: describe(error) }
+    return { status: "Error", message: describeError(error) }
   }
 }

@@ -46,6 +46,15 @@ export const failureOf = (host: Pick<Host.Shared, "toProblem">, error: unknown):
   }
 }
 
+/** What an error says, for people: its message, or the value itself. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+/**
+ * An error the nodes cannot describe by problem details (a credential that cannot open, an input
+ * that is not JSON), as `<tag>: <message>`: `InvalidPrincipal: ...`, `MissingConfigFile: ...`.
+ */
+export const describeError = (error: unknown): string => `${field(error, "_tag") ?? "Error"}: ${messageOf(error)}`
+
 /** Reads the `input` parameter: an object as given, or JSON text parsed; empty text is `{}`. */
 export const inputOf = (value: unknown): unknown => {
   if (typeof value !== "string") return value ?? {}

@@ -6,5 +6,5 @@
 export { byIdResource, catalogue, eventTypes, resourceProperties } from "./catalogue.js"
 export { type Connection, connectionOf, storeOf, tenantOf } from "./connection.js"
 export { closeAll, withHost } from "./hosts.js"
-export { failureOf, inputOf, itemsOf } from "./run.js"
+export { describeError, failureOf, inputOf, itemsOf, messageOf } from "./run.js"
 export { testCredential } from "./credentialTest.js"
