@@ -53,8 +53,9 @@ const publishable = () => {
 }
 
 /**
- * An n8n community node package: n8n loads the files its `n8n` field names, nobody imports it, and
- * its README shows a workflow, not code. It is checked with n8n-core's own package loader instead.
+ * An n8n community node package: n8n loads the files its `n8n` field names, nobody imports it, its
+ * README shows a workflow, not code, and it goes into n8n's nodes directory, not an application.
+ * It is installed alone and checked with n8n-core's own package loader ({@link tryN8n}).
  */
 const isN8nPackage = (pkg) => pkg.manifest.n8n !== undefined
 
@@ -144,16 +145,15 @@ const tryWith = (manager, packages, tarballs, base) => {
     run("pnpm", ["add", "--config.confirm-modules-purge=false", ...tarballs, ...thirdParty], { cwd: app })
   }
 
-  const libraries = packages.filter((pkg) => !isN8nPackage(pkg))
-  const entries = libraries.flatMap(entryPoints)
+  const entries = packages.flatMap(entryPoints)
   for (const file of ["smoke.mjs", "flow.mjs"]) copyFileSync(join(here, file), join(app, file))
   writeFileSync(join(app, "entries.json"), JSON.stringify(entries))
   writeFileSync(join(app, "entries.ts"), `${entries.map((entry, i) => `import * as entry${i} from "${entry}"`).join("\n")}\nexport const all = [${entries.map((_, i) => `entry${i}`).join(", ")}]\n`)
   mkdirSync(join(app, "readme"), { recursive: true })
-  for (const pkg of libraries) writeFileSync(join(app, sampleFile(pkg)), readmeSample(pkg))
+  for (const pkg of packages) writeFileSync(join(app, sampleFile(pkg)), readmeSample(pkg))
   writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
     compilerOptions: { target: "es2023", module: "nodenext", moduleResolution: "nodenext", strict: true, noEmit: true, skipLibCheck: false, types: ["node", "emscripten"] },
-    files: ["entries.ts", ...libraries.map(sampleFile)]
+    files: ["entries.ts", ...packages.map(sampleFile)]
   }, null, 2))
 
   run(process.execPath, ["smoke.mjs"], { cwd: app })
@@ -171,7 +171,7 @@ const tryWith = (manager, packages, tarballs, base) => {
   log(`${manager}: procura-mcp --help prints the usage`)
   run(procura, ["demo", "--requests", "3"], { cwd: app })
   log(`${manager}: the installed CLI ran the demo`)
-  for (const pkg of libraries) {
+  for (const pkg of packages) {
     if (pkg.name === "@procura/testkit") run(join(app, "node_modules", ".bin", "vitest"), ["run", sampleFile(pkg)], { cwd: app })
     else run(process.execPath, [sampleFile(pkg)], { cwd: app })
   }
@@ -183,15 +183,25 @@ const tryWith = (manager, packages, tarballs, base) => {
     env: { PROCURA_NODE_RED_PACKAGE: join(app, "node_modules", "@procura", "node-red"), PROCURA_SCREENSHOTS: join(app, "screenshots") }
   })
   log(`${manager}: the installed @procura/node-red ran its example flow in Node-RED's editor`)
-  // The n8n nodes as n8n has them: the installed package loaded by n8n-core's package loader, a
-  // workflow run through it and its trigger polled (the workspace's test, pointed at the install).
-  for (const pkg of packages.filter(isN8nPackage)) {
-    run("pnpm", ["exec", "vitest", "run", "packages/n8n-nodes-procura/test/Package.test.ts"], {
-      cwd: root,
-      env: { PROCURA_N8N_PACKAGE: join(app, "node_modules", pkg.name) }
-    })
-    log(`${manager}: the installed ${pkg.name} loaded in n8n-core and ran a workflow`)
-  }
+}
+
+/**
+ * An n8n community package as n8n installs it: alone in a folder of its own (n8n's nodes
+ * directory, `~/.n8n/nodes`), its peer n8n-workflow (and that one's zod 3) installed beside it,
+ * never next to the Procura libraries. Then n8n-core's package loader loads the installed package
+ * and runs a workflow through it (the workspace's test, pointed at the install).
+ */
+const tryN8n = (manager, pkg, tarball, base) => {
+  const nodes = join(base, `n8n-nodes-${manager}`)
+  mkdirSync(nodes, { recursive: true })
+  writeFileSync(join(nodes, "package.json"), `${JSON.stringify({ name: `n8n-nodes-${manager}`, private: true }, null, 2)}\n`)
+  if (manager === "npm") run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball], { cwd: nodes })
+  else run("pnpm", ["add", "--config.confirm-modules-purge=false", tarball], { cwd: nodes })
+  run("pnpm", ["exec", "vitest", "run", "packages/n8n-nodes-procura/test/Package.test.ts"], {
+    cwd: root,
+    env: { PROCURA_N8N_PACKAGE: join(nodes, "node_modules", pkg.name) }
+  })
+  log(`${manager}: ${pkg.name}, installed alone as n8n installs it, loaded in n8n-core and ran a workflow`)
 }
 
 const tarballFor = (pkg, tarballs) => {
@@ -211,7 +221,11 @@ const main = () => {
     log(`packing ${packages.length} packages: ${packages.map((pkg) => pkg.name).join(", ")}`)
     const tarballs = pack(packages, join(base, "tarballs"))
     checkTarballs(tarballs)
-    for (const manager of ["npm", "pnpm"]) tryWith(manager, packages, tarballs, base)
+    const libraries = packages.filter((pkg) => !isN8nPackage(pkg))
+    for (const manager of ["npm", "pnpm"]) {
+      tryWith(manager, libraries, libraries.map((pkg) => tarballFor(pkg, tarballs)), base)
+      for (const pkg of packages.filter(isN8nPackage)) tryN8n(manager, pkg, tarballFor(pkg, tarballs), base)
+    }
     log(`all good in ${Math.round((Date.now() - started) / 1000)} s`)
   } finally {
     if (keep) log(`kept ${base}`)
