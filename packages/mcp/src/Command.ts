@@ -4,12 +4,13 @@
  *
  * ```sh
  * procura-mcp --as pat@acme:procurement_manager [--config procura.config.yaml] [--data-dir DIR | --database-url URL]
- * procura-mcp --as pat@acme:procurement_manager --http [--port 3333] [--host 127.0.0.1]
+ * procura-mcp --as pat@acme:procurement_manager --http [--port 3333] [--host 127.0.0.1] [--token-file FILE]
  * ```
  *
  * @since 0.1.0
  */
 import { Host } from "@procura/cli"
+import { readFileSync } from "node:fs"
 import { parseArgs } from "node:util"
 import * as Mcp from "./Mcp.js"
 
@@ -26,9 +27,13 @@ Usage:
       Serve over stdio (what an MCP client runs). Every tool call runs as this principal: its
       permission checked, its input validated, its events recorded as done by USER.
   procura-mcp --as USER@TENANT:ROLE[,ROLE] --http [--port N] [--host ADDRESS] [--allowed-host NAME]...
-      Serve over streamable HTTP at http://ADDRESS:N/mcp (default 127.0.0.1, port 3333). There is
-      no authentication: anyone who reaches the port acts as the principal. Requests whose Host or
-      Origin is not loopback or an --allowed-host are refused. Stops on SIGINT or SIGTERM.
+              [--token-file FILE | --unauthenticated]
+      Serve over streamable HTTP at http://ADDRESS:N/mcp (default 127.0.0.1, port 3333). Requests
+      whose Host or Origin is not loopback or an --allowed-host are refused. With --token-file
+      (one bearer token a line, at least 32 characters each) or PROCURA_MCP_TOKEN, requests need
+      Authorization: Bearer <token>; without, anyone who reaches the port acts as the principal,
+      so an ADDRESS other than loopback needs a token, or --unauthenticated behind a proxy that
+      authenticates. Stops on SIGINT or SIGTERM.
 
   --config FILE enables plugins (JSON or YAML, as for \`procura --config\`): their operations become
   tools too. Without --data-dir or --database-url, PROCURA_DATABASE_URL when set, else embedded
@@ -56,6 +61,38 @@ const defaultIo: Io = { err: (text) => process.stderr.write(text) }
 const describeError = (error: unknown): string =>
   error instanceof Error ? error.message : String(error)
 
+/** Whether an address to bind is loopback: only this machine reaches it. */
+const isLoopback = (address: string): boolean =>
+  address === "localhost" || address === "::1" || address === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(address)
+
+/**
+ * The bearer tokens of `--token-file` (one a line; blank lines and lines starting with `#` are
+ * skipped) and `PROCURA_MCP_TOKEN`, each checked for length; or what is wrong with them.
+ */
+const bearerTokens = (file: string | undefined, fromEnv: string | undefined): ReadonlyArray<string> | string => {
+  const tokens: Array<string> = []
+  if (file !== undefined) {
+    let text: string
+    try {
+      text = readFileSync(file, "utf8")
+    } catch (error) {
+      return `cannot read --token-file ${file}: ${describeError(error)}`
+    }
+    const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"))
+    if (lines.length === 0) return `--token-file ${file} has no token (one a line, at least ${Mcp.minimumTokenLength} characters)`
+    const weak = Mcp.weakBearerToken(lines)
+    if (weak !== undefined) return `--token-file ${file}: ${weak.message}`
+    tokens.push(...lines)
+  }
+  const envToken = fromEnv?.trim() ?? ""
+  if (envToken !== "") {
+    const weak = Mcp.weakBearerToken([envToken])
+    if (weak !== undefined) return `PROCURA_MCP_TOKEN: ${weak.message}`
+    tokens.push(envToken)
+  }
+  return tokens
+}
+
 /**
  * Runs the command on its arguments (without `node` and the script) until the client closes stdin
  * or, over HTTP, until SIGINT, SIGTERM or `io.signal`; resolves with the exit code.
@@ -78,6 +115,8 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Pro
         port: { type: "string" },
         host: { type: "string" },
         "allowed-host": { type: "string", multiple: true },
+        "token-file": { type: "string" },
+        unauthenticated: { type: "boolean" },
         help: { type: "boolean", short: "h" }
       },
       strict: true,
@@ -102,6 +141,23 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Pro
     return 2
   }
   const config = values.config ?? (env["PROCURA_CONFIG"] || undefined)
+  if (values.http !== true && (values["token-file"] !== undefined || values.unauthenticated === true)) {
+    io.err(`procura-mcp: --token-file and --unauthenticated are for --http (over stdio, the client that starts the server is the only one)\n`)
+    return 2
+  }
+  const address = values.host ?? "127.0.0.1"
+  const tokens = bearerTokens(values["token-file"], env["PROCURA_MCP_TOKEN"])
+  if (typeof tokens === "string") {
+    io.err(`procura-mcp: ${tokens}\n`)
+    return 2
+  }
+  if (values.http === true && tokens.length === 0 && values.unauthenticated !== true && !isLoopback(address)) {
+    io.err(
+      `procura-mcp: --host ${address} serves other machines, and without a token anyone who reaches it acts as the principal: ` +
+        "give --token-file FILE (or PROCURA_MCP_TOKEN), or --unauthenticated when a proxy in front authenticates\n"
+    )
+    return 2
+  }
 
   let host: Host.Host
   try {
@@ -150,15 +206,23 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Pro
       storageProblem(error)
       return 1
     }
-    const address = values.host ?? "127.0.0.1"
     let served: Mcp.HttpHandle
     try {
-      served = await Mcp.serveHttp(host, { onError, port, host: address, allowedHosts: values["allowed-host"] ?? [] })
+      served = await Mcp.serveHttp(host, {
+        onError,
+        port,
+        host: address,
+        allowedHosts: values["allowed-host"] ?? [],
+        bearerTokens: tokens
+      })
     } catch (error) {
       io.err(`procura-mcp: cannot listen on ${address}:${port}: ${describeError(error)}\n`)
       return 1
     }
-    io.err(`procura-mcp: serving ${host.catalogue.size} tools at ${served.url} as ${host.principal.userId}@${host.principal.tenantId} on ${host.storageDescription}\n`)
+    io.err(
+      `procura-mcp: serving ${host.catalogue.size} tools at ${served.url} as ${host.principal.userId}@${host.principal.tenantId} on ${host.storageDescription}` +
+        `${tokens.length === 0 ? ", without authentication" : `, to holders of ${tokens.length === 1 ? "the bearer token" : `one of ${tokens.length} bearer tokens`}`}\n`
+    )
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off("SIGINT", stop)

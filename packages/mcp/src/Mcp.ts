@@ -50,7 +50,7 @@ import {
 import type { Host } from "@procura/cli"
 import type { Operation } from "@procura/core"
 import { Data } from "effect"
-import { randomUUID } from "node:crypto"
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { createRequire } from "node:module"
@@ -316,6 +316,40 @@ export interface HttpOptions extends ServerOptions {
    * `127.0.0.1` and `[::1]`: a guard against DNS rebinding. Add the names a proxy in front uses.
    */
   readonly allowedHosts?: ReadonlyArray<string> | undefined
+  /**
+   * Bearer tokens the server accepts, each at least {@link minimumTokenLength} characters (several
+   * let a token be rotated without a gap). When given, every request must carry
+   * `Authorization: Bearer <token>` with one of them, or is refused with 401 and a
+   * `WWW-Authenticate: Bearer` challenge. Without them there is no authentication: anyone who
+   * reaches the port acts as the host's principal.
+   */
+  readonly bearerTokens?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The shortest bearer token {@link serveHttp} accepts: 32 characters, what `openssl rand -hex 16`
+ * prints (128 bits).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const minimumTokenLength = 32
+
+/**
+ * A bearer token given to {@link serveHttp} shorter than {@link minimumTokenLength}; the server
+ * does not start. The message names the token by position, never its value.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WeakBearerToken extends Data.TaggedError("WeakBearerToken")<{
+  /** The token's position in `bearerTokens`, from 0. */
+  readonly index: number
+  readonly length: number
+}> {
+  override get message(): string {
+    return `bearer token ${this.index + 1} has ${this.length} characters; give at least ${minimumTokenLength} (openssl rand -hex 16 prints one)`
+  }
 }
 
 /**
@@ -343,6 +377,39 @@ const hostnameOf = (value: string, origin: boolean): string | undefined => {
   }
 }
 
+const digest = (token: string) => createHash("sha256").update(token).digest()
+
+/**
+ * The first of `tokens` shorter than {@link minimumTokenLength}, as the error {@link serveHttp}
+ * would reject with; `undefined` when all are long enough. A command checks its tokens with it
+ * before it opens anything.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const weakBearerToken = (tokens: ReadonlyArray<string>): WeakBearerToken | undefined => {
+  const index = tokens.findIndex((token) => token.length < minimumTokenLength)
+  return index < 0 ? undefined : new WeakBearerToken({ index, length: tokens[index]!.length })
+}
+
+/**
+ * Whether an `Authorization` header carries one of the tokens (always, when there are none).
+ * Compares SHA-256 digests in constant time, so neither a token's length nor its prefix leaks
+ * through timing.
+ */
+const bearerCheck = (tokens: ReadonlyArray<string> | undefined): ((header: string | undefined) => boolean) => {
+  if (tokens === undefined || tokens.length === 0) return () => true
+  const weak = weakBearerToken(tokens)
+  if (weak !== undefined) throw weak
+  const accepted = tokens.map(digest)
+  return (header) => {
+    const match = /^Bearer +(\S+) *$/i.exec(header ?? "")
+    if (match === null) return false
+    const given = digest(match[1]!)
+    return accepted.reduce((found, token) => timingSafeEqual(token, given) || found, false)
+  }
+}
+
 const jsonRpcError = (res: ServerResponse, status: number, code: number, message: string) => {
   res.writeHead(status, { "content-type": "application/json" })
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }))
@@ -351,9 +418,11 @@ const jsonRpcError = (res: ServerResponse, status: number, code: number, message
 /**
  * Serves a host's tools over MCP's streamable HTTP transport on `node:http`, at one endpoint
  * (`POST` messages, `GET` the server's stream, `DELETE` a session). Each client session (from its
- * `initialize`) gets a server of its own; all run as the host's principal. There is no
- * authentication: anyone who reaches the port acts as that principal, so it binds `127.0.0.1` by
- * default, and requests whose `Host` or `Origin` names another host are refused (403).
+ * `initialize`) gets a server of its own; all run as the host's principal. It binds `127.0.0.1` by
+ * default, and refuses (403) requests whose `Host` or `Origin` names another host. With
+ * `bearerTokens` it refuses (401) requests without one of them; without, anyone who reaches the
+ * port acts as the principal. Rejects with {@link WeakBearerToken} before listening when a token
+ * is too short.
  *
  * @since 0.1.0
  * @category transports
@@ -363,6 +432,7 @@ export const serveHttp = async (host: Host.Host, options: HttpOptions = {}): Pro
   const path = options.path ?? "/mcp"
   const allowed = new Set([...loopbackNames, ...(options.allowedHosts ?? []).map((name) => name.toLowerCase())])
   const sessions = new Map<string, { readonly transport: StreamableHTTPServerTransport; readonly server: Server }>()
+  const authorized = bearerCheck(options.bearerTokens)
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (new URL(req.url ?? "/", "http://localhost").pathname !== path) {
@@ -373,6 +443,11 @@ export const serveHttp = async (host: Host.Host, options: HttpOptions = {}): Pro
     const origin = req.headers.origin
     if (hostHeader === undefined || !allowed.has(hostHeader) || (origin !== undefined && !allowed.has(hostnameOf(origin, true) ?? ""))) {
       jsonRpcError(res, 403, ErrorCode.InvalidRequest, "Forbidden: Host or Origin is not an allowed host")
+      return
+    }
+    if (!authorized(req.headers.authorization)) {
+      res.setHeader("www-authenticate", 'Bearer realm="procura-mcp"')
+      jsonRpcError(res, 401, ErrorCode.InvalidRequest, "Unauthorized: give Authorization: Bearer <token>")
       return
     }
     const sessionId = req.headers["mcp-session-id"]

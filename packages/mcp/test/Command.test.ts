@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Command } from "@procura/mcp"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -45,6 +45,40 @@ describe("procura-mcp usage errors", () => {
     assert.include(invalid.err, "is invalid")
   })
 
+  it("refuses to serve other machines without a token, and a token too short to guess at", async () => {
+    const open = await run(["--as", "pat@acme:requester", "--http", "--host", "0.0.0.0"])
+    assert.strictEqual(open.code, 2)
+    assert.include(open.err, "--host 0.0.0.0 serves other machines")
+    assert.include(open.err, "--token-file FILE (or PROCURA_MCP_TOKEN), or --unauthenticated")
+
+    const weakEnv = await run(["--as", "pat@acme:requester", "--http"], { PROCURA_MCP_TOKEN: "secret" })
+    assert.strictEqual(weakEnv.code, 2)
+    assert.include(weakEnv.err, "PROCURA_MCP_TOKEN: bearer token 1 has 6 characters; give at least 32")
+    assert.notInclude(weakEnv.err, "secret")
+
+    const dir = mkdtempSync(join(tmpdir(), "procura-mcp-tokens-"))
+    try {
+      const file = join(dir, "tokens")
+      writeFileSync(file, `# rotated 2026-12\n${"a".repeat(32)}\n\nshort-one\n`)
+      const weakFile = await run(["--as", "pat@acme:requester", "--http", "--token-file", file])
+      assert.strictEqual(weakFile.code, 2)
+      assert.include(weakFile.err, `--token-file ${file}: bearer token 2 has 9 characters`)
+      writeFileSync(file, "# none yet\n")
+      const empty = await run(["--as", "pat@acme:requester", "--http", "--token-file", file])
+      assert.strictEqual(empty.code, 2)
+      assert.include(empty.err, "has no token")
+      const missing = await run(["--as", "pat@acme:requester", "--http", "--token-file", join(dir, "nope")])
+      assert.strictEqual(missing.code, 2)
+      assert.include(missing.err, "cannot read --token-file")
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+
+    const stdio = await run(["--as", "pat@acme:requester", "--unauthenticated"])
+    assert.strictEqual(stdio.code, 2)
+    assert.include(stdio.err, "--token-file and --unauthenticated are for --http")
+  })
+
   it("prints its usage for --help", async () => {
     const help = await run(["--help"])
     assert.strictEqual(help.code, 0)
@@ -67,7 +101,7 @@ describe("procura-mcp --http", () => {
         env: {}
       })
       assert.strictEqual(await running, 0, err.join(""))
-      assert.match(err.join(""), /serving \d+ tools at http:\/\/127\.0\.0\.1:\d+\/mcp as pat@acme on embedded PGlite/)
+      assert.match(err.join(""), /serving \d+ tools at http:\/\/127\.0\.0\.1:\d+\/mcp as pat@acme on embedded PGlite.*, without authentication$/m)
       assert.include(err.join(""), "procura-mcp: stopped")
     } finally {
       rmSync(dir, { recursive: true, force: true })

@@ -51,6 +51,51 @@ describe("Mcp.serveHttp", () => {
     }
   })
 
+  it("with bearer tokens, serves their holders and refuses (401) everyone else", async () => {
+    const tokens = ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"]
+    const guarded = await Mcp.serveHttp(host, { port: 0, bearerTokens: tokens })
+    try {
+      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
+      const initialize = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "0" } }
+      })
+      for (const authorization of [undefined, "Bearer 0123456789abcdef0123456789abcdeX", `Basic ${tokens[0]}`, "Bearer "]) {
+        const refused = await fetch(guarded.url, {
+          method: "POST",
+          headers: authorization === undefined ? headers : { ...headers, authorization },
+          body: initialize
+        })
+        assert.strictEqual(refused.status, 401, String(authorization))
+        assert.strictEqual(refused.headers.get("www-authenticate"), 'Bearer realm="procura-mcp"')
+      }
+
+      // The second token (one being rotated in) works as well as the first, through the SDK's client.
+      const client = new Client({ name: "procura-mcp-test", version: "0.0.0" })
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(guarded.url), { requestInit: { headers: { authorization: `Bearer ${tokens[1]}` } } })
+      )
+      try {
+        const listed = (await client.callTool({ name: "catalog_listVendors", arguments: {} })) as CallToolResult
+        assert.isUndefined(listed.isError, text(listed))
+      } finally {
+        await client.close()
+      }
+    } finally {
+      await guarded.close()
+    }
+
+    const weak = await Mcp.serveHttp(host, { port: 0, bearerTokens: [tokens[0]!, "hunter2"] }).then(
+      () => assert.fail("a 7-character token was accepted"),
+      (error: unknown) => error
+    )
+    assert.instanceOf(weak, Mcp.WeakBearerToken)
+    assert.strictEqual((weak as Mcp.WeakBearerToken).index, 1)
+    assert.notInclude((weak as Mcp.WeakBearerToken).message, "hunter2")
+  })
+
   it("refuses a request from another origin, and a session it does not know", async () => {
     const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
     const initialize = JSON.stringify({
