@@ -24,7 +24,8 @@
  *
  * @since 0.1.0
  */
-import { Config, type Duration, Redacted } from "effect"
+import { HttpAuth } from "@procura/connector-kit"
+import { Config, type Redacted } from "effect"
 
 /**
  * Basic authentication (`Authorization: Basic ...`). Users with MFA cannot use it.
@@ -32,24 +33,16 @@ import { Config, type Duration, Redacted } from "effect"
  * @since 0.1.0
  * @category models
  */
-export interface Basic {
-  readonly type: "basic"
-  readonly username: string
-  readonly password: Redacted.Redacted<string>
-}
+export interface Basic extends HttpAuth.Basic {}
 
 /**
- * An API key sent in the `x-sn-apikey` header (configured with an API key auth profile).
+ * An API key sent in the `x-sn-apikey` header unless `header` names another (configured with an
+ * API key auth profile).
  *
  * @since 0.1.0
  * @category models
  */
-export interface ApiKey {
-  readonly type: "apiKey"
-  readonly key: Redacted.Redacted<string>
-  /** Default `x-sn-apikey`. */
-  readonly header?: string
-}
+export interface ApiKey extends HttpAuth.ApiKey {}
 
 /**
  * The grant the client starts from. `refresh_token` starts from a refresh token obtained
@@ -58,27 +51,16 @@ export interface ApiKey {
  * @since 0.1.0
  * @category models
  */
-export type OAuthGrant =
-  | { readonly type: "password"; readonly username: string; readonly password: Redacted.Redacted<string> }
-  | { readonly type: "refresh_token"; readonly refreshToken: Redacted.Redacted<string> }
-  | { readonly type: "client_credentials" }
+export type OAuthGrant = HttpAuth.OAuthGrant
 
 /**
- * OAuth 2.0 against the instance's token endpoint.
+ * OAuth 2.0 against the instance's token endpoint (`/oauth_token.do` unless `tokenPath` names
+ * another).
  *
  * @since 0.1.0
  * @category models
  */
-export interface OAuth {
-  readonly type: "oauth"
-  readonly clientId: string
-  readonly clientSecret: Redacted.Redacted<string>
-  readonly grant: OAuthGrant
-  /** Default `/oauth_token.do`. */
-  readonly tokenPath?: string
-  /** Refresh this long before the token expires (at most half its lifetime); default 60 seconds. */
-  readonly refreshBefore?: Duration.Input
-}
+export interface OAuth extends HttpAuth.OAuth {}
 
 /**
  * How the client authenticates.
@@ -88,8 +70,13 @@ export interface OAuth {
  */
 export type Auth = Basic | ApiKey | OAuth
 
-const secret = (value: string | Redacted.Redacted<string>): Redacted.Redacted<string> =>
-  typeof value === "string" ? Redacted.make(value) : value
+/**
+ * Options shared by the OAuth constructors.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OAuthClient = HttpAuth.OAuthClient
 
 /**
  * Basic authentication.
@@ -97,44 +84,15 @@ const secret = (value: string | Redacted.Redacted<string>): Redacted.Redacted<st
  * @since 0.1.0
  * @category constructors
  */
-export const basic = (username: string, password: string | Redacted.Redacted<string>): Basic => ({
-  type: "basic",
-  username,
-  password: secret(password)
-})
+export const basic: (username: string, password: string | Redacted.Redacted<string>) => Basic = HttpAuth.basic
 
 /**
- * API key authentication.
+ * API key authentication (header `x-sn-apikey` unless given).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const apiKey = (key: string | Redacted.Redacted<string>, header?: string): ApiKey => ({
-  type: "apiKey",
-  key: secret(key),
-  ...(header === undefined ? {} : { header })
-})
-
-/**
- * Options shared by the OAuth constructors.
- *
- * @since 0.1.0
- * @category models
- */
-export interface OAuthClient {
-  readonly clientId: string
-  readonly clientSecret: string | Redacted.Redacted<string>
-  readonly tokenPath?: string
-  readonly refreshBefore?: Duration.Input
-}
-
-const client = (options: OAuthClient) => ({
-  type: "oauth" as const,
-  clientId: options.clientId,
-  clientSecret: secret(options.clientSecret),
-  ...(options.tokenPath === undefined ? {} : { tokenPath: options.tokenPath }),
-  ...(options.refreshBefore === undefined ? {} : { refreshBefore: options.refreshBefore })
-})
+export const apiKey: (key: string | Redacted.Redacted<string>, header?: string) => ApiKey = HttpAuth.apiKey
 
 /**
  * OAuth with the password grant: the first token comes with a refresh token, later tokens come
@@ -143,12 +101,7 @@ const client = (options: OAuthClient) => ({
  * @since 0.1.0
  * @category constructors
  */
-export const oauthPassword = (
-  options: OAuthClient & { readonly username: string; readonly password: string | Redacted.Redacted<string> }
-): OAuth => ({
-  ...client(options),
-  grant: { type: "password", username: options.username, password: secret(options.password) }
-})
+export const oauthPassword: (options: HttpAuth.OAuthPasswordOptions) => OAuth = HttpAuth.oauthPassword
 
 /**
  * OAuth from a refresh token obtained elsewhere.
@@ -156,12 +109,7 @@ export const oauthPassword = (
  * @since 0.1.0
  * @category constructors
  */
-export const oauthRefreshToken = (
-  options: OAuthClient & { readonly refreshToken: string | Redacted.Redacted<string> }
-): OAuth => ({
-  ...client(options),
-  grant: { type: "refresh_token", refreshToken: secret(options.refreshToken) }
-})
+export const oauthRefreshToken: (options: HttpAuth.OAuthRefreshTokenOptions) => OAuth = HttpAuth.oauthRefreshToken
 
 /**
  * OAuth with the client_credentials grant (the calls run as the OAuth application user).
@@ -169,10 +117,7 @@ export const oauthRefreshToken = (
  * @since 0.1.0
  * @category constructors
  */
-export const oauthClientCredentials = (options: OAuthClient): OAuth => ({
-  ...client(options),
-  grant: { type: "client_credentials" }
-})
+export const oauthClientCredentials: (options: OAuthClient) => OAuth = HttpAuth.oauthClientCredentials
 
 /**
  * Reads the authentication from configuration, secrets as `Config.Redacted`. `<PREFIX>_AUTH`
