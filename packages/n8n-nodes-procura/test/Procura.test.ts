@@ -178,6 +178,25 @@ describe("n8n-nodes-procura in n8n's execution engine", () => {
     assert.strictEqual(output(run, "Get the order")[0]?.["status"], "received")
   })
 
+  it("runs examples/procure-to-receipt.json, the workflow of the docs' picture", { timeout: 120_000 }, async () => {
+    const example = JSON.parse(readFileSync(join(packageDir, "examples", "procure-to-receipt.json"), "utf8")) as {
+      nodes: Array<INode>
+      connections: IConnections
+    }
+    // n8n's manual trigger starts the run with one empty item, as the test's start node does.
+    const nodes = example.nodes.map((n) => (n.type === "n8n-nodes-base.manualTrigger" ? { ...n, type: types.start } : n))
+    const flow = new Workflow({ id: "example", nodes, connections: example.connections, active: false, nodeTypes: nodeTypesOf() })
+    const store = join(dir, "example")
+    const run = await execute(flow, {
+      "procura-admin": { storage: "embedded", dataDir: store, principal: "ada@acme:admin" },
+      "procura-requester": { storage: "embedded", dataDir: store, principal: "rae@acme:requester" }
+    })
+    assert.isUndefined(errorOf(run), String(errorOf(run)?.message))
+    assert.strictEqual(output(run, "Submit the order")[0]?.["status"], "submitted")
+    const scans = output(run, "Receive by scan")[0]?.["scans"] as ReadonlyArray<{ outcome: string }>
+    assert.deepStrictEqual(scans.map((scan) => scan.outcome), ["received", "received"])
+  })
+
   it("tests a credential from the credential dialog", { timeout: 60_000 }, async () => {
     const test = new Procura().methods.credentialTest.procuraApiTest
     const context = {} as ThisParameterType<typeof test>
