@@ -25,6 +25,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** A raw client's request headers and `initialize` message, as curl would send them. */
+const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
+const initialize = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "0" } }
+})
+
 const text = (result: CallToolResult) => result.content.map((part) => (part.type === "text" ? part.text : "")).join("")
 
 describe("Mcp.serveHttp", () => {
@@ -55,13 +64,6 @@ describe("Mcp.serveHttp", () => {
     const tokens = ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"]
     const guarded = await Mcp.serveHttp(host, { port: 0, bearerTokens: tokens })
     try {
-      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
-      const initialize = JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "0" } }
-      })
       for (const authorization of [undefined, "Bearer 0123456789abcdef0123456789abcdeX", `Basic ${tokens[0]}`, "Bearer "]) {
         const refused = await fetch(guarded.url, {
           method: "POST",
@@ -97,13 +99,6 @@ describe("Mcp.serveHttp", () => {
   })
 
   it("refuses a request from another origin, and a session it does not know", async () => {
-    const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
-    const initialize = JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "0" } }
-    })
     const foreign = await fetch(served.url, { method: "POST", headers: { ...headers, origin: "http://evil.example" }, body: initialize })
     assert.strictEqual(foreign.status, 403)
     const unknownSession = await fetch(served.url, { method: "POST", headers: { ...headers, "mcp-session-id": "nope" }, body: initialize })
