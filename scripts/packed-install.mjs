@@ -12,7 +12,8 @@
 //   3. runs the getting-started flow (request, approval, purchase order, submit, receive with
 //      serials, assign) from the installed packages on embedded PGlite and on PostgreSQL
 //      (PROCURA_TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432, a fresh database);
-//   4. runs the installed CLI: `procura --help` and `procura demo --requests 3`, and `procura-mcp --help`;
+//   4. runs the installed CLI: `procura --help` and `procura demo --requests 3`, `procura-mcp --help`, and
+//      an MCP client session with the installed `procura-mcp` over stdio;
 //   5. type-checks and runs the first TypeScript sample of every package's README as a file of
 //      the application (the testkit's through vitest, as an adapter's test file).
 // Exits non-zero on the first failure. `--keep` leaves the folders in place for inspection.
@@ -166,9 +167,12 @@ const tryWith = (manager, packages, tarballs, base) => {
   const help = capture(procura, ["--help"], { cwd: app })
   if (help.status !== 0 || !help.stdout.includes("procura demo")) throw new Error(`procura --help failed (${help.status}): ${help.stdout}${help.stderr}`)
   log(`${manager}: procura --help prints the usage`)
-  const mcpHelp = capture(join(app, "node_modules", ".bin", "procura-mcp"), ["--help"], { cwd: app })
+  const mcp = join(app, "node_modules", ".bin", "procura-mcp")
+  const mcpHelp = capture(mcp, ["--help"], { cwd: app })
   if (mcpHelp.status !== 0 || !mcpHelp.stderr.includes("procura-mcp --as")) throw new Error(`procura-mcp --help failed (${mcpHelp.status}): ${mcpHelp.stdout}${mcpHelp.stderr}`)
-  log(`${manager}: procura-mcp --help prints the usage`)
+  // An MCP client session with the installed server over stdio: the workspace's test, pointed at it.
+  run("pnpm", ["exec", "vitest", "run", "packages/mcp/test/Stdio.test.ts"], { cwd: root, env: { PROCURA_MCP_BIN: mcp } })
+  log(`${manager}: procura-mcp prints its usage, and serves an MCP client over stdio`)
   run(procura, ["demo", "--requests", "3"], { cwd: app })
   log(`${manager}: the installed CLI ran the demo`)
   for (const pkg of packages) {

@@ -9,22 +9,27 @@ import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../../../", import.meta.url))
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+// The packed-install check points PROCURA_MCP_BIN at the `procura-mcp` a package manager installed
+// from the tarball; otherwise the server runs from source.
+const installed = process.env["PROCURA_MCP_BIN"]
+const server = (args: ReadonlyArray<string>) =>
+  installed === undefined
+    ? { command: process.execPath, args: ["--import", "tsx", "--conditions=@procura/source", bin, ...args], cwd: root }
+    : { command: installed, args: [...args] }
 
 describe("procura-mcp over stdio", () => {
   it("serves the catalogue to a client that starts it, as the principal of --as", async () => {
     const dir = mkdtempSync(join(tmpdir(), "procura-mcp-stdio-"))
     const stderr: Array<string> = []
     const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: ["--import", "tsx", "--conditions=@procura/source", bin, "--as", "pat@acme:procurement_manager", "--data-dir", join(dir, "data")],
-      cwd: root,
+      ...server(["--as", "pat@acme:procurement_manager", "--data-dir", join(dir, "data")]),
       env: getDefaultEnvironment(),
       stderr: "pipe"
     })
     transport.stderr?.on("data", (chunk: Buffer) => void stderr.push(chunk.toString()))
     const client = new Client({ name: "procura-mcp-test", version: "0.0.0" })
     try {
-      // Generous timeouts: the child compiles the sources with tsx and starts PGlite.
+      // Generous timeouts: the child compiles the sources with tsx (unless installed) and starts PGlite.
       await client.connect(transport, { timeout: 120_000 })
       const { tools } = await client.listTools(undefined, { timeout: 120_000 })
       assert.includeMembers(tools.map((tool) => tool.name), ["catalog_createVendor", "purchasing_submitPurchaseOrder", "assets_assignAsset"])
