@@ -3,7 +3,9 @@
  * trigger's events across a restart, refusals, the README's example, the credential test.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { type IConnections, type IDataObject, type INode, Workflow } from "n8n-workflow"
+import { PostgresTesting } from "@procura/storage-sql"
+import { Effect } from "effect"
+import { type ICredentialDataDecryptedObject, type IConnections, type IDataObject, type INode, Workflow } from "n8n-workflow"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
@@ -13,6 +15,7 @@ import { closeAll } from "../src/internal/runtime.js"
 import { Procura } from "../nodes/Procura/Procura.node.js"
 import { execute, node, nodeTypesOf, output, poll, types, workflow } from "./n8n.js"
 
+const postgresEnabled = process.env["PROCURA_SKIP_POSTGRES"] !== "1"
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..")
 
 // n8n-core keeps its instance settings in a user folder: a temporary one, not ~/.n8n.
@@ -40,6 +43,22 @@ const trigger = (eventTypes: ReadonlyArray<string> = []) => node("Procura Trigge
 
 /** The error n8n recorded for a run that stopped. */
 const errorOf = (run: Awaited<ReturnType<typeof execute>>) => run.data.resultData.error
+
+/** Runs examples/procure-to-receipt.json with the credentials given for its two credential ids, and checks the receipt. */
+const runExample = async (accounts: { readonly "procura-admin": IDataObject; readonly "procura-requester": IDataObject }) => {
+  const example = JSON.parse(readFileSync(join(packageDir, "examples", "procure-to-receipt.json"), "utf8")) as {
+    nodes: Array<INode>
+    connections: IConnections
+  }
+  // n8n's manual trigger starts the run with one empty item, as the test's start node does.
+  const nodes = example.nodes.map((n) => (n.type === "n8n-nodes-base.manualTrigger" ? { ...n, type: types.start } : n))
+  const flow = new Workflow({ id: "example", nodes, connections: example.connections, active: false, nodeTypes: nodeTypesOf() })
+  const run = await execute(flow, accounts as { readonly [id: string]: ICredentialDataDecryptedObject })
+  assert.isUndefined(errorOf(run), String(errorOf(run)?.message))
+  assert.strictEqual(output(run, "Submit the order")[0]?.["status"], "submitted")
+  const scans = output(run, "Receive by scan")[0]?.["scans"] as ReadonlyArray<{ outcome: string }>
+  assert.deepStrictEqual(scans.map((scan) => scan.outcome), ["received", "received"])
+}
 
 describe("n8n-nodes-procura in n8n's execution engine", () => {
   afterAll(async () => {
@@ -179,22 +198,26 @@ describe("n8n-nodes-procura in n8n's execution engine", () => {
   })
 
   it("runs examples/procure-to-receipt.json, the workflow of the docs' picture", { timeout: 120_000 }, async () => {
-    const example = JSON.parse(readFileSync(join(packageDir, "examples", "procure-to-receipt.json"), "utf8")) as {
-      nodes: Array<INode>
-      connections: IConnections
-    }
-    // n8n's manual trigger starts the run with one empty item, as the test's start node does.
-    const nodes = example.nodes.map((n) => (n.type === "n8n-nodes-base.manualTrigger" ? { ...n, type: types.start } : n))
-    const flow = new Workflow({ id: "example", nodes, connections: example.connections, active: false, nodeTypes: nodeTypesOf() })
-    const store = join(dir, "example")
-    const run = await execute(flow, {
-      "procura-admin": { storage: "embedded", dataDir: store, principal: "ada@acme:admin" },
-      "procura-requester": { storage: "embedded", dataDir: store, principal: "rae@acme:requester" }
-    })
-    assert.isUndefined(errorOf(run), String(errorOf(run)?.message))
-    assert.strictEqual(output(run, "Submit the order")[0]?.["status"], "submitted")
-    const scans = output(run, "Receive by scan")[0]?.["scans"] as ReadonlyArray<{ outcome: string }>
-    assert.deepStrictEqual(scans.map((scan) => scan.outcome), ["received", "received"])
+    const store = { storage: "embedded", dataDir: join(dir, "example") }
+    await runExample({ "procura-admin": { ...store, principal: "ada@acme:admin" }, "procura-requester": { ...store, principal: "rae@acme:requester" } })
+  })
+
+  it.skipIf(!postgresEnabled)("runs it on PostgreSQL, the storage for n8n in queue mode", { timeout: 120_000 }, async () => {
+    await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function*() {
+          const databaseUrl = yield* PostgresTesting.freshDatabase({ prefix: "procura_n8n" })
+          const store = { storage: "postgres", databaseUrl }
+          yield* Effect.promise(async () => {
+            try {
+              await runExample({ "procura-admin": { ...store, principal: "ada@acme:admin" }, "procura-requester": { ...store, principal: "rae@acme:requester" } })
+            } finally {
+              await closeAll() // before the database is dropped
+            }
+          })
+        })
+      )
+    )
   })
 
   it("tests a credential from the credential dialog", { timeout: 60_000 }, async () => {
