@@ -10,7 +10,10 @@
  * 2000), BENCH_DELIVERY_SUBSCRIBERS (default 4), BENCH_DELIVERY_WORKERS (default 1,2,4),
  * BENCH_SKIP_DELIVERY=1 to skip it.
  *
- * BENCH_ONLY=decision-table,oversight,receive,scan-receive,one-scan,delivery,servicenow,mirror,spm,coupa,footprint runs only the sections named.
+ * BENCH_ONLY=decision-table,oversight,receive,scan-receive,one-scan,links,delivery,servicenow,mirror,spm,coupa,footprint runs only the sections named.
+ *
+ * The links section (after one-scan): BENCH_LINKS_PAIRS connector mapping records (default 2000)
+ * written by `linkAll`, by `link` once per pair, and by one raw INSERT, on PGlite and PostgreSQL.
  *
  * The footprint section (last): time to the first operation and resident memory of a fresh
  * process on memory storage and PGlite, BENCH_FOOTPRINT_ROUNDS rounds (default 3).
@@ -43,6 +46,7 @@ import { oversightBenchmark, type OversightResult } from "./oversight.js"
 import { deliveryBenchmark, type DeliveryResult } from "./delivery.js"
 import { receiveBenchmark, type ReceiveResult } from "./receive.js"
 import { oneScanBenchmark, type OneScanResult, scanReceiveBenchmark } from "./scan-receive.js"
+import { type LinksResult, linksBenchmark } from "./links.js"
 import { type MirrorResult, servicenowMirrorBenchmark } from "./servicenow-mirror.js"
 import { servicenowSpmBenchmark, type SpmResult } from "./servicenow-spm.js"
 import { type CoupaPushResult, coupaPushBenchmark } from "./coupa-push.js"
@@ -221,7 +225,7 @@ const reportCoupa = (result: CoupaPushResult, storage: string) =>
 
 /** BENCH_ONLY=delivery,receive (comma-separated sections) runs only those sections. */
 const only = process.env["BENCH_ONLY"]?.split(",")
-const runs = (section: "decision-table" | "oversight" | "receive" | "scan-receive" | "one-scan" | "delivery" | "servicenow" | "mirror" | "spm" | "coupa" | "footprint") =>
+const runs = (section: "decision-table" | "oversight" | "receive" | "scan-receive" | "one-scan" | "links" | "delivery" | "servicenow" | "mirror" | "spm" | "coupa" | "footprint") =>
   only === undefined || only.includes(section)
 
 const main = Effect.gen(function*() {
@@ -273,6 +277,17 @@ const main = Effect.gen(function*() {
       )
     reportScan("PGlite", yield* Effect.scoped(oneScanBenchmark(SqlStorage.layerPglite(), { scans })))
     if (process.env["BENCH_SKIP_POSTGRES"] !== "1") reportScan("PostgreSQL", yield* Effect.scoped(oneScanBenchmark(freshPostgres, { scans })))
+  }
+  if (runs("links")) {
+    const pairs = Number(process.env["BENCH_LINKS_PAIRS"] ?? 2000)
+    console.log(`\nLink ${pairs.toLocaleString("en-US")} connector mapping records after a batch push: linkAll, link once per pair, and one raw INSERT of the same rows (median of ${rounds} rounds)`)
+    const reportLinks = (storage: string, result: LinksResult) =>
+      console.log(
+        `${storage.padEnd(10)}  linkAll ${result.linkAllMillis.toFixed(0)} ms   link per pair ${result.perPairMillis.toFixed(0)} ms   raw SQL ${result.rawMillis.toFixed(0)} ms   ` +
+          `ratio raw/linkAll ${(result.rawMillis / result.linkAllMillis).toFixed(2)}, raw/per pair ${(result.rawMillis / result.perPairMillis).toFixed(2)}`
+      )
+    reportLinks("PGlite", yield* linksBenchmark(SqlStorage.layerPglite(), { pairs, rounds }))
+    if (process.env["BENCH_SKIP_POSTGRES"] !== "1") reportLinks("PostgreSQL", yield* Effect.scoped(linksBenchmark(freshPostgres, { pairs, rounds })))
   }
   if (runs("delivery") && process.env["BENCH_SKIP_POSTGRES"] !== "1" && process.env["BENCH_SKIP_DELIVERY"] !== "1") yield* delivery
   if (runs("servicenow") && process.env["BENCH_SKIP_SERVICENOW"] !== "1") yield* servicenow

@@ -179,6 +179,32 @@ for (const [name, storage] of storages) {
           assert.deepStrictEqual(yield* as(erp.externalIdsOf("asset", ["a-1", "a-9", "a-1"])), new Map([["a-1", "X-1"]]))
         })), 60_000)
 
+    it.live("links many pairs at once, leaving what is linked, and none of them when one conflicts", () =>
+      withConnector(storage, new ExternalSystem(), () =>
+        Effect.gen(function*() {
+          const erp = Connector.links("erp")
+          const as = <A, E>(effect: Effect.Effect<A, E, Storage.Storage | Principal.CurrentPrincipal>) => Principal.runAs(effect, team.admin)
+          yield* as(erp.link("asset", "a-0", "X-0"))
+          // 2,500 pairs: three chunks; the one already linked and a pair given twice are one link each.
+          const pairs = Array.from({ length: 2500 }, (_, i) => [`a-${i}`, `X-${i}`] as const)
+          const linked = yield* as(erp.linkAll("asset", [...pairs, ["a-7", "X-7"]]))
+          assert.strictEqual(linked.length, 2501)
+          assert.deepStrictEqual(linked.map((l) => [l.procuraId, l.externalId]), [...pairs, ["a-7", "X-7"]])
+          assert.strictEqual(linked[7]!.id, linked[2500]!.id)
+          const all = yield* as(erp.list("asset"))
+          assert.strictEqual(all.length, 2500)
+          // Again: nothing new.
+          yield* as(erp.linkAll("asset", pairs.slice(0, 10)))
+          assert.strictEqual((yield* as(erp.list("asset"))).length, 2500)
+
+          // A conflict with a stored link, or between two pairs given: nothing of the call is linked.
+          const stored = yield* Effect.exit(as(erp.linkAll("asset", [["b-1", "Y-1"], ["a-1", "Y-2"]])))
+          assert.deepInclude(failureOf(stored), { _tag: "MappingConflict", procuraId: "a-1", externalId: "Y-2", existing: { procuraId: "a-1", externalId: "X-1" } })
+          const given = yield* Effect.exit(as(erp.linkAll("asset", [["b-1", "Y-1"], ["b-2", "Y-1"]])))
+          assert.deepInclude(failureOf(given), { _tag: "MappingConflict", procuraId: "b-2", externalId: "Y-1", existing: { procuraId: "b-1", externalId: "Y-1" } })
+          assert.deepStrictEqual(yield* as(erp.externalIdOf("asset", "b-1")), Option.none())
+        })), 60_000)
+
     it.live("applies inbound changes since the watermark once, advancing it only after success", () => {
       const system = new ExternalSystem()
       system.suppliers.push({ seq: 1, code: "DELL", name: "Dell" }, { seq: 2, code: "HP", name: "HP Inc." })

@@ -146,7 +146,7 @@ const applyOrder = (client: Client, record: CoupaClient.CoupaRecord, context: Co
       lines: wanted
     })
     yield* context.links.link(kinds.purchaseOrder, order.id, String(id))
-    yield* Effect.forEach(lines(record), (line, i) => context.links.link(kinds.purchaseOrderLine, lineKey(order.id, i + 1), String(idOf(line))), { discard: true })
+    yield* context.links.linkAll(kinds.purchaseOrderLine, lines(record).map((line, i) => [lineKey(order.id, i + 1), String(idOf(line))] as const))
     if (status === "cancelled" || status === "canceled" || status === "closed") yield* reconcile(record, order.id)
     yield* coupa.markExported("purchase_orders", id)
   })

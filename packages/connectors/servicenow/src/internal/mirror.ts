@@ -176,7 +176,7 @@ export const upsertAll = (
       }
     }
     // The mapping records of what was not mapped yet.
-    yield* Effect.forEach(writes, (write, i) => (write.mapped ? Effect.void : mirror.links.link(kind, write.row.procuraId, ids[i]!)), { discard: true })
+    yield* mirror.links.linkAll(kind, writes.flatMap((write, i) => (write.mapped ? [] : [[write.row.procuraId, ids[i]!] as const])))
     return ids
   })
 
