@@ -30,10 +30,11 @@ Usage:
               [--token-file FILE | --unauthenticated]
       Serve over streamable HTTP at http://ADDRESS:N/mcp (default 127.0.0.1, port 3333). Requests
       whose Host or Origin is not loopback or an --allowed-host are refused. With --token-file
-      (one bearer token a line, at least 32 characters each) or PROCURA_MCP_TOKEN, requests need
-      Authorization: Bearer <token>; without, anyone who reaches the port acts as the principal,
-      so an ADDRESS other than loopback needs a token, or --unauthenticated behind a proxy that
-      authenticates. Stops on SIGINT or SIGTERM.
+      or PROCURA_MCP_TOKEN, requests need Authorization: Bearer <token> (at least 32 characters).
+      A line of the file is TOKEN (runs as --as) or TOKEN USER@TENANT:ROLE[,ROLE] (runs as that
+      principal: one server for a team); # starts a comment. Without a token anyone who reaches
+      the port acts as the principal, so an ADDRESS other than loopback needs a token, or
+      --unauthenticated behind a proxy that authenticates. Stops on SIGINT or SIGTERM.
 
   --config FILE enables plugins (JSON or YAML, as for \`procura --config\`): their operations become
   tools too. Without --data-dir or --database-url, PROCURA_DATABASE_URL when set, else embedded
@@ -65,12 +66,21 @@ const describeError = (error: unknown): string =>
 const isLoopback = (address: string): boolean =>
   address === "localhost" || address === "::1" || address === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(address)
 
+/** A bearer token of the command's configuration, and where it was given (for messages). */
+interface GivenToken {
+  readonly token: string
+  /** `USER@TENANT:ROLE[,ROLE]` from the token file; the server's principal when absent. */
+  readonly principal?: string | undefined
+  readonly where: string
+}
+
 /**
- * The bearer tokens of `--token-file` (one a line; blank lines and lines starting with `#` are
- * skipped) and `PROCURA_MCP_TOKEN`, each checked for length; or what is wrong with them.
+ * The bearer tokens of `--token-file` and `PROCURA_MCP_TOKEN`, each checked for length, or what is
+ * wrong with them. A line of the file is a token, optionally followed by the principal it runs as;
+ * blank lines and lines starting with `#` are skipped. A token may appear once.
  */
-const bearerTokens = (file: string | undefined, fromEnv: string | undefined): ReadonlyArray<string> | string => {
-  const tokens: Array<string> = []
+const bearerTokens = (file: string | undefined, fromEnv: string | undefined): ReadonlyArray<GivenToken> | string => {
+  const tokens: Array<GivenToken> = []
   if (file !== undefined) {
     let text: string
     try {
@@ -78,17 +88,25 @@ const bearerTokens = (file: string | undefined, fromEnv: string | undefined): Re
     } catch (error) {
       return `cannot read --token-file ${file}: ${describeError(error)}`
     }
-    const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"))
-    if (lines.length === 0) return `--token-file ${file} has no token (one a line, at least ${Mcp.minimumTokenLength} characters)`
-    const weak = Mcp.weakBearerToken(lines)
-    if (weak !== undefined) return `--token-file ${file}: ${weak.message}`
-    tokens.push(...lines)
+    for (const [index, raw] of text.split(/\r?\n/).entries()) {
+      const line = raw.trim()
+      if (line === "" || line.startsWith("#")) continue
+      const where = `--token-file ${file}, line ${index + 1}`
+      const [token, principal, ...rest] = line.split(/\s+/)
+      if (rest.length > 0) return `${where}: give TOKEN, or TOKEN USER@TENANT:ROLE[,ROLE] (no spaces in either)`
+      tokens.push({ token: token!, principal, where })
+    }
+    if (tokens.length === 0) return `--token-file ${file} has no token (one a line, at least ${Mcp.minimumTokenLength} characters)`
   }
   const envToken = fromEnv?.trim() ?? ""
-  if (envToken !== "") {
-    const weak = Mcp.weakBearerToken([envToken])
-    if (weak !== undefined) return `PROCURA_MCP_TOKEN: ${weak.message}`
-    tokens.push(envToken)
+  if (envToken !== "") tokens.push({ token: envToken, where: "PROCURA_MCP_TOKEN" })
+  const weak = Mcp.weakBearerToken(tokens.map((given) => given.token))
+  if (weak !== undefined) {
+    return `${tokens[weak.index]!.where}: the token has ${weak.length} characters; a bearer token needs at least ${Mcp.minimumTokenLength} (openssl rand -hex 16 prints one)`
+  }
+  for (const [index, given] of tokens.entries()) {
+    const first = tokens.findIndex((other) => other.token === given.token)
+    if (first < index) return `${given.where}: the same token as ${tokens[first]!.where}; each token once`
   }
   return tokens
 }
@@ -178,6 +196,25 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Pro
     }
     throw error
   }
+  // Each token's principal, checked against the roles the host knows, before the storage starts.
+  const principals: Array<Mcp.BearerToken> = []
+  const people = new Set<string>()
+  for (const given of tokens) {
+    if (given.principal === undefined) {
+      principals.push(given.token)
+      people.add(host.principal.userId)
+      continue
+    }
+    try {
+      const principal = Host.principal(given.principal, host.composition)
+      principals.push({ token: given.token, principal })
+      people.add(principal.userId)
+    } catch (error) {
+      await host.dispose()
+      io.err(`procura-mcp: ${given.where}: ${describeError(error)}\n`)
+      return 2
+    }
+  }
   const onError = (error: unknown, tool: string) => {
     const problem = host.toProblem(error)
     // What a 5xx problem's generic message hides, for the operator (stderr, never stdout).
@@ -213,7 +250,7 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Pro
         port,
         host: address,
         allowedHosts: values["allowed-host"] ?? [],
-        bearerTokens: tokens
+        bearerTokens: principals
       })
     } catch (error) {
       io.err(`procura-mcp: cannot listen on ${address}:${port}: ${describeError(error)}\n`)
@@ -221,7 +258,7 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Pro
     }
     io.err(
       `procura-mcp: serving ${host.catalogue.size} tools at ${served.url} as ${host.principal.userId}@${host.principal.tenantId} on ${host.storageDescription}` +
-        `${tokens.length === 0 ? ", without authentication" : `, to holders of ${tokens.length === 1 ? "the bearer token" : `one of ${tokens.length} bearer tokens`}`}\n`
+        `${tokens.length === 0 ? ", without authentication" : `, to holders of ${tokens.length === 1 ? "the bearer token" : `one of ${tokens.length} bearer tokens`} (running as ${[...people].join(", ")})`}\n`
     )
     await new Promise<void>((resolve) => {
       const stop = () => {

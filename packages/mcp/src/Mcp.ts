@@ -25,7 +25,8 @@
  *   adjust stock), and the catalogue does not mark the few purely additive ones, so clients ask
  *   before running any command. All are `openWorldHint: false` (they touch Procura's own storage;
  *   connectors run on event delivery, not in the call) and `idempotentHint: false`.
- * - **Who.** Every call runs as the host's principal, fixed when the host opened. Tools have no
+ * - **Who.** Every call runs as the host's principal, fixed when the host opened, or over HTTP as
+ *   the principal the server's configuration gives the caller's bearer token. Tools have no
  *   principal argument; a `tenantId` or user id in a tool's arguments is input its operation
  *   validates like any other.
  * - **Errors.** A call runs through `host.run`: permission check, validation, then the operation
@@ -47,8 +48,8 @@ import {
   McpError,
   type Tool
 } from "@modelcontextprotocol/sdk/types.js"
-import type { Host } from "@procura/cli"
-import type { Operation } from "@procura/core"
+import { Host } from "@procura/cli"
+import type { Operation, Principal } from "@procura/core"
 import { Data } from "effect"
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
@@ -218,8 +219,13 @@ const project = (host: Host.Host): Projection => {
  */
 export const server = (host: Host.Host, options: ServerOptions = {}): Server => serverOf(host, project(host), options)
 
-const serverOf = (host: Host.Host, { table, listed, structured }: Projection, options: ServerOptions): Server => {
-  const { userId, tenantId, roles } = host.principal
+const serverOf = (
+  host: Host.Host,
+  { table, listed, structured }: Projection,
+  options: ServerOptions,
+  runAs: Principal.Principal = host.principal
+): Server => {
+  const { userId, tenantId, roles } = runAs
   const mcp = new Server({ name: options.name ?? "procura", version: packageVersion }, {
     capabilities: { tools: { listChanged: false } },
     instructions: `Procura's procure-to-asset operations (catalog, requisitions and approvals, purchase orders, invoices, ` +
@@ -234,14 +240,14 @@ const serverOf = (host: Host.Host, { table, listed, structured }: Projection, op
     const operation = table.get(name)
     if (operation === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`)
     try {
-      const result = json(await host.run(operation.id, request.params.arguments ?? {}, { signal: extra.signal }))
+      const result = json(await host.run(operation.id, request.params.arguments ?? {}, { signal: extra.signal, principal: runAs }))
       return {
         content: [{ type: "text", text: JSON.stringify(result, null, 2) }],
         ...(structured.has(name) ? { structuredContent: result as Record<string, unknown> } : {})
       }
     } catch (error) {
       options.onError?.(error, name)
-      const problem = host.toProblem(error)
+      const problem = host.toProblem(error, { principal: runAs })
       return {
         isError: true,
         content: [{ type: "text", text: `${problem.code}: ${problem.detail}\n${JSON.stringify(problem, null, 2)}` }]
@@ -320,11 +326,25 @@ export interface HttpOptions extends ServerOptions {
    * Bearer tokens the server accepts, each at least {@link minimumTokenLength} characters (several
    * let a token be rotated without a gap). When given, every request must carry
    * `Authorization: Bearer <token>` with one of them, or is refused with 401 and a
-   * `WWW-Authenticate: Bearer` challenge. Without them there is no authentication: anyone who
-   * reaches the port acts as the host's principal.
+   * `WWW-Authenticate: Bearer` challenge. A token runs as the host's principal, or as the one it
+   * names: one server for a team, each member's assistant acting as that member. Without tokens
+   * there is no authentication: anyone who reaches the port acts as the host's principal.
    */
-  readonly bearerTokens?: ReadonlyArray<string> | undefined
+  readonly bearerTokens?: ReadonlyArray<BearerToken> | undefined
 }
+
+/**
+ * A bearer token {@link serveHttp} accepts: alone, it runs as the host's principal; with a
+ * principal (`USER@TENANT:ROLE[,ROLE]` or a `Principal`, checked against the roles the host knows
+ * when the server starts), as that one. A session belongs to the principal of the token that
+ * started it: a request of the session with a token of another principal is refused (403).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BearerToken = string | { readonly token: string; readonly principal: string | Principal.Principal }
+
+const tokenOf = (entry: BearerToken): string => (typeof entry === "string" ? entry : entry.token)
 
 /**
  * The shortest bearer token {@link serveHttp} accepts: 32 characters, what `openssl rand -hex 16`
@@ -387,28 +407,37 @@ const digest = (token: string) => createHash("sha256").update(token).digest()
  * @since 0.1.0
  * @category errors
  */
-export const weakBearerToken = (tokens: ReadonlyArray<string>): WeakBearerToken | undefined => {
-  const index = tokens.findIndex((token) => token.length < minimumTokenLength)
-  return index < 0 ? undefined : new WeakBearerToken({ index, length: tokens[index]!.length })
+export const weakBearerToken = (tokens: ReadonlyArray<BearerToken>): WeakBearerToken | undefined => {
+  const index = tokens.findIndex((entry) => tokenOf(entry).length < minimumTokenLength)
+  return index < 0 ? undefined : new WeakBearerToken({ index, length: tokenOf(tokens[index]!).length })
 }
 
 /**
- * Whether an `Authorization` header carries one of the tokens (always, when there are none).
- * Compares SHA-256 digests in constant time, so neither a token's length nor its prefix leaks
- * through timing.
+ * Who an `Authorization` header's token runs as: the host's principal when there are no tokens,
+ * else the principal of the token it carries, or `undefined` for none of them. Compares SHA-256
+ * digests in constant time, so neither a token's length nor its prefix leaks through timing.
+ * Throws {@link WeakBearerToken}, or `Host.InvalidPrincipal` / `Host.UnknownRoles` for a token's
+ * principal, before the server listens.
  */
-const bearerCheck = (tokens: ReadonlyArray<string> | undefined): ((header: string | undefined) => boolean) => {
-  if (tokens === undefined || tokens.length === 0) return () => true
+const callerCheck = (host: Host.Host, tokens: ReadonlyArray<BearerToken> | undefined): ((header: string | undefined) => Principal.Principal | undefined) => {
+  if (tokens === undefined || tokens.length === 0) return () => host.principal
   const weak = weakBearerToken(tokens)
   if (weak !== undefined) throw weak
-  const accepted = tokens.map(digest)
+  const accepted = tokens.map((entry) => ({
+    digest: digest(tokenOf(entry)),
+    principal: typeof entry === "string" ? host.principal : Host.principal(entry.principal, host.composition)
+  }))
   return (header) => {
     const match = /^Bearer +(\S+) *$/i.exec(header ?? "")
-    if (match === null) return false
+    if (match === null) return undefined
     const given = digest(match[1]!)
-    return accepted.reduce((found, token) => timingSafeEqual(token, given) || found, false)
+    // Every token compared, whichever matches.
+    return accepted.reduce<Principal.Principal | undefined>((found, entry) => (timingSafeEqual(entry.digest, given) ? entry.principal : found), undefined)
   }
 }
+
+/** A principal as one comparable string: two tokens of one principal may share a session (rotation). */
+const principalKey = ({ userId, tenantId, roles }: Principal.Principal) => JSON.stringify([userId, tenantId, [...roles].sort()])
 
 const jsonRpcError = (res: ServerResponse, status: number, code: number, message: string) => {
   res.writeHead(status, { "content-type": "application/json" })
@@ -420,9 +449,10 @@ const jsonRpcError = (res: ServerResponse, status: number, code: number, message
  * (`POST` messages, `GET` the server's stream, `DELETE` a session). Each client session (from its
  * `initialize`) gets a server of its own; all run as the host's principal. It binds `127.0.0.1` by
  * default, and refuses (403) requests whose `Host` or `Origin` names another host. With
- * `bearerTokens` it refuses (401) requests without one of them; without, anyone who reaches the
- * port acts as the principal. Rejects with {@link WeakBearerToken} before listening when a token
- * is too short.
+ * `bearerTokens` it refuses (401) requests without one of them, and each session runs as its
+ * token's principal; without, anyone who reaches the port acts as the host's principal. Rejects
+ * before listening with {@link WeakBearerToken} when a token is too short, and with
+ * `Host.InvalidPrincipal` or `Host.UnknownRoles` for a token's principal.
  *
  * @since 0.1.0
  * @category transports
@@ -431,8 +461,8 @@ export const serveHttp = async (host: Host.Host, options: HttpOptions = {}): Pro
   const projection = project(host) // once for every session, and failing now rather than at the first
   const path = options.path ?? "/mcp"
   const allowed = new Set([...loopbackNames, ...(options.allowedHosts ?? []).map((name) => name.toLowerCase())])
-  const sessions = new Map<string, { readonly transport: StreamableHTTPServerTransport; readonly server: Server }>()
-  const authorized = bearerCheck(options.bearerTokens)
+  const sessions = new Map<string, { readonly transport: StreamableHTTPServerTransport; readonly server: Server; readonly principal: Principal.Principal }>()
+  const callerOf = callerCheck(host, options.bearerTokens)
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (new URL(req.url ?? "/", "http://localhost").pathname !== path) {
@@ -445,7 +475,8 @@ export const serveHttp = async (host: Host.Host, options: HttpOptions = {}): Pro
       jsonRpcError(res, 403, ErrorCode.InvalidRequest, "Forbidden: Host or Origin is not an allowed host")
       return
     }
-    if (!authorized(req.headers.authorization)) {
+    const caller = callerOf(req.headers.authorization)
+    if (caller === undefined) {
       res.setHeader("www-authenticate", 'Bearer realm="procura-mcp"')
       jsonRpcError(res, 401, ErrorCode.InvalidRequest, "Unauthorized: give Authorization: Bearer <token>")
       return
@@ -457,6 +488,10 @@ export const serveHttp = async (host: Host.Host, options: HttpOptions = {}): Pro
         jsonRpcError(res, 404, -32001, "Session not found: initialize a new session")
         return
       }
+      if (principalKey(session.principal) !== principalKey(caller)) {
+        jsonRpcError(res, 403, ErrorCode.InvalidRequest, "Forbidden: the session was started with another principal's token")
+        return
+      }
       await session.transport.handleRequest(req, res)
       return
     }
@@ -465,11 +500,11 @@ export const serveHttp = async (host: Host.Host, options: HttpOptions = {}): Pro
       return
     }
     // A new session: its own transport and server; kept once the transport initialises it.
-    const mcp = serverOf(host, projection, options)
+    const mcp = serverOf(host, projection, options, caller)
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server: mcp })
+        sessions.set(id, { transport, server: mcp, principal: caller })
       }
     })
     // oxlint-disable-next-line unicorn/prefer-add-event-listener -- the SDK's transports have on-properties only

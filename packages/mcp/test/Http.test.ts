@@ -98,6 +98,47 @@ describe("Mcp.serveHttp", () => {
     assert.notInclude((weak as Mcp.WeakBearerToken).message, "hunter2")
   })
 
+  it("runs each session as its token's principal, and refuses a session's requests with another principal's token", async () => {
+    const sam = "53a853a853a853a853a853a853a853a8"
+    const pat = "9a79a79a79a79a79a79a79a79a79a79a"
+    const team = await Mcp.serveHttp(host, { port: 0, bearerTokens: [{ token: sam, principal: "sam@acme:storage_manager" }, pat] })
+    const connect = async (token: string) => {
+      const transport = new StreamableHTTPClientTransport(new URL(team.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } })
+      const client = new Client({ name: "procura-mcp-test", version: "0.0.0" })
+      await client.connect(transport)
+      return { client, transport }
+    }
+    const asSam = await connect(sam)
+    const asPat = await connect(pat)
+    try {
+      assert.include(asSam.client.getInstructions(), "runs as sam in tenant acme")
+      assert.include(asPat.client.getInstructions(), "runs as pat in tenant acme")
+      const refused = (await asSam.client.callTool({ name: "catalog_createVendor", arguments: { code: "SAMCO", name: "Sam's" } })) as CallToolResult
+      assert.isTrue(refused.isError)
+      assert.match(text(refused), /^AccessDenied: sam \(roles: storage_manager\) lacks the permission catalog\.manage/)
+      const created = (await asPat.client.callTool({ name: "catalog_createVendor", arguments: { code: "PATCO", name: "Pat's" } })) as CallToolResult
+      assert.isUndefined(created.isError, text(created))
+
+      // Pat's token on Sam's session: refused, whatever the request.
+      const hijack = await fetch(team.url, {
+        method: "POST",
+        headers: { ...headers, authorization: `Bearer ${pat}`, "mcp-session-id": asSam.transport.sessionId!, "mcp-protocol-version": "2025-06-18" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/list", params: {} })
+      })
+      assert.strictEqual(hijack.status, 403)
+    } finally {
+      await asSam.client.close()
+      await asPat.client.close()
+      await team.close()
+    }
+
+    const typo = await Mcp.serveHttp(host, { port: 0, bearerTokens: [{ token: sam, principal: "sam@acme:storage_manger" }] }).then(
+      () => assert.fail("a token of an unknown role was accepted"),
+      (error: unknown) => error
+    )
+    assert.instanceOf(typo, Host.UnknownRoles)
+  })
+
   it("refuses a request from another origin, and a session it does not know", async () => {
     const foreign = await fetch(served.url, { method: "POST", headers: { ...headers, origin: "http://evil.example" }, body: initialize })
     assert.strictEqual(foreign.status, 403)
