@@ -164,7 +164,8 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = defaultIo): Pro
     return 2
   }
   const address = values.host ?? "127.0.0.1"
-  const tokens = bearerTokens(values["token-file"], env["PROCURA_MCP_TOKEN"])
+  // Over stdio there are no tokens: PROCURA_MCP_TOKEN set for an HTTP server elsewhere is ignored.
+  const tokens = values.http === true ? bearerTokens(values["token-file"], env["PROCURA_MCP_TOKEN"]) : []
   if (typeof tokens === "string") {
     io.err(`procura-mcp: ${tokens}\n`)
     return 2

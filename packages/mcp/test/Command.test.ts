@@ -86,6 +86,11 @@ describe("procura-mcp usage errors", () => {
       rmSync(dir, { recursive: true, force: true })
     }
 
+    // Over stdio, a token in the environment (for an HTTP server elsewhere) is not looked at.
+    const stdioWithEnv = await run(["--as", "pat"], { PROCURA_MCP_TOKEN: "secret" })
+    assert.include(stdioWithEnv.err, "pat is not a principal")
+    assert.notInclude(stdioWithEnv.err, "PROCURA_MCP_TOKEN")
+
     const stdio = await run(["--as", "pat@acme:requester", "--unauthenticated"])
     assert.strictEqual(stdio.code, 2)
     assert.include(stdio.err, "--token-file and --unauthenticated are for --http")
