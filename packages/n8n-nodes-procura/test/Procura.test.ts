@@ -4,7 +4,6 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { PostgresTesting } from "@procura/storage-sql"
-import { Effect } from "effect"
 import { type ICredentialDataDecryptedObject, type IConnections, type IDataObject, type INode, Workflow } from "n8n-workflow"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -15,7 +14,6 @@ import { closeAll } from "../src/internal/runtime.js"
 import { Procura } from "../nodes/Procura/Procura.node.js"
 import { execute, node, nodeTypesOf, output, poll, types, workflow } from "./n8n.js"
 
-const postgresEnabled = process.env["PROCURA_SKIP_POSTGRES"] !== "1"
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..")
 
 // n8n-core keeps its instance settings in a user folder: a temporary one, not ~/.n8n.
@@ -202,22 +200,15 @@ describe("n8n-nodes-procura in n8n's execution engine", () => {
     await runExample({ "procura-admin": { ...store, principal: "ada@acme:admin" }, "procura-requester": { ...store, principal: "rae@acme:requester" } })
   })
 
-  it.skipIf(!postgresEnabled)("runs it on PostgreSQL, the storage for n8n in queue mode", { timeout: 120_000 }, async () => {
-    await Effect.runPromise(
-      Effect.scoped(
-        Effect.gen(function*() {
-          const databaseUrl = yield* PostgresTesting.freshDatabase({ prefix: "procura_n8n" })
-          const store = { storage: "postgres", databaseUrl }
-          yield* Effect.promise(async () => {
-            try {
-              await runExample({ "procura-admin": { ...store, principal: "ada@acme:admin" }, "procura-requester": { ...store, principal: "rae@acme:requester" } })
-            } finally {
-              await closeAll() // before the database is dropped
-            }
-          })
-        })
-      )
-    )
+  it.skipIf(!PostgresTesting.enabled())("runs it on PostgreSQL, the storage for n8n in queue mode", { timeout: 120_000 }, async () => {
+    await PostgresTesting.withFreshDatabase(async (databaseUrl) => {
+      const store = { storage: "postgres", databaseUrl }
+      try {
+        await runExample({ "procura-admin": { ...store, principal: "ada@acme:admin" }, "procura-requester": { ...store, principal: "rae@acme:requester" } })
+      } finally {
+        await closeAll() // before the database is dropped
+      }
+    }, { prefix: "procura_n8n" })
   })
 
   it("tests a credential from the credential dialog", { timeout: 60_000 }, async () => {

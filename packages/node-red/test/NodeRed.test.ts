@@ -9,7 +9,6 @@
  */
 import { Host } from "@procura/cli"
 import { PostgresTesting } from "@procura/storage-sql"
-import { Effect } from "effect"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync } from "node:fs"
 import { createRequire } from "node:module"
@@ -85,8 +84,6 @@ const operation = (id: string, config: string, op: string, fields: Record<string
   { id, type: "procura-operation", z: "flow", config, operation: op, fields, payloadAsInput: false, wires: [[to]] },
   { id: to, type: "helper", z: "flow" }
 ]
-
-const postgresEnabled = process.env["PROCURA_SKIP_POSTGRES"] !== "1"
 
 let dataDir: string
 
@@ -184,39 +181,32 @@ describe("@procura/node-red in the Node-RED runtime", () => {
     assert.deepStrictEqual(vendors.items.map((each: { readonly code: string }) => each.code), ["DELL"])
   }, 120_000)
 
-  it.skipIf(!postgresEnabled)("runs on PostgreSQL, the database URL kept as the configuration node's credential", async () => {
-    await Effect.runPromise(
-      Effect.scoped(
-        Effect.gen(function*() {
-          const databaseUrl = yield* PostgresTesting.freshDatabase({ prefix: "procura_node_red" })
-          yield* Effect.promise(async () => {
-            const flow = [
-              { id: "pg", type: "tab", label: "On PostgreSQL" },
-              { id: "pg-buyer", type: "procura-config", principal: "pat@acme:procurement_manager", storage: "postgres" },
-              ...operation("pg-vendor", "pg-buyer", "catalog.createVendor", { code: field("LENOVO"), name: field("Lenovo") }, "pg-vendor-out"),
-              ...operation("pg-vendors", "pg-buyer", "catalog.listVendors", {}, "pg-vendors-out"),
-              { id: "pg-events", type: "procura-events", z: "pg", config: "pg-buyer", types: "vendor.created", interval: "0.2", start: "beginning", wires: [["pg-events-out"]] },
-              { id: "pg-events-out", type: "helper", z: "pg" }
-            ].map((node) => (node.type === "tab" || node.id === "pg-buyer" ? node : { ...node, z: "pg" }))
-            await helper.unload()
-            await helper.load(procuraNodes, flow, { "pg-buyer": { databaseUrl } })
-            try {
-              const created = next("pg-vendor-out")
-              const event = next("pg-events-out")
-              helper.getNode("pg-vendor").receive({ payload: {} })
-              assert.strictEqual((await created).payload.code, "LENOVO")
-              const listed = next("pg-vendors-out")
-              helper.getNode("pg-vendors").receive({ payload: {} })
-              assert.deepStrictEqual((await listed).payload.items.map((each: { readonly code: string }) => each.code), ["LENOVO"])
-              const emitted = await event
-              assert.strictEqual(emitted.topic, "vendor.created")
-              assert.strictEqual(emitted.payload.actorId, "pat")
-            } finally {
-              await helper.unload() // closes the host before the database is dropped
-            }
-          })
-        })
-      )
-    )
+  it.skipIf(!PostgresTesting.enabled())("runs on PostgreSQL, the database URL kept as the configuration node's credential", async () => {
+    await PostgresTesting.withFreshDatabase(async (databaseUrl) => {
+      const flow = [
+        { id: "pg", type: "tab", label: "On PostgreSQL" },
+        { id: "pg-buyer", type: "procura-config", principal: "pat@acme:procurement_manager", storage: "postgres" },
+        ...operation("pg-vendor", "pg-buyer", "catalog.createVendor", { code: field("LENOVO"), name: field("Lenovo") }, "pg-vendor-out"),
+        ...operation("pg-vendors", "pg-buyer", "catalog.listVendors", {}, "pg-vendors-out"),
+        { id: "pg-events", type: "procura-events", z: "pg", config: "pg-buyer", types: "vendor.created", interval: "0.2", start: "beginning", wires: [["pg-events-out"]] },
+        { id: "pg-events-out", type: "helper", z: "pg" }
+      ].map((node) => (node.type === "tab" || node.id === "pg-buyer" ? node : { ...node, z: "pg" }))
+      await helper.unload()
+      await helper.load(procuraNodes, flow, { "pg-buyer": { databaseUrl } })
+      try {
+        const created = next("pg-vendor-out")
+        const event = next("pg-events-out")
+        helper.getNode("pg-vendor").receive({ payload: {} })
+        assert.strictEqual((await created).payload.code, "LENOVO")
+        const listed = next("pg-vendors-out")
+        helper.getNode("pg-vendors").receive({ payload: {} })
+        assert.deepStrictEqual((await listed).payload.items.map((each: { readonly code: string }) => each.code), ["LENOVO"])
+        const emitted = await event
+        assert.strictEqual(emitted.topic, "vendor.created")
+        assert.strictEqual(emitted.payload.actorId, "pat")
+      } finally {
+        await helper.unload() // closes the host before the database is dropped
+      }
+    }, { prefix: "procura_node_red" })
   }, 120_000)
 })

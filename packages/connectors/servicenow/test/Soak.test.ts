@@ -21,7 +21,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
-const enabled = process.env["PROCURA_SOAK"] === "1" && process.env["PROCURA_SKIP_POSTGRES"] !== "1"
+const enabled = process.env["PROCURA_SOAK"] === "1" && PostgresTesting.enabled()
 const kills = Number(process.env["PROCURA_SOAK_KILLS"] ?? 100)
 const orders = Number(process.env["PROCURA_SOAK_ORDERS"] ?? 40)
 const workers = 3

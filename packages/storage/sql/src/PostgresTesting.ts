@@ -29,6 +29,14 @@ import * as SqlStorage from "./SqlStorage.js"
 export const serverUrl = (): string => process.env["PROCURA_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
 
 /**
+ * Whether tests on PostgreSQL run: unless `PROCURA_SKIP_POSTGRES=1` (a machine without a server).
+ *
+ * @since 0.4.0
+ * @category config
+ */
+export const enabled = (): boolean => process.env["PROCURA_SKIP_POSTGRES"] !== "1"
+
+/**
  * Where fresh databases are made.
  *
  * @since 0.2.0
@@ -86,6 +94,23 @@ export const freshDatabase = (options: ServerOptions = {}): Effect.Effect<string
     yield* scoped(server, [`CREATE DATABASE "${database}"`], [`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`])
     return withDatabase(server, database)
   })
+
+/**
+ * {@link freshDatabase} for a test written with promises: creates the database, gives its URL to
+ * `use`, and drops it once `use` settles (close what holds connections to it first).
+ *
+ * ```ts
+ * it("runs on PostgreSQL", () =>
+ *   PostgresTesting.withFreshDatabase(async (url) => {
+ *     // open the storage on `url`, test, and close it before this returns
+ *   }))
+ * ```
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const withFreshDatabase = <A>(use: (url: string) => Promise<A>, options: ServerOptions = {}): Promise<A> =>
+  Effect.runPromise(Effect.scoped(Effect.flatMap(freshDatabase(options), (url) => Effect.promise(() => use(url)))))
 
 /**
  * Creates, for the current scope, a fresh login role that is neither superuser nor `BYPASSRLS`

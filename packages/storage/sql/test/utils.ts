@@ -17,7 +17,7 @@ export const layerFreshPostgres: typeof PostgresTesting.layerFresh = PostgresTes
  * Whether the PostgreSQL tests run: always, unless `PROCURA_SKIP_POSTGRES=1` says there is no
  * server at hand (CI never sets it).
  */
-export const postgresEnabled: boolean = process.env["PROCURA_SKIP_POSTGRES"] !== "1"
+export const postgresEnabled: boolean = PostgresTesting.enabled()
 
 if (!postgresEnabled) {
   console.warn("PROCURA_SKIP_POSTGRES=1: the PostgreSQL tests are skipped; CI runs them")
